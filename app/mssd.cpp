@@ -1,0 +1,141 @@
+// mssd: starts every listener of the configured data directory and runs until SIGTERM.
+// Wiring only: configuration, store, group commit, TLS, listeners, signals. Logic lives in modules.
+#include <CLI/CLI.hpp>
+#include <asio.hpp>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/server.h"
+#include "smtp/session.h"
+#include "store/group_commit.h"
+
+namespace {
+
+struct Overrides {
+    std::optional<std::string> listen;
+    std::optional<uint16_t> smtp, submission, submissions, imap, imaps;
+
+    void apply(mss::Config& c) const {
+        if (listen) c.listen = *listen;
+        if (smtp) c.ports.smtp = *smtp;
+        if (submission) c.ports.submission = *submission;
+        if (submissions) c.ports.submissions = *submissions;
+        if (imap) c.ports.imap = *imap;
+        if (imaps) c.ports.imaps = *imaps;
+    }
+};
+
+// The configuration and TLS context in force; SIGHUP replaces both, sessions keep what they took.
+class Live {
+public:
+    std::shared_ptr<const mss::Config> config() {
+        std::lock_guard lock(mutex_);
+        return config_;
+    }
+    mss::tls::Context tls() {
+        std::lock_guard lock(mutex_);
+        return tls_;
+    }
+    mss::Status load(const std::filesystem::path& dir, const Overrides& overrides) {
+        auto config = mss::load_config(dir);
+        if (!config) return config.error();
+        overrides.apply(config.value());
+        auto tls = mss::tls::make_server_context(config->tls);
+        if (!tls) return tls.error();
+        std::lock_guard lock(mutex_);
+        config_ = std::make_shared<const mss::Config>(std::move(config).value());
+        tls_ = std::move(tls).value();
+        return mss::Ok{};
+    }
+
+private:
+    std::mutex mutex_;
+    std::shared_ptr<const mss::Config> config_;
+    mss::tls::Context tls_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"mssd: secure health messaging server (MSSanté)"};
+    std::filesystem::path data;
+    Overrides o;
+    app.add_option("--data", data, "data directory made by 'mssctl init'")->required();
+    app.add_option("--listen", o.listen, "address every listener binds to");
+    app.add_option("--smtp-port", o.smtp, "SMTP between operators (0: any free port)");
+    app.add_option("--submission-port", o.submission, "submission with STARTTLS");
+    app.add_option("--submissions-port", o.submissions, "submission with implicit TLS");
+    app.add_option("--imap-port", o.imap, "IMAP with STARTTLS");
+    app.add_option("--imaps-port", o.imaps, "IMAP with implicit TLS");
+    CLI11_PARSE(app, argc, argv);
+
+    Live live;
+    if (auto s = live.load(data, o); !s) {
+        mss::log::error("mssd", "cannot start: {}", s.error().message);
+        return 1;
+    }
+    auto config = live.config();
+    auto store = mss::store::open_sqlite(config->database(), {.create = false});
+    if (!store) {
+        mss::log::error("mssd", "cannot open the store {}: {}", config->database().string(), store.error().message);
+        return 1;
+    }
+    unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    asio::io_context io(static_cast<int>(threads));
+    asio::thread_pool blocking(std::max(2u, threads));
+    std::optional<mss::store::GroupCommitter> committer(std::in_place, *store.value(), config->group_commit_max);
+    mss::smtp::Services services{*store.value(), *committer, blocking, [&live] { return live.config(); }};
+    mss::ConnectionTable table(config->limits.max_connections, config->limits.max_connections_per_ip);
+
+    std::vector<std::unique_ptr<mss::Listener>> listeners;
+    for (auto [name, port, kind] : {std::tuple{"smtp", config->ports.smtp, mss::smtp::Port::Relay},
+                                    {"submission", config->ports.submission, mss::smtp::Port::Submission},
+                                    {"submissions", config->ports.submissions, mss::smtp::Port::Submissions}}) {
+        auto listener = mss::Listener::open(io, config->listen, port, name);
+        if (!listener) {
+            mss::log::error("mssd", "{}", listener.error().message);
+            return 1;
+        }
+        listener.value()->start(table, [&live] { return live.tls(); },
+                                [&services, kind](std::shared_ptr<mss::Stream> s, mss::Admission a) {
+                                    return mss::smtp::run_session(std::move(s), a, kind, services);
+                                });
+        listeners.push_back(std::move(listener).value());
+    }
+
+    asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+    std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+            if (auto s = live.load(data, o); !s) {
+                mss::log::error("mssd", "reload refused, keeping the running configuration: {}", s.error().message);
+            } else {
+                auto c = live.config();
+                table.set_limits(c->limits.max_connections, c->limits.max_connections_per_ip);
+                mss::log::info("mssd", "configuration and certificates reloaded (listening ports are kept)");
+            }
+            signals.async_wait(on_signal);
+            return;
+        }
+        mss::log::info("mssd", "stopping: no new connections, finishing transactions in flight");
+        for (auto& l : listeners) l->close();
+        table.drain();
+    };
+    signals.async_wait(on_signal);
+
+    std::string ready = "ready";
+    for (auto& l : listeners) ready += fmt::format(" {}={}:{}", l->name(), config->listen, l->port());
+    mss::log::info("mssd", "{}", ready);
+
+    // run() returns once the listeners are closed, the signal wait is over and every session ended.
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& w : workers) w.join();
+    committer.reset();  // files what is queued before the store closes
+    mss::log::info("mssd", "stopped");
+    return 0;
+}

@@ -1,0 +1,179 @@
+// Loads mssd.toml with toml++ and checks every value's range; unknown keys are reported, not ignored.
+#include "core/config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <toml++/toml.h>
+
+namespace mss {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+template <class T>
+Status read_int(const toml::table& t, std::string_view key, T& out, int64_t min, int64_t max) {
+    auto node = t[key];
+    if (!node) return Ok{};
+    auto v = node.value<int64_t>();
+    if (!v || *v < min || *v > max)
+        return fail(ErrorKind::Invalid, fmt::format("{} must be an integer from {} to {}", key, min, max));
+    out = static_cast<T>(*v);
+    return Ok{};
+}
+
+Status read_seconds(const toml::table& t, std::string_view key, std::chrono::seconds& out) {
+    int64_t s = out.count();
+    auto st = read_int(t, key, s, 1, 3600);
+    out = std::chrono::seconds(s);
+    return st;
+}
+
+std::filesystem::path resolve(const std::filesystem::path& dir, std::string_view p) {
+    std::filesystem::path path(p);
+    return path.is_absolute() ? path : dir / path;
+}
+
+Status check_known(const toml::table& t, std::initializer_list<std::string_view> known, std::string_view where) {
+    for (auto&& [k, v] : t) {
+        if (std::find(known.begin(), known.end(), k.str()) == known.end())
+            return fail(ErrorKind::Invalid, fmt::format("unknown key '{}{}'", where, k.str()));
+    }
+    return Ok{};
+}
+
+Status read_ports(const toml::table& t, Ports& p) {
+    if (auto s = check_known(t, {"smtp", "submission", "submissions", "imap", "imaps"}, "ports."); !s) return s;
+    for (auto [key, field] : {std::pair{"smtp", &p.smtp}, {"submission", &p.submission},
+                              {"submissions", &p.submissions}, {"imap", &p.imap}, {"imaps", &p.imaps}}) {
+        if (auto s = read_int(t, key, *field, 0, 65535); !s) return s;
+    }
+    return Ok{};
+}
+
+Status read_limits(const toml::table& t, Limits& l) {
+    if (auto s = check_known(t, {"max_command_line", "max_text_line", "max_message_size", "max_recipients",
+                                 "max_errors", "max_connections_per_ip", "max_connections", "command_timeout",
+                                 "data_timeout"},
+                             "limits.");
+        !s)
+        return s;
+    Status s = Ok{};
+    if (!(s = read_int(t, "max_command_line", l.max_command_line, 512, 65536))) return s;
+    if (!(s = read_int(t, "max_text_line", l.max_text_line, 1000, 1 << 20))) return s;
+    if (!(s = read_int(t, "max_message_size", l.max_message_size, 1024, int64_t{1} << 32))) return s;
+    if (!(s = read_int(t, "max_recipients", l.max_recipients, 100, 100000))) return s;
+    if (!(s = read_int(t, "max_errors", l.max_errors, 1, 1000))) return s;
+    if (!(s = read_int(t, "max_connections_per_ip", l.max_connections_per_ip, 1, 100000))) return s;
+    if (!(s = read_int(t, "max_connections", l.max_connections, 1, 1000000))) return s;
+    if (!(s = read_seconds(t, "command_timeout", l.command_timeout))) return s;
+    return read_seconds(t, "data_timeout", l.data_timeout);
+}
+
+Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles& tls) {
+    if (auto s = check_known(t, {"certificate", "key", "trust"}, "tls."); !s) return s;
+    tls.certificate = resolve(dir, t["certificate"].value_or<std::string>("pki/server.crt"));
+    tls.key = resolve(dir, t["key"].value_or<std::string>("pki/server.key"));
+    tls.trust = resolve(dir, t["trust"].value_or<std::string>("pki/trust.pem"));
+    return Ok{};
+}
+
+Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
+    Config c;
+    c.data_dir = dir;
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "store"}, "");
+        !s)
+        return s.error();
+    if (auto* arr = root["domains"].as_array()) {
+        for (auto& d : *arr) {
+            auto v = d.value<std::string>();
+            if (!v || v->empty()) return fail(ErrorKind::Invalid, "domains must be a list of domain names");
+            c.domains.push_back(lower(*v));
+        }
+    }
+    if (c.domains.empty()) return fail(ErrorKind::Invalid, "domains must name at least one domain");
+    c.hostname = root["hostname"].value_or(c.domains.front());
+    c.listen = root["listen"].value_or(c.listen);
+    Ports ports;
+    Limits limits;
+    if (auto* t = root["ports"].as_table())
+        if (auto s = read_ports(*t, ports); !s) return s.error();
+    if (auto* t = root["limits"].as_table())
+        if (auto s = read_limits(*t, limits); !s) return s.error();
+    toml::table empty;
+    auto* tls = root["tls"].as_table();
+    if (auto s = read_tls(tls ? *tls : empty, dir, c.tls); !s) return s.error();
+    if (auto* t = root["security"].as_table())
+        if (auto s = read_int(*t, "password_scrypt_log_n", c.password_scrypt_log_n, 10, 22); !s) return s.error();
+    if (auto* t = root["store"].as_table())
+        if (auto s = read_int(*t, "group_commit_max", c.group_commit_max, 1, 100000); !s) return s.error();
+    c.ports = ports;
+    c.limits = limits;
+    return c;
+}
+
+}  // namespace
+
+bool Config::serves_domain(std::string_view domain) const {
+    std::string d = lower(std::string(domain));
+    return std::find(domains.begin(), domains.end(), d) != domains.end();
+}
+
+std::filesystem::path config_path(const std::filesystem::path& data_dir) { return data_dir / "mssd.toml"; }
+
+Result<Config> load_config(const std::filesystem::path& data_dir) {
+    auto path = config_path(data_dir);
+    toml::table parsed;
+    try {
+        parsed = toml::parse_file(path.string());
+    } catch (const toml::parse_error& e) {
+        return fail(ErrorKind::Invalid,
+                    fmt::format("{}: {} (line {})", path.string(), e.description(), e.source().begin.line));
+    }
+    auto c = from_table(parsed, data_dir);
+    if (!c) return fail(c.error().kind, fmt::format("{}: {}", path.string(), c.error().message));
+    return c;
+}
+
+std::string default_config_text(const std::string& domain) {
+    return fmt::format(R"(# mssd configuration. Paths are relative to this data directory.
+# Domains whose mailboxes this server holds.
+domains = ["{0}"]
+# Our name in the SMTP greeting and in Received: headers.
+hostname = "{0}"
+# Address every listener binds to.
+listen = "127.0.0.1"
+
+[ports]
+smtp = 25          # between operators, STARTTLS
+submission = 587   # mail clients, STARTTLS then AUTH
+submissions = 465  # mail clients, implicit TLS
+imap = 143
+imaps = 993
+
+[limits]
+max_message_size = 26214400   # 25 MB
+max_recipients = 100
+max_errors = 10               # protocol errors before the session is closed
+max_connections_per_ip = 20
+command_timeout = 300         # seconds, RFC 5321 4.5.3.2.7
+data_timeout = 180            # seconds, RFC 5321 4.5.3.2.5
+
+[tls]
+certificate = "pki/server.crt"
+key = "pki/server.key"
+trust = "pki/trust.pem"       # CAs accepted for client certificates
+
+[security]
+password_scrypt_log_n = 17    # scrypt cost: N = 2^17, r = 8, p = 1
+
+[store]
+group_commit_max = 512        # messages made durable by one fsync at most
+)",
+                       domain);
+}
+
+}  // namespace mss

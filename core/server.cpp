@@ -1,0 +1,105 @@
+// Accept loops and the connection table. Handlers run on a strand per connection, so a session's
+// coroutine never runs on two threads at once.
+#include "core/server.h"
+
+#include <fmt/format.h>
+
+#include "core/log.h"
+
+namespace mss {
+
+Admission ConnectionTable::admit(const std::shared_ptr<Stream>& stream) {
+    std::lock_guard lock(mutex_);
+    streams_.insert(stream);
+    if (draining_) return {false, "server shutting down"};
+    if (streams_.size() > max_total_) return {false, "too many connections"};
+    unsigned& n = per_ip_[stream->peer_ip()];
+    if (n >= max_per_ip_) return {false, fmt::format("too many connections from {}", stream->peer_ip())};
+    ++n;
+    return {};
+}
+
+void ConnectionTable::release(const std::shared_ptr<Stream>& stream, bool admitted) {
+    std::lock_guard lock(mutex_);
+    streams_.erase(stream);
+    if (!admitted) return;
+    auto it = per_ip_.find(stream->peer_ip());
+    if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+}
+
+void ConnectionTable::set_limits(unsigned max_total, unsigned max_per_ip) {
+    std::lock_guard lock(mutex_);
+    max_total_ = max_total;
+    max_per_ip_ = max_per_ip;
+}
+
+void ConnectionTable::drain() {
+    std::lock_guard lock(mutex_);
+    draining_ = true;
+    for (auto& s : streams_) s->interrupt();
+}
+
+std::size_t ConnectionTable::size() {
+    std::lock_guard lock(mutex_);
+    return streams_.size();
+}
+
+Listener::Listener(asio::io_context& io, asio::ip::tcp::acceptor acceptor, std::string name)
+    : io_(io), acceptor_(std::move(acceptor)), name_(std::move(name)) {
+    port_ = acceptor_.local_endpoint().port();
+}
+
+Result<std::unique_ptr<Listener>> Listener::open(asio::io_context& io, const std::string& address, uint16_t port,
+                                                 std::string name) {
+    std::error_code ec;
+    auto addr = asio::ip::make_address(address, ec);
+    if (ec) return fail(ErrorKind::Invalid, fmt::format("listen address '{}': {}", address, ec.message()));
+    asio::ip::tcp::endpoint ep(addr, port);
+    asio::ip::tcp::acceptor acceptor(io);
+    acceptor.open(ep.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return fail(ErrorKind::Io, fmt::format("{} listener on {}:{}: {}", name, address, port, ec.message()));
+    return std::unique_ptr<Listener>(new Listener(io, std::move(acceptor), std::move(name)));
+}
+
+void Listener::start(ConnectionTable& table, ContextSource tls, ConnectionHandler handler) {
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(table, std::move(tls), std::move(handler)), asio::detached);
+}
+
+void Listener::close() {
+    std::error_code ignored;
+    acceptor_.close(ignored);
+}
+
+asio::awaitable<void> Listener::accept_loop(ConnectionTable& table, ContextSource tls, ConnectionHandler handler) {
+    for (;;) {
+        auto strand = asio::make_strand(io_);
+        auto [ec, socket] = co_await acceptor_.async_accept(strand, use_tuple);
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+        if (ec) {
+            log::warn(name_, "accept failed: {}", ec.message());
+            continue;
+        }
+        socket.set_option(asio::ip::tcp::no_delay(true), ec);
+        auto stream = std::make_shared<Stream>(std::move(socket), tls());
+        Admission admission = table.admit(stream);
+        asio::co_spawn(
+            strand,
+            [&table, handler, stream, admission]() -> asio::awaitable<void> {
+                co_await handler(stream, admission);
+                table.release(stream, admission.admitted);
+            },
+            [name = name_](std::exception_ptr e) {
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    log::error(name, "session ended by exception: {}", ex.what());
+                }
+            });
+    }
+}
+
+}  // namespace mss

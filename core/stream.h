@@ -1,0 +1,82 @@
+// A client connection as protocols see it: plain TCP that can turn into TLS (STARTTLS or implicit),
+// bounded line reads, a deadline on every read, and output held back while the client's pipelined
+// input is still buffered (RFC 2920: one write per batch). Trusts nothing read from the peer.
+#pragma once
+#include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ssl.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/tls.h"
+
+namespace mss {
+
+// Completion token for awaiting an operation and getting its error code as a value, not a throw.
+inline constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+enum class ReadStatus {
+    Ok,
+    TooLong,     // the line exceeded the limit; it was consumed up to its LF and dropped
+    Closed,      // peer closed or the connection failed
+    TimedOut,    // the deadline passed
+    Interrupted  // interrupt() was called while waiting (server shutting down)
+};
+
+struct LineRead {
+    ReadStatus status = ReadStatus::Closed;
+    std::string line;  // with its terminator, when status == Ok
+};
+
+class Stream : public std::enable_shared_from_this<Stream> {
+public:
+    Stream(asio::ip::tcp::socket socket, tls::Context tls);
+
+    const std::string& peer_ip() const { return peer_ip_; }
+    bool secure() const { return secure_; }
+    SSL* ssl() { return ssl_.native_handle(); }
+
+    // Server side handshake; false (and the reason) when it failed.
+    asio::awaitable<bool> handshake(std::string& error);
+    // Drops any buffered input: after STARTTLS nothing sent in clear may be taken as encrypted.
+    std::size_t discard_input();
+    bool has_buffered_line() const;
+
+    void set_timeout(std::chrono::steady_clock::duration timeout) { timeout_ = timeout; }
+    asio::awaitable<LineRead> read_line(std::size_t max);
+    // Buffered input, reading from the peer first if none is buffered; empty with status set on failure.
+    asio::awaitable<std::string_view> read_available(ReadStatus& status);
+    void consume(std::size_t n);
+
+    // Queues output; it is written before the next read that would block, or by flush().
+    void send(std::string_view bytes) { out_ += bytes; }
+    asio::awaitable<bool> flush();
+    asio::awaitable<void> close();
+
+    // Marks the stream as waiting for the next command: only then may interrupt() end a read.
+    void set_idle(bool idle) { idle_ = idle; }
+    // For shutdown: a read waiting for a command (now or next) returns Interrupted; reads inside a
+    // transaction (DATA, BDAT, AUTH) go on, so the transaction can finish.
+    void interrupt();
+
+private:
+    asio::awaitable<ReadStatus> fill();
+    std::size_t buffered() const { return in_.size() - in_pos_; }
+
+    asio::ssl::stream<asio::ip::tcp::socket> ssl_;
+    asio::steady_timer timer_;
+    tls::Context tls_;
+    std::string peer_ip_;
+    bool secure_ = false;
+    bool timed_out_ = false;
+    bool interrupted_ = false;
+    bool idle_ = false;
+    std::chrono::steady_clock::duration timeout_ = std::chrono::minutes(5);
+    std::string in_;
+    std::size_t in_pos_ = 0;
+    std::string out_;
+};
+
+}  // namespace mss

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages only, what mssd needs to build, test and benchmark.
+# Used by scripts/demo and scripts/test; safe to run again.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+BUILD=(cmake ninja-build g++ pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libxml2-dev libfmt-dev
+       doctest-dev libasio-dev libetpan-dev libzip-dev libcli11-dev libtomlplusplus-dev)
+TEST=(python3 python3-pytest swaks libnet-ssleay-perl libauthen-sasl-perl clang libclang-rt-14-dev procps)
+want=("${BUILD[@]}")
+[ "${1:-}" = "--test" ] && want+=("${TEST[@]}")
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

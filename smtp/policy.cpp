@@ -1,0 +1,75 @@
+// Sender and recipient decisions; every refusal carries its RFC 3463 enhanced status code.
+#include "smtp/policy.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mss::smtp {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+Reply temporary(const Error& e) { return {451, "4.3.0", "Temporary lookup failure, try again later"}; }
+
+Reply not_owned(const Path& from, const store::Account& principal) {
+    return {553, "5.7.1",
+            fmt::format("<{}>: Sender address rejected: not owned by {}", from.address(), principal.address)};
+}
+
+}  // namespace
+
+std::string_view to_string(Port port) {
+    switch (port) {
+        case Port::Relay: return "smtp";
+        case Port::Submission: return "submission";
+        case Port::Submissions: return "submissions";
+    }
+    return "smtp";
+}
+
+Reply check_sender(store::Store& store, const Config& config, Port port, const store::Account* principal,
+                   const Path& from) {
+    const Reply ok{250, "2.1.0", "Sender OK"};
+    if (!requires_auth(port)) {
+        if (!from.null && config.serves_domain(from.domain))
+            return {553, "5.7.1",
+                    fmt::format("<{}>: Sender address rejected: our own domain, use the submission port",
+                                from.address())};
+        return ok;
+    }
+    if (!principal) return {530, "5.7.0", "Authentication required"};
+    if (from.null) return {553, "5.7.1", "Null sender not allowed for authenticated submission"};
+    std::string address = lower(from.address());
+    if (address == principal->address) return ok;
+    if (principal->kind == store::MailboxKind::Applicative) return not_owned(from, *principal);
+    auto owner = store.find_account(address);
+    if (!owner) return owner.error().kind == ErrorKind::Io ? temporary(owner.error()) : not_owned(from, *principal);
+    if (owner->kind != store::MailboxKind::Organisational || owner->disabled) return not_owned(from, *principal);
+    auto rights = store.rights_of(address, principal->address);
+    if (!rights) return temporary(rights.error());
+    if (rights->find(kSendAsRight) == std::string::npos) return not_owned(from, *principal);
+    return ok;
+}
+
+RecipientDecision check_recipient(store::Store& store, const Config& config, const Path& to) {
+    std::string address = to.address();
+    if (to.domain.empty()) {  // <Postmaster>, RFC 5321 4.5.1
+        address = fmt::format("postmaster@{}", config.domains.front());
+    } else if (!config.serves_domain(to.domain)) {
+        return Reply{554, "5.7.1", fmt::format("<{}>: Relay access denied", to.address())};
+    }
+    auto account = store.find_account(address);
+    if (!account) {
+        if (account.error().kind == ErrorKind::Io) return temporary(account.error());
+        return Reply{550, "5.1.1", fmt::format("<{}>: Recipient address rejected: no such mailbox", address)};
+    }
+    if (account->disabled)
+        return Reply{550, "5.2.1", fmt::format("<{}>: Recipient address rejected: mailbox disabled", address)};
+    return std::move(account).value();
+}
+
+}  // namespace mss::smtp

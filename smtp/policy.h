@@ -1,0 +1,30 @@
+// Who may send as whom, and which recipients we accept, per listener (domain.md section 1-2):
+// relay from other operators delivers only to our mailboxes; submission needs an authenticated
+// principal sending as itself or as an organisational mailbox it holds the send-as right on.
+// Trusts the store's data and the caller's authentication result.
+#pragma once
+#include <string_view>
+#include <variant>
+
+#include "core/config.h"
+#include "smtp/parse/command.h"
+#include "store/store.h"
+
+namespace mss::smtp {
+
+enum class Port { Relay, Submission, Submissions };
+std::string_view to_string(Port port);
+inline bool requires_auth(Port port) { return port != Port::Relay; }
+
+// RFC 4314 section 2.1 leaves the digits to the site: "0" is our "may send as this mailbox".
+inline constexpr char kSendAsRight = '0';
+
+// 250 2.1.0 or the refusal (530 5.7.0, 553 5.7.1, 451 4.3.0).
+Reply check_sender(store::Store& store, const Config& config, Port port, const store::Account* principal,
+                   const Path& from);
+
+// The local account a recipient names, or the refusal (550 5.1.1, 550 5.2.1, 554 5.7.1, 451 4.3.0).
+using RecipientDecision = std::variant<store::Account, Reply>;
+RecipientDecision check_recipient(store::Store& store, const Config& config, const Path& to);
+
+}  // namespace mss::smtp

@@ -1,0 +1,492 @@
+// The session state machine. Replies are queued and leave in one write when the client's pipelined
+// input is used up; every negative reply counts towards the error limit.
+#include "smtp/session.h"
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/base64.h"
+#include "core/blocking.h"
+#include "core/log.h"
+#include "crypto/password.h"
+#include "smtp/intake.h"
+#include "smtp/parse/content.h"
+#include "smtp/sasl.h"
+
+namespace mss::smtp {
+namespace {
+
+constexpr std::size_t kSaslLineMax = 12288 + 2;  // RFC 4954 section 4
+
+std::string queue_id() {
+    unsigned char bytes[6];
+    RAND_bytes(bytes, sizeof bytes);
+    std::string id;
+    for (unsigned char b : bytes) id += fmt::format("{:02X}", b);
+    return id;
+}
+
+std::string rfc5322_date(std::time_t t) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    return buf;
+}
+
+// A hash of nothing anyone knows, verified when the account is unknown so failures cost the same.
+const std::string& dummy_password_hash(int log_n) {
+    static const std::string hash = [log_n] {
+        auto h = crypto::hash_password("mssd timing equaliser", log_n);
+        return h ? h.value() : std::string();
+    }();
+    return hash;
+}
+
+struct Transaction {
+    Path from;
+    MailParams params;
+    std::vector<store::Account> recipients;
+    std::optional<ChunkReader> chunks;  // BDAT in progress
+    bool chunks_failed = false;
+};
+
+class Session {
+public:
+    Session(std::shared_ptr<Stream> stream, Port port, Services& services)
+        : stream_(std::move(stream)), port_(port), services_(services), config_(services.config()) {}
+
+    asio::awaitable<void> run(Admission admission);
+
+private:
+    // Replies
+    void say(const Reply& reply);
+    void say_lines(int code, const std::vector<std::string>& lines);
+    bool too_many_errors() const { return errors_ >= config_->limits.max_errors; }
+
+    // Commands; each returns false when the session must end.
+    asio::awaitable<bool> dispatch(const Command& cmd);
+    void on_ehlo(const Command& cmd, bool extended);
+    asio::awaitable<bool> on_starttls();
+    asio::awaitable<bool> on_auth(const Command& cmd);
+    asio::awaitable<void> on_mail(const Command& cmd);
+    asio::awaitable<void> on_rcpt(const Command& cmd);
+    asio::awaitable<bool> on_data();
+    asio::awaitable<bool> on_bdat(const Command& cmd);
+
+    asio::awaitable<std::optional<std::string>> read_sasl_response(const std::string& challenge);
+    asio::awaitable<void> authenticate_password(const std::string& user, const std::string& password);
+    asio::awaitable<void> learn_client_certificate();
+    asio::awaitable<void> deliver(std::string message);
+    std::string received_header(const std::string& id) const;
+    ContentLimits content_limits() const {
+        return {config_->limits.max_message_size, config_->limits.max_text_line};
+    }
+    asio::awaitable<void> end(const Reply& reply);
+
+    std::shared_ptr<Stream> stream_;
+    Port port_;
+    Services& services_;
+    std::shared_ptr<const Config> config_;
+    std::string helo_;
+    bool esmtp_ = false;
+    std::optional<store::Account> principal_;
+    std::optional<store::Account> certificate_account_;  // applicative mailbox of a verified client cert
+    tls::PeerCertificate peer_cert_;
+    std::optional<Transaction> tx_;
+    unsigned errors_ = 0;
+    unsigned messages_ = 0;
+};
+
+void Session::say(const Reply& reply) {
+    if (!reply.positive()) ++errors_;
+    stream_->send(format_reply(reply));
+}
+
+void Session::say_lines(int code, const std::vector<std::string>& lines) {
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        stream_->send(fmt::format("{}{}{}\r\n", code, i + 1 == lines.size() ? ' ' : '-', lines[i]));
+}
+
+asio::awaitable<void> Session::end(const Reply& reply) {
+    stream_->send(format_reply(reply));
+    co_await stream_->close();
+}
+
+asio::awaitable<void> Session::run(Admission admission) {
+    const std::string where = std::string(to_string(port_));
+    if (!admission.admitted) {
+        log::warn(where, "refused {}: {}", stream_->peer_ip(), admission.reason);
+        co_await end({421, "4.7.0", fmt::format("{} {}, try again later", config_->hostname, admission.reason)});
+        co_return;
+    }
+    log::info(where, "connect from {}", stream_->peer_ip());
+    if (port_ == Port::Submissions) {
+        std::string error;
+        stream_->set_timeout(config_->limits.command_timeout);
+        if (!co_await stream_->handshake(error)) {
+            log::warn(where, "TLS handshake with {} failed: {}", stream_->peer_ip(), log::sanitize(error));
+            co_await stream_->close();
+            co_return;
+        }
+        co_await learn_client_certificate();
+    }
+    say({220, "", fmt::format("{} ESMTP mssd", config_->hostname)});
+    for (;;) {
+        stream_->set_timeout(config_->limits.command_timeout);
+        stream_->set_idle(true);
+        LineRead in = co_await stream_->read_line(config_->limits.max_command_line);
+        stream_->set_idle(false);
+        if (in.status == ReadStatus::Closed) {
+            log::info(where, "disconnect from {}{}", stream_->peer_ip(), tx_ ? " inside a transaction" : "");
+            co_return;
+        }
+        if (in.status == ReadStatus::TimedOut) {
+            log::info(where, "timeout waiting for a command from {}", stream_->peer_ip());
+            co_await end({421, "4.4.2", fmt::format("{} Timeout exceeded, closing connection", config_->hostname)});
+            co_return;
+        }
+        if (in.status == ReadStatus::Interrupted) {
+            co_await end({421, "4.3.2", fmt::format("{} Service shutting down", config_->hostname)});
+            co_return;
+        }
+        if (in.status == ReadStatus::TooLong) {
+            log::info(where, "overlong command line from {}", stream_->peer_ip());
+            say({500, "5.5.2", "Line too long"});
+        } else {
+            auto parsed = parse_command(in.line, {.max_line = config_->limits.max_command_line});
+            if (auto* reply = std::get_if<Reply>(&parsed)) {
+                log::info(where, "{} from {}: {}", reply->code, stream_->peer_ip(), log::sanitize(in.line));
+                say(*reply);
+            } else if (!co_await dispatch(std::get<Command>(parsed))) {
+                co_return;
+            }
+        }
+        if (too_many_errors()) {
+            log::warn(where, "too many errors from {}, closing", stream_->peer_ip());
+            co_await end({421, "4.7.0", fmt::format("{} Too many errors, closing connection", config_->hostname)});
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<bool> Session::dispatch(const Command& cmd) {
+    switch (cmd.verb) {
+        case Verb::Ehlo: on_ehlo(cmd, true); break;
+        case Verb::Helo: on_ehlo(cmd, false); break;
+        case Verb::StartTls: co_return co_await on_starttls();
+        case Verb::Auth: co_return co_await on_auth(cmd);
+        case Verb::Mail: co_await on_mail(cmd); break;
+        case Verb::Rcpt: co_await on_rcpt(cmd); break;
+        case Verb::Data: co_return co_await on_data();
+        case Verb::Bdat: co_return co_await on_bdat(cmd);
+        case Verb::Rset:
+            tx_.reset();
+            say({250, "2.0.0", "Ok"});
+            break;
+        case Verb::Noop: say({250, "2.0.0", "Ok"}); break;
+        case Verb::Vrfy: say({252, "2.1.5", "Cannot VRFY user, but will accept message and attempt delivery"}); break;
+        case Verb::Expn: say({502, "5.5.1", "EXPN not available"}); break;
+        case Verb::Help: say({214, "2.0.0", "mssd: see RFC 5321"}); break;
+        case Verb::Quit:
+            log::info(to_string(port_), "quit from {} after {} message(s)", stream_->peer_ip(), messages_);
+            co_await end({221, "2.0.0", "Bye"});
+            co_return false;
+    }
+    co_return true;
+}
+
+void Session::on_ehlo(const Command& cmd, bool extended) {
+    helo_ = cmd.argument;
+    esmtp_ = extended;
+    tx_.reset();
+    if (!extended) {
+        say({250, "", config_->hostname});
+        return;
+    }
+    std::vector<std::string> lines = {config_->hostname, "PIPELINING",
+                                      fmt::format("SIZE {}", config_->limits.max_message_size), "8BITMIME",
+                                      "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING"};
+    if (!stream_->secure()) lines.push_back("STARTTLS");
+    if (stream_->secure() && requires_auth(port_))
+        lines.push_back(certificate_account_ ? "AUTH PLAIN LOGIN EXTERNAL" : "AUTH PLAIN LOGIN");
+    say_lines(250, lines);
+}
+
+asio::awaitable<bool> Session::on_starttls() {
+    if (stream_->secure()) {
+        say({503, "5.5.1", "TLS already active"});
+        co_return true;
+    }
+    stream_->send(format_reply({220, "2.0.0", "Ready to start TLS"}));
+    if (!co_await stream_->flush()) co_return false;
+    if (std::size_t dropped = stream_->discard_input())
+        log::warn(to_string(port_), "{}: dropped {} octets pipelined after STARTTLS", stream_->peer_ip(), dropped);
+    std::string error;
+    if (!co_await stream_->handshake(error)) {
+        log::warn(to_string(port_), "TLS handshake with {} failed: {}", stream_->peer_ip(), log::sanitize(error));
+        co_await stream_->close();
+        co_return false;
+    }
+    helo_.clear();  // RFC 3207 4.2: forget everything learnt before TLS
+    esmtp_ = false;
+    tx_.reset();
+    co_await learn_client_certificate();
+    co_return true;
+}
+
+asio::awaitable<void> Session::learn_client_certificate() {
+    peer_cert_ = tls::peer_certificate(stream_->ssl());
+    std::string where(to_string(port_));
+    log::info(where, "TLS from {}: {}", stream_->peer_ip(), tls::describe(stream_->ssl()));
+    if (!peer_cert_.presented) co_return;
+    if (!peer_cert_.verified) {
+        log::warn(where, "client certificate from {} not trusted: {} ({})", stream_->peer_ip(),
+                  peer_cert_.verify_error, log::sanitize(peer_cert_.subject));
+        co_return;
+    }
+    auto account = co_await run_blocking(services_.blocking, [this] {
+        return services_.store.find_account_by_cert(peer_cert_.sha256_hex);
+    });
+    if (account && account->kind == store::MailboxKind::Applicative && !account->disabled)
+        certificate_account_ = std::move(account).value();
+}
+
+asio::awaitable<std::optional<std::string>> Session::read_sasl_response(const std::string& challenge) {
+    stream_->send(fmt::format("334 {}\r\n", challenge));
+    LineRead in = co_await stream_->read_line(kSaslLineMax);
+    if (in.status != ReadStatus::Ok) {
+        if (in.status == ReadStatus::TooLong) say({500, "5.5.6", "Authentication exchange line is too long"});
+        co_return std::nullopt;
+    }
+    std::string_view line(in.line);
+    if (line.size() >= 2 && line.substr(line.size() - 2) == "\r\n") line.remove_suffix(2);
+    co_return std::string(line);
+}
+
+asio::awaitable<bool> Session::on_auth(const Command& cmd) {
+    if (!requires_auth(port_)) {
+        say({503, "5.5.1", "AUTH not available on this port"});
+        co_return true;
+    }
+    if (!stream_->secure()) {
+        say({530, "5.7.0", "Must issue a STARTTLS command first"});
+        co_return true;
+    }
+    if (helo_.empty() || !esmtp_) {
+        say({503, "5.5.1", "Send EHLO first"});
+        co_return true;
+    }
+    if (principal_ || tx_) {
+        say({503, "5.5.1", principal_ ? "Already authenticated" : "AUTH not allowed during a mail transaction"});
+        co_return true;
+    }
+    SaslExchange exchange(cmd.argument, cmd.initial_response);
+    while (auto challenge = exchange.challenge()) {
+        auto response = co_await read_sasl_response(*challenge);
+        if (!response) co_return stream_->secure();
+        exchange.respond(*response);
+    }
+    const SaslResult& result = exchange.result();
+    if (result.reply) {
+        say(*result.reply);
+        co_return true;
+    }
+    if (result.mechanism == SaslMechanism::External) {
+        std::string reason;
+        if (!peer_cert_.presented) reason = "no client certificate";
+        else if (!peer_cert_.verified) reason = "client certificate not trusted: " + peer_cert_.verify_error;
+        else if (!certificate_account_) reason = "client certificate not registered to an applicative mailbox";
+        else if (!result.authzid.empty() && result.authzid != certificate_account_->address)
+            reason = "authorization identity does not match the certificate's mailbox";
+        if (!reason.empty()) {
+            log::warn(to_string(port_), "AUTH EXTERNAL from {} refused: {}", stream_->peer_ip(), reason);
+            say({535, "5.7.8", "Authentication credentials invalid"});
+            co_return true;
+        }
+        principal_ = certificate_account_;
+        log::info(to_string(port_), "AUTH EXTERNAL from {}: {}", stream_->peer_ip(), principal_->address);
+        say({235, "2.7.0", "Authentication successful"});
+        co_return true;
+    }
+    co_await authenticate_password(result.authcid, result.password);
+    co_return true;
+}
+
+asio::awaitable<void> Session::authenticate_password(const std::string& user, const std::string& password) {
+    auto account = co_await run_blocking(services_.blocking, [this, user, password]() -> std::optional<store::Account> {
+        auto found = services_.store.find_account(user);
+        bool usable = found && !found->disabled && found->password_hash && found->kind != store::MailboxKind::Applicative;
+        // Always pay the KDF's price, so timing does not tell which addresses exist.
+        bool match = crypto::verify_password(password, usable ? *found->password_hash : dummy_password_hash(config_->password_scrypt_log_n));
+        if (usable && match) return std::move(found).value();
+        return std::nullopt;
+    });
+    if (!account) {
+        log::warn(to_string(port_), "authentication failed for {} from {}", log::sanitize(user), stream_->peer_ip());
+        say({535, "5.7.8", "Authentication credentials invalid"});
+        co_return;
+    }
+    principal_ = std::move(account);
+    log::info(to_string(port_), "authenticated {} from {}", principal_->address, stream_->peer_ip());
+    say({235, "2.7.0", "Authentication successful"});
+}
+
+asio::awaitable<void> Session::on_mail(const Command& cmd) {
+    if (helo_.empty()) co_return say({503, "5.5.1", "Send HELO/EHLO first"});
+    if (tx_) co_return say({503, "5.5.1", "Nested MAIL command"});
+    if (requires_auth(port_) && !principal_) co_return say({530, "5.7.0", "Authentication required"});
+    if (cmd.mail.body == Body::BinaryMime) co_return say({555, "5.5.4", "BODY=BINARYMIME is not supported"});
+    if ((cmd.mail.smtputf8 || cmd.mail.body == Body::EightBitMime) && !esmtp_)
+        co_return say({555, "5.5.4", "Parameters need EHLO"});
+    if (cmd.mail.size && *cmd.mail.size > config_->limits.max_message_size)
+        co_return say({552, "5.3.4", "Message size exceeds fixed maximum message size"});
+    if (cmd.path.non_ascii && !cmd.mail.smtputf8)
+        co_return say({553, "5.6.7", "Non-ASCII address needs the SMTPUTF8 parameter"});
+    const store::Account* principal = principal_ ? &*principal_ : nullptr;
+    Reply verdict = co_await run_blocking(services_.blocking, [this, principal, path = cmd.path] {
+        return check_sender(services_.store, *config_, port_, principal, path);
+    });
+    if (verdict.positive()) tx_ = Transaction{cmd.path, cmd.mail, {}, {}, false};
+    else log::info(to_string(port_), "sender refused from {}: {}", stream_->peer_ip(), verdict.text);
+    say(verdict);
+}
+
+asio::awaitable<void> Session::on_rcpt(const Command& cmd) {
+    if (!tx_) co_return say({503, "5.5.1", "Need MAIL command"});
+    if (tx_->chunks) co_return say({503, "5.5.1", "RCPT not allowed during BDAT"});
+    if (tx_->recipients.size() >= config_->limits.max_recipients)
+        co_return say({452, "4.5.3", "Too many recipients"});
+    if (cmd.path.non_ascii && !tx_->params.smtputf8)
+        co_return say({553, "5.6.7", "Non-ASCII address needs SMTPUTF8 on MAIL FROM"});
+    auto decision = co_await run_blocking(services_.blocking, [this, path = cmd.path] {
+        return check_recipient(services_.store, *config_, path);
+    });
+    if (auto* reply = std::get_if<Reply>(&decision)) {
+        log::info(to_string(port_), "recipient refused from {}: {}", stream_->peer_ip(), reply->text);
+        co_return say(*reply);
+    }
+    auto& account = std::get<store::Account>(decision);
+    bool duplicate = std::any_of(tx_->recipients.begin(), tx_->recipients.end(),
+                                 [&](const store::Account& a) { return a.id == account.id; });
+    if (!duplicate) tx_->recipients.push_back(std::move(account));
+    say({250, "2.1.5", "Recipient OK"});
+}
+
+asio::awaitable<bool> Session::on_data() {
+    if (!tx_) co_return say({503, "5.5.1", "Need MAIL command"}), true;
+    if (tx_->chunks) co_return say({503, "5.5.1", "DATA not allowed after BDAT"}), true;
+    if (tx_->recipients.empty()) co_return say({554, "5.5.1", "No valid recipients"}), true;
+    stream_->send(format_reply({354, "", "End data with <CR><LF>.<CR><LF>"}));
+    DataReader reader(content_limits());
+    stream_->set_timeout(config_->limits.data_timeout);
+    while (!reader.done()) {
+        ReadStatus status;
+        std::string_view bytes = co_await stream_->read_available(status);
+        if (status != ReadStatus::Ok) {
+            log::warn(to_string(port_), "{} during DATA from {}: nothing stored",
+                      status == ReadStatus::TimedOut ? "timeout" : "disconnect", stream_->peer_ip());
+            if (status == ReadStatus::TimedOut)
+                co_await end({421, "4.4.2", fmt::format("{} Timeout exceeded, closing connection", config_->hostname)});
+            co_return false;
+        }
+        stream_->consume(reader.feed(bytes));
+    }
+    if (reader.verdict()) {
+        log::info(to_string(port_), "message from {} refused: {}", stream_->peer_ip(), reader.verdict()->text);
+        tx_.reset();
+        co_return say(*reader.verdict()), true;
+    }
+    co_await deliver(reader.take_message());
+    co_return true;
+}
+
+asio::awaitable<bool> Session::on_bdat(const Command& cmd) {
+    // The chunk's octets follow the command whatever we answer: read them all to stay in step.
+    std::optional<Reply> refusal;
+    if (!tx_) refusal = Reply{503, "5.5.1", "Need MAIL command"};
+    else if (tx_->recipients.empty()) refusal = Reply{554, "5.5.1", "No valid recipients"};
+    if (tx_ && !refusal && !tx_->chunks) tx_->chunks.emplace(content_limits());
+    stream_->set_timeout(config_->limits.data_timeout);
+    uint64_t left = cmd.chunk_size;
+    while (left > 0) {
+        ReadStatus status;
+        std::string_view bytes = co_await stream_->read_available(status);
+        if (status != ReadStatus::Ok) {
+            log::warn(to_string(port_), "disconnect during BDAT from {}: nothing stored", stream_->peer_ip());
+            co_return false;
+        }
+        std::size_t take = static_cast<std::size_t>(std::min<uint64_t>(left, bytes.size()));
+        if (!refusal) tx_->chunks->feed(bytes.substr(0, take));
+        stream_->consume(take);
+        left -= take;
+    }
+    if (refusal) {
+        if (tx_) tx_.reset();
+        co_return say(*refusal), true;
+    }
+    if (!cmd.last_chunk) {
+        if (auto& v = tx_->chunks->verdict()) say(*v);  // keep reading; the transaction is lost
+        else say({250, "2.0.0", fmt::format("{} octets received", cmd.chunk_size)});
+        if (tx_->chunks->verdict()) tx_.reset();
+        co_return true;
+    }
+    if (auto& v = tx_->chunks->verdict()) {
+        Reply r = *v;
+        tx_.reset();
+        co_return say(r), true;
+    }
+    co_await deliver(tx_->chunks->take_message());
+    co_return true;
+}
+
+std::string Session::received_header(const std::string& id) const {
+    bool utf8 = tx_->params.smtputf8;
+    std::string proto = std::string(utf8 ? "UTF8SMTP" : (esmtp_ ? "ESMTP" : "SMTP"));
+    if (utf8 || esmtp_) {
+        if (stream_->secure()) proto += 'S';
+        if (principal_) proto += 'A';
+    }
+    std::string header = fmt::format("Received: from {} ([{}])\r\n", log::sanitize(helo_, 255), stream_->peer_ip());
+    if (stream_->secure()) header += fmt::format("\t(using {})\r\n", tls::describe(stream_->ssl()));
+    if (principal_) header += fmt::format("\t(Authenticated sender: {})\r\n", principal_->address);
+    header += fmt::format("\tby {} (mssd) with {} id {}", config_->hostname, proto, id);
+    if (tx_->recipients.size() == 1) header += fmt::format("\r\n\tfor <{}>", tx_->recipients.front().address);
+    header += fmt::format("; {}\r\n", rfc5322_date(std::time(nullptr)));
+    return header;
+}
+
+asio::awaitable<void> Session::deliver(std::string message) {
+    std::string id = queue_id();
+    store::Delivery delivery;
+    delivery.return_path = tx_->from.address();
+    for (auto& r : tx_->recipients) delivery.account_ids.push_back(r.id);
+    delivery.content = received_header(id) + message;
+    delivery.internal_date = std::time(nullptr);
+    std::size_t size = delivery.content.size();
+    std::size_t rcpts = delivery.account_ids.size();
+    auto outcome = co_await async_deliver(services_.committer, std::move(delivery), asio::use_awaitable);
+    if (!outcome) {
+        log::error(to_string(port_), "{}: storing failed: {}", id, outcome.error().message);
+        say({451, "4.3.0", "Temporary failure storing the message, try again later"});
+    } else {
+        ++messages_;
+        log::info(to_string(port_), "{}: from=<{}> size={} nrcpt={} client={} stored", id,
+                  log::sanitize(tx_->from.address()), size, rcpts, stream_->peer_ip());
+        say({250, "2.0.0", fmt::format("Ok: queued as {}", id)});
+    }
+    tx_.reset();
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, Admission admission, Port port,
+                                  Services& services) {
+    Session session(std::move(stream), port, services);
+    co_await session.run(admission);
+}
+
+}  // namespace mss::smtp

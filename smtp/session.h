@@ -1,0 +1,27 @@
+// One ESMTP session (RFC 5321) on one of the three listeners: greeting, EHLO, STARTTLS (RFC 3207),
+// AUTH PLAIN/LOGIN/EXTERNAL (RFC 4954), MAIL/RCPT with policy, DATA and BDAT (RFC 3030), each
+// message made durable before its 250. Trusts nothing the peer sends; the store and config are ours.
+#pragma once
+#include <asio.hpp>
+#include <functional>
+#include <memory>
+
+#include "core/config.h"
+#include "core/server.h"
+#include "smtp/policy.h"
+#include "store/group_commit.h"
+
+namespace mss::smtp {
+
+// Everything a session uses that outlives it.
+struct Services {
+    store::Store& store;
+    store::GroupCommitter& committer;
+    asio::thread_pool& blocking;
+    std::function<std::shared_ptr<const Config>()> config;  // current configuration (SIGHUP swaps it)
+};
+
+asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, Admission admission, Port port,
+                                  Services& services);
+
+}  // namespace mss::smtp

@@ -1,0 +1,122 @@
+// The mail store: accounts (the three kinds of MSSanté mailbox), their folders, messages, flags,
+// UIDs/UIDVALIDITY/MODSEQ and ACLs. An interface, so a PostgreSQL backend can sit beside SQLite.
+// Trusts its callers for authorisation decisions; validates only the integrity of what it stores.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace mss::store {
+
+// TRE-R257-TypeBAL: PER personal, ORG organisational, APP applicative (technical).
+enum class MailboxKind { Personal, Organisational, Applicative };
+
+std::string_view to_string(MailboxKind kind);              // "personal" | "organisational" | "applicative"
+std::optional<MailboxKind> mailbox_kind_from(std::string_view text);
+
+struct NewAccount {
+    std::string address;                     // lower-cased by the store
+    MailboxKind kind = MailboxKind::Personal;
+    std::optional<std::string> ps_idnat;     // 8 + RPPS, or 0 + ADELI, for personal mailboxes
+    std::optional<std::string> password_hash;  // encoded by crypto/password; never for applicative
+    std::optional<std::string> cert_sha256;  // lower-case hex SHA-256 of the DER client certificate
+};
+
+struct Account {
+    int64_t id = 0;
+    std::string address;
+    MailboxKind kind = MailboxKind::Personal;
+    std::optional<std::string> ps_idnat;
+    std::optional<std::string> password_hash;
+    std::optional<std::string> cert_sha256;
+    bool disabled = false;
+    int64_t created_at = 0;  // unix seconds
+};
+
+// A member of an organisational mailbox and the RFC 4314 rights letters it holds there
+// (plus the site-defined right "0" of RFC 4314 section 2.1: may send as the mailbox).
+struct Member {
+    std::string address;
+    std::string rights;
+};
+
+struct Folder {
+    int64_t id = 0;
+    std::string name;          // "INBOX", "Sent", ... (UTF-8; hierarchy separator '/')
+    std::string special_use;   // "", "\\Sent", "\\Drafts", "\\Trash", "\\Junk", "\\Archive"
+    uint32_t uidvalidity = 0;
+    uint32_t uidnext = 1;
+    uint64_t highest_modseq = 1;
+};
+
+struct MessageSummary {
+    uint32_t uid = 0;
+    uint64_t size = 0;          // octets of the stored message
+    int64_t internal_date = 0;  // unix seconds
+    uint64_t modseq = 0;
+    std::vector<std::string> flags;
+};
+
+// One accepted message for one or more local accounts. The content is stored once and filed into
+// every recipient's INBOX; Return-Path is prepended per RFC 5321 4.4 by the store.
+struct Delivery {
+    std::string return_path;            // envelope sender without brackets; "" for the null path
+    std::vector<int64_t> account_ids;   // recipients, each an existing account
+    std::string content;                // the message as received, Received: header included, CRLF
+    int64_t internal_date = 0;          // unix seconds
+};
+
+// What happened to one Delivery of a batch: the UID given in each recipient's INBOX, in account order.
+struct DeliveryOutcome {
+    std::vector<uint32_t> uids;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    virtual Result<Account> create_account(const NewAccount& account) = 0;  // also creates INBOX and
+                                                                             // Sent, Drafts, Trash, Junk, Archive
+    virtual Result<Account> find_account(std::string_view address) = 0;      // case-insensitive
+    virtual Result<Account> find_account_by_cert(std::string_view cert_sha256) = 0;
+    virtual Result<std::vector<Account>> list_accounts() = 0;
+    virtual Status set_disabled(std::string_view address, bool disabled) = 0;
+    virtual Status set_password_hash(std::string_view address, std::string_view hash) = 0;
+
+    // Organisational mailboxes only; rights replaces what the member held ("" removes the member).
+    virtual Status set_member(std::string_view org_address, std::string_view member_address,
+                              std::string_view rights) = 0;
+    virtual Result<std::vector<Member>> members(std::string_view org_address) = 0;
+    // Rights of member on org ("" when not a member).
+    virtual Result<std::string> rights_of(std::string_view org_address, std::string_view member_address) = 0;
+
+    virtual Result<std::vector<Folder>> folders(std::string_view address) = 0;
+
+    // Files every delivery of the batch in one transaction and returns only once it is durable
+    // (fsync'd). Each delivery is all-or-nothing; one failing delivery (e.g. account deleted since)
+    // does not fail the others: its slot holds an Error.
+    virtual std::vector<Result<DeliveryOutcome>> deliver_batch(std::span<const Delivery> batch) = 0;
+
+    virtual Result<std::vector<MessageSummary>> list_messages(std::string_view address,
+                                                              std::string_view folder) = 0;
+    // The stored message exactly as delivered (Return-Path first).
+    virtual Result<std::string> fetch_message(std::string_view address, std::string_view folder,
+                                              uint32_t uid) = 0;
+};
+
+struct SqliteOptions {
+    bool create = true;  // create the file and schema if missing
+};
+
+// SQLite in WAL mode with synchronous=FULL: a committed transaction is on disk. Thread-safe: one
+// writer connection behind a mutex, reader connections from a pool (WAL lets them run concurrently).
+Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& file, SqliteOptions options = {});
+
+}  // namespace mss::store

@@ -1,0 +1,29 @@
+"""pytest fixtures: a running mssd with the standard accounts (one per test module), and a fresh,
+unstarted one for tests that need their own configuration."""
+import sys
+import pathlib
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from mssd_harness import Server  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("mssd"))
+    s.init()
+    s.add_standard_accounts()
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    s = Server(tmp_path / "data")
+    s.init()
+    s.add_standard_accounts()
+    yield s
+    if s.proc and s.proc.poll() is None:
+        s.stop()

@@ -1,0 +1,151 @@
+"""Starts the real mssd on free loopback ports with a fresh data directory made by the real mssctl,
+and gives tests its ports, its log and the test IGC. Shared by the integration tests and bench/."""
+import os
+import pathlib
+import re
+import signal
+import ssl
+import subprocess
+import threading
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("MSSD_BUILD", ROOT / "build"))
+MSSD = BUILD / "mssd"
+MSSCTL = BUILD / "mssctl"
+DOMAIN = "test.mssante.fr"
+PASSWORD = "s3cret-Passw0rd"
+
+GP = f"jean.dupont@{DOMAIN}"
+DOCTOR = f"marie.martin@{DOMAIN}"
+SECRETARY = f"secretariat@{DOMAIN}"
+PRACTICE = f"cabinet@{DOMAIN}"
+LAB = f"labo-resultats@{DOMAIN}"
+RETIRED = f"ancien@{DOMAIN}"
+
+
+class Server:
+    def __init__(self, data: pathlib.Path):
+        self.data = data
+        self.proc = None
+        self.ports = {}
+        self.log = []
+        self._reader = None
+
+    # -- operator interface -------------------------------------------------------------------
+    def ctl(self, *args, input=None, check=True):
+        r = subprocess.run([str(MSSCTL), "--data", str(self.data), *args], input=input,
+                           capture_output=True, timeout=120)
+        if check and r.returncode != 0:
+            raise AssertionError(f"mssctl {' '.join(args)} failed: {r.stderr.decode(errors='replace')}")
+        return r
+
+    def init(self, **settings):
+        self.ctl("init", "--domain", DOMAIN)
+        self.configure(password_scrypt_log_n=12, **settings)
+
+    def configure(self, **settings):
+        """Rewrites `key = value` lines of mssd.toml (every key is on its own line there)."""
+        path = self.data / "mssd.toml"
+        text = path.read_text()
+        for key, value in settings.items():
+            rendered = f'"{value}"' if isinstance(value, str) else str(value)
+            text, n = re.subn(rf"^{key} = .*$", f"{key} = {rendered}", text, flags=re.M)
+            assert n == 1, f"no key {key} in mssd.toml"
+        path.write_text(text)
+
+    def add_standard_accounts(self):
+        pw = (PASSWORD + "\n").encode()
+        self.ctl("account", "add", GP, "--kind", "personal", "--ps-idnat", "810001045367",
+                 "--password-stdin", input=pw)
+        self.ctl("account", "add", DOCTOR, "--kind", "personal", "--ps-idnat", "810002567773",
+                 "--password-stdin", input=pw)
+        self.ctl("account", "add", SECRETARY, "--kind", "personal", "--password-stdin", input=pw)
+        self.ctl("account", "add", RETIRED, "--kind", "personal", "--password-stdin", input=pw)
+        self.ctl("account", "disable", RETIRED)
+        self.ctl("account", "add", PRACTICE, "--kind", "organisational")
+        self.ctl("account", "member", "add", PRACTICE, GP, "--rights", "lrswipkxtea0")
+        self.ctl("account", "member", "add", PRACTICE, SECRETARY, "--rights", "lrsw")
+        self.ctl("pki", "issue", "organisation", "--name", "LABO TEST", "--finess", "010000001",
+                 "--address", LAB, "--out", str(self.lab_dir))
+        self.ctl("account", "add", LAB, "--kind", "applicative", "--cert", str(self.lab_dir / "cert.pem"))
+
+    @property
+    def lab_dir(self):
+        return self.data / "lab-client"
+
+    @property
+    def trust(self):
+        return self.data / "pki" / "trust.pem"
+
+    def tls_context(self, cert=None, key=None):
+        ctx = ssl.create_default_context(cafile=str(self.trust))
+        if cert:
+            ctx.load_cert_chain(str(cert), str(key))
+        return ctx
+
+    def mail_list(self, address, folder="INBOX"):
+        out = self.ctl("mail", "list", address, "--folder", folder).stdout.decode()
+        return [line.split(" ", 2) for line in out.splitlines()]
+
+    def mail_fetch(self, address, uid, folder="INBOX"):
+        return self.ctl("mail", "fetch", address, str(uid), "--folder", folder).stdout
+
+    # -- the daemon -------------------------------------------------------------------------------
+    def start(self, timeout=30):
+        self.log = []
+        self.proc = subprocess.Popen(
+            [str(MSSD), "--data", str(self.data), "--listen", "127.0.0.1", "--smtp-port", "0",
+             "--submission-port", "0", "--submissions-port", "0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
+        ready = threading.Event()
+
+        def read():
+            for line in self.proc.stderr:
+                self.log.append(line.rstrip("\n"))
+                m = re.search(r"mssd: ready (.*)$", line)
+                if m:
+                    for name, port in re.findall(r"(\w+)=[^ ]*:(\d+)", m.group(1)):
+                        self.ports[name] = int(port)
+                    ready.set()
+
+        self._reader = threading.Thread(target=read, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + timeout
+        while not ready.wait(0.1):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("mssd did not start:\n" + "\n".join(self.log))
+        return self
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=timeout)
+        if self._reader:
+            self._reader.join(timeout=5)
+        return self.proc.returncode if self.proc else None
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait(timeout=30)
+        self._reader.join(timeout=5)
+
+    def wait_log(self, pattern, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(re.search(pattern, line) for line in list(self.log)):
+                return True
+            time.sleep(0.05)
+        return False
+
+    @property
+    def smtp(self):
+        return self.ports["smtp"]
+
+    @property
+    def submission(self):
+        return self.ports["submission"]
+
+    @property
+    def submissions(self):
+        return self.ports["submissions"]

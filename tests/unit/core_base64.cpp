@@ -1,0 +1,26 @@
+// Base64: RFC 4648 test vectors and strict refusal of malformed input.
+#include <doctest/doctest.h>
+
+#include "core/base64.h"
+
+TEST_CASE("RFC 4648 section 10 vectors round-trip") {
+    const char* plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    const char* coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    for (int i = 0; i < 7; ++i) {
+        CHECK(mss::base64_encode(plain[i]) == coded[i]);
+        auto d = mss::base64_decode(coded[i]);
+        REQUIRE(d);
+        CHECK(*d == plain[i]);
+    }
+}
+
+TEST_CASE("SASL PLAIN response decodes with its NULs") {
+    auto d = mss::base64_decode("AGRyQGV4YW1wbGUAc2VjcmV0");
+    REQUIRE(d);
+    CHECK(*d == std::string("\0dr@example\0secret", 18));
+}
+
+TEST_CASE("malformed base64 is refused") {
+    for (auto bad : {"Zg", "Zg=", "Z===", "Zg==Zg==", "Zm9v YmFy", "Zm9v\r\n", "Zm9*", "=Zg="})
+        CHECK_MESSAGE(!mss::base64_decode(bad), bad);
+}
