@@ -74,7 +74,12 @@ void cmd_init(const fs::path& data, const std::string& domain, const std::string
     ::chmod(data.c_str(), 0700);
     if (!fs::exists(config_path(data))) write_private(config_path(data), default_config_text(domain), 0600);
     Config c = load(data);
-    need(store::open_sqlite(c.database(), {.create = true}), c.database().string());
+    auto s = need(store::open_sqlite(c.database(), {.create = true}), c.database().string());
+    // RFC 5321 4.5.1: every domain receives mail for postmaster; the IT team joins it as members.
+    for (auto& d : c.domains) {
+        std::string postmaster = "postmaster@" + d;
+        if (!s->find_account(postmaster)) need(s->create_account({postmaster, store::MailboxKind::Organisational}));
+    }
     need(crypto::ensure_test_igc({c.pki_dir(), operator_name, c.domains.front()}), "test IGC");
     fmt::print("data directory {} ready for {}\n", data.string(), fmt::join(c.domains, ", "));
     fmt::print("test IGC trust chain: {}\n", (c.pki_dir() / "trust.pem").string());

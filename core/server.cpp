@@ -7,6 +7,18 @@
 #include "core/log.h"
 
 namespace mss {
+namespace {
+
+// One connection's life: the handler, then its slot back to the table (parameters, not captures:
+// see core/blocking.h).
+asio::awaitable<void> serve(ConnectionTable& table, ConnectionHandler handler, std::shared_ptr<Stream> stream,
+                            Admission admission) {
+    auto session = handler(stream, admission);
+    co_await std::move(session);
+    table.release(stream, admission.admitted);
+}
+
+}  // namespace
 
 Admission ConnectionTable::admit(const std::shared_ptr<Stream>& stream) {
     std::lock_guard lock(mutex_);
@@ -86,11 +98,7 @@ asio::awaitable<void> Listener::accept_loop(ConnectionTable& table, ContextSourc
         auto stream = std::make_shared<Stream>(std::move(socket), tls());
         Admission admission = table.admit(stream);
         asio::co_spawn(
-            strand,
-            [&table, handler, stream, admission]() -> asio::awaitable<void> {
-                co_await handler(stream, admission);
-                table.release(stream, admission.admitted);
-            },
+            strand, serve(table, handler, stream, admission),
             [name = name_](std::exception_ptr e) {
                 if (!e) return;
                 try {

@@ -85,7 +85,8 @@ private:
     ContentLimits content_limits() const {
         return {config_->limits.max_message_size, config_->limits.max_text_line};
     }
-    asio::awaitable<void> end(const Reply& reply);
+    // The last reply before closing: not counted as an error, written by close().
+    void say_last(const Reply& reply) { stream_->send(format_reply(reply)); }
 
     std::shared_ptr<Stream> stream_;
     Port port_;
@@ -111,16 +112,12 @@ void Session::say_lines(int code, const std::vector<std::string>& lines) {
         stream_->send(fmt::format("{}{}{}\r\n", code, i + 1 == lines.size() ? ' ' : '-', lines[i]));
 }
 
-asio::awaitable<void> Session::end(const Reply& reply) {
-    stream_->send(format_reply(reply));
-    co_await stream_->close();
-}
-
 asio::awaitable<void> Session::run(Admission admission) {
     const std::string where = std::string(to_string(port_));
     if (!admission.admitted) {
         log::warn(where, "refused {}: {}", stream_->peer_ip(), admission.reason);
-        co_await end({421, "4.7.0", fmt::format("{} {}, try again later", config_->hostname, admission.reason)});
+        say_last({421, "4.7.0", fmt::format("{} {}, try again later", config_->hostname, admission.reason)});
+            co_await stream_->close();
         co_return;
     }
     log::info(where, "connect from {}", stream_->peer_ip());
@@ -146,11 +143,13 @@ asio::awaitable<void> Session::run(Admission admission) {
         }
         if (in.status == ReadStatus::TimedOut) {
             log::info(where, "timeout waiting for a command from {}", stream_->peer_ip());
-            co_await end({421, "4.4.2", fmt::format("{} Timeout exceeded, closing connection", config_->hostname)});
+            say_last({421, "4.4.2", fmt::format("{} Timeout exceeded, closing connection", config_->hostname)});
+            co_await stream_->close();
             co_return;
         }
         if (in.status == ReadStatus::Interrupted) {
-            co_await end({421, "4.3.2", fmt::format("{} Service shutting down", config_->hostname)});
+            say_last({421, "4.3.2", fmt::format("{} Service shutting down", config_->hostname)});
+            co_await stream_->close();
             co_return;
         }
         if (in.status == ReadStatus::TooLong) {
@@ -167,7 +166,8 @@ asio::awaitable<void> Session::run(Admission admission) {
         }
         if (too_many_errors()) {
             log::warn(where, "too many errors from {}, closing", stream_->peer_ip());
-            co_await end({421, "4.7.0", fmt::format("{} Too many errors, closing connection", config_->hostname)});
+            say_last({421, "4.7.0", fmt::format("{} Too many errors, closing connection", config_->hostname)});
+            co_await stream_->close();
             co_return;
         }
     }
@@ -193,7 +193,8 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
         case Verb::Help: say({214, "2.0.0", "mssd: see RFC 5321"}); break;
         case Verb::Quit:
             log::info(to_string(port_), "quit from {} after {} message(s)", stream_->peer_ip(), messages_);
-            co_await end({221, "2.0.0", "Bye"});
+            say_last({221, "2.0.0", "Bye"});
+            co_await stream_->close();
             co_return false;
     }
     co_return true;
@@ -248,9 +249,10 @@ asio::awaitable<void> Session::learn_client_certificate() {
                   peer_cert_.verify_error, log::sanitize(peer_cert_.subject));
         co_return;
     }
-    auto account = co_await run_blocking(services_.blocking, [this] {
+    auto lookup = run_blocking(services_.blocking, [this] {
         return services_.store.find_account_by_cert(peer_cert_.sha256_hex);
     });
+    auto account = co_await std::move(lookup);
     if (account && account->kind == store::MailboxKind::Applicative && !account->disabled)
         certificate_account_ = std::move(account).value();
 }
@@ -317,7 +319,7 @@ asio::awaitable<bool> Session::on_auth(const Command& cmd) {
 }
 
 asio::awaitable<void> Session::authenticate_password(const std::string& user, const std::string& password) {
-    auto account = co_await run_blocking(services_.blocking, [this, user, password]() -> std::optional<store::Account> {
+    auto check = run_blocking(services_.blocking, [this, user, password]() -> std::optional<store::Account> {
         auto found = services_.store.find_account(user);
         bool usable = found && !found->disabled && found->password_hash && found->kind != store::MailboxKind::Applicative;
         // Always pay the KDF's price, so timing does not tell which addresses exist.
@@ -325,6 +327,7 @@ asio::awaitable<void> Session::authenticate_password(const std::string& user, co
         if (usable && match) return std::move(found).value();
         return std::nullopt;
     });
+    auto account = co_await std::move(check);
     if (!account) {
         log::warn(to_string(port_), "authentication failed for {} from {}", log::sanitize(user), stream_->peer_ip());
         say({535, "5.7.8", "Authentication credentials invalid"});
@@ -347,9 +350,10 @@ asio::awaitable<void> Session::on_mail(const Command& cmd) {
     if (cmd.path.non_ascii && !cmd.mail.smtputf8)
         co_return say({553, "5.6.7", "Non-ASCII address needs the SMTPUTF8 parameter"});
     const store::Account* principal = principal_ ? &*principal_ : nullptr;
-    Reply verdict = co_await run_blocking(services_.blocking, [this, principal, path = cmd.path] {
+    auto check = run_blocking(services_.blocking, [this, principal, path = cmd.path] {
         return check_sender(services_.store, *config_, port_, principal, path);
     });
+    Reply verdict = co_await std::move(check);
     if (verdict.positive()) tx_ = Transaction{cmd.path, cmd.mail, {}, {}, false};
     else log::info(to_string(port_), "sender refused from {}: {}", stream_->peer_ip(), verdict.text);
     say(verdict);
@@ -362,9 +366,10 @@ asio::awaitable<void> Session::on_rcpt(const Command& cmd) {
         co_return say({452, "4.5.3", "Too many recipients"});
     if (cmd.path.non_ascii && !tx_->params.smtputf8)
         co_return say({553, "5.6.7", "Non-ASCII address needs SMTPUTF8 on MAIL FROM"});
-    auto decision = co_await run_blocking(services_.blocking, [this, path = cmd.path] {
+    auto check = run_blocking(services_.blocking, [this, path = cmd.path] {
         return check_recipient(services_.store, *config_, path);
     });
+    auto decision = co_await std::move(check);
     if (auto* reply = std::get_if<Reply>(&decision)) {
         log::info(to_string(port_), "recipient refused from {}: {}", stream_->peer_ip(), reply->text);
         co_return say(*reply);
@@ -390,7 +395,8 @@ asio::awaitable<bool> Session::on_data() {
             log::warn(to_string(port_), "{} during DATA from {}: nothing stored",
                       status == ReadStatus::TimedOut ? "timeout" : "disconnect", stream_->peer_ip());
             if (status == ReadStatus::TimedOut)
-                co_await end({421, "4.4.2", fmt::format("{} Timeout exceeded, closing connection", config_->hostname)});
+                say_last({421, "4.4.2", fmt::format("{} Timeout exceeded, closing connection", config_->hostname)});
+            co_await stream_->close();
             co_return false;
         }
         stream_->consume(reader.feed(bytes));
@@ -468,7 +474,8 @@ asio::awaitable<void> Session::deliver(std::string message) {
     delivery.internal_date = std::time(nullptr);
     std::size_t size = delivery.content.size();
     std::size_t rcpts = delivery.account_ids.size();
-    auto outcome = co_await async_deliver(services_.committer, std::move(delivery), asio::use_awaitable);
+    auto filing = async_deliver(services_.committer, std::move(delivery), asio::use_awaitable);
+    auto outcome = co_await std::move(filing);
     if (!outcome) {
         log::error(to_string(port_), "{}: storing failed: {}", id, outcome.error().message);
         say({451, "4.3.0", "Temporary failure storing the message, try again later"});

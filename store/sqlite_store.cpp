@@ -1,0 +1,458 @@
+// SQLite implementation of the Store: WAL with synchronous=FULL, one writer connection behind a
+// mutex, reader connections from a small pool. Trusts its callers for authorisation decisions.
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <ctime>
+#include <mutex>
+
+#include "store/store.h"
+
+namespace mss::store {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+constexpr const char* kRightsOrder = "lrswipkxtea0";
+
+const char* kSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS accounts (
+  id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, ps_idnat TEXT,
+  password_hash TEXT, cert_sha256 TEXT UNIQUE, disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS folders (
+  id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL, special_use TEXT NOT NULL DEFAULT '', uidvalidity INTEGER NOT NULL,
+  uidnext INTEGER NOT NULL DEFAULT 1, highest_modseq INTEGER NOT NULL DEFAULT 1, UNIQUE(account_id, name));
+CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY, content BLOB NOT NULL, size INTEGER NOT NULL, internal_date INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS folder_messages (
+  folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE, uid INTEGER NOT NULL,
+  message_id INTEGER NOT NULL REFERENCES messages(id), modseq INTEGER NOT NULL, flags TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(folder_id, uid));
+CREATE TABLE IF NOT EXISTS members (
+  org_account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  member_account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  rights TEXT NOT NULL, PRIMARY KEY(org_account_id, member_account_id));
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+)SQL";
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+// A prepared statement, finalised on scope exit.
+class Stmt {
+public:
+    Stmt(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+    ~Stmt() { sqlite3_finalize(stmt_); }
+    bool ok() const { return rc_ == SQLITE_OK; }
+    Stmt& bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); return *this; }
+    Stmt& bind(int i, std::string_view v) {
+        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+    Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+    Stmt& bind(int i, const std::optional<std::string>& v) {
+        if (v) return bind(i, std::string_view(*v));
+        sqlite3_bind_null(stmt_, i);
+        return *this;
+    }
+    Stmt& bind_blob(int i, std::string_view v) {
+        sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_STATIC);
+        return *this;
+    }
+    int step() { return rc_ = sqlite3_step(stmt_); }
+    int64_t i64(int c) { return sqlite3_column_int64(stmt_, c); }
+    std::string text(int c) {
+        auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
+    }
+    std::optional<std::string> opt(int c) {
+        if (sqlite3_column_type(stmt_, c) == SQLITE_NULL) return std::nullopt;
+        return text(c);
+    }
+    std::string blob(int c) {
+        auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
+    }
+    Error error() const { return fail(ErrorKind::Io, sqlite3_errmsg(db_)); }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+    int rc_;
+};
+
+Status exec(sqlite3* db, const char* sql) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+        std::string text = msg ? msg : "sqlite error";
+        sqlite3_free(msg);
+        return fail(ErrorKind::Io, text);
+    }
+    return Ok{};
+}
+
+// For ROLLBACK and RELEASE on paths that already report an error.
+void exec_quietly(sqlite3* db, const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
+
+Result<sqlite3*> connect(const std::filesystem::path& file, bool create) {
+    sqlite3* db = nullptr;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(file.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+        std::string msg = db ? sqlite3_errmsg(db) : "cannot open";
+        sqlite3_close(db);
+        return fail(ErrorKind::Io, fmt::format("{}: {}", file.string(), msg));
+    }
+    sqlite3_busy_timeout(db, 10000);
+    auto s = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    if (!s) {
+        sqlite3_close(db);
+        return s.error();
+    }
+    return db;
+}
+
+Account read_account(Stmt& q) {
+    Account a;
+    a.id = q.i64(0);
+    a.address = q.text(1);
+    a.kind = mailbox_kind_from(q.text(2)).value_or(MailboxKind::Personal);
+    a.ps_idnat = q.opt(3);
+    a.password_hash = q.opt(4);
+    a.cert_sha256 = q.opt(5);
+    a.disabled = q.i64(6) != 0;
+    a.created_at = q.i64(7);
+    return a;
+}
+
+constexpr const char* kAccountColumns =
+    "SELECT id, address, kind, ps_idnat, password_hash, cert_sha256, disabled, created_at FROM accounts ";
+
+Result<std::string> normalise_rights(std::string_view rights) {
+    std::string out;
+    for (char c : rights)
+        if (!std::strchr(kRightsOrder, c) || c == '\0')
+            return fail(ErrorKind::Invalid, fmt::format("'{}' is not a right (RFC 4314 lrswipkxtea, and 0: send as)", c));
+    for (const char* r = kRightsOrder; *r; ++r)
+        if (rights.find(*r) != std::string_view::npos) out += *r;
+    return out;
+}
+
+class SqliteStore final : public Store {
+public:
+    SqliteStore(std::filesystem::path file, sqlite3* writer) : file_(std::move(file)), writer_(writer) {}
+    ~SqliteStore() override {
+        for (auto* db : readers_) sqlite3_close(db);
+        sqlite3_close(writer_);
+    }
+
+    Status init_schema() {
+        std::lock_guard lock(write_mutex_);
+        if (auto s = exec(writer_, kSchema); !s) return s;
+        return exec(writer_, fmt::format("PRAGMA user_version={}", kSchemaVersion).c_str());
+    }
+
+    Result<Account> create_account(const NewAccount& n) override {
+        if (n.kind == MailboxKind::Applicative && n.password_hash)
+            return fail(ErrorKind::Invalid, "an applicative mailbox has no password");
+        std::string address = lower_ascii(n.address);
+        std::lock_guard lock(write_mutex_);
+        if (auto s = exec(writer_, "BEGIN IMMEDIATE"); !s) return s.error();
+        auto r = create_locked(n, address);
+        if (!r || !exec(writer_, "COMMIT").ok()) {
+            exec_quietly(writer_, "ROLLBACK");
+            if (r) return fail(ErrorKind::Io, "commit failed");
+            return r.error();
+        }
+        return find_account(address);
+    }
+
+    Result<Account> find_account(std::string_view address) override {
+        return read([&](sqlite3* db) -> Result<Account> {
+            Stmt q(db, (std::string(kAccountColumns) + "WHERE address = ?").c_str());
+            q.bind(1, lower_ascii(address));
+            if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no mailbox {}", address));
+            return read_account(q);
+        });
+    }
+
+    Result<Account> find_account_by_cert(std::string_view sha) override {
+        return read([&](sqlite3* db) -> Result<Account> {
+            Stmt q(db, (std::string(kAccountColumns) + "WHERE cert_sha256 = ?").c_str());
+            q.bind(1, lower_ascii(sha));
+            if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, "no mailbox for this certificate");
+            return read_account(q);
+        });
+    }
+
+    Result<std::vector<Account>> list_accounts() override {
+        return read([&](sqlite3* db) -> Result<std::vector<Account>> {
+            Stmt q(db, (std::string(kAccountColumns) + "ORDER BY address").c_str());
+            std::vector<Account> out;
+            while (q.step() == SQLITE_ROW) out.push_back(read_account(q));
+            return out;
+        });
+    }
+
+    Status set_disabled(std::string_view address, bool disabled) override {
+        return update_account("UPDATE accounts SET disabled = ?1 WHERE address = ?2", disabled ? 1 : 0, address);
+    }
+
+    Status set_password_hash(std::string_view address, std::string_view hash) override {
+        auto a = find_account(address);
+        if (!a) return a.error();
+        if (a->kind == MailboxKind::Applicative) return fail(ErrorKind::Invalid, "an applicative mailbox has no password");
+        std::lock_guard lock(write_mutex_);
+        Stmt q(writer_, "UPDATE accounts SET password_hash = ?1 WHERE id = ?2");
+        q.bind(1, hash).bind(2, a->id);
+        if (q.step() != SQLITE_DONE) return q.error();
+        return Ok{};
+    }
+
+    Status set_member(std::string_view org_address, std::string_view member_address, std::string_view rights) override {
+        auto norm = normalise_rights(rights);
+        if (!norm) return norm.error();
+        auto org = find_account(org_address);
+        if (!org) return org.error();
+        if (org->kind != MailboxKind::Organisational)
+            return fail(ErrorKind::Invalid, fmt::format("{} is not an organisational mailbox", org->address));
+        auto member = find_account(member_address);
+        if (!member) return member.error();
+        if (member->kind == MailboxKind::Applicative)
+            return fail(ErrorKind::Invalid, "an applicative mailbox cannot be a member");
+        std::lock_guard lock(write_mutex_);
+        if (norm.value().empty()) {
+            Stmt q(writer_, "DELETE FROM members WHERE org_account_id = ?1 AND member_account_id = ?2");
+            q.bind(1, org->id).bind(2, member->id);
+            return q.step() == SQLITE_DONE ? Status(Ok{}) : Status(q.error());
+        }
+        Stmt q(writer_, "INSERT INTO members(org_account_id, member_account_id, rights) VALUES(?1, ?2, ?3) "
+                        "ON CONFLICT(org_account_id, member_account_id) DO UPDATE SET rights = excluded.rights");
+        q.bind(1, org->id).bind(2, member->id).bind(3, norm.value());
+        return q.step() == SQLITE_DONE ? Status(Ok{}) : Status(q.error());
+    }
+
+    Result<std::vector<Member>> members(std::string_view org_address) override {
+        auto org = find_account(org_address);
+        if (!org) return org.error();
+        return read([&](sqlite3* db) -> Result<std::vector<Member>> {
+            Stmt q(db, "SELECT a.address, m.rights FROM members m JOIN accounts a ON a.id = m.member_account_id "
+                       "WHERE m.org_account_id = ? ORDER BY a.address");
+            q.bind(1, org->id);
+            std::vector<Member> out;
+            while (q.step() == SQLITE_ROW) out.push_back({q.text(0), q.text(1)});
+            return out;
+        });
+    }
+
+    Result<std::string> rights_of(std::string_view org_address, std::string_view member_address) override {
+        return read([&](sqlite3* db) -> Result<std::string> {
+            Stmt q(db, "SELECT m.rights FROM members m JOIN accounts o ON o.id = m.org_account_id "
+                       "JOIN accounts a ON a.id = m.member_account_id WHERE o.address = ?1 AND a.address = ?2");
+            q.bind(1, lower_ascii(org_address)).bind(2, lower_ascii(member_address));
+            return q.step() == SQLITE_ROW ? q.text(0) : std::string();
+        });
+    }
+
+    Result<std::vector<Folder>> folders(std::string_view address) override {
+        auto a = find_account(address);
+        if (!a) return a.error();
+        return read([&](sqlite3* db) -> Result<std::vector<Folder>> {
+            Stmt q(db, "SELECT id, name, special_use, uidvalidity, uidnext, highest_modseq FROM folders "
+                       "WHERE account_id = ? ORDER BY name = 'INBOX' DESC, name");
+            q.bind(1, a->id);
+            std::vector<Folder> out;
+            while (q.step() == SQLITE_ROW)
+                out.push_back({q.i64(0), q.text(1), q.text(2), static_cast<uint32_t>(q.i64(3)),
+                               static_cast<uint32_t>(q.i64(4)), static_cast<uint64_t>(q.i64(5))});
+            return out;
+        });
+    }
+
+    std::vector<Result<DeliveryOutcome>> deliver_batch(std::span<const Delivery> batch) override {
+        std::vector<Result<DeliveryOutcome>> out(batch.size());
+        std::lock_guard lock(write_mutex_);
+        if (auto s = exec(writer_, "BEGIN IMMEDIATE"); !s) {
+            for (auto& o : out) o = s.error();
+            return out;
+        }
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            exec_quietly(writer_, "SAVEPOINT delivery");
+            out[i] = deliver_one(batch[i]);
+            exec_quietly(writer_, out[i] ? "RELEASE delivery" : "ROLLBACK TO delivery; RELEASE delivery");
+        }
+        if (auto s = exec(writer_, "COMMIT"); !s) {
+            exec_quietly(writer_, "ROLLBACK");
+            for (auto& o : out) o = s.error();
+        }
+        return out;
+    }
+
+    Result<std::vector<MessageSummary>> list_messages(std::string_view address, std::string_view folder) override {
+        auto f = folder_id(address, folder);
+        if (!f) return f.error();
+        return read([&](sqlite3* db) -> Result<std::vector<MessageSummary>> {
+            Stmt q(db, "SELECT fm.uid, m.size, m.internal_date, fm.modseq, fm.flags FROM folder_messages fm "
+                       "JOIN messages m ON m.id = fm.message_id WHERE fm.folder_id = ? ORDER BY fm.uid");
+            q.bind(1, *f);
+            std::vector<MessageSummary> out;
+            while (q.step() == SQLITE_ROW) {
+                MessageSummary m{static_cast<uint32_t>(q.i64(0)), static_cast<uint64_t>(q.i64(1)), q.i64(2),
+                                 static_cast<uint64_t>(q.i64(3)), {}};
+                std::string flags = q.text(4);
+                for (std::size_t p = 0; p < flags.size();) {
+                    auto e = flags.find(' ', p);
+                    if (e == std::string::npos) e = flags.size();
+                    if (e > p) m.flags.push_back(flags.substr(p, e - p));
+                    p = e + 1;
+                }
+                out.push_back(std::move(m));
+            }
+            return out;
+        });
+    }
+
+    Result<std::string> fetch_message(std::string_view address, std::string_view folder, uint32_t uid) override {
+        auto f = folder_id(address, folder);
+        if (!f) return f.error();
+        return read([&](sqlite3* db) -> Result<std::string> {
+            Stmt q(db, "SELECT m.content FROM folder_messages fm JOIN messages m ON m.id = fm.message_id "
+                       "WHERE fm.folder_id = ?1 AND fm.uid = ?2");
+            q.bind(1, *f).bind(2, static_cast<int64_t>(uid));
+            if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no message with UID {}", uid));
+            return q.blob(0);
+        });
+    }
+
+private:
+    template <class F>
+    auto read(F work) -> decltype(work(nullptr)) {
+        sqlite3* db = take_reader();
+        if (!db) return fail(ErrorKind::Io, fmt::format("{}: cannot open a reader", file_.string()));
+        auto r = work(db);
+        give_reader(db);
+        return r;
+    }
+
+    sqlite3* take_reader() {
+        {
+            std::lock_guard lock(pool_mutex_);
+            if (!readers_.empty()) {
+                sqlite3* db = readers_.back();
+                readers_.pop_back();
+                return db;
+            }
+        }
+        auto db = connect(file_, false);
+        return db ? db.value() : nullptr;
+    }
+
+    void give_reader(sqlite3* db) {
+        std::lock_guard lock(pool_mutex_);
+        if (readers_.size() < 8) readers_.push_back(db);
+        else sqlite3_close(db);
+    }
+
+    Status update_account(const char* sql, int64_t value, std::string_view address) {
+        std::lock_guard lock(write_mutex_);
+        Stmt q(writer_, sql);
+        q.bind(1, value).bind(2, lower_ascii(address));
+        if (q.step() != SQLITE_DONE) return q.error();
+        if (sqlite3_changes(writer_) == 0) return fail(ErrorKind::NotFound, fmt::format("no mailbox {}", address));
+        return Ok{};
+    }
+
+    // UIDVALIDITY: seconds since the epoch, made strictly increasing by a stored counter.
+    Result<int64_t> next_uidvalidity() {
+        Stmt get(writer_, "SELECT value FROM counters WHERE name = 'uidvalidity'");
+        int64_t last = get.step() == SQLITE_ROW ? get.i64(0) : 0;
+        int64_t next = std::max<int64_t>(last + 1, std::time(nullptr)) & 0xffffffff;
+        Stmt put(writer_, "INSERT INTO counters(name, value) VALUES('uidvalidity', ?1) "
+                          "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+        put.bind(1, next);
+        if (put.step() != SQLITE_DONE) return put.error();
+        return next;
+    }
+
+    Result<int64_t> create_locked(const NewAccount& n, const std::string& address) {
+        Stmt dup(writer_, "SELECT 1 FROM accounts WHERE address = ?1 OR (?2 IS NOT NULL AND cert_sha256 = ?2)");
+        dup.bind(1, address).bind(2, n.cert_sha256);
+        if (dup.step() == SQLITE_ROW) return fail(ErrorKind::Exists, fmt::format("{} or its certificate already exists", address));
+        Stmt ins(writer_, "INSERT INTO accounts(address, kind, ps_idnat, password_hash, cert_sha256, created_at) "
+                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        ins.bind(1, address).bind(2, to_string(n.kind)).bind(3, n.ps_idnat).bind(4, n.password_hash);
+        ins.bind(5, n.cert_sha256).bind(6, static_cast<int64_t>(std::time(nullptr)));
+        if (ins.step() != SQLITE_DONE) return ins.error();
+        int64_t id = sqlite3_last_insert_rowid(writer_);
+        for (auto [name, use] : {std::pair{"INBOX", ""}, {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"},
+                                 {"Trash", "\\Trash"}, {"Junk", "\\Junk"}, {"Archive", "\\Archive"}}) {
+            auto validity = next_uidvalidity();
+            if (!validity) return validity.error();
+            Stmt f(writer_, "INSERT INTO folders(account_id, name, special_use, uidvalidity) VALUES(?1, ?2, ?3, ?4)");
+            f.bind(1, id).bind(2, std::string_view(name)).bind(3, std::string_view(use)).bind(4, *validity);
+            if (f.step() != SQLITE_DONE) return f.error();
+        }
+        return id;
+    }
+
+    Result<DeliveryOutcome> deliver_one(const Delivery& d) {
+        std::string content = fmt::format("Return-Path: <{}>\r\n", d.return_path) + d.content;
+        Stmt m(writer_, "INSERT INTO messages(content, size, internal_date) VALUES(?1, ?2, ?3)");
+        m.bind_blob(1, content).bind(2, static_cast<int64_t>(content.size())).bind(3, d.internal_date);
+        if (m.step() != SQLITE_DONE) return m.error();
+        int64_t message_id = sqlite3_last_insert_rowid(writer_);
+        DeliveryOutcome outcome;
+        for (int64_t account : d.account_ids) {
+            Stmt f(writer_, "SELECT f.id, f.uidnext, f.highest_modseq FROM folders f JOIN accounts a ON a.id = f.account_id "
+                            "WHERE f.account_id = ?1 AND f.name = 'INBOX' AND a.disabled = 0");
+            f.bind(1, account);
+            if (f.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no enabled mailbox with id {}", account));
+            int64_t folder = f.i64(0), uid = f.i64(1), modseq = f.i64(2) + 1;
+            Stmt up(writer_, "UPDATE folders SET uidnext = ?1, highest_modseq = ?2 WHERE id = ?3");
+            up.bind(1, uid + 1).bind(2, modseq).bind(3, folder);
+            if (up.step() != SQLITE_DONE) return up.error();
+            Stmt fm(writer_, "INSERT INTO folder_messages(folder_id, uid, message_id, modseq) VALUES(?1, ?2, ?3, ?4)");
+            fm.bind(1, folder).bind(2, uid).bind(3, message_id).bind(4, modseq);
+            if (fm.step() != SQLITE_DONE) return fm.error();
+            outcome.uids.push_back(static_cast<uint32_t>(uid));
+        }
+        return outcome;
+    }
+
+    Result<int64_t> folder_id(std::string_view address, std::string_view folder) {
+        auto a = find_account(address);
+        if (!a) return a.error();
+        std::string name = lower_ascii(folder) == "inbox" ? "INBOX" : std::string(folder);
+        return read([&](sqlite3* db) -> Result<int64_t> {
+            Stmt q(db, "SELECT id FROM folders WHERE account_id = ?1 AND name = ?2");
+            q.bind(1, a->id).bind(2, name);
+            if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no folder {}", name));
+            return q.i64(0);
+        });
+    }
+
+    std::filesystem::path file_;
+    sqlite3* writer_;
+    std::mutex write_mutex_;
+    std::mutex pool_mutex_;
+    std::vector<sqlite3*> readers_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& file, SqliteOptions options) {
+    if (!options.create && !std::filesystem::exists(file))
+        return fail(ErrorKind::NotFound, fmt::format("{} does not exist (run mssctl init)", file.string()));
+    auto db = connect(file, options.create);
+    if (!db) return db.error();
+    auto store = std::make_unique<SqliteStore>(file, db.value());
+    if (options.create)
+        if (auto s = store->init_schema(); !s) return s.error();
+    return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace mss::store

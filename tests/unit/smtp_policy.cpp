@@ -1,0 +1,132 @@
+// Sender and recipient decisions per listener, against a real SQLite store in a temporary folder.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "smtp/policy.h"
+
+using namespace mss;
+using namespace mss::smtp;
+
+namespace {
+
+struct Fixture {
+    std::filesystem::path dir;
+    std::unique_ptr<store::Store> store;
+    Config config;
+    store::Account gp, secretary, practice, lab;
+
+    Fixture() {
+        char tmpl[] = "/tmp/mssd-policy-XXXXXX";
+        dir = mkdtemp(tmpl);
+        store = std::move(store::open_sqlite(dir / "t.db")).value();
+        config.domains = {"cab.mssante.fr"};
+        config.hostname = "mx.cab.mssante.fr";
+        gp = add("jean.dupont@cab.mssante.fr", store::MailboxKind::Personal);
+        secretary = add("secretariat@cab.mssante.fr", store::MailboxKind::Personal);
+        practice = add("cabinet@cab.mssante.fr", store::MailboxKind::Organisational);
+        lab = add("labo@cab.mssante.fr", store::MailboxKind::Applicative, "ab12");
+        REQUIRE(store->set_member(practice.address, gp.address, "lrswi0").ok());
+        REQUIRE(store->set_member(practice.address, secretary.address, "lrsw").ok());
+    }
+    ~Fixture() { std::filesystem::remove_all(dir); }
+
+    store::Account add(const std::string& address, store::MailboxKind kind, std::optional<std::string> cert = {}) {
+        auto a = store->create_account({address, kind, {}, {}, cert});
+        REQUIRE(a.ok());
+        return a.value();
+    }
+    Reply sender(Port port, const store::Account* who, const std::string& address) {
+        Path p;
+        auto at = address.find('@');
+        p.local = address.substr(0, at);
+        p.domain = address.substr(at + 1);
+        p.null = address.empty();
+        return check_sender(*store, config, port, who, p);
+    }
+    RecipientDecision recipient(const std::string& local, const std::string& domain) {
+        return check_recipient(*store, config, Path{false, local, domain, false});
+    }
+};
+
+}  // namespace
+
+TEST_CASE("relay port: any foreign sender, never one of our domains") {
+    Fixture f;
+    CHECK(f.sender(Port::Relay, nullptr, "labo@labo-y.mssante.fr").code == 250);
+    CHECK(f.sender(Port::Relay, nullptr, "").code == 250);  // null reverse-path: bounces
+    Reply own = f.sender(Port::Relay, nullptr, "jean.dupont@CAB.mssante.fr");
+    CHECK(own.code == 553);
+    CHECK(own.enhanced == "5.7.1");
+}
+
+TEST_CASE("submission needs an authenticated principal") {
+    Fixture f;
+    Reply r = f.sender(Port::Submission, nullptr, f.gp.address);
+    CHECK(r.code == 530);
+    CHECK(r.enhanced == "5.7.0");
+}
+
+TEST_CASE("a professional sends as itself, case-insensitively") {
+    Fixture f;
+    CHECK(f.sender(Port::Submission, &f.gp, "Jean.Dupont@cab.mssante.fr").code == 250);
+    CHECK(f.sender(Port::Submissions, &f.gp, f.gp.address).code == 250);
+}
+
+TEST_CASE("send-as an organisational mailbox needs right 0") {
+    Fixture f;
+    CHECK(f.sender(Port::Submission, &f.gp, f.practice.address).code == 250);
+    Reply r = f.sender(Port::Submission, &f.secretary, f.practice.address);
+    CHECK(r.code == 553);
+    CHECK(r.enhanced == "5.7.1");
+}
+
+TEST_CASE("nobody sends as another professional, an unknown address or the null path") {
+    Fixture f;
+    CHECK(f.sender(Port::Submission, &f.secretary, f.gp.address).code == 553);
+    CHECK(f.sender(Port::Submission, &f.gp, "nobody@cab.mssante.fr").code == 553);
+    CHECK(f.sender(Port::Submission, &f.gp, "someone@elsewhere.fr").code == 553);
+    CHECK(f.sender(Port::Submission, &f.gp, "").code == 553);
+}
+
+TEST_CASE("an applicative mailbox sends only as itself") {
+    Fixture f;
+    CHECK(f.sender(Port::Submissions, &f.lab, f.lab.address).code == 250);
+    CHECK(f.sender(Port::Submissions, &f.lab, f.practice.address).code == 553);
+}
+
+TEST_CASE("a disabled organisational mailbox cannot be sent as") {
+    Fixture f;
+    REQUIRE(f.store->set_disabled(f.practice.address, true).ok());
+    CHECK(f.sender(Port::Submission, &f.gp, f.practice.address).code == 553);
+}
+
+TEST_CASE("recipients: known, unknown, disabled, foreign, postmaster") {
+    Fixture f;
+    auto known = f.recipient("Jean.Dupont", "cab.mssante.fr");
+    REQUIRE(std::holds_alternative<store::Account>(known));
+    CHECK(std::get<store::Account>(known).id == f.gp.id);
+
+    auto unknown = f.recipient("nobody", "cab.mssante.fr");
+    REQUIRE(std::holds_alternative<Reply>(unknown));
+    CHECK(std::get<Reply>(unknown).code == 550);
+    CHECK(std::get<Reply>(unknown).enhanced == "5.1.1");
+
+    REQUIRE(f.store->set_disabled(f.secretary.address, true).ok());
+    auto disabled = f.recipient("secretariat", "cab.mssante.fr");
+    REQUIRE(std::holds_alternative<Reply>(disabled));
+    CHECK(std::get<Reply>(disabled).code == 550);
+    CHECK(std::get<Reply>(disabled).enhanced == "5.2.1");
+
+    auto foreign = f.recipient("x", "chu-x.mssante.fr");
+    REQUIRE(std::holds_alternative<Reply>(foreign));
+    CHECK(std::get<Reply>(foreign).code == 554);
+    CHECK(std::get<Reply>(foreign).enhanced == "5.7.1");
+
+    auto postmaster_missing = f.recipient("Postmaster", "");
+    REQUIRE(std::holds_alternative<Reply>(postmaster_missing));
+    CHECK(std::get<Reply>(postmaster_missing).enhanced == "5.1.1");
+    f.add("postmaster@cab.mssante.fr", store::MailboxKind::Organisational);
+    CHECK(std::holds_alternative<store::Account>(f.recipient("Postmaster", "")));
+}
