@@ -6,9 +6,10 @@
 
 using namespace mss::smtp;
 using mss::base64_encode;
+using namespace std::string_literals;
 
 TEST_CASE("PLAIN with an initial response finishes at once") {
-    SaslExchange x("PLAIN", base64_encode(std::string("\0gp@a.fr\0pw", 11)));
+    SaslExchange x("PLAIN", base64_encode("\0gp@a.fr\0pw"s));
     CHECK_FALSE(x.challenge());
     CHECK_FALSE(x.result().reply);
     CHECK(x.result().authcid == "gp@a.fr");
@@ -19,21 +20,21 @@ TEST_CASE("PLAIN without initial response asks with an empty challenge") {
     SaslExchange x("PLAIN", std::nullopt);
     REQUIRE(x.challenge());
     CHECK(*x.challenge() == "");
-    x.respond(base64_encode(std::string("gp@a.fr\0gp@a.fr\0pw", 19)));
+    x.respond(base64_encode("gp@a.fr\0gp@a.fr\0pw"s));
     CHECK_FALSE(x.challenge());
     CHECK_FALSE(x.result().reply);
     CHECK(x.result().authzid == "gp@a.fr");
 }
 
 TEST_CASE("PLAIN refuses proxy authorisation and malformed messages") {
-    SaslExchange proxy("PLAIN", base64_encode(std::string("other@a.fr\0gp@a.fr\0pw", 22)));
+    SaslExchange proxy("PLAIN", base64_encode("other@a.fr\0gp@a.fr\0pw"s));
     REQUIRE(proxy.result().reply);
     CHECK(proxy.result().reply->code == 535);
     CHECK(proxy.result().reply->enhanced == "5.7.8");
-    SaslExchange one_nul("PLAIN", base64_encode(std::string("gp@a.fr\0pw", 10)));
+    SaslExchange one_nul("PLAIN", base64_encode("gp@a.fr\0pw"s));
     REQUIRE(one_nul.result().reply);
     CHECK(one_nul.result().reply->code == 501);
-    SaslExchange empty_user("PLAIN", base64_encode(std::string("\0\0pw", 4)));
+    SaslExchange empty_user("PLAIN", base64_encode("\0\0pw"s));
     REQUIRE(empty_user.result().reply);
     CHECK(empty_user.result().reply->code == 535);
 }

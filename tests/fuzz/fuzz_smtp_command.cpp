@@ -1,0 +1,20 @@
+// libFuzzer target: the ESMTP command parser on arbitrary lines. Checks invariants beyond "no crash":
+// a parsed command's paths are valid UTF-8, and every refusal is a 5xx with an enhanced code.
+#include <cstdint>
+#include <string_view>
+
+#include "smtp/parse/command.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    std::string_view line(reinterpret_cast<const char*>(data), size);
+    auto parsed = mss::smtp::parse_command(line);
+    if (auto* cmd = std::get_if<mss::smtp::Command>(&parsed)) {
+        if (!mss::smtp::is_valid_utf8(cmd->path.local) || !mss::smtp::is_valid_utf8(cmd->path.domain))
+            __builtin_trap();
+        if (line.size() > mss::smtp::CommandLimits{}.max_line) __builtin_trap();
+    } else {
+        auto& reply = std::get<mss::smtp::Reply>(parsed);
+        if (reply.code < 500 || reply.code > 555 || reply.enhanced.size() != 5) __builtin_trap();
+    }
+    return 0;
+}
