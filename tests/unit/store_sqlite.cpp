@@ -1,0 +1,149 @@
+// The SQLite store: accounts and their folders, members and rights, batched durable delivery,
+// persistence across reopening, and the group committer under concurrent submitters.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "store/group_commit.h"
+
+using namespace mss;
+using namespace mss::store;
+
+namespace {
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/mssd-store-XXXXXX";
+        path = mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+std::unique_ptr<Store> open(const TempDir& d) { return std::move(open_sqlite(d.path / "s.db")).value(); }
+}  // namespace
+
+TEST_CASE("accounts: kinds, folders with special-use, duplicates") {
+    TempDir d;
+    auto s = open(d);
+    auto gp = s->create_account({"Jean.Dupont@Cab.fr", MailboxKind::Personal, "810001045367", "hash", {}});
+    REQUIRE(gp.ok());
+    CHECK(gp->address == "jean.dupont@cab.fr");
+    CHECK(gp->ps_idnat == "810001045367");
+    auto folders = s->folders("jean.dupont@cab.fr");
+    REQUIRE(folders.ok());
+    std::map<std::string, std::string> uses;
+    std::set<uint32_t> validities;
+    for (auto& f : *folders) {
+        uses[f.name] = f.special_use;
+        validities.insert(f.uidvalidity);
+    }
+    CHECK(uses == std::map<std::string, std::string>{{"INBOX", ""}, {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"},
+                                                     {"Trash", "\\Trash"}, {"Junk", "\\Junk"}, {"Archive", "\\Archive"}});
+    CHECK(validities.size() == 6);
+    CHECK(s->create_account({"jean.dupont@cab.fr", MailboxKind::Personal}).error().kind == ErrorKind::Exists);
+    CHECK(s->create_account({"lab@cab.fr", MailboxKind::Applicative, {}, "hash", "ab"}).error().kind ==
+          ErrorKind::Invalid);
+    REQUIRE(s->create_account({"lab@cab.fr", MailboxKind::Applicative, {}, {}, "ab"}).ok());
+    CHECK(s->create_account({"lab2@cab.fr", MailboxKind::Applicative, {}, {}, "ab"}).error().kind == ErrorKind::Exists);
+    CHECK(s->find_account_by_cert("AB")->address == "lab@cab.fr");
+    CHECK(s->find_account("nobody@cab.fr").error().kind == ErrorKind::NotFound);
+    REQUIRE(s->set_disabled("lab@cab.fr", true).ok());
+    CHECK(s->find_account("lab@cab.fr")->disabled);
+    CHECK(s->set_disabled("nobody@cab.fr", true).error().kind == ErrorKind::NotFound);
+}
+
+TEST_CASE("members of an organisational mailbox: rights normalised, refused, removed") {
+    TempDir d;
+    auto s = open(d);
+    REQUIRE(s->create_account({"cabinet@cab.fr", MailboxKind::Organisational}).ok());
+    REQUIRE(s->create_account({"dr@cab.fr", MailboxKind::Personal}).ok());
+    REQUIRE(s->create_account({"lab@cab.fr", MailboxKind::Applicative, {}, {}, "cd"}).ok());
+    REQUIRE(s->set_member("cabinet@cab.fr", "dr@cab.fr", "0swrl").ok());
+    CHECK(*s->rights_of("cabinet@cab.fr", "dr@cab.fr") == "lrsw0");
+    CHECK(s->set_member("cabinet@cab.fr", "dr@cab.fr", "lrZ").error().kind == ErrorKind::Invalid);
+    CHECK(s->set_member("dr@cab.fr", "cabinet@cab.fr", "lr").error().kind == ErrorKind::Invalid);
+    CHECK(s->set_member("cabinet@cab.fr", "lab@cab.fr", "lr").error().kind == ErrorKind::Invalid);
+    CHECK(s->set_member("cabinet@cab.fr", "ghost@cab.fr", "lr").error().kind == ErrorKind::NotFound);
+    REQUIRE(s->members("cabinet@cab.fr")->size() == 1);
+    REQUIRE(s->set_member("cabinet@cab.fr", "dr@cab.fr", "").ok());
+    CHECK(s->members("cabinet@cab.fr")->empty());
+    CHECK(*s->rights_of("cabinet@cab.fr", "dr@cab.fr") == "");
+}
+
+TEST_CASE("a batch: content stored once with Return-Path, UIDs and MODSEQ per mailbox, failures isolated") {
+    TempDir d;
+    auto s = open(d);
+    auto a = s->create_account({"a@cab.fr", MailboxKind::Personal}).value();
+    auto b = s->create_account({"b@cab.fr", MailboxKind::Personal}).value();
+    std::vector<Delivery> batch = {{"lab@x.fr", {a.id, b.id}, "Subject: one\r\n\r\n1\r\n", 100},
+                                   {"", {a.id, 9999}, "Subject: bad\r\n\r\n\r\n", 100},
+                                   {"lab@x.fr", {a.id}, "Subject: two\r\n\r\n2\r\n", 100}};
+    auto out = s->deliver_batch(batch);
+    REQUIRE(out.size() == 3);
+    REQUIRE(out[0].ok());
+    CHECK(out[0]->uids == std::vector<uint32_t>{1, 1});
+    CHECK_FALSE(out[1].ok());
+    REQUIRE(out[2].ok());
+    CHECK(out[2]->uids == std::vector<uint32_t>{2});
+    auto list = s->list_messages("a@cab.fr", "inbox");
+    REQUIRE(list.ok());
+    REQUIRE(list->size() == 2);
+    CHECK((*list)[0].modseq < (*list)[1].modseq);
+    CHECK(*s->fetch_message("b@cab.fr", "INBOX", 1) == "Return-Path: <lab@x.fr>\r\nSubject: one\r\n\r\n1\r\n");
+    CHECK(s->fetch_message("a@cab.fr", "INBOX", 3).error().kind == ErrorKind::NotFound);
+    CHECK(s->list_messages("a@cab.fr", "Nope").error().kind == ErrorKind::NotFound);
+}
+
+TEST_CASE("what was committed is there after reopening") {
+    TempDir d;
+    {
+        auto s = open(d);
+        auto a = s->create_account({"a@cab.fr", MailboxKind::Personal}).value();
+        std::vector<Delivery> one = {{"", {a.id}, "Subject: kept\r\n\r\n", 1}};
+        REQUIRE(s->deliver_batch(one)[0].ok());
+    }
+    auto again = open_sqlite(d.path / "s.db", {.create = false});
+    REQUIRE(again.ok());
+    CHECK((*again)->list_messages("a@cab.fr", "INBOX")->size() == 1);
+    CHECK(open_sqlite(d.path / "missing.db", {.create = false}).error().kind == ErrorKind::NotFound);
+}
+
+TEST_CASE("group commit: concurrent submitters, every callback once, UIDs contiguous") {
+    TempDir d;
+    auto s = open(d);
+    auto a = s->create_account({"a@cab.fr", MailboxKind::Personal}).value();
+    auto b = s->create_account({"b@cab.fr", MailboxKind::Personal}).value();
+    std::atomic<int> done{0}, failed{0};
+    std::mutex m;
+    std::vector<uint32_t> uids_a;
+    {
+        GroupCommitter gc(*s, 64);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t)
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 250; ++i)
+                    gc.submit({"x@y.fr", {a.id, b.id}, "Subject: " + std::to_string(t * 1000 + i) + "\r\n\r\n", 1},
+                              [&](Result<DeliveryOutcome> r) {
+                                  if (!r) ++failed;
+                                  else {
+                                      std::lock_guard lock(m);
+                                      uids_a.push_back(r->uids[0]);
+                                  }
+                                  ++done;
+                              });
+            });
+        for (auto& t : threads) t.join();
+    }
+    CHECK(done == 2000);
+    CHECK(failed == 0);
+    std::sort(uids_a.begin(), uids_a.end());
+    CHECK(uids_a.front() == 1);
+    CHECK(uids_a.back() == 2000);
+    CHECK(std::adjacent_find(uids_a.begin(), uids_a.end()) == uids_a.end());
+    CHECK(s->list_messages("b@cab.fr", "INBOX")->size() == 2000);
+}
