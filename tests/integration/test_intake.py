@@ -176,6 +176,7 @@ def test_too_many_errors_closes(server):
 def test_kill9_loses_no_acknowledged_message(fresh):
     fresh.start()
     acknowledged = set()
+    errors = []
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -185,20 +186,24 @@ def test_kill9_loses_no_acknowledged_message(fresh):
                 for i in range(400):
                     if stop.is_set():
                         return
-                    body = f"worker {worker} message {i}\r\n" + "x" * 2000 + "\r\n"
+                    body = f"worker {worker} message {i}\r\n" + ("x" * 76 + "\r\n") * 26
                     digest = hashlib.sha256(body.encode()).hexdigest()
                     msg = f"Subject: {worker}-{i} {digest}\r\n\r\n{body}"
                     c.sendmail("load@labo-y.mssante.fr", [GP], msg)
                     with lock:
                         acknowledged.add(f"{worker}-{i}")
-        except (smtplib.SMTPException, OSError):
-            return
+        except (smtplib.SMTPException, OSError) as e:
+            with lock:
+                errors.append(repr(e))
 
     threads = [threading.Thread(target=sender, args=(w,)) for w in range(6)]
     for t in threads:
         t.start()
-    while len(acknowledged) < 150:
+    for _ in range(6000):  # at most a minute: the senders must be making progress
+        if len(acknowledged) >= 150 or not any(t.is_alive() for t in threads):
+            break
         threading.Event().wait(0.01)
+    assert len(acknowledged) >= 150, f"senders stalled before the kill: {errors[:3]}"
     fresh.kill9()
     stop.set()
     for t in threads:
