@@ -49,8 +49,9 @@ const std::string& dummy_password_hash(int log_n) {
 struct Transaction {
     Path from;
     MailParams params;
-    std::vector<store::Account> recipients;
-    std::optional<ChunkReader> chunks;  // BDAT in progress
+    std::vector<store::Account> recipients;  // distinct accounts
+    unsigned accepted = 0;                   // RCPT commands accepted, duplicates included
+    std::optional<ChunkReader> chunks;       // BDAT in progress
     bool chunks_failed = false;
 };
 
@@ -354,7 +355,7 @@ asio::awaitable<void> Session::on_mail(const Command& cmd) {
         return check_sender(services_.store, *config_, port_, principal, path);
     });
     Reply verdict = co_await std::move(check);
-    if (verdict.positive()) tx_ = Transaction{cmd.path, cmd.mail, {}, {}, false};
+    if (verdict.positive()) tx_ = Transaction{cmd.path, cmd.mail, {}, 0, {}, false};
     else log::info(to_string(port_), "sender refused from {}: {}", stream_->peer_ip(), verdict.text);
     say(verdict);
 }
@@ -362,7 +363,7 @@ asio::awaitable<void> Session::on_mail(const Command& cmd) {
 asio::awaitable<void> Session::on_rcpt(const Command& cmd) {
     if (!tx_) co_return say({503, "5.5.1", "Need MAIL command"});
     if (tx_->chunks) co_return say({503, "5.5.1", "RCPT not allowed during BDAT"});
-    if (tx_->recipients.size() >= config_->limits.max_recipients)
+    if (tx_->accepted >= config_->limits.max_recipients)
         co_return say({452, "4.5.3", "Too many recipients"});
     if (cmd.path.non_ascii && !tx_->params.smtputf8)
         co_return say({553, "5.6.7", "Non-ASCII address needs SMTPUTF8 on MAIL FROM"});
@@ -378,6 +379,7 @@ asio::awaitable<void> Session::on_rcpt(const Command& cmd) {
     bool duplicate = std::any_of(tx_->recipients.begin(), tx_->recipients.end(),
                                  [&](const store::Account& a) { return a.id == account.id; });
     if (!duplicate) tx_->recipients.push_back(std::move(account));
+    ++tx_->accepted;
     say({250, "2.1.5", "Recipient OK"});
 }
 
