@@ -4,15 +4,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include "core/text.h"
 #include <toml++/toml.h>
 
 namespace mss {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
 
 template <class T>
 Status read_int(const toml::table& t, std::string_view key, T& out, int64_t min, int64_t max) {
@@ -91,7 +88,7 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
         for (auto& d : *arr) {
             auto v = d.value<std::string>();
             if (!v || v->empty()) return fail(ErrorKind::Invalid, "domains must be a list of domain names");
-            c.domains.push_back(lower(*v));
+            c.domains.push_back(ascii_lower(*v));
         }
     }
     if (c.domains.empty()) return fail(ErrorKind::Invalid, "domains must name at least one domain");
@@ -118,7 +115,7 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
 }  // namespace
 
 bool Config::serves_domain(std::string_view domain) const {
-    std::string d = lower(std::string(domain));
+    std::string d = ascii_lower(std::string(domain));
     return std::find(domains.begin(), domains.end(), d) != domains.end();
 }
 

@@ -5,13 +5,10 @@
 
 #include <algorithm>
 
+#include "core/text.h"
+
 namespace mss::smtp {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
 
 Reply temporary(const Error& e) { return {451, "4.3.0", "Temporary lookup failure, try again later"}; }
 
@@ -43,7 +40,7 @@ Reply check_sender(store::Store& store, const Config& config, Port port, const s
     }
     if (!principal) return {530, "5.7.0", "Authentication required"};
     if (from.null) return {553, "5.7.1", "Null sender not allowed for authenticated submission"};
-    std::string address = lower(from.address());
+    std::string address = ascii_lower(from.address());
     if (address == principal->address) return ok;
     if (principal->kind == store::MailboxKind::Applicative) return not_owned(from, *principal);
     auto owner = store.find_account(address);

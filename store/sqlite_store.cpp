@@ -7,6 +7,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/text.h"
 #include "store/store.h"
 
 namespace mss::store {
@@ -35,12 +36,6 @@ CREATE TABLE IF NOT EXISTS members (
   rights TEXT NOT NULL, PRIMARY KEY(org_account_id, member_account_id));
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 )SQL";
-
-std::string lower_ascii(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
 
 // A prepared statement, finalised on scope exit.
 class Stmt {
@@ -159,7 +154,7 @@ public:
     Result<Account> create_account(const NewAccount& n) override {
         if (n.kind == MailboxKind::Applicative && n.password_hash)
             return fail(ErrorKind::Invalid, "an applicative mailbox has no password");
-        std::string address = lower_ascii(n.address);
+        std::string address = ascii_lower(n.address);
         std::lock_guard lock(write_mutex_);
         if (auto s = exec(writer_, "BEGIN IMMEDIATE"); !s) return s.error();
         auto r = create_locked(n, address);
@@ -174,7 +169,7 @@ public:
     Result<Account> find_account(std::string_view address) override {
         return read([&](sqlite3* db) -> Result<Account> {
             Stmt q(db, (std::string(kAccountColumns) + "WHERE address = ?").c_str());
-            q.bind(1, lower_ascii(address));
+            q.bind(1, ascii_lower(address));
             if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no mailbox {}", address));
             return read_account(q);
         });
@@ -183,7 +178,7 @@ public:
     Result<Account> find_account_by_cert(std::string_view sha) override {
         return read([&](sqlite3* db) -> Result<Account> {
             Stmt q(db, (std::string(kAccountColumns) + "WHERE cert_sha256 = ?").c_str());
-            q.bind(1, lower_ascii(sha));
+            q.bind(1, ascii_lower(sha));
             if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, "no mailbox for this certificate");
             return read_account(q);
         });
@@ -253,7 +248,7 @@ public:
         return read([&](sqlite3* db) -> Result<std::string> {
             Stmt q(db, "SELECT m.rights FROM members m JOIN accounts o ON o.id = m.org_account_id "
                        "JOIN accounts a ON a.id = m.member_account_id WHERE o.address = ?1 AND a.address = ?2");
-            q.bind(1, lower_ascii(org_address)).bind(2, lower_ascii(member_address));
+            q.bind(1, ascii_lower(org_address)).bind(2, ascii_lower(member_address));
             return q.step() == SQLITE_ROW ? q.text(0) : std::string();
         });
     }
@@ -360,7 +355,7 @@ private:
     Status update_account(const char* sql, int64_t value, std::string_view address) {
         std::lock_guard lock(write_mutex_);
         Stmt q(writer_, sql);
-        q.bind(1, value).bind(2, lower_ascii(address));
+        q.bind(1, value).bind(2, ascii_lower(address));
         if (q.step() != SQLITE_DONE) return q.error();
         if (sqlite3_changes(writer_) == 0) return fail(ErrorKind::NotFound, fmt::format("no mailbox {}", address));
         return Ok{};
@@ -426,7 +421,7 @@ private:
     Result<int64_t> folder_id(std::string_view address, std::string_view folder) {
         auto a = find_account(address);
         if (!a) return a.error();
-        std::string name = lower_ascii(folder) == "inbox" ? "INBOX" : std::string(folder);
+        std::string name = ascii_lower(folder) == "inbox" ? "INBOX" : std::string(folder);
         return read([&](sqlite3* db) -> Result<int64_t> {
             Stmt q(db, "SELECT id FROM folders WHERE account_id = ?1 AND name = ?2");
             q.bind(1, a->id).bind(2, name);

@@ -104,14 +104,6 @@ void flush_run(std::string& out, std::vector<uint16_t>& units) {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        if (next_code_point(text, i) < 0) return false;
-    }
-    return true;
-}
-
 std::string mutf7_encode(std::string_view utf8) {
     std::string out;
     std::vector<uint16_t> units;

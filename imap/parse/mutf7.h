@@ -5,10 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
+
 namespace mss::imap {
 
-// Valid UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool is_valid_utf8(std::string_view text);
+using mss::is_valid_utf8;
 
 // Strict decoding: only printable US-ASCII; "&-" for "&"; base64 runs in canonical form (printable
 // ASCII never encoded, zero padding bits, surrogates paired, no two runs back to back, "-"

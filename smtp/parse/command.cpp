@@ -242,32 +242,6 @@ ParsedCommand parse_arguments(Command cmd, std::string_view args, const CommandL
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        int n;
-        uint32_t cp;
-        if ((c & 0xE0) == 0xC0) n = 1, cp = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0) n = 2, cp = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0) n = 3, cp = c & 0x07;
-        else return false;
-        if (i + static_cast<std::size_t>(n) >= s.size()) return false;
-        for (int k = 1; k <= n; ++k) {
-            unsigned char cc = s[i + static_cast<std::size_t>(k)];
-            if ((cc & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += static_cast<std::size_t>(n) + 1;
-    }
-    return true;
-}
-
 ParsedCommand parse_command(std::string_view line, const CommandLimits& limits) {
     if (line.size() > limits.max_line) return Reply{500, "5.5.2", "Line too long"};
     if (line.size() < 2 || line.substr(line.size() - 2) != "\r\n")

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <variant>
 
+#include "core/text.h"
 #include "smtp/parse/reply.h"
 
 namespace mss::smtp {
@@ -65,7 +66,6 @@ using ParsedCommand = std::variant<Command, Reply>;
 // Whether SMTPUTF8 was declared for a non-ASCII path is the session's check (553 5.6.7).
 ParsedCommand parse_command(std::string_view line, const CommandLimits& limits = {});
 
-// Valid UTF-8 (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view text);
+using mss::is_valid_utf8;
 
 }  // namespace mss::smtp
