@@ -11,10 +11,10 @@
 #include "core/base64.h"
 #include "core/blocking.h"
 #include "core/log.h"
-#include "crypto/password.h"
+#include "auth/credentials.h"
+#include "auth/sasl.h"
 #include "smtp/intake.h"
 #include "smtp/parse/content.h"
-#include "smtp/sasl.h"
 
 namespace mss::smtp {
 namespace {
@@ -37,13 +37,13 @@ std::string rfc5322_date(std::time_t t) {
     return buf;
 }
 
-// A hash of nothing anyone knows, verified when the account is unknown so failures cost the same.
-const std::string& dummy_password_hash(int log_n) {
-    static const std::string hash = [log_n] {
-        auto h = crypto::hash_password("mssd timing equaliser", log_n);
-        return h ? h.value() : std::string();
-    }();
-    return hash;
+Reply sasl_refusal(auth::SaslFailure failure) {
+    switch (failure) {
+        case auth::SaslFailure::Unsupported: return {504, "5.5.4", "Unrecognized authentication type"};
+        case auth::SaslFailure::Cancelled: return {501, "5.7.0", "Authentication cancelled"};
+        case auth::SaslFailure::Malformed: return {501, "5.5.2", "Cannot decode the response"};
+        default: return {535, "5.7.8", "Authentication credentials invalid"};
+    }
 }
 
 struct Transaction {
@@ -97,6 +97,7 @@ private:
     bool esmtp_ = false;
     std::optional<store::Account> principal_;
     std::optional<store::Account> certificate_account_;  // applicative mailbox of a verified client cert
+    std::string certificate_refusal_ = "no client certificate";  // why there is none
     tls::PeerCertificate peer_cert_;
     std::optional<Transaction> tx_;
     unsigned errors_ = 0;
@@ -251,11 +252,11 @@ asio::awaitable<void> Session::learn_client_certificate() {
         co_return;
     }
     auto lookup = run_blocking(services_.blocking, [this] {
-        return services_.store.find_account_by_cert(peer_cert_.sha256_hex);
+        return auth::identify_certificate(services_.store, peer_cert_);
     });
-    auto account = co_await std::move(lookup);
-    if (account && account->kind == store::MailboxKind::Applicative && !account->disabled)
-        certificate_account_ = std::move(account).value();
+    auto identity = co_await std::move(lookup);
+    certificate_account_ = std::move(identity.account);
+    certificate_refusal_ = std::move(identity.refusal);
 }
 
 asio::awaitable<std::optional<std::string>> Session::read_sasl_response(const std::string& challenge) {
@@ -287,22 +288,20 @@ asio::awaitable<bool> Session::on_auth(const Command& cmd) {
         say({503, "5.5.1", principal_ ? "Already authenticated" : "AUTH not allowed during a mail transaction"});
         co_return true;
     }
-    SaslExchange exchange(cmd.argument, cmd.initial_response);
+    auth::SaslExchange exchange(cmd.argument, cmd.initial_response);
     while (auto challenge = exchange.challenge()) {
         auto response = co_await read_sasl_response(*challenge);
         if (!response) co_return stream_->secure();
         exchange.respond(*response);
     }
-    const SaslResult& result = exchange.result();
-    if (result.reply) {
-        say(*result.reply);
+    const auth::SaslResult& result = exchange.result();
+    if (result.failure != auth::SaslFailure::None) {
+        say(sasl_refusal(result.failure));
         co_return true;
     }
-    if (result.mechanism == SaslMechanism::External) {
+    if (result.mechanism == auth::SaslMechanism::External) {
         std::string reason;
-        if (!peer_cert_.presented) reason = "no client certificate";
-        else if (!peer_cert_.verified) reason = "client certificate not trusted: " + peer_cert_.verify_error;
-        else if (!certificate_account_) reason = "client certificate not registered to an applicative mailbox";
+        if (!certificate_account_) reason = certificate_refusal_;
         else if (!result.authzid.empty() && result.authzid != certificate_account_->address)
             reason = "authorization identity does not match the certificate's mailbox";
         if (!reason.empty()) {
@@ -320,13 +319,8 @@ asio::awaitable<bool> Session::on_auth(const Command& cmd) {
 }
 
 asio::awaitable<void> Session::authenticate_password(const std::string& user, const std::string& password) {
-    auto check = run_blocking(services_.blocking, [this, user, password]() -> std::optional<store::Account> {
-        auto found = services_.store.find_account(user);
-        bool usable = found && !found->disabled && found->password_hash && found->kind != store::MailboxKind::Applicative;
-        // Always pay the KDF's price, so timing does not tell which addresses exist.
-        bool match = crypto::verify_password(password, usable ? *found->password_hash : dummy_password_hash(config_->password_scrypt_log_n));
-        if (usable && match) return std::move(found).value();
-        return std::nullopt;
+    auto check = run_blocking(services_.blocking, [this, user, password] {
+        return auth::check_password(services_.store, user, password, config_->password_scrypt_log_n);
     });
     auto account = co_await std::move(check);
     if (!account) {

@@ -1,18 +1,15 @@
 // SASL mechanism steps. Identities are capped at 255 octets, passwords at 1024 (RFC 4616 allows more;
 // no real client needs it and it bounds the KDF's input).
-#include "smtp/sasl.h"
+#include "auth/sasl.h"
 
 #include "core/base64.h"
 
-namespace mss::smtp {
+namespace mss::auth {
 namespace {
 constexpr std::size_t kMaxIdentity = 255;
 constexpr std::size_t kMaxPassword = 1024;
 const std::string kUsername = "VXNlcm5hbWU6";  // "Username:"
 const std::string kPassword = "UGFzc3dvcmQ6";  // "Password:"
-const Reply kBadBase64{501, "5.5.2", "Cannot decode the response"};
-const Reply kCancelled{501, "5.7.0", "Authentication cancelled"};
-const Reply kBadCredentials{535, "5.7.8", "Authentication credentials invalid"};
 }  // namespace
 
 SaslExchange::SaslExchange(std::string_view mechanism, const std::optional<std::string>& initial) {
@@ -26,7 +23,7 @@ SaslExchange::SaslExchange(std::string_view mechanism, const std::optional<std::
         result_.mechanism = SaslMechanism::External;
         challenge_ = "";
     } else {
-        finish(Reply{504, "5.5.4", "Unrecognized authentication type"});
+        finish(SaslFailure::Unsupported);
         return;
     }
     if (initial) take(*initial == "=" ? std::string_view() : std::string_view(*initial));
@@ -34,33 +31,33 @@ SaslExchange::SaslExchange(std::string_view mechanism, const std::optional<std::
 
 void SaslExchange::respond(std::string_view line) {
     if (!challenge_) return;
-    if (line == "*") return finish(kCancelled);
+    if (line == "*") return finish(SaslFailure::Cancelled);
     take(line);
 }
 
-void SaslExchange::finish(std::optional<Reply> reply) {
+void SaslExchange::finish(SaslFailure failure) {
     challenge_.reset();
-    result_.reply = std::move(reply);
+    result_.failure = failure;
 }
 
 void SaslExchange::take(std::string_view encoded) {
     auto decoded = base64_decode(encoded);
-    if (!decoded) return finish(kBadBase64);
+    if (!decoded) return finish(SaslFailure::Malformed);
     switch (result_.mechanism) {
         case SaslMechanism::Plain: return take_plain(*decoded);
         case SaslMechanism::External:
             if (decoded->size() > kMaxIdentity || decoded->find('\0') != std::string::npos)
-                return finish(kBadCredentials);
+                return finish(SaslFailure::BadCredentials);
             result_.authzid = *decoded;
             return finish();
         case SaslMechanism::Login:
             if (step_++ == 0) {
-                if (decoded->size() > kMaxIdentity) return finish(kBadCredentials);
+                if (decoded->size() > kMaxIdentity) return finish(SaslFailure::BadCredentials);
                 result_.authcid = *decoded;
                 challenge_ = kPassword;
                 return;
             }
-            if (decoded->size() > kMaxPassword) return finish(kBadCredentials);
+            if (decoded->size() > kMaxPassword) return finish(SaslFailure::BadCredentials);
             result_.password = *decoded;
             return finish();
     }
@@ -71,16 +68,16 @@ void SaslExchange::take_plain(const std::string& decoded) {
     auto first = decoded.find('\0');
     auto second = first == std::string::npos ? first : decoded.find('\0', first + 1);
     if (second == std::string::npos || decoded.find('\0', second + 1) != std::string::npos)
-        return finish(Reply{501, "5.5.2", "Malformed PLAIN response"});
+        return finish(SaslFailure::Malformed);
     result_.authzid = decoded.substr(0, first);
     result_.authcid = decoded.substr(first + 1, second - first - 1);
     result_.password = decoded.substr(second + 1);
     if (result_.authcid.empty() || result_.authcid.size() > kMaxIdentity || result_.authzid.size() > kMaxIdentity ||
         result_.password.size() > kMaxPassword)
-        return finish(kBadCredentials);
+        return finish(SaslFailure::BadCredentials);
     // We authenticate as ourselves only: no proxy authorisation.
-    if (!result_.authzid.empty() && result_.authzid != result_.authcid) return finish(kBadCredentials);
+    if (!result_.authzid.empty() && result_.authzid != result_.authcid) return finish(SaslFailure::BadCredentials);
     finish();
 }
 
-}  // namespace mss::smtp
+}  // namespace mss::auth

@@ -1,23 +1,31 @@
-// SASL exchanges for SMTP AUTH (RFC 4954): PLAIN (RFC 4616), LOGIN, EXTERNAL (RFC 4422 appendix A).
-// Pure: the session feeds client lines and sends the challenges; no I/O, no account lookups.
-// Trusts nothing in the responses: bad base64, "*" cancels, oversize fields all end with a Reply.
+// SASL exchanges shared by SMTP AUTH (RFC 4954) and IMAP AUTHENTICATE (RFC 3501 6.2.2): PLAIN
+// (RFC 4616), LOGIN, EXTERNAL (RFC 4422 appendix A). Pure: the session feeds client lines and sends
+// the challenges; no I/O, no account lookups. Trusts nothing in the responses; each protocol maps
+// a SaslFailure to its own reply.
 #pragma once
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "smtp/parse/reply.h"
 
-namespace mss::smtp {
+namespace mss::auth {
 
 enum class SaslMechanism { Plain, Login, External };
+
+enum class SaslFailure {
+    None,
+    Unsupported,     // unknown mechanism: SMTP 504 5.5.4, IMAP NO
+    Cancelled,       // the client sent "*": SMTP 501 5.7.0, IMAP BAD
+    Malformed,       // not base64, or a PLAIN message without its two NULs: SMTP 501 5.5.2, IMAP BAD
+    BadCredentials,  // identities too long, proxy authorisation: SMTP 535 5.7.8, IMAP NO [AUTHENTICATIONFAILED]
+};
 
 struct SaslResult {
     SaslMechanism mechanism = SaslMechanism::Plain;
     std::string authzid;
     std::string authcid;
     std::string password;
-    std::optional<Reply> reply;  // set when the exchange failed (501, 504, 535): say it and stop
+    SaslFailure failure = SaslFailure::None;  // set when the exchange failed: refuse and stop
 };
 
 class SaslExchange {
@@ -32,11 +40,11 @@ public:
 private:
     void take(std::string_view encoded);
     void take_plain(const std::string& decoded);
-    void finish(std::optional<Reply> reply = std::nullopt);
+    void finish(SaslFailure failure = SaslFailure::None);
 
     SaslResult result_;
     std::optional<std::string> challenge_;
     int step_ = 0;
 };
 
-}  // namespace mss::smtp
+}  // namespace mss::auth
