@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/server.h"
+#include "imap/session.h"
 #include "smtp/session.h"
 #include "store/group_commit.h"
 
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
     asio::thread_pool blocking(std::max(2u, threads));
     std::optional<mss::store::GroupCommitter> committer(std::in_place, *store.value(), config->group_commit_max);
     mss::smtp::Services services{*store.value(), *committer, blocking, [&live] { return live.config(); }};
+    mss::imap::Services imap_services{*store.value(), blocking, [&live] { return live.config(); }};
     mss::ConnectionTable table(config->limits.max_connections, config->limits.max_connections_per_ip);
 
     std::vector<std::unique_ptr<mss::Listener>> listeners;
@@ -102,6 +104,19 @@ int main(int argc, char** argv) {
         listener.value()->start(table, [&live] { return live.tls(); },
                                 [&services, kind](std::shared_ptr<mss::Stream> s, mss::Admission a) {
                                     return mss::smtp::run_session(std::move(s), a, kind, services);
+                                });
+        listeners.push_back(std::move(listener).value());
+    }
+    for (auto [name, port, implicit_tls] : {std::tuple{"imap", config->ports.imap, false},
+                                            {"imaps", config->ports.imaps, true}}) {
+        auto listener = mss::Listener::open(io, config->listen, port, name);
+        if (!listener) {
+            mss::log::error("mssd", "{}", listener.error().message);
+            return 1;
+        }
+        listener.value()->start(table, [&live] { return live.tls(); },
+                                [&imap_services, implicit_tls](std::shared_ptr<mss::Stream> s, mss::Admission a) {
+                                    return mss::imap::run_session(std::move(s), a, implicit_tls, imap_services);
                                 });
         listeners.push_back(std::move(listener).value());
     }

@@ -96,7 +96,7 @@ class Server:
         self.log = []
         self.proc = subprocess.Popen(
             [str(MSSD), "--data", str(self.data), "--listen", "127.0.0.1", "--smtp-port", "0",
-             "--submission-port", "0", "--submissions-port", "0"],
+             "--submission-port", "0", "--submissions-port", "0", "--imap-port", "0", "--imaps-port", "0"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
         ready = threading.Event()
 
@@ -149,3 +149,11 @@ class Server:
     @property
     def submissions(self):
         return self.ports["submissions"]
+
+    @property
+    def imap(self):
+        return self.ports["imap"]
+
+    @property
+    def imaps(self):
+        return self.ports["imaps"]

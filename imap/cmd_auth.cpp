@@ -1,0 +1,115 @@
+// Not-authenticated state (RFC 3501 6.2): STARTTLS, LOGIN (refused before TLS: LOGINDISABLED),
+// AUTHENTICATE PLAIN / EXTERNAL with SASL-IR (RFC 4959). Credentials are checked by auth/, the
+// same code SMTP uses, on the blocking pool.
+#include <fmt/format.h>
+
+#include "auth/credentials.h"
+#include "auth/sasl.h"
+#include "core/blocking.h"
+#include "core/log.h"
+#include "imap/session_state.h"
+
+namespace mss::imap {
+
+asio::awaitable<void> Session::learn_client_certificate() {
+    auto peer = tls::peer_certificate(stream_->ssl());
+    log::info("imap", "TLS from {}: {}", stream_->peer_ip(), tls::describe(stream_->ssl()));
+    auto lookup = run_blocking(services_.blocking, [this, peer] { return auth::identify_certificate(services_.store, peer); });
+    auto identity = co_await std::move(lookup);
+    certificate_account_ = std::move(identity.account);
+    certificate_refusal_ = std::move(identity.refusal);
+}
+
+asio::awaitable<bool> Session::cmd_starttls(const Command& cmd) {
+    if (stream_->secure()) {
+        bad(cmd, "TLS is already active");
+        co_return true;
+    }
+    ok(cmd, "Begin TLS negotiation now");
+    if (!co_await stream_->flush()) co_return false;
+    if (std::size_t dropped = assembler_.discard_buffered() + stream_->discard_input())
+        log::warn("imap", "{}: dropped {} octets pipelined after STARTTLS", stream_->peer_ip(), dropped);
+    std::string error;
+    if (!co_await stream_->handshake(error)) {
+        log::warn("imap", "TLS handshake with {} failed: {}", stream_->peer_ip(), log::sanitize(error));
+        co_return false;
+    }
+    co_await learn_client_certificate();
+    co_return true;
+}
+
+void Session::logged_in(const Command& cmd, store::Account account, std::string_view how) {
+    log::info("imap", "{} {} from {}", how, account.address, stream_->peer_ip());
+    user_ = std::move(account);
+    state_ = State::Authenticated;
+    ok(cmd, "Logged in", Code::Capability, capabilities());
+}
+
+asio::awaitable<void> Session::cmd_login(const Command& cmd) {
+    if (!stream_->secure()) {
+        no(cmd, Code::PrivacyRequired, "LOGIN needs TLS: use STARTTLS first");
+        co_return;
+    }
+    const auto& args = std::get<LoginArgs>(cmd.args);
+    auto check = run_blocking(services_.blocking, [this, user = args.user, password = args.password] {
+        return auth::check_password(services_.store, user, password, config_->password_scrypt_log_n);
+    });
+    auto account = co_await std::move(check);
+    if (!account) {
+        log::warn("imap", "authentication failed for {} from {}", log::sanitize(args.user), stream_->peer_ip());
+        no(cmd, Code::AuthenticationFailed, "Authentication failed");
+        co_return;
+    }
+    logged_in(cmd, std::move(*account), "LOGIN");
+}
+
+asio::awaitable<bool> Session::cmd_authenticate(const Command& cmd) {
+    const auto& args = std::get<AuthenticateArgs>(cmd.args);
+    if (!stream_->secure()) {
+        no(cmd, Code::PrivacyRequired, "AUTHENTICATE needs TLS: use STARTTLS first");
+        co_return true;
+    }
+    auth::SaslExchange exchange(args.mechanism, args.initial_response);
+    while (auto challenge = exchange.challenge()) {
+        stream_->send(fmt::format("+ {}\r\n", *challenge));
+        auto answer = read_continuation(cmd.tag);
+        auto line = co_await std::move(answer);
+        if (!line) co_return !assembler_.closed();
+        exchange.respond(*line);
+    }
+    const auth::SaslResult& result = exchange.result();
+    switch (result.failure) {
+        case auth::SaslFailure::None: break;
+        case auth::SaslFailure::Unsupported: no(cmd, Code::Cannot, "Unsupported mechanism"); co_return true;
+        case auth::SaslFailure::Cancelled: bad(cmd, "Authentication cancelled"); co_return true;
+        case auth::SaslFailure::Malformed: bad(cmd, "Malformed authentication response"); co_return true;
+        case auth::SaslFailure::BadCredentials:
+            no(cmd, Code::AuthenticationFailed, "Authentication failed");
+            co_return true;
+    }
+    if (result.mechanism == auth::SaslMechanism::External) {
+        std::string reason = certificate_account_ ? "" : certificate_refusal_;
+        if (certificate_account_ && !result.authzid.empty() && result.authzid != certificate_account_->address)
+            reason = "authorization identity does not match the certificate's mailbox";
+        if (!reason.empty()) {
+            log::warn("imap", "AUTHENTICATE EXTERNAL from {} refused: {}", stream_->peer_ip(), reason);
+            no(cmd, Code::AuthenticationFailed, "Authentication failed");
+            co_return true;
+        }
+        logged_in(cmd, *certificate_account_, "AUTHENTICATE EXTERNAL");
+        co_return true;
+    }
+    auto check = run_blocking(services_.blocking, [this, user = result.authcid, password = result.password] {
+        return auth::check_password(services_.store, user, password, config_->password_scrypt_log_n);
+    });
+    auto account = co_await std::move(check);
+    if (!account) {
+        log::warn("imap", "authentication failed for {} from {}", log::sanitize(result.authcid), stream_->peer_ip());
+        no(cmd, Code::AuthenticationFailed, "Authentication failed");
+        co_return true;
+    }
+    logged_in(cmd, std::move(*account), "AUTHENTICATE");
+    co_return true;
+}
+
+}  // namespace mss::imap

@@ -1,0 +1,170 @@
+// The IMAP connection loop: bytes from the stream into the framing layer, framed commands to the
+// parser, parsed commands to their group's handler by state. Responses are queued and leave when
+// the client's pipelined input is used up.
+#include "imap/session_state.h"
+
+#include <fmt/format.h>
+
+#include "core/log.h"
+
+namespace mss::imap {
+namespace {
+constexpr unsigned kMaxBadCommands = 20;
+constexpr auto kAutologout = std::chrono::minutes(30);  // RFC 3501 5.4: at least 30 minutes
+}  // namespace
+
+Session::Session(std::shared_ptr<Stream> stream, bool implicit_tls, Services& services)
+    : stream_(std::move(stream)), implicit_tls_(implicit_tls), services_(services), config_(services.config()) {}
+
+void Session::untagged(std::string_view text) { stream_->send(fmt::format("* {}\r\n", text)); }
+
+void Session::ok(const Command& cmd, std::string text, Code code, std::string data) {
+    send({cmd.tag, Status::Ok, code, std::move(data), std::move(text)});
+}
+
+void Session::no(const Command& cmd, Code code, std::string text) {
+    send({cmd.tag, Status::No, code, {}, std::move(text)});
+}
+
+void Session::bad(const Command& cmd, std::string text) {
+    ++bad_commands_;
+    send({cmd.tag, Status::Bad, Code::None, {}, std::move(text)});
+}
+
+std::string Session::capabilities() const {
+    std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID";
+    if (state_ == State::NotAuthenticated) {
+        if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
+        else caps += certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN";
+    }
+    return caps;
+}
+
+asio::awaitable<bool> Session::fill() {
+    auto timeout = state_ == State::NotAuthenticated ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                           config_->limits.command_timeout)
+                                                     : kAutologout;
+    stream_->set_timeout(timeout);
+    stream_->set_idle(assembler_.idle());
+    ReadStatus status;
+    std::string_view bytes = co_await stream_->read_available(status);
+    stream_->set_idle(false);
+    if (status == ReadStatus::Ok) {
+        assembler_.feed(bytes);
+        stream_->consume(bytes.size());
+        co_return true;
+    }
+    if (status == ReadStatus::TimedOut) untagged("BYE Autologout; idle for too long");
+    if (status == ReadStatus::Interrupted) untagged("BYE Server shutting down");
+    co_return false;
+}
+
+asio::awaitable<void> Session::run(Admission admission) {
+    if (!admission.admitted) {
+        untagged(fmt::format("BYE {}", admission.reason));
+        co_await stream_->close();
+        co_return;
+    }
+    log::info("imap", "connect from {}", stream_->peer_ip());
+    if (implicit_tls_) {
+        std::string error;
+        stream_->set_timeout(config_->limits.command_timeout);
+        if (!co_await stream_->handshake(error)) {
+            log::warn("imap", "TLS handshake with {} failed: {}", stream_->peer_ip(), log::sanitize(error));
+            co_await stream_->close();
+            co_return;
+        }
+        co_await learn_client_certificate();
+    }
+    untagged(fmt::format("OK [CAPABILITY {}] mssd ready", capabilities()));
+    for (;;) {
+        while (auto event = assembler_.next()) {
+            auto handled = handle(std::move(*event));
+            if (!co_await std::move(handled)) {
+                co_await stream_->close();
+                co_return;
+            }
+        }
+        if (assembler_.closed() || !co_await fill()) {
+            log::info("imap", "disconnect from {}", stream_->peer_ip());
+            co_await stream_->close();
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<bool> Session::handle(FrameEvent event) {
+    if (auto* error = std::get_if<FramingError>(&event)) {
+        send(error->response);
+        if (error->close) untagged("BYE Cannot find the next command");
+        co_return !error->close;
+    }
+    if (std::holds_alternative<LiteralContinuation>(event)) {
+        stream_->send("+ Ready for literal data\r\n");
+        co_return true;
+    }
+    if (std::holds_alternative<ContinuationLine>(event)) co_return true;  // nobody asked: ignore
+    auto parsed = parse_command(std::get<AssembledCommand>(event).text, parse_options());
+    if (auto* refusal = std::get_if<Response>(&parsed)) {
+        if (refusal->status == Status::Bad) ++bad_commands_;
+        send(*refusal);
+    } else {
+        auto run = dispatch(std::get<Command>(parsed));
+        if (!co_await std::move(run)) co_return false;
+    }
+    if (bad_commands_ >= kMaxBadCommands) {
+        untagged("BYE Too many invalid commands");
+        co_return false;
+    }
+    co_return state_ != State::Logout;
+}
+
+// Reads the client's answer to a "+" continuation request (AUTHENTICATE), or nullopt if the
+// connection ended or the line was refused (the refusal has been queued).
+asio::awaitable<std::optional<std::string>> Session::read_continuation(const std::string& tag) {
+    assembler_.expect_line(tag);
+    for (;;) {
+        while (auto event = assembler_.next()) {
+            if (auto* line = std::get_if<ContinuationLine>(&*event)) co_return line->text;
+            if (auto* error = std::get_if<FramingError>(&*event)) send(error->response);
+            co_return std::nullopt;
+        }
+        if (assembler_.closed() || !co_await fill()) co_return std::nullopt;
+    }
+}
+
+asio::awaitable<bool> Session::dispatch(const Command& cmd) {
+    switch (cmd.verb) {
+        case Verb::Capability: cmd_capability(cmd); co_return true;
+        case Verb::Noop: cmd_noop(cmd); co_return true;
+        case Verb::Logout: cmd_logout(cmd); co_return true;
+        case Verb::Id: cmd_id(cmd); co_return true;
+        default: break;
+    }
+    if (state_ == State::NotAuthenticated) {
+        switch (cmd.verb) {
+            case Verb::StartTls: co_return co_await cmd_starttls(cmd);
+            case Verb::Login: {
+                auto login = cmd_login(cmd);
+                co_await std::move(login);
+                co_return true;
+            }
+            case Verb::Authenticate: co_return co_await cmd_authenticate(cmd);
+            default: bad(cmd, "Log in first"); co_return true;
+        }
+    }
+    switch (cmd.verb) {
+        case Verb::StartTls:
+        case Verb::Login:
+        case Verb::Authenticate: bad(cmd, "Already authenticated"); co_return true;
+        default: no(cmd, Code::Cannot, fmt::format("{} is not available yet", verb_name(cmd.verb))); co_return true;
+    }
+}
+
+asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, Admission admission, bool implicit_tls,
+                                  Services& services) {
+    Session session(std::move(stream), implicit_tls, services);
+    co_await session.run(admission);
+}
+
+}  // namespace mss::imap
