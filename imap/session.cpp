@@ -10,6 +10,15 @@
 namespace mss::imap {
 namespace {
 constexpr unsigned kMaxBadCommands = 20;
+
+bool is_selected_only(Verb verb) {
+    switch (verb) {
+        case Verb::Check: case Verb::Close: case Verb::Unselect: case Verb::Expunge: case Verb::Search:
+        case Verb::Fetch: case Verb::Store: case Verb::Copy: case Verb::Move: case Verb::Sort: case Verb::Thread:
+            return true;
+        default: return false;
+    }
+}
 constexpr auto kAutologout = std::chrono::minutes(30);  // RFC 3501 5.4: at least 30 minutes
 }  // namespace
 
@@ -136,7 +145,10 @@ asio::awaitable<std::optional<std::string>> Session::read_continuation(const std
 asio::awaitable<bool> Session::dispatch(const Command& cmd) {
     switch (cmd.verb) {
         case Verb::Capability: cmd_capability(cmd); co_return true;
-        case Verb::Noop: cmd_noop(cmd); co_return true;
+        case Verb::Noop:
+            if (state_ == State::Selected) co_await refresh();
+            cmd_noop(cmd);
+            co_return true;
         case Verb::Logout: cmd_logout(cmd); co_return true;
         case Verb::Id: cmd_id(cmd); co_return true;
         default: break;
@@ -153,11 +165,39 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
             default: bad(cmd, "Log in first"); co_return true;
         }
     }
+    asio::awaitable<void> work;
     switch (cmd.verb) {
         case Verb::StartTls:
         case Verb::Login:
         case Verb::Authenticate: bad(cmd, "Already authenticated"); co_return true;
-        default: no(cmd, Code::Cannot, fmt::format("{} is not available yet", verb_name(cmd.verb))); co_return true;
+        case Verb::List: work = cmd_list(cmd); break;
+        case Verb::Status: work = cmd_status(cmd); break;
+        case Verb::Select:
+        case Verb::Examine: work = cmd_select(cmd); break;
+        default:
+            if (state_ != State::Selected) {
+                if (is_selected_only(cmd.verb)) bad(cmd, "Select a mailbox first");
+                else no(cmd, Code::Cannot, fmt::format("{} is not available yet", verb_name(cmd.verb)));
+                co_return true;
+            }
+            work = selected_command(cmd);
+    }
+    co_await std::move(work);
+    co_return true;
+}
+
+asio::awaitable<void> Session::selected_command(const Command& cmd) {
+    switch (cmd.verb) {
+        case Verb::Fetch: co_await cmd_fetch(cmd); break;
+        case Verb::Store: co_await cmd_store(cmd); break;
+        case Verb::Expunge: co_await cmd_expunge(cmd); break;
+        case Verb::Close: co_await cmd_close(cmd, true); break;
+        case Verb::Unselect: co_await cmd_close(cmd, false); break;
+        case Verb::Check:
+            co_await refresh();
+            ok(cmd, "CHECK completed");
+            break;
+        default: no(cmd, Code::Cannot, fmt::format("{} is not available yet", verb_name(cmd.verb)));
     }
 }
 

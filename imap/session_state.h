@@ -12,6 +12,18 @@ namespace mss::imap {
 
 enum class State { NotAuthenticated, Authenticated, Selected, Logout };
 
+// The mailbox a SELECT or EXAMINE opened, as the client last saw it: index + 1 is the message
+// sequence number.
+struct SelectedMailbox {
+    std::string name;
+    bool read_only = false;
+    store::Folder folder;
+    std::vector<store::MessageSummary> messages;
+
+    std::optional<std::size_t> index_of_uid(uint32_t uid) const;
+    uint32_t max_uid() const { return messages.empty() ? 0 : messages.back().uid; }
+};
+
 class Session {
 public:
     Session(std::shared_ptr<Stream> stream, bool implicit_tls, Services& services);
@@ -21,6 +33,7 @@ private:
     // Connection loop (session.cpp)
     asio::awaitable<bool> handle(FrameEvent event);
     asio::awaitable<bool> dispatch(const Command& cmd);
+    asio::awaitable<void> selected_command(const Command& cmd);
     asio::awaitable<std::optional<std::string>> read_continuation(const std::string& tag);
     asio::awaitable<bool> fill();
     void send(const Response& response) { stream_->send(format_response(response)); }
@@ -44,6 +57,23 @@ private:
     asio::awaitable<void> learn_client_certificate();
     void logged_in(const Command& cmd, store::Account account, std::string_view how);
 
+    // Mailboxes (cmd_mailbox.cpp)
+    asio::awaitable<void> cmd_list(const Command& cmd);
+    asio::awaitable<void> cmd_status(const Command& cmd);
+    asio::awaitable<void> cmd_select(const Command& cmd);
+    asio::awaitable<void> cmd_close(const Command& cmd, bool expunge);
+    asio::awaitable<void> refresh();
+    asio::awaitable<std::optional<store::Folder>> find_folder(const std::string& name);
+
+    // Messages (cmd_fetch.cpp, cmd_store.cpp)
+    asio::awaitable<void> cmd_fetch(const Command& cmd);
+    asio::awaitable<void> cmd_store(const Command& cmd);
+    asio::awaitable<void> cmd_expunge(const Command& cmd);
+    // Indexes into selected_->messages named by a sequence set (UIDs when by_uid); nullopt when a
+    // message sequence number is out of range.
+    std::optional<std::vector<std::size_t>> resolve(const SequenceSet& set, bool by_uid) const;
+    void report_expunged(const std::vector<uint32_t>& uids);
+
     std::shared_ptr<Stream> stream_;
     bool implicit_tls_;
     Services& services_;
@@ -53,6 +83,7 @@ private:
     std::optional<store::Account> user_;
     std::optional<store::Account> certificate_account_;
     std::string certificate_refusal_ = "no client certificate";
+    std::optional<SelectedMailbox> selected_;
     unsigned bad_commands_ = 0;
 };
 

@@ -323,7 +323,113 @@ public:
         });
     }
 
+    Result<std::vector<FlagUpdate>> update_flags(std::string_view address, std::string_view folder,
+                                                 std::span<const uint32_t> uids, FlagMode mode,
+                                                 std::span<const std::string> flags) override {
+        auto f = folder_id(address, folder);
+        if (!f) return f.error();
+        std::lock_guard lock(write_mutex_);
+        if (auto st = exec(writer_, "BEGIN IMMEDIATE"); !st) return st.error();
+        auto out = update_flags_locked(*f, uids, mode, flags);
+        if (!out || !exec(writer_, "COMMIT").ok()) {
+            exec_quietly(writer_, "ROLLBACK");
+            return out ? Result<std::vector<FlagUpdate>>(fail(ErrorKind::Io, "commit failed")) : out;
+        }
+        return out;
+    }
+
+    Result<std::vector<uint32_t>> expunge(std::string_view address, std::string_view folder,
+                                          std::optional<std::span<const uint32_t>> uids) override {
+        auto f = folder_id(address, folder);
+        if (!f) return f.error();
+        std::lock_guard lock(write_mutex_);
+        if (auto st = exec(writer_, "BEGIN IMMEDIATE"); !st) return st.error();
+        auto out = expunge_locked(*f, uids);
+        if (!out || !exec(writer_, "COMMIT").ok()) {
+            exec_quietly(writer_, "ROLLBACK");
+            return out ? Result<std::vector<uint32_t>>(fail(ErrorKind::Io, "commit failed")) : out;
+        }
+        return out;
+    }
+
 private:
+    static std::vector<std::string> split_flags(const std::string& text) {
+        std::vector<std::string> out;
+        for (std::size_t p = 0; p < text.size();) {
+            auto e = text.find(' ', p);
+            if (e == std::string::npos) e = text.size();
+            if (e > p) out.push_back(text.substr(p, e - p));
+            p = e + 1;
+        }
+        return out;
+    }
+
+    static std::vector<std::string> apply(std::vector<std::string> current, FlagMode mode,
+                                          std::span<const std::string> flags) {
+        if (mode == FlagMode::Replace) current.clear();
+        for (const auto& f : flags) {
+            auto it = std::find(current.begin(), current.end(), f);
+            if (mode == FlagMode::Remove && it != current.end()) current.erase(it);
+            if (mode != FlagMode::Remove && it == current.end()) current.push_back(f);
+        }
+        std::sort(current.begin(), current.end());
+        return current;
+    }
+
+    Result<uint64_t> bump_modseq(int64_t folder) {
+        Stmt up(writer_, "UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE id = ?1 RETURNING highest_modseq");
+        up.bind(1, folder);
+        if (up.step() != SQLITE_ROW) return up.error();
+        return static_cast<uint64_t>(up.i64(0));
+    }
+
+    Result<std::vector<FlagUpdate>> update_flags_locked(int64_t folder, std::span<const uint32_t> uids, FlagMode mode,
+                                                        std::span<const std::string> flags) {
+        std::vector<FlagUpdate> out;
+        std::vector<uint32_t> sorted(uids.begin(), uids.end());
+        std::sort(sorted.begin(), sorted.end());
+        for (uint32_t uid : sorted) {
+            Stmt get(writer_, "SELECT flags FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
+            get.bind(1, folder).bind(2, static_cast<int64_t>(uid));
+            if (get.step() != SQLITE_ROW) continue;
+            auto before = split_flags(get.text(0));
+            std::sort(before.begin(), before.end());
+            auto after = apply(before, mode, flags);
+            if (after == before) continue;
+            auto modseq = bump_modseq(folder);
+            if (!modseq) return modseq.error();
+            std::string joined;
+            for (auto& f : after) joined += (joined.empty() ? "" : " ") + f;
+            Stmt put(writer_, "UPDATE folder_messages SET flags = ?1, modseq = ?2 WHERE folder_id = ?3 AND uid = ?4");
+            put.bind(1, joined).bind(2, static_cast<int64_t>(*modseq)).bind(3, folder).bind(4, static_cast<int64_t>(uid));
+            if (put.step() != SQLITE_DONE) return put.error();
+            out.push_back({uid, std::move(after), *modseq});
+        }
+        return out;
+    }
+
+    Result<std::vector<uint32_t>> expunge_locked(int64_t folder, std::optional<std::span<const uint32_t>> uids) {
+        Stmt q(writer_, "SELECT uid FROM folder_messages WHERE folder_id = ?1 AND ' ' || flags || ' ' LIKE '% \\Deleted %' "
+                        "ORDER BY uid");
+        q.bind(1, folder);
+        std::vector<uint32_t> gone;
+        while (q.step() == SQLITE_ROW) {
+            auto uid = static_cast<uint32_t>(q.i64(0));
+            if (!uids || std::find(uids->begin(), uids->end(), uid) != uids->end()) gone.push_back(uid);
+        }
+        for (uint32_t uid : gone) {
+            Stmt del(writer_, "DELETE FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
+            del.bind(1, folder).bind(2, static_cast<int64_t>(uid));
+            if (del.step() != SQLITE_DONE) return del.error();
+        }
+        if (!gone.empty()) {
+            if (auto m = bump_modseq(folder); !m) return m.error();
+            if (auto st = exec(writer_, "DELETE FROM messages WHERE id NOT IN (SELECT message_id FROM folder_messages)"); !st)
+                return st.error();
+        }
+        return gone;
+    }
+
     template <class F>
     auto read(F work) -> decltype(work(nullptr)) {
         sqlite3* db = take_reader();

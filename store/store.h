@@ -78,6 +78,15 @@ struct DeliveryOutcome {
     std::vector<uint32_t> uids;
 };
 
+enum class FlagMode { Replace, Add, Remove };
+
+// A message whose flags changed: its new flags and the MODSEQ the change was given.
+struct FlagUpdate {
+    uint32_t uid = 0;
+    std::vector<std::string> flags;
+    uint64_t modseq = 0;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -106,6 +115,16 @@ public:
 
     virtual Result<std::vector<MessageSummary>> list_messages(std::string_view address,
                                                               std::string_view folder) = 0;
+    // Sets, adds or removes flags on those of uids that exist, in one transaction; each message whose
+    // flags change gets a new MODSEQ. Returns the changed messages, ascending by UID.
+    virtual Result<std::vector<FlagUpdate>> update_flags(std::string_view address, std::string_view folder,
+                                                         std::span<const uint32_t> uids, FlagMode mode,
+                                                         std::span<const std::string> flags) = 0;
+    // Removes the messages flagged \Deleted (only those among uids when given); returns their UIDs,
+    // ascending. The folder's HIGHESTMODSEQ moves on.
+    virtual Result<std::vector<uint32_t>> expunge(std::string_view address, std::string_view folder,
+                                                  std::optional<std::span<const uint32_t>> uids) = 0;
+
     // The stored message exactly as delivered (Return-Path first).
     virtual Result<std::string> fetch_message(std::string_view address, std::string_view folder,
                                               uint32_t uid) = 0;

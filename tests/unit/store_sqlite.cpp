@@ -147,3 +147,31 @@ TEST_CASE("group commit: concurrent submitters, every callback once, UIDs contig
     CHECK(std::adjacent_find(uids_a.begin(), uids_a.end()) == uids_a.end());
     CHECK(s->list_messages("b@cab.fr", "INBOX")->size() == 2000);
 }
+
+TEST_CASE("flags change with a new MODSEQ each; expunge removes only \\Deleted messages") {
+    TempDir d;
+    auto s = open(d);
+    auto a = s->create_account({"a@cab.fr", MailboxKind::Personal}).value();
+    std::vector<Delivery> three = {{"", {a.id}, "Subject: 1\r\n\r\n", 1}, {"", {a.id}, "Subject: 2\r\n\r\n", 1},
+                                   {"", {a.id}, "Subject: 3\r\n\r\n", 1}};
+    for (auto& r : s->deliver_batch(three)) REQUIRE(r.ok());
+    std::vector<uint32_t> uids = {1, 2, 9};
+    std::vector<std::string> seen = {"\\Seen"};
+    auto changed = s->update_flags("a@cab.fr", "INBOX", uids, FlagMode::Add, seen);
+    REQUIRE(changed.ok());
+    REQUIRE(changed->size() == 2);
+    CHECK((*changed)[0].flags == seen);
+    CHECK((*changed)[0].modseq < (*changed)[1].modseq);
+    CHECK(s->update_flags("a@cab.fr", "INBOX", uids, FlagMode::Add, seen)->empty());  // nothing new
+    std::vector<std::string> deleted = {"\\Deleted"};
+    std::vector<uint32_t> two_three = {2, 3};
+    REQUIRE(s->update_flags("a@cab.fr", "INBOX", two_three, FlagMode::Add, deleted).ok());
+    auto list = s->list_messages("a@cab.fr", "INBOX");
+    CHECK((*list)[1].flags == std::vector<std::string>{"\\Deleted", "\\Seen"});
+    std::vector<uint32_t> only_three = {3};
+    CHECK(*s->expunge("a@cab.fr", "INBOX", std::span<const uint32_t>(only_three)) == std::vector<uint32_t>{3});
+    CHECK(*s->expunge("a@cab.fr", "INBOX", std::nullopt) == std::vector<uint32_t>{2});
+    CHECK(s->list_messages("a@cab.fr", "INBOX")->size() == 1);
+    REQUIRE(s->update_flags("a@cab.fr", "INBOX", uids, FlagMode::Replace, {}).ok());
+    CHECK(s->list_messages("a@cab.fr", "INBOX")->front().flags.empty());
+}
