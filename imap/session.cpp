@@ -41,7 +41,7 @@ void Session::bad(const Command& cmd, std::string text) {
 }
 
 std::string Session::capabilities() const {
-    std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID";
+    std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID UNSELECT UIDPLUS MOVE";
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
         else caps += certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN";
@@ -174,6 +174,7 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
         case Verb::Status: work = cmd_status(cmd); break;
         case Verb::Select:
         case Verb::Examine: work = cmd_select(cmd); break;
+        case Verb::Append: work = cmd_append(cmd); break;
         default:
             if (state_ != State::Selected) {
                 if (is_selected_only(cmd.verb)) bad(cmd, "Select a mailbox first");
@@ -191,6 +192,8 @@ asio::awaitable<void> Session::selected_command(const Command& cmd) {
         case Verb::Fetch: co_await cmd_fetch(cmd); break;
         case Verb::Store: co_await cmd_store(cmd); break;
         case Verb::Expunge: co_await cmd_expunge(cmd); break;
+        case Verb::Copy:
+        case Verb::Move: co_await cmd_copy(cmd); break;
         case Verb::Close: co_await cmd_close(cmd, true); break;
         case Verb::Unselect: co_await cmd_close(cmd, false); break;
         case Verb::Check:

@@ -69,6 +69,8 @@ private:
     asio::awaitable<void> cmd_fetch(const Command& cmd);
     asio::awaitable<void> cmd_store(const Command& cmd);
     asio::awaitable<void> cmd_expunge(const Command& cmd);
+    asio::awaitable<void> cmd_append(const Command& cmd);
+    asio::awaitable<void> cmd_copy(const Command& cmd);
     // Indexes into selected_->messages named by a sequence set (UIDs when by_uid); nullopt when a
     // message sequence number is out of range.
     std::optional<std::vector<std::size_t>> resolve(const SequenceSet& set, bool by_uid) const;

@@ -42,7 +42,9 @@ void GroupCommitter::run() {
         deliveries.reserve(batch.size());
         for (auto& p : batch) deliveries.push_back(std::move(p.delivery));
         auto outcomes = store_.deliver_batch(deliveries);
-        for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            batch[i].done(i < outcomes.size() ? std::move(outcomes[i])
+                                              : Result<DeliveryOutcome>(fail(ErrorKind::Io, "the store lost a delivery")));
     }
 }
 

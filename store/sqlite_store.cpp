@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
+#include <iterator>
 #include <mutex>
 
 #include "core/text.h"
@@ -13,10 +15,11 @@
 namespace mss::store {
 namespace {
 
-constexpr int kSchemaVersion = 1;
 constexpr const char* kRightsOrder = "lrswipkxtea0";
 
-const char* kSchema = R"SQL(
+// The schema as steps: step i takes PRAGMA user_version from i to i + 1. Append steps, never edit one.
+constexpr const char* kSchemaSteps[] = {
+    R"SQL(
 CREATE TABLE IF NOT EXISTS accounts (
   id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, ps_idnat TEXT,
   password_hash TEXT, cert_sha256 TEXT UNIQUE, disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
@@ -35,7 +38,11 @@ CREATE TABLE IF NOT EXISTS members (
   member_account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   rights TEXT NOT NULL, PRIMARY KEY(org_account_id, member_account_id));
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-)SQL";
+)SQL",
+    // With foreign_keys=ON, removing a message looks up folder_messages by message_id.
+    "CREATE INDEX IF NOT EXISTS folder_messages_by_message ON folder_messages(message_id);",
+};
+constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
 // A prepared statement, finalised on scope exit.
 class Stmt {
@@ -94,6 +101,20 @@ Status exec(sqlite3* db, const char* sql) {
 // For ROLLBACK and RELEASE on paths that already report an error.
 void exec_quietly(sqlite3* db, const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
 
+Status require_wal(sqlite3* db) {
+    Stmt wal(db, "PRAGMA journal_mode=WAL");
+    if (wal.step() != SQLITE_ROW) return wal.error();
+    if (auto mode = wal.text(0); mode != "wal") return fail(ErrorKind::Io, fmt::format("journal_mode is {}, not wal", mode));
+    return Ok{};
+}
+
+// Every connection: WAL (readers beside the writer), synchronous=FULL (a COMMIT is on disk), foreign keys.
+Status configure(sqlite3* db) {
+    if (auto s = exec(db, "PRAGMA busy_timeout=10000"); !s) return s;
+    if (auto s = require_wal(db); !s) return s;
+    return exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+}
+
 Result<sqlite3*> connect(const std::filesystem::path& file, bool create) {
     sqlite3* db = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
@@ -102,8 +123,7 @@ Result<sqlite3*> connect(const std::filesystem::path& file, bool create) {
         sqlite3_close(db);
         return fail(ErrorKind::Io, fmt::format("{}: {}", file.string(), msg));
     }
-    sqlite3_busy_timeout(db, 10000);
-    auto s = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    auto s = configure(db);
     if (!s) {
         sqlite3_close(db);
         return s.error();
@@ -137,6 +157,26 @@ Result<std::string> normalise_rights(std::string_view rights) {
     return out;
 }
 
+// What the store itself refuses: a delivery with no recipient would be filed nowhere, and a return
+// path holding CR, LF, NUL or angle brackets would forge the Return-Path field (RFC 5321 4.4).
+Status check_delivery(const Delivery& d) {
+    if (d.account_ids.empty()) return fail(ErrorKind::Invalid, "a delivery needs at least one recipient");
+    if (d.return_path.find_first_of(std::string_view("\r\n<>\0", 5)) != std::string::npos)
+        return fail(ErrorKind::Invalid, "the return path holds CR, LF, NUL or angle brackets");
+    return Ok{};
+}
+
+Status check_new_account(const NewAccount& n) {
+    if (n.address.empty()) return fail(ErrorKind::Invalid, "a mailbox needs an address");
+    if (n.kind == MailboxKind::Applicative && n.password_hash)
+        return fail(ErrorKind::Invalid, "an applicative mailbox has no password");
+    return Ok{};
+}
+
+std::vector<Result<DeliveryOutcome>> every_slot(std::size_t count, const Error& error) {
+    return std::vector<Result<DeliveryOutcome>>(count, Result<DeliveryOutcome>(error));
+}
+
 class SqliteStore final : public Store {
 public:
     SqliteStore(std::filesystem::path file, sqlite3* writer) : file_(std::move(file)), writer_(writer) {}
@@ -145,24 +185,15 @@ public:
         sqlite3_close(writer_);
     }
 
-    Status init_schema() {
-        std::lock_guard lock(write_mutex_);
-        if (auto s = exec(writer_, kSchema); !s) return s;
-        return exec(writer_, fmt::format("PRAGMA user_version={}", kSchemaVersion).c_str());
+    // Brings the file to kSchemaVersion in one transaction; lays a fresh schema only when create is set.
+    Status upgrade_schema(bool create) {
+        return transaction<Ok>([&] { return upgrade_locked(create); });
     }
 
     Result<Account> create_account(const NewAccount& n) override {
-        if (n.kind == MailboxKind::Applicative && n.password_hash)
-            return fail(ErrorKind::Invalid, "an applicative mailbox has no password");
+        if (auto s = check_new_account(n); !s) return s.error();
         std::string address = ascii_lower(n.address);
-        std::lock_guard lock(write_mutex_);
-        if (auto s = exec(writer_, "BEGIN IMMEDIATE"); !s) return s.error();
-        auto r = create_locked(n, address);
-        if (!r || !exec(writer_, "COMMIT").ok()) {
-            exec_quietly(writer_, "ROLLBACK");
-            if (r) return fail(ErrorKind::Io, "commit failed");
-            return r.error();
-        }
+        if (auto id = transaction<int64_t>([&] { return create_locked(n, address); }); !id) return id.error();
         return find_account(address);
     }
 
@@ -269,20 +300,19 @@ public:
     }
 
     std::vector<Result<DeliveryOutcome>> deliver_batch(std::span<const Delivery> batch) override {
-        std::vector<Result<DeliveryOutcome>> out(batch.size());
         std::lock_guard lock(write_mutex_);
-        if (auto s = exec(writer_, "BEGIN IMMEDIATE"); !s) {
-            for (auto& o : out) o = s.error();
-            return out;
-        }
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            exec_quietly(writer_, "SAVEPOINT delivery");
-            out[i] = deliver_one(batch[i]);
-            exec_quietly(writer_, out[i] ? "RELEASE delivery" : "ROLLBACK TO delivery; RELEASE delivery");
+        if (auto s = exec(writer_, "BEGIN IMMEDIATE"); !s) return every_slot(batch.size(), s.error());
+        std::vector<Result<DeliveryOutcome>> out;
+        out.reserve(batch.size());
+        for (const auto& d : batch) {
+            out.push_back(deliver_in_savepoint(d));
+            // A full disk or an I/O error can make SQLite roll the whole transaction back by itself.
+            if (sqlite3_get_autocommit(writer_))
+                return every_slot(batch.size(), fail(ErrorKind::Io, "batch rolled back: " + out.back().error().message));
         }
         if (auto s = exec(writer_, "COMMIT"); !s) {
             exec_quietly(writer_, "ROLLBACK");
-            for (auto& o : out) o = s.error();
+            return every_slot(batch.size(), s.error());
         }
         return out;
     }
@@ -328,28 +358,65 @@ public:
                                                  std::span<const std::string> flags) override {
         auto f = folder_id(address, folder);
         if (!f) return f.error();
-        std::lock_guard lock(write_mutex_);
-        if (auto st = exec(writer_, "BEGIN IMMEDIATE"); !st) return st.error();
-        auto out = update_flags_locked(*f, uids, mode, flags);
-        if (!out || !exec(writer_, "COMMIT").ok()) {
-            exec_quietly(writer_, "ROLLBACK");
-            return out ? Result<std::vector<FlagUpdate>>(fail(ErrorKind::Io, "commit failed")) : out;
-        }
-        return out;
+        return transaction<std::vector<FlagUpdate>>([&] { return update_flags_locked(*f, uids, mode, flags); });
     }
 
     Result<std::vector<uint32_t>> expunge(std::string_view address, std::string_view folder,
                                           std::optional<std::span<const uint32_t>> uids) override {
         auto f = folder_id(address, folder);
         if (!f) return f.error();
-        std::lock_guard lock(write_mutex_);
-        if (auto st = exec(writer_, "BEGIN IMMEDIATE"); !st) return st.error();
-        auto out = expunge_locked(*f, uids);
-        if (!out || !exec(writer_, "COMMIT").ok()) {
-            exec_quietly(writer_, "ROLLBACK");
-            return out ? Result<std::vector<uint32_t>>(fail(ErrorKind::Io, "commit failed")) : out;
-        }
-        return out;
+        return transaction<std::vector<uint32_t>>([&] { return expunge_locked(*f, uids); });
+    }
+
+    Result<uint32_t> append(std::string_view address, std::string_view folder, std::string_view content,
+                            std::span<const std::string> flags, int64_t internal_date) override {
+        auto f = folder_id(address, folder);
+        if (!f) return f.error();
+        std::vector<std::string> sorted(flags.begin(), flags.end());
+        std::sort(sorted.begin(), sorted.end());
+        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+        std::string joined;
+        for (auto& flag : sorted) joined += (joined.empty() ? "" : " ") + flag;
+        return transaction<uint32_t>([&]() -> Result<uint32_t> {
+            auto message_id = insert_content(content, internal_date);
+            if (!message_id) return message_id.error();
+            return file_into(*f, *message_id, joined);
+        });
+    }
+
+    Result<CopyOutcome> copy(std::string_view address, std::string_view from, std::span<const uint32_t> uids,
+                             std::string_view to, bool move) override {
+        auto source = folder_id(address, from);
+        if (!source) return source.error();
+        auto target = folder_id(address, to);
+        if (!target) return target.error();
+        std::vector<uint32_t> sorted(uids.begin(), uids.end());
+        std::sort(sorted.begin(), sorted.end());
+        return transaction<CopyOutcome>([&]() -> Result<CopyOutcome> {
+            CopyOutcome out;
+            Stmt v(writer_, "SELECT uidvalidity FROM folders WHERE id = ?1");
+            v.bind(1, *target);
+            if (v.step() != SQLITE_ROW) return v.error();
+            out.uidvalidity = static_cast<uint32_t>(v.i64(0));
+            for (uint32_t uid : sorted) {
+                Stmt get(writer_, "SELECT message_id, flags FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
+                get.bind(1, *source).bind(2, static_cast<int64_t>(uid));
+                if (get.step() != SQLITE_ROW) continue;
+                auto filed = file_into(*target, get.i64(0), get.text(1));
+                if (!filed) return filed.error();
+                out.source_uids.push_back(uid);
+                out.destination_uids.push_back(*filed);
+            }
+            if (move && !out.source_uids.empty()) {
+                for (uint32_t uid : out.source_uids) {
+                    Stmt del(writer_, "DELETE FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
+                    del.bind(1, *source).bind(2, static_cast<int64_t>(uid));
+                    if (del.step() != SQLITE_DONE) return del.error();
+                }
+                if (auto m = bump_modseq(*source); !m) return m.error();
+            }
+            return out;
+        });
     }
 
 private:
@@ -479,14 +546,44 @@ private:
         return next;
     }
 
+    Result<int64_t> user_version() {
+        Stmt q(writer_, "PRAGMA user_version");
+        if (q.step() != SQLITE_ROW) return q.error();
+        return q.i64(0);
+    }
+
+    Result<Ok> upgrade_locked(bool create) {
+        auto version = user_version();
+        if (!version) return version.error();
+        if (*version > kSchemaVersion)
+            return fail(ErrorKind::Invalid, fmt::format("{}: schema version {} is newer than this program's {}",
+                                                        file_.string(), *version, kSchemaVersion));
+        if (*version == 0 && !create)
+            return fail(ErrorKind::NotFound, fmt::format("{}: no mailbox schema (run mssctl init)", file_.string()));
+        for (int64_t step = *version; step < kSchemaVersion; ++step)
+            if (auto s = exec(writer_, kSchemaSteps[step]); !s) return s;
+        return exec(writer_, fmt::format("PRAGMA user_version={}", kSchemaVersion).c_str());
+    }
+
+    Status refuse_duplicate(const std::string& address, const std::optional<std::string>& cert_sha256) {
+        Stmt by_address(writer_, "SELECT 1 FROM accounts WHERE address = ?1");
+        by_address.bind(1, address);
+        if (by_address.step() == SQLITE_ROW) return fail(ErrorKind::Exists, fmt::format("{} already exists", address));
+        if (!cert_sha256) return Ok{};
+        Stmt by_cert(writer_, "SELECT address FROM accounts WHERE cert_sha256 = ?1");
+        by_cert.bind(1, *cert_sha256);
+        if (by_cert.step() == SQLITE_ROW)
+            return fail(ErrorKind::Exists, fmt::format("this certificate already belongs to {}", by_cert.text(0)));
+        return Ok{};
+    }
+
     Result<int64_t> create_locked(const NewAccount& n, const std::string& address) {
-        Stmt dup(writer_, "SELECT 1 FROM accounts WHERE address = ?1 OR (?2 IS NOT NULL AND cert_sha256 = ?2)");
-        dup.bind(1, address).bind(2, n.cert_sha256);
-        if (dup.step() == SQLITE_ROW) return fail(ErrorKind::Exists, fmt::format("{} or its certificate already exists", address));
+        auto cert_sha256 = n.cert_sha256 ? std::optional(ascii_lower(*n.cert_sha256)) : std::nullopt;
+        if (auto s = refuse_duplicate(address, cert_sha256); !s) return s.error();
         Stmt ins(writer_, "INSERT INTO accounts(address, kind, ps_idnat, password_hash, cert_sha256, created_at) "
                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
         ins.bind(1, address).bind(2, to_string(n.kind)).bind(3, n.ps_idnat).bind(4, n.password_hash);
-        ins.bind(5, n.cert_sha256).bind(6, static_cast<int64_t>(std::time(nullptr)));
+        ins.bind(5, cert_sha256).bind(6, static_cast<int64_t>(std::time(nullptr)));
         if (ins.step() != SQLITE_DONE) return ins.error();
         int64_t id = sqlite3_last_insert_rowid(writer_);
         for (auto [name, use] : {std::pair{"INBOX", ""}, {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"},
@@ -500,28 +597,71 @@ private:
         return id;
     }
 
-    Result<DeliveryOutcome> deliver_one(const Delivery& d) {
-        std::string content = fmt::format("Return-Path: <{}>\r\n", d.return_path) + d.content;
+    Result<int64_t> insert_content(std::string_view content, int64_t internal_date) {
         Stmt m(writer_, "INSERT INTO messages(content, size, internal_date) VALUES(?1, ?2, ?3)");
-        m.bind_blob(1, content).bind(2, static_cast<int64_t>(content.size())).bind(3, d.internal_date);
+        m.bind_blob(1, content).bind(2, static_cast<int64_t>(content.size())).bind(3, internal_date);
         if (m.step() != SQLITE_DONE) return m.error();
-        int64_t message_id = sqlite3_last_insert_rowid(writer_);
+        return sqlite3_last_insert_rowid(writer_);
+    }
+
+    // Gives a stored message the folder's next UID and a new MODSEQ.
+    Result<uint32_t> file_into(int64_t folder, int64_t message_id, const std::string& flags) {
+        Stmt up(writer_, "UPDATE folders SET uidnext = uidnext + 1, highest_modseq = highest_modseq + 1 "
+                         "WHERE id = ?1 RETURNING uidnext - 1, highest_modseq");
+        up.bind(1, folder);
+        if (up.step() != SQLITE_ROW) return up.error();
+        int64_t uid = up.i64(0), modseq = up.i64(1);
+        Stmt fm(writer_, "INSERT INTO folder_messages(folder_id, uid, message_id, modseq, flags) VALUES(?1, ?2, ?3, ?4, ?5)");
+        fm.bind(1, folder).bind(2, uid).bind(3, message_id).bind(4, modseq).bind(5, flags);
+        if (fm.step() != SQLITE_DONE) return fm.error();
+        return static_cast<uint32_t>(uid);
+    }
+
+    // One delivery, all or nothing, inside the batch's transaction.
+    Result<DeliveryOutcome> deliver_in_savepoint(const Delivery& d) {
+        if (auto s = exec(writer_, "SAVEPOINT delivery"); !s) return s.error();
+        auto r = deliver_one(d);
+        exec_quietly(writer_, r ? "RELEASE delivery" : "ROLLBACK TO delivery; RELEASE delivery");
+        return r;
+    }
+
+    Result<DeliveryOutcome> deliver_one(const Delivery& d) {
+        if (auto s = check_delivery(d); !s) return s.error();
+        std::string content = fmt::format("Return-Path: <{}>\r\n", d.return_path) + d.content;
+        auto message_id = insert_content(content, d.internal_date);
+        if (!message_id) return message_id.error();
         DeliveryOutcome outcome;
         for (int64_t account : d.account_ids) {
-            Stmt f(writer_, "SELECT f.id, f.uidnext, f.highest_modseq FROM folders f JOIN accounts a ON a.id = f.account_id "
-                            "WHERE f.account_id = ?1 AND f.name = 'INBOX' AND a.disabled = 0");
-            f.bind(1, account);
-            if (f.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no enabled mailbox with id {}", account));
-            int64_t folder = f.i64(0), uid = f.i64(1), modseq = f.i64(2) + 1;
-            Stmt up(writer_, "UPDATE folders SET uidnext = ?1, highest_modseq = ?2 WHERE id = ?3");
-            up.bind(1, uid + 1).bind(2, modseq).bind(3, folder);
-            if (up.step() != SQLITE_DONE) return up.error();
-            Stmt fm(writer_, "INSERT INTO folder_messages(folder_id, uid, message_id, modseq) VALUES(?1, ?2, ?3, ?4)");
-            fm.bind(1, folder).bind(2, uid).bind(3, message_id).bind(4, modseq);
-            if (fm.step() != SQLITE_DONE) return fm.error();
-            outcome.uids.push_back(static_cast<uint32_t>(uid));
+            auto inbox = inbox_of(account);
+            if (!inbox) return inbox.error();
+            auto uid = file_into(*inbox, *message_id, "");
+            if (!uid) return uid.error();
+            outcome.uids.push_back(*uid);
         }
         return outcome;
+    }
+
+    // The INBOX of an enabled mailbox, as the writer sees it inside the batch.
+    Result<int64_t> inbox_of(int64_t account) {
+        Stmt f(writer_, "SELECT f.id, a.disabled FROM folders f JOIN accounts a ON a.id = f.account_id "
+                        "WHERE f.account_id = ?1 AND f.name = 'INBOX'");
+        f.bind(1, account);
+        if (int rc = f.step(); rc != SQLITE_ROW)
+            return rc == SQLITE_DONE ? fail(ErrorKind::NotFound, fmt::format("no mailbox with id {}", account)) : f.error();
+        if (f.i64(1) != 0) return fail(ErrorKind::Disabled, fmt::format("mailbox {} is disabled", account));
+        return f.i64(0);
+    }
+
+    template <class T, class F>
+    Result<T> transaction(F work) {
+        std::lock_guard lock(write_mutex_);
+        if (auto st = exec(writer_, "BEGIN IMMEDIATE"); !st) return st.error();
+        Result<T> out = work();
+        if (!out || !exec(writer_, "COMMIT").ok()) {
+            exec_quietly(writer_, "ROLLBACK");
+            return out ? Result<T>(fail(ErrorKind::Io, "commit failed")) : out;
+        }
+        return out;
     }
 
     Result<int64_t> folder_id(std::string_view address, std::string_view folder) {
@@ -551,8 +691,7 @@ Result<std::unique_ptr<Store>> open_sqlite(const std::filesystem::path& file, Sq
     auto db = connect(file, options.create);
     if (!db) return db.error();
     auto store = std::make_unique<SqliteStore>(file, db.value());
-    if (options.create)
-        if (auto s = store->init_schema(); !s) return s.error();
+    if (auto s = store->upgrade_schema(options.create); !s) return s.error();
     return std::unique_ptr<Store>(std::move(store));
 }
 

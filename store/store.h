@@ -87,6 +87,13 @@ struct FlagUpdate {
     uint64_t modseq = 0;
 };
 
+// UIDPLUS (RFC 4315): where COPY/MOVE put each message.
+struct CopyOutcome {
+    uint32_t uidvalidity = 0;  // of the destination
+    std::vector<uint32_t> source_uids;
+    std::vector<uint32_t> destination_uids;  // same order
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -124,6 +131,14 @@ public:
     // ascending. The folder's HIGHESTMODSEQ moves on.
     virtual Result<std::vector<uint32_t>> expunge(std::string_view address, std::string_view folder,
                                                   std::optional<std::span<const uint32_t>> uids) = 0;
+
+    // Files a message into a folder as the client gave it (APPEND); durable on return; its UID.
+    virtual Result<uint32_t> append(std::string_view address, std::string_view folder, std::string_view content,
+                                    std::span<const std::string> flags, int64_t internal_date) = 0;
+    // Copies (or moves: then removed from the source in the same transaction) those of uids that
+    // exist, in UID order, keeping flags and internal dates.
+    virtual Result<CopyOutcome> copy(std::string_view address, std::string_view from, std::span<const uint32_t> uids,
+                                     std::string_view to, bool move) = 0;
 
     // The stored message exactly as delivered (Return-Path first).
     virtual Result<std::string> fetch_message(std::string_view address, std::string_view folder,

@@ -175,3 +175,32 @@ TEST_CASE("flags change with a new MODSEQ each; expunge removes only \\Deleted m
     REQUIRE(s->update_flags("a@cab.fr", "INBOX", uids, FlagMode::Replace, {}).ok());
     CHECK(s->list_messages("a@cab.fr", "INBOX")->front().flags.empty());
 }
+
+TEST_CASE("append files a client's message; copy and move keep flags and report UIDPLUS mappings") {
+    TempDir d;
+    auto s = open(d);
+    REQUIRE(s->create_account({"a@cab.fr", MailboxKind::Personal}).ok());
+    std::vector<std::string> seen = {"\\Seen", "\\Seen"};
+    auto uid = s->append("a@cab.fr", "Sent", "Subject: sent\r\n\r\nx\r\n", seen, 42);
+    REQUIRE(uid.ok());
+    CHECK(*uid == 1);
+    auto sent = s->list_messages("a@cab.fr", "Sent");
+    CHECK(sent->front().flags == std::vector<std::string>{"\\Seen"});
+    CHECK(sent->front().internal_date == 42);
+    CHECK(*s->fetch_message("a@cab.fr", "Sent", 1) == "Subject: sent\r\n\r\nx\r\n");
+    CHECK(s->append("a@cab.fr", "Nope", "x", {}, 1).error().kind == ErrorKind::NotFound);
+    std::vector<uint32_t> uids = {1, 7};
+    auto copied = s->copy("a@cab.fr", "Sent", uids, "Archive", false);
+    REQUIRE(copied.ok());
+    CHECK(copied->source_uids == std::vector<uint32_t>{1});
+    CHECK(copied->destination_uids == std::vector<uint32_t>{1});
+    CHECK(s->list_messages("a@cab.fr", "Sent")->size() == 1);
+    auto moved = s->copy("a@cab.fr", "Sent", uids, "Archive", true);
+    REQUIRE(moved.ok());
+    CHECK(moved->destination_uids == std::vector<uint32_t>{2});
+    CHECK(s->list_messages("a@cab.fr", "Sent")->empty());
+    auto archive = s->list_messages("a@cab.fr", "Archive");
+    REQUIRE(archive->size() == 2);
+    CHECK(archive->back().flags == std::vector<std::string>{"\\Seen"});
+    CHECK(*s->fetch_message("a@cab.fr", "Archive", 2) == "Subject: sent\r\n\r\nx\r\n");
+}

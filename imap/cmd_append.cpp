@@ -1,0 +1,29 @@
+// APPEND (RFC 3501 6.3.11) with APPENDUID (RFC 4315): a client files a message into one of its own
+// folders (its Sent copy, a draft). Durable when the OK leaves. MULTIAPPEND is not offered.
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "core/blocking.h"
+#include "imap/session_state.h"
+
+namespace mss::imap {
+
+asio::awaitable<void> Session::cmd_append(const Command& cmd) {
+    const auto& args = std::get<AppendArgs>(cmd.args);
+    if (args.messages.size() != 1) co_return no(cmd, Code::Cannot, "MULTIAPPEND is not offered");
+    const AppendMessage& message = args.messages.front();
+    auto folder = co_await find_folder(args.mailbox);
+    if (!folder) co_return no(cmd, Code::TryCreate, "No such mailbox");
+    int64_t when = message.internal_date ? message.internal_date->unix_time() : std::time(nullptr);
+    auto work = run_blocking(services_.blocking, [this, name = folder->name, data = message.data,
+                                                  flags = message.flags, when] {
+        return services_.store.append(user_->address, name, data, flags, when);
+    });
+    auto uid = co_await std::move(work);
+    if (!uid) co_return no(cmd, Code::ServerBug, "The message could not be stored");
+    if (selected_ && selected_->name == folder->name) co_await refresh();
+    ok(cmd, "APPEND completed", Code::AppendUid, fmt::format("{} {}", folder->uidvalidity, *uid));
+}
+
+}  // namespace mss::imap
