@@ -13,17 +13,19 @@ asio::awaitable<void> Session::cmd_append(const Command& cmd) {
     const auto& args = std::get<AppendArgs>(cmd.args);
     if (args.messages.size() != 1) co_return no(cmd, Code::Cannot, "MULTIAPPEND is not offered");
     const AppendMessage& message = args.messages.front();
-    auto folder = co_await find_folder(args.mailbox);
-    if (!folder) co_return no(cmd, Code::TryCreate, "No such mailbox");
+    auto target = co_await find_mailbox(args.mailbox);
+    if (!target) co_return no(cmd, Code::TryCreate, "No such mailbox");
+    if (!target->may('i')) co_return no(cmd, Code::NoPerm, "You may not add messages to that mailbox");
     int64_t when = message.internal_date ? message.internal_date->unix_time() : std::time(nullptr);
-    auto work = run_blocking(services_.blocking, [this, name = folder->name, data = message.data,
-                                                  flags = message.flags, when] {
-        return services_.store.append(user_->address, name, data, flags, when);
+    auto work = run_blocking(services_.blocking, [this, owner = target->owner, folder = target->folder,
+                                                  data = message.data, flags = message.flags, when] {
+        return services_.store.append(owner, folder, data, flags, when);
     });
     auto uid = co_await std::move(work);
     if (!uid) co_return no(cmd, Code::ServerBug, "The message could not be stored");
-    if (selected_ && selected_->name == folder->name) co_await refresh();
-    ok(cmd, "APPEND completed", Code::AppendUid, fmt::format("{} {}", folder->uidvalidity, *uid));
+    if (selected_ && selected_->ref.owner == target->owner && selected_->ref.folder == target->folder)
+        co_await refresh();
+    ok(cmd, "APPEND completed", Code::AppendUid, fmt::format("{} {}", target->info.uidvalidity, *uid));
 }
 
 }  // namespace mss::imap

@@ -21,12 +21,17 @@ asio::awaitable<void> Session::cmd_copy(const Command& cmd) {
     if (move && selected_->read_only) co_return no(cmd, Code::ReadOnly, "The mailbox is read-only (EXAMINE)");
     auto targets = resolve(args.set, cmd.uid);
     if (!targets) co_return bad(cmd, "Invalid message sequence number");
-    auto folder = co_await find_folder(args.mailbox);
-    if (!folder) co_return no(cmd, Code::TryCreate, "No such mailbox");
+    auto target = co_await find_mailbox(args.mailbox);
+    if (!target) co_return no(cmd, Code::TryCreate, "No such mailbox");
+    if (!target->may('i')) co_return no(cmd, Code::NoPerm, "You may not add messages to that mailbox");
+    if (move && !(selected_->ref.may('t') && selected_->ref.may('e')))
+        co_return no(cmd, Code::NoPerm, "You may not remove messages from this mailbox");
+    if (target->owner != selected_->ref.owner)
+        co_return no(cmd, Code::Cannot, "Messages can only be copied between folders of one mailbox");
     std::vector<uint32_t> uids;
     for (std::size_t i : *targets) uids.push_back(selected_->messages[i].uid);
-    auto work = run_blocking(services_.blocking, [this, uids, to = folder->name, move] {
-        return services_.store.copy(user_->address, selected_->name, uids, to, move);
+    auto work = run_blocking(services_.blocking, [this, uids, to = target->folder, move] {
+        return services_.store.copy(selected_->ref.owner, selected_->ref.folder, uids, to, move);
     });
     auto outcome = co_await std::move(work);
     if (!outcome) co_return no(cmd, Code::ServerBug, move ? "The messages could not be moved" : "The messages could not be copied");

@@ -66,22 +66,6 @@ std::string item(const FetchAttribute& a, const store::MessageSummary& m, const 
 
 }  // namespace
 
-std::optional<std::vector<std::size_t>> Session::resolve(const SequenceSet& set, bool by_uid) const {
-    std::vector<std::size_t> out;
-    const auto& msgs = selected_->messages;
-    if (by_uid) {
-        for (std::size_t i = 0; i < msgs.size(); ++i)
-            if (set.contains(msgs[i].uid, selected_->max_uid())) out.push_back(i);
-        return out;
-    }
-    for (const auto& range : set.ranges) {
-        for (uint32_t end : {range.first, range.last})
-            if (end != SequenceSet::star && end > msgs.size()) return std::nullopt;
-    }
-    set.for_each(static_cast<uint32_t>(msgs.size()), [&](uint32_t n) { out.push_back(n - 1); });
-    return out;
-}
-
 asio::awaitable<void> Session::cmd_fetch(const Command& cmd) {
     const auto& args = std::get<FetchArgs>(cmd.args);
     for (const auto& a : args.attributes)
@@ -99,7 +83,7 @@ asio::awaitable<void> Session::cmd_fetch(const Command& cmd) {
         std::string bytes;
         if (content) {
             auto read = run_blocking(services_.blocking, [this, uid = m.uid] {
-                return services_.store.fetch_message(user_->address, selected_->name, uid);
+                return services_.store.fetch_message(selected_->ref.owner, selected_->ref.folder, uid);
             });
             auto fetched = co_await std::move(read);
             if (!fetched) continue;  // expunged by another session meanwhile: nothing to say of it
@@ -110,7 +94,7 @@ asio::awaitable<void> Session::cmd_fetch(const Command& cmd) {
             std::vector<uint32_t> one = {m.uid};
             std::vector<std::string> flag = {"\\Seen"};
             auto mark = run_blocking(services_.blocking, [this, one, flag] {
-                return services_.store.update_flags(user_->address, selected_->name, one, store::FlagMode::Add, flag);
+                return services_.store.update_flags(selected_->ref.owner, selected_->ref.folder, one, store::FlagMode::Add, flag);
             });
             auto changed = co_await std::move(mark);
             if (changed && !changed->empty()) {

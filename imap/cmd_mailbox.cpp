@@ -56,12 +56,33 @@ std::optional<std::size_t> SelectedMailbox::index_of_uid(uint32_t uid) const {
     return static_cast<std::size_t>(it - messages.begin());
 }
 
-asio::awaitable<std::optional<store::Folder>> Session::find_folder(const std::string& name) {
+std::optional<std::vector<std::size_t>> Session::resolve(const SequenceSet& set, bool by_uid) const {
+    std::vector<std::size_t> out;
+    const auto& msgs = selected_->messages;
+    if (set.saved) {  // "$": the saved UIDs still present, whatever by_uid says (RFC 5182 2.1)
+        for (uint32_t uid : selected_->saved_uids)
+            if (auto i = selected_->index_of_uid(uid)) out.push_back(*i);
+        return out;
+    }
+    if (by_uid) {
+        for (std::size_t i = 0; i < msgs.size(); ++i)
+            if (set.contains(msgs[i].uid, selected_->max_uid())) out.push_back(i);
+        return out;
+    }
+    for (const auto& range : set.ranges) {
+        for (uint32_t end : {range.first, range.last})
+            if (end != SequenceSet::star && end > msgs.size()) return std::nullopt;
+    }
+    set.for_each(static_cast<uint32_t>(msgs.size()), [&](uint32_t n) { out.push_back(n - 1); });
+    return out;
+}
+
+asio::awaitable<std::optional<MailboxRef>> Session::find_mailbox(const std::string& name) {
     auto lookup = run_blocking(services_.blocking, [this] { return services_.store.folders(user_->address); });
     auto folders = co_await std::move(lookup);
     if (!folders) co_return std::nullopt;
     for (auto& f : *folders)
-        if (f.name == name) co_return f;
+        if (f.name == name) co_return MailboxRef{user_->address, f.name, f.name, "lrswipkxtea", f};
     co_return std::nullopt;
 }
 
@@ -89,13 +110,15 @@ asio::awaitable<void> Session::cmd_list(const Command& cmd) {
 
 asio::awaitable<void> Session::cmd_status(const Command& cmd) {
     const auto& args = std::get<StatusArgs>(cmd.args);
-    auto folder = co_await find_folder(args.mailbox);
-    if (!folder) co_return no(cmd, Code::NonExistent, "No such mailbox");
-    auto lookup = run_blocking(services_.blocking, [this, name = folder->name] {
-        return services_.store.list_messages(user_->address, name);
+    auto mailbox = co_await find_mailbox(args.mailbox);
+    if (!mailbox) co_return no(cmd, Code::NonExistent, "No such mailbox");
+    if (!mailbox->may('r')) co_return no(cmd, Code::NoPerm, "You may not read that mailbox");
+    auto lookup = run_blocking(services_.blocking, [this, owner = mailbox->owner, folder = mailbox->folder] {
+        return services_.store.list_messages(owner, folder);
     });
     auto messages = co_await std::move(lookup);
     if (!messages) co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
+    const store::Folder* folder = &mailbox->info;
     std::string items;
     auto add = [&items](std::string_view name, uint64_t value) {
         items += fmt::format("{}{} {}", items.empty() ? "" : " ", name, value);
@@ -124,7 +147,7 @@ asio::awaitable<void> Session::cmd_status(const Command& cmd) {
             case StatusItem::AppendLimit: add("APPENDLIMIT", config_->limits.max_message_size); break;
         }
     }
-    untagged(fmt::format("STATUS {} ({})", quoted_name(folder->name), items));
+    untagged(fmt::format("STATUS {} ({})", quoted_name(mailbox->name), items));
     ok(cmd, "STATUS completed");
 }
 
@@ -133,14 +156,16 @@ asio::awaitable<void> Session::cmd_select(const Command& cmd) {
     bool read_only = cmd.verb == Verb::Examine;
     selected_.reset();  // a failed SELECT leaves no mailbox selected (RFC 3501 6.3.1)
     state_ = State::Authenticated;
-    auto folder = co_await find_folder(args.mailbox);
-    if (!folder) co_return no(cmd, Code::NonExistent, "No such mailbox");
-    auto lookup = run_blocking(services_.blocking, [this, name = folder->name] {
-        return services_.store.list_messages(user_->address, name);
+    auto mailbox = co_await find_mailbox(args.mailbox);
+    if (!mailbox) co_return no(cmd, Code::NonExistent, "No such mailbox");
+    if (!mailbox->may('r')) co_return no(cmd, Code::NoPerm, "You may not read that mailbox");
+    auto lookup = run_blocking(services_.blocking, [this, owner = mailbox->owner, folder = mailbox->folder] {
+        return services_.store.list_messages(owner, folder);
     });
     auto messages = co_await std::move(lookup);
     if (!messages) co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
-    selected_ = SelectedMailbox{folder->name, read_only, *folder, std::move(*messages)};
+    const store::Folder* folder = &mailbox->info;
+    selected_ = SelectedMailbox{*mailbox, read_only, std::move(*messages)};
     state_ = State::Selected;
     untagged(fmt::format("FLAGS {}", kFlags));
     send({"", Status::Ok, Code::PermanentFlags, read_only ? "()" : kFlags, "Flags permitted"});
@@ -158,7 +183,7 @@ asio::awaitable<void> Session::cmd_select(const Command& cmd) {
 asio::awaitable<void> Session::cmd_close(const Command& cmd, bool expunge) {
     if (expunge && !selected_->read_only) {
         auto work = run_blocking(services_.blocking, [this] {
-            return services_.store.expunge(user_->address, selected_->name, std::nullopt);
+            return services_.store.expunge(selected_->ref.owner, selected_->ref.folder, std::nullopt);
         });
         co_await std::move(work);  // CLOSE reports no EXPUNGE responses (RFC 3501 6.4.2)
     }
@@ -179,7 +204,7 @@ void Session::report_expunged(const std::vector<uint32_t>& uids) {
 // What other sessions did since the client last looked: expunges, flag changes, new messages.
 asio::awaitable<void> Session::refresh() {
     auto lookup = run_blocking(services_.blocking, [this] {
-        return services_.store.list_messages(user_->address, selected_->name);
+        return services_.store.list_messages(selected_->ref.owner, selected_->ref.folder);
     });
     auto now = co_await std::move(lookup);
     if (!now) co_return;

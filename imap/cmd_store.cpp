@@ -20,7 +20,7 @@ asio::awaitable<void> Session::cmd_store(const Command& cmd) {
                 : args.mode == StoreMode::Remove ? store::FlagMode::Remove
                                                  : store::FlagMode::Replace;
     auto work = run_blocking(services_.blocking, [this, uids, mode, flags = args.flags] {
-        return services_.store.update_flags(user_->address, selected_->name, uids, mode, flags);
+        return services_.store.update_flags(selected_->ref.owner, selected_->ref.folder, uids, mode, flags);
     });
     auto changed = co_await std::move(work);
     if (!changed) co_return no(cmd, Code::ServerBug, "Flags could not be stored");
@@ -50,7 +50,7 @@ asio::awaitable<void> Session::cmd_expunge(const Command& cmd) {
     auto work = run_blocking(services_.blocking, [this, only] {
         std::optional<std::span<const uint32_t>> limit;
         if (only) limit = std::span<const uint32_t>(*only);
-        return services_.store.expunge(user_->address, selected_->name, limit);
+        return services_.store.expunge(selected_->ref.owner, selected_->ref.folder, limit);
     });
     auto gone = co_await std::move(work);
     if (!gone) co_return no(cmd, Code::ServerBug, "Messages could not be expunged");

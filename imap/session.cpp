@@ -194,6 +194,9 @@ asio::awaitable<void> Session::selected_command(const Command& cmd) {
         case Verb::Expunge: co_await cmd_expunge(cmd); break;
         case Verb::Copy:
         case Verb::Move: co_await cmd_copy(cmd); break;
+        case Verb::Search:
+        case Verb::Sort:
+        case Verb::Thread: co_await cmd_search(cmd); break;
         case Verb::Close: co_await cmd_close(cmd, true); break;
         case Verb::Unselect: co_await cmd_close(cmd, false); break;
         case Verb::Check:

@@ -12,13 +12,25 @@ namespace mss::imap {
 
 enum class State { NotAuthenticated, Authenticated, Selected, Logout };
 
+// A mailbox as the client names it, resolved to the account that owns it (the user's own, or an
+// organisational mailbox it is a member of, in the shared namespace) and the folder there.
+struct MailboxRef {
+    std::string owner;   // address of the owning account
+    std::string folder;  // folder name in the owner's store: "INBOX", "Sent", "Projets/2026"
+    std::string name;    // as the client names it: "INBOX", "Shared/cabinet@x.mssante.fr/INBOX"
+    std::string rights;  // RFC 4314 letters the signed-in user holds there
+    store::Folder info;
+
+    bool may(char right) const { return rights.find(right) != std::string::npos; }
+};
+
 // The mailbox a SELECT or EXAMINE opened, as the client last saw it: index + 1 is the message
 // sequence number.
 struct SelectedMailbox {
-    std::string name;
+    MailboxRef ref;
     bool read_only = false;
-    store::Folder folder;
     std::vector<store::MessageSummary> messages;
+    std::vector<uint32_t> saved_uids;  // SEARCH RETURN (SAVE) result, "$" (RFC 5182), ascending
 
     std::optional<std::size_t> index_of_uid(uint32_t uid) const;
     uint32_t max_uid() const { return messages.empty() ? 0 : messages.back().uid; }
@@ -63,7 +75,8 @@ private:
     asio::awaitable<void> cmd_select(const Command& cmd);
     asio::awaitable<void> cmd_close(const Command& cmd, bool expunge);
     asio::awaitable<void> refresh();
-    asio::awaitable<std::optional<store::Folder>> find_folder(const std::string& name);
+    // The mailbox the client named, if it exists and the user may see it ("l" or "r" right).
+    asio::awaitable<std::optional<MailboxRef>> find_mailbox(const std::string& name);
 
     // Messages (cmd_fetch.cpp, cmd_store.cpp)
     asio::awaitable<void> cmd_fetch(const Command& cmd);
@@ -71,6 +84,8 @@ private:
     asio::awaitable<void> cmd_expunge(const Command& cmd);
     asio::awaitable<void> cmd_append(const Command& cmd);
     asio::awaitable<void> cmd_copy(const Command& cmd);
+    // SEARCH, SORT, THREAD and their UID forms (cmd_search.cpp)
+    asio::awaitable<void> cmd_search(const Command& cmd);
     // Indexes into selected_->messages named by a sequence set (UIDs when by_uid); nullopt when a
     // message sequence number is out of range.
     std::optional<std::vector<std::size_t>> resolve(const SequenceSet& set, bool by_uid) const;
@@ -87,6 +102,8 @@ private:
     std::string certificate_refusal_ = "no client certificate";
     std::optional<SelectedMailbox> selected_;
     unsigned bad_commands_ = 0;
+    bool condstore_ = false;  // CONDSTORE enabled (RFC 7162 3.1): MODSEQ in FETCH responses
+    bool qresync_ = false;    // QRESYNC enabled (ENABLE QRESYNC): VANISHED instead of EXPUNGE
 };
 
 }  // namespace mss::imap
