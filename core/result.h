@@ -13,6 +13,7 @@ enum class ErrorKind {
     Exists,        // creating something that already exists
     Invalid,       // input rejected by a check (syntax, policy)
     Denied,        // authenticated but not allowed
+    OverQuota,     // the mailbox would exceed its quota
     Io,            // disk, database or system failure: temporary for the peer
 };
 

@@ -41,6 +41,18 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 )SQL",
     // With foreign_keys=ON, removing a message looks up folder_messages by message_id.
     "CREATE INDEX IF NOT EXISTS folder_messages_by_message ON folder_messages(message_id);",
+    // Subscriptions (existing folders start subscribed), QRESYNC's expunged UIDs, RFC 9208 quotas.
+    R"SQL(
+CREATE TABLE IF NOT EXISTS subscriptions (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE, name TEXT NOT NULL,
+  PRIMARY KEY(account_id, name));
+INSERT OR IGNORE INTO subscriptions(account_id, name) SELECT account_id, name FROM folders;
+CREATE TABLE IF NOT EXISTS vanished (
+  folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE, uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL, PRIMARY KEY(folder_id, uid));
+ALTER TABLE accounts ADD COLUMN quota_storage_kib INTEGER;
+ALTER TABLE accounts ADD COLUMN quota_messages INTEGER;
+)SQL",
 };
 constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
@@ -62,6 +74,11 @@ public:
         sqlite3_bind_null(stmt_, i);
         return *this;
     }
+    Stmt& bind(int i, const std::optional<uint64_t>& v) {
+        if (v) return bind(i, static_cast<int64_t>(*v));
+        sqlite3_bind_null(stmt_, i);
+        return *this;
+    }
     Stmt& bind_blob(int i, std::string_view v) {
         sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_STATIC);
         return *this;
@@ -75,6 +92,10 @@ public:
     std::optional<std::string> opt(int c) {
         if (sqlite3_column_type(stmt_, c) == SQLITE_NULL) return std::nullopt;
         return text(c);
+    }
+    std::optional<uint64_t> optional_u64(int c) {
+        if (sqlite3_column_type(stmt_, c) == SQLITE_NULL) return std::nullopt;
+        return static_cast<uint64_t>(i64(c));
     }
     std::string blob(int c) {
         auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
@@ -171,6 +192,30 @@ Status check_new_account(const NewAccount& n) {
     if (n.kind == MailboxKind::Applicative && n.password_hash)
         return fail(ErrorKind::Invalid, "an applicative mailbox has no password");
     return Ok{};
+}
+
+// Folder names as the store keeps them: UTF-8 without controls, '/'-separated non-empty parts.
+Status check_folder_name(std::string_view name) {
+    if (name.empty() || name.size() > 1024 || name.front() == '/' || name.back() == '/' ||
+        name.find("//") != std::string_view::npos)
+        return fail(ErrorKind::Invalid, "a folder name has non-empty parts separated by '/'");
+    for (unsigned char c : name)
+        if (c < 0x20 || c == 0x7f) return fail(ErrorKind::Invalid, "a folder name holds no control characters");
+    return Ok{};
+}
+
+std::string canonical_folder(std::string_view name) {
+    if (ascii_lower(name) == "inbox") return "INBOX";
+    if (name.size() > 6 && ascii_lower(name.substr(0, 6)) == "inbox/") return "INBOX" + std::string(name.substr(5));
+    return std::string(name);
+}
+
+// The parents of "a/b/c": "a", "a/b".
+std::vector<std::string> parents_of(std::string_view name) {
+    std::vector<std::string> out;
+    for (auto slash = name.find('/'); slash != std::string_view::npos; slash = name.find('/', slash + 1))
+        out.emplace_back(name.substr(0, slash));
+    return out;
 }
 
 std::vector<Result<DeliveryOutcome>> every_slot(std::size_t count, const Error& error) {
@@ -299,21 +344,163 @@ public:
         });
     }
 
+    Result<std::vector<Membership>> memberships(std::string_view member_address) override {
+        return read([&](sqlite3* db) -> Result<std::vector<Membership>> {
+            Stmt q(db, "SELECT o.address, m.rights FROM members m JOIN accounts o ON o.id = m.org_account_id "
+                       "JOIN accounts a ON a.id = m.member_account_id WHERE a.address = ?1 ORDER BY o.address");
+            q.bind(1, ascii_lower(member_address));
+            std::vector<Membership> out;
+            while (q.step() == SQLITE_ROW) out.push_back({q.text(0), q.text(1)});
+            return out;
+        });
+    }
+
+    Result<Folder> create_folder(std::string_view address, std::string_view name, std::string_view special_use) override {
+        std::string folder = canonical_folder(name);
+        if (auto s = check_folder_name(folder); !s) return s.error();
+        auto a = find_account(address);
+        if (!a) return a.error();
+        auto made = transaction<Ok>([&]() -> Result<Ok> {
+            if (auto exists = find_folder_locked(a->id, folder); exists) 
+                return fail(ErrorKind::Exists, fmt::format("{} already exists", folder));
+            for (const auto& parent : parents_of(folder))
+                if (!find_folder_locked(a->id, parent))
+                    if (auto s = insert_folder(a->id, parent, ""); !s) return s.error();
+            return insert_folder(a->id, folder, special_use);
+        });
+        if (!made) return made.error();
+        auto all = folders(address);
+        if (!all) return all.error();
+        for (auto& f : *all)
+            if (f.name == folder) return f;
+        return fail(ErrorKind::Io, "the new folder vanished");
+    }
+
+    Status delete_folder(std::string_view address, std::string_view name) override {
+        std::string folder = canonical_folder(name);
+        if (folder == "INBOX") return fail(ErrorKind::Invalid, "INBOX cannot be deleted");
+        auto a = find_account(address);
+        if (!a) return a.error();
+        return transaction<Ok>([&]() -> Result<Ok> {
+            auto id = find_folder_locked(a->id, folder);
+            if (!id) return id.error();
+            Stmt kids(writer_, "SELECT 1 FROM folders WHERE account_id = ?1 AND substr(name, 1, ?2) = ?3");
+            kids.bind(1, a->id).bind(2, static_cast<int64_t>(folder.size() + 1)).bind(3, folder + "/");
+            if (kids.step() == SQLITE_ROW) return fail(ErrorKind::Invalid, fmt::format("{} has child folders", folder));
+            Stmt del(writer_, "DELETE FROM folders WHERE id = ?1");
+            del.bind(1, *id);
+            if (del.step() != SQLITE_DONE) return del.error();
+            touched_.push_back(*id);
+            return drop_orphans();
+        });
+    }
+
+    Status rename_folder(std::string_view address, std::string_view from, std::string_view to) override {
+        std::string source = canonical_folder(from), target = canonical_folder(to);
+        if (auto s = check_folder_name(target); !s) return s;
+        if (target == source || target.starts_with(source + "/"))
+            return fail(ErrorKind::Invalid, "a folder cannot be renamed into itself");
+        auto a = find_account(address);
+        if (!a) return a.error();
+        return transaction<Ok>([&]() -> Result<Ok> {
+            auto id = find_folder_locked(a->id, source);
+            if (!id) return id.error();
+            if (find_folder_locked(a->id, target)) return fail(ErrorKind::Exists, fmt::format("{} already exists", target));
+            for (const auto& parent : parents_of(target))
+                if (!find_folder_locked(a->id, parent))
+                    if (auto s = insert_folder(a->id, parent, ""); !s) return s.error();
+            if (source == "INBOX") return move_inbox_to(a->id, *id, target);
+            Stmt up(writer_, "UPDATE folders SET name = ?1 || substr(name, ?2) WHERE account_id = ?3 "
+                             "AND (name = ?4 OR substr(name, 1, ?5) = ?6)");
+            up.bind(1, target).bind(2, static_cast<int64_t>(source.size() + 1)).bind(3, a->id).bind(4, source);
+            up.bind(5, static_cast<int64_t>(source.size() + 1)).bind(6, source + "/");
+            if (up.step() != SQLITE_DONE) return up.error();
+            touched_.push_back(*id);
+            return Ok{};
+        });
+    }
+
+    Result<std::vector<std::string>> subscriptions(std::string_view address) override {
+        auto a = find_account(address);
+        if (!a) return a.error();
+        return read([&](sqlite3* db) -> Result<std::vector<std::string>> {
+            Stmt q(db, "SELECT name FROM subscriptions WHERE account_id = ?1 ORDER BY name");
+            q.bind(1, a->id);
+            std::vector<std::string> out;
+            while (q.step() == SQLITE_ROW) out.push_back(q.text(0));
+            return out;
+        });
+    }
+
+    Status set_subscribed(std::string_view address, std::string_view name, bool subscribed) override {
+        std::string folder = canonical_folder(name);
+        if (auto s = check_folder_name(folder); !s) return s;
+        auto a = find_account(address);
+        if (!a) return a.error();
+        std::lock_guard lock(write_mutex_);
+        Stmt q(writer_, subscribed ? "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES(?1, ?2)"
+                                   : "DELETE FROM subscriptions WHERE account_id = ?1 AND name = ?2");
+        q.bind(1, a->id).bind(2, folder);
+        return q.step() == SQLITE_DONE ? Status(Ok{}) : Status(q.error());
+    }
+
+    Result<Quota> quota(std::string_view address) override {
+        return read([&](sqlite3* db) -> Result<Quota> {
+            Stmt q(db, "SELECT quota_storage_kib, quota_messages FROM accounts WHERE address = ?1");
+            q.bind(1, ascii_lower(address));
+            if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no mailbox {}", address));
+            return Quota{q.optional_u64(0), q.optional_u64(1)};
+        });
+    }
+
+    Status set_quota(std::string_view address, const Quota& quota) override {
+        std::lock_guard lock(write_mutex_);
+        Stmt q(writer_, "UPDATE accounts SET quota_storage_kib = ?1, quota_messages = ?2 WHERE address = ?3");
+        q.bind(1, quota.storage_kib).bind(2, quota.messages).bind(3, ascii_lower(address));
+        if (q.step() != SQLITE_DONE) return q.error();
+        if (sqlite3_changes(writer_) == 0) return fail(ErrorKind::NotFound, fmt::format("no mailbox {}", address));
+        return Ok{};
+    }
+
+    Result<QuotaUsage> usage(std::string_view address) override {
+        auto a = find_account(address);
+        if (!a) return a.error();
+        return read([&](sqlite3* db) { return usage_of(db, a->id); });
+    }
+
+    Result<std::vector<uint32_t>> vanished_since(std::string_view address, std::string_view folder,
+                                                 uint64_t modseq) override {
+        auto f = folder_id(address, folder);
+        if (!f) return f.error();
+        return read([&](sqlite3* db) -> Result<std::vector<uint32_t>> {
+            Stmt q(db, "SELECT uid FROM vanished WHERE folder_id = ?1 AND modseq > ?2 ORDER BY uid");
+            q.bind(1, *f).bind(2, static_cast<int64_t>(modseq));
+            std::vector<uint32_t> out;
+            while (q.step() == SQLITE_ROW) out.push_back(static_cast<uint32_t>(q.i64(0)));
+            return out;
+        });
+    }
+
     std::vector<Result<DeliveryOutcome>> deliver_batch(std::span<const Delivery> batch) override {
         std::lock_guard lock(write_mutex_);
         if (auto s = exec(writer_, "BEGIN IMMEDIATE"); !s) return every_slot(batch.size(), s.error());
+        touched_.clear();
         std::vector<Result<DeliveryOutcome>> out;
         out.reserve(batch.size());
         for (const auto& d : batch) {
             out.push_back(deliver_in_savepoint(d));
             // A full disk or an I/O error can make SQLite roll the whole transaction back by itself.
-            if (sqlite3_get_autocommit(writer_))
+            if (sqlite3_get_autocommit(writer_)) {
+                touched_.clear();
                 return every_slot(batch.size(), fail(ErrorKind::Io, "batch rolled back: " + out.back().error().message));
+            }
         }
         if (auto s = exec(writer_, "COMMIT"); !s) {
             exec_quietly(writer_, "ROLLBACK");
+            touched_.clear();
             return every_slot(batch.size(), s.error());
         }
+        announce_touched();
         return out;
     }
 
@@ -378,6 +565,7 @@ public:
         std::string joined;
         for (auto& flag : sorted) joined += (joined.empty() ? "" : " ") + flag;
         return transaction<uint32_t>([&]() -> Result<uint32_t> {
+            if (auto room = check_quota_locked(address, 1, content.size()); !room) return room.error();
             auto message_id = insert_content(content, internal_date);
             if (!message_id) return message_id.error();
             return file_into(*f, *message_id, joined);
@@ -398,6 +586,9 @@ public:
             v.bind(1, *target);
             if (v.step() != SQLITE_ROW) return v.error();
             out.uidvalidity = static_cast<uint32_t>(v.i64(0));
+            if (!move)
+                if (auto room = check_quota_locked(address, sorted.size(), size_of_locked(*source, sorted)); !room)
+                    return room.error();
             for (uint32_t uid : sorted) {
                 Stmt get(writer_, "SELECT message_id, flags FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
                 get.bind(1, *source).bind(2, static_cast<int64_t>(uid));
@@ -407,14 +598,8 @@ public:
                 out.source_uids.push_back(uid);
                 out.destination_uids.push_back(*filed);
             }
-            if (move && !out.source_uids.empty()) {
-                for (uint32_t uid : out.source_uids) {
-                    Stmt del(writer_, "DELETE FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
-                    del.bind(1, *source).bind(2, static_cast<int64_t>(uid));
-                    if (del.step() != SQLITE_DONE) return del.error();
-                }
-                if (auto m = bump_modseq(*source); !m) return m.error();
-            }
+            if (move && !out.source_uids.empty())
+                if (auto gone = remove_locked(*source, out.source_uids); !gone) return gone.error();
             return out;
         });
     }
@@ -444,6 +629,7 @@ private:
     }
 
     Result<uint64_t> bump_modseq(int64_t folder) {
+        touched_.push_back(folder);
         Stmt up(writer_, "UPDATE folders SET highest_modseq = highest_modseq + 1 WHERE id = ?1 RETURNING highest_modseq");
         up.bind(1, folder);
         if (up.step() != SQLITE_ROW) return up.error();
@@ -484,17 +670,100 @@ private:
             auto uid = static_cast<uint32_t>(q.i64(0));
             if (!uids || std::find(uids->begin(), uids->end(), uid) != uids->end()) gone.push_back(uid);
         }
-        for (uint32_t uid : gone) {
+        if (!gone.empty()) {
+            if (auto removed = remove_locked(folder, gone); !removed) return removed.error();
+            if (auto dropped = drop_orphans(); !dropped) return dropped.error();
+        }
+        return gone;
+    }
+
+    // Takes uids out of a folder under one new MODSEQ, remembered for QRESYNC's VANISHED.
+    Result<Ok> remove_locked(int64_t folder, std::span<const uint32_t> uids) {
+        auto modseq = bump_modseq(folder);
+        if (!modseq) return modseq.error();
+        for (uint32_t uid : uids) {
             Stmt del(writer_, "DELETE FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
             del.bind(1, folder).bind(2, static_cast<int64_t>(uid));
             if (del.step() != SQLITE_DONE) return del.error();
+            Stmt gone(writer_, "INSERT OR REPLACE INTO vanished(folder_id, uid, modseq) VALUES(?1, ?2, ?3)");
+            gone.bind(1, folder).bind(2, static_cast<int64_t>(uid)).bind(3, static_cast<int64_t>(*modseq));
+            if (gone.step() != SQLITE_DONE) return gone.error();
         }
-        if (!gone.empty()) {
-            if (auto m = bump_modseq(folder); !m) return m.error();
-            if (auto st = exec(writer_, "DELETE FROM messages WHERE id NOT IN (SELECT message_id FROM folder_messages)"); !st)
-                return st.error();
+        return Ok{};
+    }
+
+    Result<Ok> drop_orphans() {
+        if (auto st = exec(writer_, "DELETE FROM messages WHERE id NOT IN (SELECT message_id FROM folder_messages)"); !st)
+            return st.error();
+        return Ok{};
+    }
+
+    Result<int64_t> find_folder_locked(int64_t account, const std::string& name) {
+        Stmt q(writer_, "SELECT id FROM folders WHERE account_id = ?1 AND name = ?2");
+        q.bind(1, account).bind(2, name);
+        if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no folder {}", name));
+        return q.i64(0);
+    }
+
+    Result<Ok> insert_folder(int64_t account, const std::string& name, std::string_view special_use) {
+        auto validity = next_uidvalidity();
+        if (!validity) return validity.error();
+        Stmt f(writer_, "INSERT INTO folders(account_id, name, special_use, uidvalidity) VALUES(?1, ?2, ?3, ?4)");
+        f.bind(1, account).bind(2, name).bind(3, special_use).bind(4, *validity);
+        if (f.step() != SQLITE_DONE) return f.error();
+        Stmt s(writer_, "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES(?1, ?2)");
+        s.bind(1, account).bind(2, name);
+        if (s.step() != SQLITE_DONE) return s.error();
+        return Ok{};
+    }
+
+    // RENAME INBOX: a new folder takes every message (new UIDs there); INBOX stays, empty.
+    Result<Ok> move_inbox_to(int64_t account, int64_t inbox, const std::string& target) {
+        if (auto made = insert_folder(account, target, ""); !made) return made.error();
+        auto to = find_folder_locked(account, target);
+        if (!to) return to.error();
+        Stmt q(writer_, "SELECT uid, message_id, flags FROM folder_messages WHERE folder_id = ?1 ORDER BY uid");
+        q.bind(1, inbox);
+        std::vector<uint32_t> uids;
+        while (q.step() == SQLITE_ROW) {
+            if (auto filed = file_into(*to, q.i64(1), q.text(2)); !filed) return filed.error();
+            uids.push_back(static_cast<uint32_t>(q.i64(0)));
         }
-        return gone;
+        if (uids.empty()) return Ok{};
+        return remove_locked(inbox, uids);
+    }
+
+    static Result<QuotaUsage> usage_of(sqlite3* db, int64_t account) {
+        Stmt q(db, "SELECT COALESCE(SUM(m.size), 0), COUNT(*) FROM folder_messages fm JOIN folders f ON f.id = fm.folder_id "
+                   "JOIN messages m ON m.id = fm.message_id WHERE f.account_id = ?1");
+        q.bind(1, account);
+        if (q.step() != SQLITE_ROW) return q.error();
+        return QuotaUsage{static_cast<uint64_t>(q.i64(0)), static_cast<uint64_t>(q.i64(1))};
+    }
+
+    uint64_t size_of_locked(int64_t folder, std::span<const uint32_t> uids) {
+        uint64_t total = 0;
+        for (uint32_t uid : uids) {
+            Stmt q(writer_, "SELECT m.size FROM folder_messages fm JOIN messages m ON m.id = fm.message_id "
+                            "WHERE fm.folder_id = ?1 AND fm.uid = ?2");
+            q.bind(1, folder).bind(2, static_cast<int64_t>(uid));
+            if (q.step() == SQLITE_ROW) total += static_cast<uint64_t>(q.i64(0));
+        }
+        return total;
+    }
+
+    // OverQuota when adding messages of octets would pass the mailbox's limits.
+    Result<Ok> check_quota_locked(std::string_view address, uint64_t messages, uint64_t octets) {
+        Stmt q(writer_, "SELECT id, quota_storage_kib, quota_messages FROM accounts WHERE address = ?1");
+        q.bind(1, ascii_lower(address));
+        if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no mailbox {}", address));
+        auto storage = q.optional_u64(1), count = q.optional_u64(2);
+        if (!storage && !count) return Ok{};
+        auto used = usage_of(writer_, q.i64(0));
+        if (!used) return used.error();
+        if ((storage && used->storage_octets + octets > *storage * 1024) || (count && used->messages + messages > *count))
+            return fail(ErrorKind::OverQuota, fmt::format("{} would exceed its quota", address));
+        return Ok{};
     }
 
     template <class F>
@@ -587,13 +856,8 @@ private:
         if (ins.step() != SQLITE_DONE) return ins.error();
         int64_t id = sqlite3_last_insert_rowid(writer_);
         for (auto [name, use] : {std::pair{"INBOX", ""}, {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"},
-                                 {"Trash", "\\Trash"}, {"Junk", "\\Junk"}, {"Archive", "\\Archive"}}) {
-            auto validity = next_uidvalidity();
-            if (!validity) return validity.error();
-            Stmt f(writer_, "INSERT INTO folders(account_id, name, special_use, uidvalidity) VALUES(?1, ?2, ?3, ?4)");
-            f.bind(1, id).bind(2, std::string_view(name)).bind(3, std::string_view(use)).bind(4, *validity);
-            if (f.step() != SQLITE_DONE) return f.error();
-        }
+                                 {"Trash", "\\Trash"}, {"Junk", "\\Junk"}, {"Archive", "\\Archive"}})
+            if (auto made = insert_folder(id, name, use); !made) return made.error();
         return id;
     }
 
@@ -606,6 +870,7 @@ private:
 
     // Gives a stored message the folder's next UID and a new MODSEQ.
     Result<uint32_t> file_into(int64_t folder, int64_t message_id, const std::string& flags) {
+        touched_.push_back(folder);
         Stmt up(writer_, "UPDATE folders SET uidnext = uidnext + 1, highest_modseq = highest_modseq + 1 "
                          "WHERE id = ?1 RETURNING uidnext - 1, highest_modseq");
         up.bind(1, folder);
@@ -656,18 +921,29 @@ private:
     Result<T> transaction(F work) {
         std::lock_guard lock(write_mutex_);
         if (auto st = exec(writer_, "BEGIN IMMEDIATE"); !st) return st.error();
+        touched_.clear();
         Result<T> out = work();
         if (!out || !exec(writer_, "COMMIT").ok()) {
             exec_quietly(writer_, "ROLLBACK");
+            touched_.clear();
             return out ? Result<T>(fail(ErrorKind::Io, "commit failed")) : out;
         }
+        announce_touched();
         return out;
+    }
+
+    // After a COMMIT, under the write lock: each changed folder once.
+    void announce_touched() {
+        std::sort(touched_.begin(), touched_.end());
+        touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+        for (int64_t folder : touched_) changes().changed(folder);
+        touched_.clear();
     }
 
     Result<int64_t> folder_id(std::string_view address, std::string_view folder) {
         auto a = find_account(address);
         if (!a) return a.error();
-        std::string name = ascii_lower(folder) == "inbox" ? "INBOX" : std::string(folder);
+        std::string name = canonical_folder(folder);
         return read([&](sqlite3* db) -> Result<int64_t> {
             Stmt q(db, "SELECT id FROM folders WHERE account_id = ?1 AND name = ?2");
             q.bind(1, a->id).bind(2, name);
@@ -679,6 +955,7 @@ private:
     std::filesystem::path file_;
     sqlite3* writer_;
     std::mutex write_mutex_;
+    std::vector<int64_t> touched_;  // folders changed by the open write transaction
     std::mutex pool_mutex_;
     std::vector<sqlite3*> readers_;
 };

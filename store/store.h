@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "store/notifier.h"
 
 namespace mss::store {
 
@@ -45,6 +46,24 @@ struct Account {
 struct Member {
     std::string address;
     std::string rights;
+};
+
+// An organisational mailbox the signed-in member belongs to, with the rights it holds there.
+struct Membership {
+    std::string org_address;
+    std::string rights;
+};
+
+// RFC 9208 limits of a mailbox (all its folders together); nullopt: no limit on that resource.
+struct Quota {
+    std::optional<uint64_t> storage_kib;
+    std::optional<uint64_t> messages;
+    bool operator==(const Quota&) const = default;
+};
+
+struct QuotaUsage {
+    uint64_t storage_octets = 0;  // sum of RFC822.SIZE over every folder
+    uint64_t messages = 0;
 };
 
 struct Folder {
@@ -113,7 +132,25 @@ public:
     // Rights of member on org ("" when not a member).
     virtual Result<std::string> rights_of(std::string_view org_address, std::string_view member_address) = 0;
 
+    // Organisational mailboxes member_address belongs to, by address.
+    virtual Result<std::vector<Membership>> memberships(std::string_view member_address) = 0;
+
     virtual Result<std::vector<Folder>> folders(std::string_view address) = 0;
+    // A new folder (and its missing parents, '/' separated); Exists when it is there already.
+    virtual Result<Folder> create_folder(std::string_view address, std::string_view name,
+                                         std::string_view special_use) = 0;
+    // Removes a folder and its messages; INBOX and folders with children are refused (Invalid).
+    virtual Status delete_folder(std::string_view address, std::string_view name) = 0;
+    // Renames a folder and its children, keeping UIDVALIDITY. Renaming INBOX moves its messages to
+    // a new folder and leaves INBOX empty (RFC 3501 6.3.5).
+    virtual Status rename_folder(std::string_view address, std::string_view from, std::string_view to) = 0;
+    // Subscribed names (RFC 3501 6.3.6), which need not exist, ascending.
+    virtual Result<std::vector<std::string>> subscriptions(std::string_view address) = 0;
+    virtual Status set_subscribed(std::string_view address, std::string_view name, bool subscribed) = 0;
+
+    virtual Result<Quota> quota(std::string_view address) = 0;
+    virtual Status set_quota(std::string_view address, const Quota& quota) = 0;
+    virtual Result<QuotaUsage> usage(std::string_view address) = 0;
 
     // Files every delivery of the batch in one transaction and returns only once it is durable
     // (fsync'd). Each delivery is all-or-nothing; one failing delivery (e.g. account deleted since)
@@ -132,17 +169,29 @@ public:
     virtual Result<std::vector<uint32_t>> expunge(std::string_view address, std::string_view folder,
                                                   std::optional<std::span<const uint32_t>> uids) = 0;
 
+    // UIDs expunged (or moved away) from the folder with a MODSEQ above modseq, ascending (QRESYNC).
+    virtual Result<std::vector<uint32_t>> vanished_since(std::string_view address, std::string_view folder,
+                                                         uint64_t modseq) = 0;
+
     // Files a message into a folder as the client gave it (APPEND); durable on return; its UID.
+    // OverQuota when the mailbox's quota would be exceeded.
     virtual Result<uint32_t> append(std::string_view address, std::string_view folder, std::string_view content,
                                     std::span<const std::string> flags, int64_t internal_date) = 0;
     // Copies (or moves: then removed from the source in the same transaction) those of uids that
-    // exist, in UID order, keeping flags and internal dates.
+    // exist, in UID order, keeping flags and internal dates. OverQuota as APPEND.
     virtual Result<CopyOutcome> copy(std::string_view address, std::string_view from, std::span<const uint32_t> uids,
                                      std::string_view to, bool move) = 0;
 
     // The stored message exactly as delivered (Return-Path first).
     virtual Result<std::string> fetch_message(std::string_view address, std::string_view folder,
                                               uint32_t uid) = 0;
+
+    // Told of every committed change to a folder (new, flagged, expunged, moved messages; folder
+    // renamed or deleted), by folder id.
+    ChangeNotifier& changes() { return changes_; }
+
+private:
+    ChangeNotifier changes_;
 };
 
 struct SqliteOptions {

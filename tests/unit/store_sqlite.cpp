@@ -204,3 +204,118 @@ TEST_CASE("append files a client's message; copy and move keep flags and report 
     CHECK(archive->back().flags == std::vector<std::string>{"\\Seen"});
     CHECK(*s->fetch_message("a@cab.fr", "Archive", 2) == "Subject: sent\r\n\r\nx\r\n");
 }
+
+namespace {
+std::vector<std::string> folder_names(Store& s, std::string_view address) {
+    std::vector<std::string> out;
+    auto folders = s.folders(address);
+    for (auto& f : folders.value()) out.push_back(f.name);
+    return out;
+}
+NewAccount personal(std::string address) { return {std::move(address), MailboxKind::Personal, {}, {}, {}}; }
+}  // namespace
+
+TEST_CASE("folders: create with parents, rename with children, delete, subscriptions") {
+    TempDir d;
+    auto s = open(d);
+    REQUIRE(s->create_account(personal("a@cab.fr")).ok());
+    auto made = s->create_folder("a@cab.fr", "Patients/Dupont", "");
+    REQUIRE(made.ok());
+    CHECK(made->name == "Patients/Dupont");
+    CHECK(s->create_folder("a@cab.fr", "Patients", "").error().kind == ErrorKind::Exists);
+    CHECK(s->create_folder("a@cab.fr", "bad//name", "").error().kind == ErrorKind::Invalid);
+    CHECK(s->create_folder("a@cab.fr", "/lead", "").error().kind == ErrorKind::Invalid);
+    auto subs = s->subscriptions("a@cab.fr").value();
+    CHECK(std::find(subs.begin(), subs.end(), "Patients/Dupont") != subs.end());
+    CHECK(s->delete_folder("a@cab.fr", "Patients").error().kind == ErrorKind::Invalid);  // has a child
+    CHECK(s->delete_folder("a@cab.fr", "inbox").error().kind == ErrorKind::Invalid);
+    uint32_t validity = made->uidvalidity;
+    REQUIRE(s->append("a@cab.fr", "Patients/Dupont", "Subject: x\r\n\r\n", {}, 1).ok());
+    REQUIRE(s->rename_folder("a@cab.fr", "Patients", "Dossiers/Patients").ok());
+    auto names = folder_names(*s, "a@cab.fr");
+    CHECK(std::find(names.begin(), names.end(), "Dossiers/Patients/Dupont") != names.end());
+    CHECK(std::find(names.begin(), names.end(), "Patients/Dupont") == names.end());
+    auto renamed = s->folders("a@cab.fr");
+    for (auto& f : renamed.value())
+        if (f.name == "Dossiers/Patients/Dupont") CHECK(f.uidvalidity == validity);
+    CHECK(s->list_messages("a@cab.fr", "Dossiers/Patients/Dupont")->size() == 1);
+    CHECK(s->rename_folder("a@cab.fr", "Dossiers", "Dossiers/x").error().kind == ErrorKind::Invalid);
+    CHECK(s->rename_folder("a@cab.fr", "Sent", "Drafts").error().kind == ErrorKind::Exists);
+    REQUIRE(s->delete_folder("a@cab.fr", "Dossiers/Patients/Dupont").ok());
+    CHECK(s->fetch_message("a@cab.fr", "Dossiers/Patients/Dupont", 1).error().kind == ErrorKind::NotFound);
+    REQUIRE(s->set_subscribed("a@cab.fr", "Nowhere", true).ok());
+    REQUIRE(s->set_subscribed("a@cab.fr", "Sent", false).ok());
+    subs = s->subscriptions("a@cab.fr").value();
+    CHECK(std::find(subs.begin(), subs.end(), "Nowhere") != subs.end());
+    CHECK(std::find(subs.begin(), subs.end(), "Sent") == subs.end());
+}
+
+TEST_CASE("renaming INBOX moves its messages to the new folder and leaves INBOX empty") {
+    TempDir d;
+    auto s = open(d);
+    REQUIRE(s->create_account(personal("a@cab.fr")).ok());
+    REQUIRE(s->append("a@cab.fr", "INBOX", "Subject: 1\r\n\r\n", {}, 1).ok());
+    REQUIRE(s->append("a@cab.fr", "INBOX", "Subject: 2\r\n\r\n", {}, 1).ok());
+    REQUIRE(s->rename_folder("a@cab.fr", "INBOX", "Old").ok());
+    CHECK(s->list_messages("a@cab.fr", "INBOX")->empty());
+    CHECK(s->list_messages("a@cab.fr", "Old")->size() == 2);
+    CHECK(s->vanished_since("a@cab.fr", "INBOX", 0).value() == std::vector<uint32_t>{1, 2});
+}
+
+TEST_CASE("expunge and move record vanished UIDs with their MODSEQ; changes are announced") {
+    TempDir d;
+    auto s = open(d);
+    REQUIRE(s->create_account(personal("a@cab.fr")).ok());
+    int64_t inbox = s->folders("a@cab.fr")->front().id;
+    std::atomic<int> told{0};
+    auto watch = s->changes().watch(inbox, [&] { ++told; });
+    for (int i = 0; i < 4; ++i) REQUIRE(s->append("a@cab.fr", "INBOX", "Subject: x\r\n\r\n", {}, 1).ok());
+    CHECK(told == 4);
+    uint64_t before = s->folders("a@cab.fr")->front().highest_modseq;
+    std::vector<uint32_t> two = {2}, three = {3};
+    std::vector<std::string> deleted = {"\\Deleted"};
+    REQUIRE(s->update_flags("a@cab.fr", "INBOX", two, FlagMode::Add, deleted).ok());
+    REQUIRE(s->expunge("a@cab.fr", "INBOX", std::nullopt).ok());
+    REQUIRE(s->copy("a@cab.fr", "INBOX", three, "Archive", true).ok());
+    CHECK(s->vanished_since("a@cab.fr", "INBOX", before).value() == std::vector<uint32_t>{2, 3});
+    uint64_t now = s->folders("a@cab.fr")->front().highest_modseq;
+    CHECK(s->vanished_since("a@cab.fr", "INBOX", now).value().empty());
+    CHECK(told == 7);
+    watch.reset();
+    REQUIRE(s->append("a@cab.fr", "INBOX", "Subject: y\r\n\r\n", {}, 1).ok());
+    CHECK(told == 7);
+}
+
+TEST_CASE("quota: usage over every folder, APPEND and COPY refused past the limit") {
+    TempDir d;
+    auto s = open(d);
+    REQUIRE(s->create_account(personal("a@cab.fr")).ok());
+    CHECK(s->quota("a@cab.fr").value() == Quota{});
+    std::string kib(1000, 'x');
+    REQUIRE(s->append("a@cab.fr", "INBOX", kib, {}, 1).ok());
+    REQUIRE(s->append("a@cab.fr", "Sent", kib, {}, 1).ok());
+    CHECK(s->usage("a@cab.fr")->storage_octets == 2000);
+    CHECK(s->usage("a@cab.fr")->messages == 2);
+    REQUIRE(s->set_quota("a@cab.fr", Quota{2, 10}).ok());
+    CHECK(s->quota("a@cab.fr").value() == Quota{2, 10});
+    CHECK(s->append("a@cab.fr", "INBOX", kib, {}, 1).error().kind == ErrorKind::OverQuota);
+    std::vector<uint32_t> one = {1};
+    CHECK(s->copy("a@cab.fr", "INBOX", one, "Archive", false).error().kind == ErrorKind::OverQuota);
+    CHECK(s->copy("a@cab.fr", "INBOX", one, "Archive", true).ok());  // a move adds nothing
+    REQUIRE(s->set_quota("a@cab.fr", Quota{std::nullopt, 2}).ok());
+    CHECK(s->append("a@cab.fr", "INBOX", "x", {}, 1).error().kind == ErrorKind::OverQuota);
+    CHECK(s->set_quota("nobody@cab.fr", Quota{}).error().kind == ErrorKind::NotFound);
+}
+
+TEST_CASE("memberships list the organisational mailboxes a member belongs to") {
+    TempDir d;
+    auto s = open(d);
+    REQUIRE(s->create_account({"cabinet@cab.fr", MailboxKind::Organisational, {}, {}, {}}).ok());
+    REQUIRE(s->create_account(personal("dr@cab.fr")).ok());
+    REQUIRE(s->set_member("cabinet@cab.fr", "dr@cab.fr", "rl").ok());
+    auto m = s->memberships("DR@cab.fr").value();
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].org_address == "cabinet@cab.fr");
+    CHECK(m[0].rights == "lr");
+    CHECK(s->memberships("cabinet@cab.fr")->empty());
+}
