@@ -145,6 +145,17 @@ void cmd_pki_issue_org(const fs::path& data, crypto::OrgAuthCliRequest r, const 
 
 }  // namespace
 
+// Sets the limits when set is true, then prints "STORAGE used/limit KiB, MESSAGES used/limit".
+void cmd_account_quota(const fs::path& data, const std::string& address, bool set, const store::Quota& limits) {
+    auto store = open_store(load(data));
+    if (set) need(store->set_quota(address, limits));
+    auto now = need(store->quota(address));
+    auto used = need(store->usage(address));
+    auto limit = [](const std::optional<uint64_t>& v) { return v ? std::to_string(*v) : std::string("none"); };
+    fmt::print("{} STORAGE {}/{} KiB MESSAGES {}/{}\n", address, (used.storage_octets + 1023) / 1024,
+               limit(now.storage_kib), used.messages, limit(now.messages));
+}
+
 int main(int argc, char** argv) {
     CLI::App app{"mssctl: operate an mssd data directory"};
     app.require_subcommand(1);
@@ -185,6 +196,14 @@ int main(int argc, char** argv) {
     mem_remove->add_option("member", member)->required();
     auto* mem_list = members->add_subcommand("list", "list members and rights");
     mem_list->add_option("org", address)->required();
+
+    auto* quota = account->add_subcommand("quota", "RFC 9208 limits of a mailbox (all its folders); none given: show");
+    quota->add_option("address", address)->required();
+    std::optional<uint64_t> storage_kib, message_limit;
+    bool no_limit = false;
+    quota->add_option("--storage-kib", storage_kib, "storage limit in KiB");
+    quota->add_option("--messages", message_limit, "message count limit");
+    quota->add_flag("--none", no_limit, "remove both limits");
 
     auto* mail = app.add_subcommand("mail", "stored messages");
     mail->require_subcommand(1);
@@ -229,6 +248,9 @@ int main(int argc, char** argv) {
             fmt::print("{} on {}: {}\n", member, address, mem_add->parsed() ? rights : "removed");
         } else if (*mem_list) {
             for (auto& m : need(open_store(load(data))->members(address))) fmt::print("{} {}\n", m.address, m.rights);
+        } else if (*quota) {
+            cmd_account_quota(data, address, no_limit || storage_kib || message_limit,
+                              store::Quota{storage_kib, message_limit});
         } else if (*mail_list) cmd_mail_list(data, address, folder);
         else if (*mail_fetch) std::cout << need(open_store(load(data))->fetch_message(address, folder, uid));
         else if (*pki_chain) std::cout << read_file(load(data).pki_dir() / "trust.pem");

@@ -44,6 +44,10 @@ void Stream::consume(std::size_t n) {
 asio::awaitable<ReadStatus> Stream::fill() {
     if (!out_.empty() && !co_await flush()) co_return ReadStatus::Closed;
     if (interrupted_ && idle_) co_return ReadStatus::Interrupted;
+    if (woken_ && idle_) {
+        woken_ = false;
+        co_return ReadStatus::Woken;
+    }
     if (in_pos_ > 0 && in_pos_ == in_.size()) {
         in_.clear();
         in_pos_ = 0;
@@ -70,6 +74,10 @@ asio::awaitable<ReadStatus> Stream::fill() {
     if (n > 0) co_return ReadStatus::Ok;
     if (timed_out_) co_return ReadStatus::TimedOut;
     if (interrupted_ && idle_) co_return ReadStatus::Interrupted;
+    if (woken_ && idle_ && ec == asio::error::operation_aborted) {
+        woken_ = false;
+        co_return ReadStatus::Woken;
+    }
     co_return ec ? ReadStatus::Closed : ReadStatus::Ok;
 }
 
@@ -144,6 +152,17 @@ void Stream::interrupt() {
     asio::post(ssl_.get_executor(), [weak = weak_from_this()] {
         if (auto self = weak.lock()) {
             self->interrupted_ = true;
+            if (!self->idle_) return;
+            std::error_code ignored;
+            self->ssl_.next_layer().cancel(ignored);
+        }
+    });
+}
+
+void Stream::wake() {
+    asio::post(ssl_.get_executor(), [weak = weak_from_this()] {
+        if (auto self = weak.lock()) {
+            self->woken_ = true;
             if (!self->idle_) return;
             std::error_code ignored;
             self->ssl_.next_layer().cancel(ignored);

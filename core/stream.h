@@ -22,7 +22,8 @@ enum class ReadStatus {
     TooLong,     // the line exceeded the limit; it was consumed up to its LF and dropped
     Closed,      // peer closed or the connection failed
     TimedOut,    // the deadline passed
-    Interrupted  // interrupt() was called while waiting (server shutting down)
+    Interrupted,  // interrupt() was called while waiting (server shutting down)
+    Woken         // wake() was called while waiting for a command: the protocol has news to send
 };
 
 struct LineRead {
@@ -60,6 +61,9 @@ public:
     // For shutdown: a read waiting for a command (now or next) returns Interrupted; reads inside a
     // transaction (DATA, BDAT, AUTH) go on, so the transaction can finish.
     void interrupt();
+    // From any thread: a read waiting for a command (now or next) returns Woken, once, and the
+    // stream stays usable (IMAP IDLE tells the client of changes). Reads inside a transaction go on.
+    void wake();
 
 private:
     asio::awaitable<ReadStatus> fill();
@@ -73,6 +77,7 @@ private:
     bool timed_out_ = false;
     bool interrupted_ = false;
     bool idle_ = false;
+    bool woken_ = false;
     std::chrono::steady_clock::duration timeout_ = std::chrono::minutes(5);
     std::string in_;
     std::size_t in_pos_ = 0;

@@ -1,19 +1,13 @@
-// COPY, MOVE (RFC 6851) and their UID forms, with COPYUID (RFC 4315), between the signed-in
-// account's own folders. MOVE is one store transaction; the client then hears one EXPUNGE per
-// moved message.
+// COPY, MOVE (RFC 6851) and their UID forms, with COPYUID (RFC 4315), between any two mailboxes the
+// user may use (own folders, shared organisational ones): "i" on the target, "t" and "e" on the
+// source for MOVE (RFC 4314). One store transaction; MOVE then reports the removed messages.
 #include <fmt/format.h>
 
 #include "core/blocking.h"
+#include "imap/names.h"
 #include "imap/session_state.h"
 
 namespace mss::imap {
-namespace {
-std::string uid_list(const std::vector<uint32_t>& uids) {
-    std::string out;
-    for (uint32_t u : uids) out += (out.empty() ? "" : ",") + std::to_string(u);
-    return out;
-}
-}  // namespace
 
 asio::awaitable<void> Session::cmd_copy(const Command& cmd) {
     const auto& args = std::get<CopyArgs>(cmd.args);
@@ -26,17 +20,17 @@ asio::awaitable<void> Session::cmd_copy(const Command& cmd) {
     if (!target->may('i')) co_return no(cmd, Code::NoPerm, "You may not add messages to that mailbox");
     if (move && !(selected_->ref.may('t') && selected_->ref.may('e')))
         co_return no(cmd, Code::NoPerm, "You may not remove messages from this mailbox");
-    if (target->owner != selected_->ref.owner)
-        co_return no(cmd, Code::Cannot, "Messages can only be copied between folders of one mailbox");
     std::vector<uint32_t> uids;
     for (std::size_t i : *targets) uids.push_back(selected_->messages[i].uid);
-    auto work = run_blocking(services_.blocking, [this, uids, to = target->folder, move] {
-        return services_.store.copy(selected_->ref.owner, selected_->ref.folder, uids, to, move);
+    auto work = run_blocking(services_.blocking, [&store = services_.store, from = selected_->ref, to = *target, uids, move] {
+        return store.copy(from.owner, from.folder, uids, to.owner, to.folder, move);
     });
     auto outcome = co_await std::move(work);
+    if (!outcome && outcome.error().kind == ErrorKind::OverQuota)
+        co_return no(cmd, Code::OverQuota, "The target mailbox is over its quota");
     if (!outcome) co_return no(cmd, Code::ServerBug, move ? "The messages could not be moved" : "The messages could not be copied");
-    std::string copyuid = fmt::format("{} {} {}", outcome->uidvalidity, uid_list(outcome->source_uids),
-                                      uid_list(outcome->destination_uids));
+    std::string copyuid = fmt::format("{} {} {}", outcome->uidvalidity, uid_set(outcome->source_uids),
+                                      uid_set(outcome->destination_uids));
     bool any = !outcome->source_uids.empty();
     if (!move) {
         if (any) co_return ok(cmd, "COPY completed", Code::CopyUid, copyuid);

@@ -1,41 +1,19 @@
-// Mailbox commands (RFC 3501 6.3, RFC 6154 attributes): LIST, STATUS, SELECT, EXAMINE, CLOSE,
-// UNSELECT, and the refresh that tells a selected session what changed since (NOOP, CHECK).
-// Only the signed-in account's own folders are reachable here.
+// Mailbox commands (RFC 3501 6.3): STATUS, SELECT and EXAMINE (with CONDSTORE and QRESYNC, RFC 7162),
+// CLOSE, UNSELECT, and the refresh that tells a selected session what other sessions changed (NOOP,
+// CHECK, IDLE). Mailboxes are reached through imap/namespace, which applies the user's rights.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "core/blocking.h"
-#include "core/log.h"
-#include "imap/parse/mutf7.h"
+#include "imap/names.h"
 #include "imap/session_state.h"
 
 namespace mss::imap {
 namespace {
 
-constexpr const char* kFlags = "(\\Answered \\Flagged \\Deleted \\Seen \\Draft)";
-
-// "%" matches anything but the hierarchy separator, "*" anything (RFC 3501 6.3.8).
-bool wildcard(std::string_view pattern, std::string_view name) {
-    if (pattern.empty()) return name.empty();
-    if (pattern[0] == '*' || pattern[0] == '%') {
-        for (std::size_t i = 0; i <= name.size(); ++i) {
-            if (wildcard(pattern.substr(1), name.substr(i))) return true;
-            if (i < name.size() && pattern[0] == '%' && name[i] == '/') return false;
-        }
-        return false;
-    }
-    return !name.empty() && pattern[0] == name[0] && wildcard(pattern.substr(1), name.substr(1));
-}
-
-std::string quoted_name(std::string_view name) {
-    std::string out = "\"";
-    for (char c : mutf7_encode(name)) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
+constexpr std::string_view kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
 bool has_flag(const store::MessageSummary& m, std::string_view flag) {
     return std::find(m.flags.begin(), m.flags.end(), flag) != m.flags.end();
@@ -45,6 +23,17 @@ std::string flag_list(const std::vector<std::string>& flags) {
     std::string out = "(";
     for (auto& f : flags) out += (out.size() > 1 ? " " : "") + f;
     return out + ")";
+}
+
+// FLAGS: the system flags and every keyword in use in the mailbox.
+std::string defined_flags(const std::vector<store::MessageSummary>& messages) {
+    std::set<std::string> keywords;
+    for (auto& m : messages)
+        for (auto& f : m.flags)
+            if (!f.starts_with("\\")) keywords.insert(f);
+    std::string out(kSystemFlags);
+    for (auto& k : keywords) out += " " + k;
+    return out;
 }
 
 }  // namespace
@@ -78,34 +67,52 @@ std::optional<std::vector<std::size_t>> Session::resolve(const SequenceSet& set,
 }
 
 asio::awaitable<std::optional<MailboxRef>> Session::find_mailbox(const std::string& name) {
-    auto lookup = run_blocking(services_.blocking, [this] { return services_.store.folders(user_->address); });
-    auto folders = co_await std::move(lookup);
-    if (!folders) co_return std::nullopt;
-    for (auto& f : *folders)
-        if (f.name == name) co_return MailboxRef{user_->address, f.name, f.name, "lrswipkxtea", f};
-    co_return std::nullopt;
+    auto lookup = run_blocking(services_.blocking, [&store = services_.store, user = user_->address, name] {
+        return imap::find_mailbox(store, user, name);
+    });
+    auto found = co_await std::move(lookup);
+    if (!found) co_return std::nullopt;
+    co_return std::move(*found);
 }
 
-asio::awaitable<void> Session::cmd_list(const Command& cmd) {
-    const auto& args = std::get<ListArgs>(cmd.args);
-    if (args.patterns.size() == 1 && args.patterns[0].empty()) {
-        untagged("LIST (\\Noselect) \"/\" \"\"");
-        co_return ok(cmd, "LIST completed");
+std::string Session::status_items(const MailboxRef& mailbox, const std::vector<store::MessageSummary>& messages,
+                                  const std::vector<StatusItem>& wanted) const {
+    std::string items;
+    auto add = [&items](std::string_view name, uint64_t value) {
+        items += fmt::format("{}{} {}", items.empty() ? "" : " ", name, value);
+    };
+    for (StatusItem item : wanted) {
+        switch (item) {
+            case StatusItem::Messages: add("MESSAGES", messages.size()); break;
+            case StatusItem::Recent: add("RECENT", 0); break;
+            case StatusItem::UidNext: add("UIDNEXT", mailbox.info.uidnext); break;
+            case StatusItem::UidValidity: add("UIDVALIDITY", mailbox.info.uidvalidity); break;
+            case StatusItem::Unseen:
+                add("UNSEEN", std::count_if(messages.begin(), messages.end(), [](auto& m) { return !has_flag(m, "\\Seen"); }));
+                break;
+            case StatusItem::Deleted:
+                add("DELETED", std::count_if(messages.begin(), messages.end(), [](auto& m) { return has_flag(m, "\\Deleted"); }));
+                break;
+            case StatusItem::Size: {
+                uint64_t size = 0;
+                for (auto& m : messages) size += m.size;
+                add("SIZE", size);
+                break;
+            }
+            case StatusItem::HighestModSeq: add("HIGHESTMODSEQ", mailbox.info.highest_modseq); break;
+            case StatusItem::AppendLimit: add("APPENDLIMIT", config_->limits.max_message_size); break;
+        }
     }
-    auto lookup = run_blocking(services_.blocking, [this] { return services_.store.folders(user_->address); });
-    auto folders = co_await std::move(lookup);
-    if (!folders) co_return no(cmd, Code::ServerBug, "Cannot read the mailbox list");
-    for (auto& f : *folders) {
-        bool match = std::any_of(args.patterns.begin(), args.patterns.end(), [&](const std::string& p) {
-            std::string full = args.reference + p;
-            return wildcard(full == "inbox" || full == "Inbox" ? "INBOX" : full, f.name);
-        });
-        if (!match || (args.select_special_use && f.special_use.empty())) continue;
-        std::string attributes = "\\HasNoChildren";
-        if (!f.special_use.empty()) attributes += " " + f.special_use;
-        untagged(fmt::format("LIST ({}) \"/\" {}", attributes, quoted_name(f.name)));
-    }
-    ok(cmd, "LIST completed");
+    return fmt::format("STATUS {} ({})", quoted_mailbox(mailbox.name), items);
+}
+
+asio::awaitable<std::optional<std::vector<store::MessageSummary>>> Session::messages_of(const MailboxRef& mailbox) {
+    auto lookup = run_blocking(services_.blocking, [&store = services_.store, owner = mailbox.owner, folder = mailbox.folder] {
+        return store.list_messages(owner, folder);
+    });
+    auto messages = co_await std::move(lookup);
+    if (!messages) co_return std::nullopt;
+    co_return std::move(*messages);
 }
 
 asio::awaitable<void> Session::cmd_status(const Command& cmd) {
@@ -113,77 +120,75 @@ asio::awaitable<void> Session::cmd_status(const Command& cmd) {
     auto mailbox = co_await find_mailbox(args.mailbox);
     if (!mailbox) co_return no(cmd, Code::NonExistent, "No such mailbox");
     if (!mailbox->may('r')) co_return no(cmd, Code::NoPerm, "You may not read that mailbox");
-    auto lookup = run_blocking(services_.blocking, [this, owner = mailbox->owner, folder = mailbox->folder] {
-        return services_.store.list_messages(owner, folder);
-    });
-    auto messages = co_await std::move(lookup);
+    auto messages = co_await messages_of(*mailbox);
     if (!messages) co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
-    const store::Folder* folder = &mailbox->info;
-    std::string items;
-    auto add = [&items](std::string_view name, uint64_t value) {
-        items += fmt::format("{}{} {}", items.empty() ? "" : " ", name, value);
-    };
-    for (StatusItem item : args.items) {
-        switch (item) {
-            case StatusItem::Messages: add("MESSAGES", messages->size()); break;
-            case StatusItem::Recent: add("RECENT", 0); break;
-            case StatusItem::UidNext: add("UIDNEXT", folder->uidnext); break;
-            case StatusItem::UidValidity: add("UIDVALIDITY", folder->uidvalidity); break;
-            case StatusItem::Unseen:
-                add("UNSEEN", std::count_if(messages->begin(), messages->end(),
-                                            [](auto& m) { return !has_flag(m, "\\Seen"); }));
-                break;
-            case StatusItem::Deleted:
-                add("DELETED", std::count_if(messages->begin(), messages->end(),
-                                             [](auto& m) { return has_flag(m, "\\Deleted"); }));
-                break;
-            case StatusItem::Size: {
-                uint64_t size = 0;
-                for (auto& m : *messages) size += m.size;
-                add("SIZE", size);
-                break;
-            }
-            case StatusItem::HighestModSeq: add("HIGHESTMODSEQ", folder->highest_modseq); break;
-            case StatusItem::AppendLimit: add("APPENDLIMIT", config_->limits.max_message_size); break;
-        }
-    }
-    untagged(fmt::format("STATUS {} ({})", quoted_name(mailbox->name), items));
+    if (std::find(args.items.begin(), args.items.end(), StatusItem::HighestModSeq) != args.items.end()) condstore_ = true;
+    untagged(status_items(*mailbox, *messages, args.items));
     ok(cmd, "STATUS completed");
 }
 
 asio::awaitable<void> Session::cmd_select(const Command& cmd) {
     const auto& args = std::get<SelectArgs>(cmd.args);
     bool read_only = cmd.verb == Verb::Examine;
+    if (args.qresync && !qresync_) co_return bad(cmd, "QRESYNC is not enabled");
+    if (selected_ && qresync_) send({"", Status::Ok, Code::Closed, {}, "Previous mailbox closed"});
     selected_.reset();  // a failed SELECT leaves no mailbox selected (RFC 3501 6.3.1)
     state_ = State::Authenticated;
     auto mailbox = co_await find_mailbox(args.mailbox);
     if (!mailbox) co_return no(cmd, Code::NonExistent, "No such mailbox");
     if (!mailbox->may('r')) co_return no(cmd, Code::NoPerm, "You may not read that mailbox");
-    auto lookup = run_blocking(services_.blocking, [this, owner = mailbox->owner, folder = mailbox->folder] {
-        return services_.store.list_messages(owner, folder);
-    });
-    auto messages = co_await std::move(lookup);
+    auto messages = co_await messages_of(*mailbox);
     if (!messages) co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
-    const store::Folder* folder = &mailbox->info;
-    selected_ = SelectedMailbox{*mailbox, read_only, std::move(*messages)};
+    if (args.condstore) condstore_ = true;
+    // Without the rights to change anything, SELECT opens read-only (RFC 4314 4).
+    read_only = read_only || !(mailbox->may('s') || mailbox->may('w') || mailbox->may('t') || mailbox->may('e'));
+    selected_ = SelectedMailbox{*mailbox, read_only, std::move(*messages), {}};
     state_ = State::Selected;
-    untagged(fmt::format("FLAGS {}", kFlags));
-    send({"", Status::Ok, Code::PermanentFlags, read_only ? "()" : kFlags, "Flags permitted"});
-    untagged(fmt::format("{} EXISTS", selected_->messages.size()));
+    announce_selected(read_only);
+    if (args.qresync) co_await resynchronise(*args.qresync);
+    ok(cmd, cmd.verb == Verb::Examine ? "EXAMINE completed" : "SELECT completed", read_only ? Code::ReadOnly : Code::ReadWrite);
+}
+
+void Session::announce_selected(bool read_only) {
+    const auto& msgs = selected_->messages;
+    const auto& info = selected_->ref.info;
+    std::string flags = defined_flags(msgs);
+    untagged(fmt::format("FLAGS ({})", flags));
+    send({"", Status::Ok, Code::PermanentFlags, read_only ? "()" : fmt::format("({} \\*)", flags), "Flags permitted"});
+    untagged(fmt::format("{} EXISTS", msgs.size()));
     untagged("0 RECENT");
-    auto& msgs = selected_->messages;
     auto unseen = std::find_if(msgs.begin(), msgs.end(), [](auto& m) { return !has_flag(m, "\\Seen"); });
     if (unseen != msgs.end())
         send({"", Status::Ok, Code::Unseen, std::to_string(unseen - msgs.begin() + 1), "First unseen"});
-    send({"", Status::Ok, Code::UidValidity, std::to_string(folder->uidvalidity), "UIDs valid"});
-    send({"", Status::Ok, Code::UidNext, std::to_string(folder->uidnext), "Predicted next UID"});
-    ok(cmd, read_only ? "EXAMINE completed" : "SELECT completed", read_only ? Code::ReadOnly : Code::ReadWrite);
+    send({"", Status::Ok, Code::UidValidity, std::to_string(info.uidvalidity), "UIDs valid"});
+    send({"", Status::Ok, Code::UidNext, std::to_string(info.uidnext), "Predicted next UID"});
+    send({"", Status::Ok, Code::HighestModSeq, std::to_string(info.highest_modseq), "Highest"});
+}
+
+// RFC 7162 3.2.5.1: what changed since the client's MODSEQ, when its UIDVALIDITY still holds.
+asio::awaitable<void> Session::resynchronise(const QresyncParams& known) {
+    if (known.uidvalidity != selected_->ref.info.uidvalidity) co_return;
+    auto lookup = run_blocking(services_.blocking, [&store = services_.store, ref = selected_->ref, since = known.modseq] {
+        return store.vanished_since(ref.owner, ref.folder, since);
+    });
+    auto vanished = co_await std::move(lookup);
+    if (vanished) {
+        std::vector<uint32_t> gone;
+        for (uint32_t uid : *vanished)
+            if (!known.known_uids || known.known_uids->contains(uid, UINT32_MAX)) gone.push_back(uid);
+        if (!gone.empty()) untagged(fmt::format("VANISHED (EARLIER) {}", uid_set(gone)));
+    }
+    for (std::size_t i = 0; i < selected_->messages.size(); ++i) {
+        const auto& m = selected_->messages[i];
+        if (m.modseq > known.modseq && (!known.known_uids || known.known_uids->contains(m.uid, UINT32_MAX)))
+            untagged(fmt::format("{} FETCH (UID {} FLAGS {} MODSEQ ({}))", i + 1, m.uid, flag_list(m.flags), m.modseq));
+    }
 }
 
 asio::awaitable<void> Session::cmd_close(const Command& cmd, bool expunge) {
-    if (expunge && !selected_->read_only) {
-        auto work = run_blocking(services_.blocking, [this] {
-            return services_.store.expunge(selected_->ref.owner, selected_->ref.folder, std::nullopt);
+    if (expunge && !selected_->read_only && selected_->ref.may('e')) {
+        auto work = run_blocking(services_.blocking, [&store = services_.store, ref = selected_->ref] {
+            return store.expunge(ref.owner, ref.folder, std::nullopt);
         });
         co_await std::move(work);  // CLOSE reports no EXPUNGE responses (RFC 3501 6.4.2)
     }
@@ -193,36 +198,43 @@ asio::awaitable<void> Session::cmd_close(const Command& cmd, bool expunge) {
 }
 
 void Session::report_expunged(const std::vector<uint32_t>& uids) {
+    std::vector<uint32_t> reported;
     for (uint32_t uid : uids) {
         auto index = selected_->index_of_uid(uid);
         if (!index) continue;
-        untagged(fmt::format("{} EXPUNGE", *index + 1));
+        if (!qresync_) untagged(fmt::format("{} EXPUNGE", *index + 1));
         selected_->messages.erase(selected_->messages.begin() + static_cast<std::ptrdiff_t>(*index));
+        reported.push_back(uid);
     }
+    if (qresync_ && !reported.empty()) untagged(fmt::format("VANISHED {}", uid_set(reported)));
+}
+
+std::string Session::flags_update(std::size_t index) const {
+    const auto& m = selected_->messages[index];
+    std::string uid = qresync_ ? fmt::format("UID {} ", m.uid) : "";
+    std::string modseq = condstore_ ? fmt::format(" MODSEQ ({})", m.modseq) : "";
+    return fmt::format("{} FETCH ({}FLAGS {}{})", index + 1, uid, flag_list(m.flags), modseq);
 }
 
 // What other sessions did since the client last looked: expunges, flag changes, new messages.
 asio::awaitable<void> Session::refresh() {
-    auto lookup = run_blocking(services_.blocking, [this] {
-        return services_.store.list_messages(selected_->ref.owner, selected_->ref.folder);
-    });
-    auto now = co_await std::move(lookup);
+    auto now = co_await messages_of(selected_->ref);
     if (!now) co_return;
+    auto at = [&](uint32_t uid) {
+        return std::lower_bound(now->begin(), now->end(), uid,
+                                [](const store::MessageSummary& x, uint32_t u) { return x.uid < u; });
+    };
     std::vector<uint32_t> gone;
-    for (auto& m : selected_->messages) {
-        auto still = std::lower_bound(now->begin(), now->end(), m.uid,
-                                      [](const store::MessageSummary& x, uint32_t u) { return x.uid < u; });
-        if (still == now->end() || still->uid != m.uid) gone.push_back(m.uid);
-    }
+    for (auto& m : selected_->messages)
+        if (auto still = at(m.uid); still == now->end() || still->uid != m.uid) gone.push_back(m.uid);
     report_expunged(gone);
     for (std::size_t i = 0; i < selected_->messages.size(); ++i) {
         auto& mine = selected_->messages[i];
-        auto fresh = std::lower_bound(now->begin(), now->end(), mine.uid,
-                                      [](const store::MessageSummary& x, uint32_t u) { return x.uid < u; });
-        if (fresh->flags != mine.flags) {
-            mine.flags = fresh->flags;
-            untagged(fmt::format("{} FETCH (FLAGS {})", i + 1, flag_list(mine.flags)));
-        }
+        auto fresh = at(mine.uid);
+        if (fresh->modseq == mine.modseq && fresh->flags == mine.flags) continue;
+        bool flags_changed = fresh->flags != mine.flags;
+        mine = *fresh;
+        if (flags_changed) untagged(flags_update(i));
     }
     std::size_t before = selected_->messages.size();
     for (auto& m : *now)

@@ -41,7 +41,9 @@ void Session::bad(const Command& cmd, std::string text) {
 }
 
 std::string Session::capabilities() const {
-    std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID UNSELECT UIDPLUS MOVE";
+    std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE NAMESPACE CHILDREN "
+                       "SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC ACL RIGHTS=texk "
+                       "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
         else caps += certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN";
@@ -61,6 +63,10 @@ asio::awaitable<bool> Session::fill() {
     if (status == ReadStatus::Ok) {
         assembler_.feed(bytes);
         stream_->consume(bytes.size());
+        co_return true;
+    }
+    if (status == ReadStatus::Woken) {
+        woken_ = true;
         co_return true;
     }
     if (status == ReadStatus::TimedOut) untagged("BYE Autologout; idle for too long");
@@ -171,10 +177,27 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
         case Verb::Login:
         case Verb::Authenticate: bad(cmd, "Already authenticated"); co_return true;
         case Verb::List: work = cmd_list(cmd); break;
+        case Verb::Lsub: work = cmd_lsub(cmd); break;
+        case Verb::Namespace: cmd_namespace(cmd); co_return true;
+        case Verb::Enable: cmd_enable(cmd); co_return true;
         case Verb::Status: work = cmd_status(cmd); break;
         case Verb::Select:
         case Verb::Examine: work = cmd_select(cmd); break;
         case Verb::Append: work = cmd_append(cmd); break;
+        case Verb::Create: work = cmd_create(cmd); break;
+        case Verb::Delete: work = cmd_delete(cmd); break;
+        case Verb::Rename: work = cmd_rename(cmd); break;
+        case Verb::Subscribe:
+        case Verb::Unsubscribe: work = cmd_subscribe(cmd); break;
+        case Verb::Idle: work = cmd_idle(cmd); break;
+        case Verb::GetAcl:
+        case Verb::SetAcl:
+        case Verb::DeleteAcl:
+        case Verb::ListRights:
+        case Verb::MyRights: work = cmd_acl(cmd); break;
+        case Verb::GetQuota:
+        case Verb::GetQuotaRoot:
+        case Verb::SetQuota: work = cmd_quota(cmd); break;
         default:
             if (state_ != State::Selected) {
                 if (is_selected_only(cmd.verb)) bad(cmd, "Select a mailbox first");

@@ -6,23 +6,12 @@
 
 #include "imap/parse/command.h"
 #include "imap/parse/framing.h"
+#include "imap/namespace.h"
 #include "imap/session.h"
 
 namespace mss::imap {
 
 enum class State { NotAuthenticated, Authenticated, Selected, Logout };
-
-// A mailbox as the client names it, resolved to the account that owns it (the user's own, or an
-// organisational mailbox it is a member of, in the shared namespace) and the folder there.
-struct MailboxRef {
-    std::string owner;   // address of the owning account
-    std::string folder;  // folder name in the owner's store: "INBOX", "Sent", "Projets/2026"
-    std::string name;    // as the client names it: "INBOX", "Shared/cabinet@x.mssante.fr/INBOX"
-    std::string rights;  // RFC 4314 letters the signed-in user holds there
-    store::Folder info;
-
-    bool may(char right) const { return rights.find(right) != std::string::npos; }
-};
 
 // The mailbox a SELECT or EXAMINE opened, as the client last saw it: index + 1 is the message
 // sequence number.
@@ -70,17 +59,49 @@ private:
     void logged_in(const Command& cmd, store::Account account, std::string_view how);
 
     // Mailboxes (cmd_mailbox.cpp)
-    asio::awaitable<void> cmd_list(const Command& cmd);
     asio::awaitable<void> cmd_status(const Command& cmd);
     asio::awaitable<void> cmd_select(const Command& cmd);
     asio::awaitable<void> cmd_close(const Command& cmd, bool expunge);
+    void announce_selected(bool read_only);
+    asio::awaitable<void> resynchronise(const QresyncParams& known);
     asio::awaitable<void> refresh();
+    // The untagged FETCH telling of message index's new flags (with UID and MODSEQ as enabled).
+    std::string flags_update(std::size_t index) const;
     // The mailbox the client named, if it exists and the user may see it ("l" or "r" right).
     asio::awaitable<std::optional<MailboxRef>> find_mailbox(const std::string& name);
+    asio::awaitable<std::optional<std::vector<store::MessageSummary>>> messages_of(const MailboxRef& mailbox);
+    std::string status_items(const MailboxRef& mailbox, const std::vector<store::MessageSummary>& messages,
+                             const std::vector<StatusItem>& wanted) const;
+
+    // LIST, LSUB, NAMESPACE (cmd_list.cpp)
+    asio::awaitable<void> cmd_list(const Command& cmd);
+    asio::awaitable<void> cmd_lsub(const Command& cmd);
+    void cmd_namespace(const Command& cmd);
+    asio::awaitable<std::optional<Listing>> listing();
+
+    // CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE (cmd_folder.cpp)
+    asio::awaitable<void> cmd_create(const Command& cmd);
+    asio::awaitable<void> cmd_delete(const Command& cmd);
+    asio::awaitable<void> cmd_rename(const Command& cmd);
+    asio::awaitable<void> cmd_subscribe(const Command& cmd);
+    asio::awaitable<std::optional<NameTarget>> target_for(const std::string& name);
+
+    // IDLE, ENABLE (cmd_idle.cpp)
+    asio::awaitable<void> cmd_idle(const Command& cmd);
+    void cmd_enable(const Command& cmd);
+
+    // ACL commands (cmd_acl.cpp), QUOTA commands (cmd_quota.cpp)
+    asio::awaitable<void> cmd_acl(const Command& cmd);
+    asio::awaitable<void> acl_list(const Command& cmd, const MailboxRef& mailbox);
+    asio::awaitable<void> acl_change(const Command& cmd, const MailboxRef& mailbox, const std::string& identifier,
+                                     const std::string& rights, StoreMode mode);
+    asio::awaitable<void> cmd_quota(const Command& cmd);
 
     // Messages (cmd_fetch.cpp, cmd_store.cpp)
     asio::awaitable<void> cmd_fetch(const Command& cmd);
     asio::awaitable<void> cmd_store(const Command& cmd);
+    void report_stored(const Command& cmd, const StoreArgs& args, const std::vector<std::size_t>& targets,
+                       const std::vector<uint32_t>& modified);
     asio::awaitable<void> cmd_expunge(const Command& cmd);
     asio::awaitable<void> cmd_append(const Command& cmd);
     asio::awaitable<void> cmd_copy(const Command& cmd);
@@ -104,6 +125,7 @@ private:
     unsigned bad_commands_ = 0;
     bool condstore_ = false;  // CONDSTORE enabled (RFC 7162 3.1): MODSEQ in FETCH responses
     bool qresync_ = false;    // QRESYNC enabled (ENABLE QRESYNC): VANISHED instead of EXPUNGE
+    bool woken_ = false;      // the stream was woken: the selected mailbox changed (IDLE)
 };
 
 }  // namespace mss::imap

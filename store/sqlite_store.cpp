@@ -416,7 +416,7 @@ public:
             up.bind(5, static_cast<int64_t>(source.size() + 1)).bind(6, source + "/");
             if (up.step() != SQLITE_DONE) return up.error();
             touched_.push_back(*id);
-            return Ok{};
+            return rename_subscriptions(a->id, source, target);
         });
     }
 
@@ -545,7 +545,18 @@ public:
                                                  std::span<const std::string> flags) override {
         auto f = folder_id(address, folder);
         if (!f) return f.error();
-        return transaction<std::vector<FlagUpdate>>([&] { return update_flags_locked(*f, uids, mode, flags); });
+        return transaction<std::vector<FlagUpdate>>([&] { return update_flags_locked(*f, uids, mode, flags, {}, nullptr); });
+    }
+
+    Result<std::vector<FlagUpdate>> update_flags_unchanged_since(std::string_view address, std::string_view folder,
+                                                                 std::span<const uint32_t> uids, FlagMode mode,
+                                                                 std::span<const std::string> flags, uint64_t unchanged_since,
+                                                                 std::vector<uint32_t>& modified) override {
+        auto f = folder_id(address, folder);
+        if (!f) return f.error();
+        modified.clear();
+        return transaction<std::vector<FlagUpdate>>(
+            [&] { return update_flags_locked(*f, uids, mode, flags, unchanged_since, &modified); });
     }
 
     Result<std::vector<uint32_t>> expunge(std::string_view address, std::string_view folder,
@@ -572,11 +583,11 @@ public:
         });
     }
 
-    Result<CopyOutcome> copy(std::string_view address, std::string_view from, std::span<const uint32_t> uids,
-                             std::string_view to, bool move) override {
-        auto source = folder_id(address, from);
+    Result<CopyOutcome> copy(std::string_view from_address, std::string_view from, std::span<const uint32_t> uids,
+                             std::string_view to_address, std::string_view to, bool move) override {
+        auto source = folder_id(from_address, from);
         if (!source) return source.error();
-        auto target = folder_id(address, to);
+        auto target = folder_id(to_address, to);
         if (!target) return target.error();
         std::vector<uint32_t> sorted(uids.begin(), uids.end());
         std::sort(sorted.begin(), sorted.end());
@@ -586,8 +597,9 @@ public:
             v.bind(1, *target);
             if (v.step() != SQLITE_ROW) return v.error();
             out.uidvalidity = static_cast<uint32_t>(v.i64(0));
-            if (!move)
-                if (auto room = check_quota_locked(address, sorted.size(), size_of_locked(*source, sorted)); !room)
+            bool adds = !move || ascii_lower(from_address) != ascii_lower(to_address);
+            if (adds)
+                if (auto room = check_quota_locked(to_address, sorted.size(), size_of_locked(*source, sorted)); !room)
                     return room.error();
             for (uint32_t uid : sorted) {
                 Stmt get(writer_, "SELECT message_id, flags FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
@@ -636,15 +648,22 @@ private:
         return static_cast<uint64_t>(up.i64(0));
     }
 
+    // With unchanged_since, messages with a higher MODSEQ are skipped and listed in modified.
     Result<std::vector<FlagUpdate>> update_flags_locked(int64_t folder, std::span<const uint32_t> uids, FlagMode mode,
-                                                        std::span<const std::string> flags) {
+                                                        std::span<const std::string> flags,
+                                                        std::optional<uint64_t> unchanged_since,
+                                                        std::vector<uint32_t>* modified) {
         std::vector<FlagUpdate> out;
         std::vector<uint32_t> sorted(uids.begin(), uids.end());
         std::sort(sorted.begin(), sorted.end());
         for (uint32_t uid : sorted) {
-            Stmt get(writer_, "SELECT flags FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
+            Stmt get(writer_, "SELECT flags, modseq FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
             get.bind(1, folder).bind(2, static_cast<int64_t>(uid));
             if (get.step() != SQLITE_ROW) continue;
+            if (unchanged_since && static_cast<uint64_t>(get.i64(1)) > *unchanged_since) {
+                modified->push_back(uid);
+                continue;
+            }
             auto before = split_flags(get.text(0));
             std::sort(before.begin(), before.end());
             auto after = apply(before, mode, flags);
@@ -714,6 +733,16 @@ private:
         Stmt s(writer_, "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES(?1, ?2)");
         s.bind(1, account).bind(2, name);
         if (s.step() != SQLITE_DONE) return s.error();
+        return Ok{};
+    }
+
+    // Subscriptions follow a renamed folder and its children.
+    Result<Ok> rename_subscriptions(int64_t account, const std::string& source, const std::string& target) {
+        Stmt up(writer_, "UPDATE OR REPLACE subscriptions SET name = ?1 || substr(name, ?2) WHERE account_id = ?3 "
+                         "AND (name = ?4 OR substr(name, 1, ?5) = ?6)");
+        up.bind(1, target).bind(2, static_cast<int64_t>(source.size() + 1)).bind(3, account).bind(4, source);
+        up.bind(5, static_cast<int64_t>(source.size() + 1)).bind(6, source + "/");
+        if (up.step() != SQLITE_DONE) return up.error();
         return Ok{};
     }
 

@@ -164,6 +164,13 @@ public:
     virtual Result<std::vector<FlagUpdate>> update_flags(std::string_view address, std::string_view folder,
                                                          std::span<const uint32_t> uids, FlagMode mode,
                                                          std::span<const std::string> flags) = 0;
+    // The same, but leaves alone every message whose MODSEQ is above unchanged_since and returns its
+    // UID in modified (STORE UNCHANGEDSINCE, RFC 7162 3.1.3), in the same transaction.
+    virtual Result<std::vector<FlagUpdate>> update_flags_unchanged_since(std::string_view address, std::string_view folder,
+                                                                         std::span<const uint32_t> uids, FlagMode mode,
+                                                                         std::span<const std::string> flags,
+                                                                         uint64_t unchanged_since,
+                                                                         std::vector<uint32_t>& modified) = 0;
     // Removes the messages flagged \Deleted (only those among uids when given); returns their UIDs,
     // ascending. The folder's HIGHESTMODSEQ moves on.
     virtual Result<std::vector<uint32_t>> expunge(std::string_view address, std::string_view folder,
@@ -179,8 +186,10 @@ public:
                                     std::span<const std::string> flags, int64_t internal_date) = 0;
     // Copies (or moves: then removed from the source in the same transaction) those of uids that
     // exist, in UID order, keeping flags and internal dates. OverQuota as APPEND.
-    virtual Result<CopyOutcome> copy(std::string_view address, std::string_view from, std::span<const uint32_t> uids,
-                                     std::string_view to, bool move) = 0;
+    // The target folder may belong to another account (a member filing a shared message in its own
+    // folders); the quota checked is the target account's.
+    virtual Result<CopyOutcome> copy(std::string_view from_address, std::string_view from, std::span<const uint32_t> uids,
+                                     std::string_view to_address, std::string_view to, bool move) = 0;
 
     // The stored message exactly as delivered (Return-Path first).
     virtual Result<std::string> fetch_message(std::string_view address, std::string_view folder,

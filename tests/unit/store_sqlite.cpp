@@ -190,12 +190,12 @@ TEST_CASE("append files a client's message; copy and move keep flags and report 
     CHECK(*s->fetch_message("a@cab.fr", "Sent", 1) == "Subject: sent\r\n\r\nx\r\n");
     CHECK(s->append("a@cab.fr", "Nope", "x", {}, 1).error().kind == ErrorKind::NotFound);
     std::vector<uint32_t> uids = {1, 7};
-    auto copied = s->copy("a@cab.fr", "Sent", uids, "Archive", false);
+    auto copied = s->copy("a@cab.fr", "Sent", uids, "a@cab.fr", "Archive", false);
     REQUIRE(copied.ok());
     CHECK(copied->source_uids == std::vector<uint32_t>{1});
     CHECK(copied->destination_uids == std::vector<uint32_t>{1});
     CHECK(s->list_messages("a@cab.fr", "Sent")->size() == 1);
-    auto moved = s->copy("a@cab.fr", "Sent", uids, "Archive", true);
+    auto moved = s->copy("a@cab.fr", "Sent", uids, "a@cab.fr", "Archive", true);
     REQUIRE(moved.ok());
     CHECK(moved->destination_uids == std::vector<uint32_t>{2});
     CHECK(s->list_messages("a@cab.fr", "Sent")->empty());
@@ -276,7 +276,7 @@ TEST_CASE("expunge and move record vanished UIDs with their MODSEQ; changes are 
     std::vector<std::string> deleted = {"\\Deleted"};
     REQUIRE(s->update_flags("a@cab.fr", "INBOX", two, FlagMode::Add, deleted).ok());
     REQUIRE(s->expunge("a@cab.fr", "INBOX", std::nullopt).ok());
-    REQUIRE(s->copy("a@cab.fr", "INBOX", three, "Archive", true).ok());
+    REQUIRE(s->copy("a@cab.fr", "INBOX", three, "a@cab.fr", "Archive", true).ok());
     CHECK(s->vanished_since("a@cab.fr", "INBOX", before).value() == std::vector<uint32_t>{2, 3});
     uint64_t now = s->folders("a@cab.fr")->front().highest_modseq;
     CHECK(s->vanished_since("a@cab.fr", "INBOX", now).value().empty());
@@ -300,8 +300,8 @@ TEST_CASE("quota: usage over every folder, APPEND and COPY refused past the limi
     CHECK(s->quota("a@cab.fr").value() == Quota{2, 10});
     CHECK(s->append("a@cab.fr", "INBOX", kib, {}, 1).error().kind == ErrorKind::OverQuota);
     std::vector<uint32_t> one = {1};
-    CHECK(s->copy("a@cab.fr", "INBOX", one, "Archive", false).error().kind == ErrorKind::OverQuota);
-    CHECK(s->copy("a@cab.fr", "INBOX", one, "Archive", true).ok());  // a move adds nothing
+    CHECK(s->copy("a@cab.fr", "INBOX", one, "a@cab.fr", "Archive", false).error().kind == ErrorKind::OverQuota);
+    CHECK(s->copy("a@cab.fr", "INBOX", one, "a@cab.fr", "Archive", true).ok());  // a move adds nothing
     REQUIRE(s->set_quota("a@cab.fr", Quota{std::nullopt, 2}).ok());
     CHECK(s->append("a@cab.fr", "INBOX", "x", {}, 1).error().kind == ErrorKind::OverQuota);
     CHECK(s->set_quota("nobody@cab.fr", Quota{}).error().kind == ErrorKind::NotFound);
