@@ -58,6 +58,7 @@ std::optional<std::vector<std::size_t>> Session::resolve(const SequenceSet& set,
             if (set.contains(msgs[i].uid, selected_->max_uid())) out.push_back(i);
         return out;
     }
+    if (msgs.empty() && set.has_star()) return std::nullopt;  // "*" names no message of an empty mailbox
     for (const auto& range : set.ranges) {
         for (uint32_t end : {range.first, range.last})
             if (end != SequenceSet::star && end > msgs.size()) return std::nullopt;

@@ -157,3 +157,32 @@ class Server:
     @property
     def imaps(self):
         return self.ports["imaps"]
+
+
+# -- helpers for the interop and conformance tests (added; nothing above depends on them) --------
+def add_personal_account(server, address, password=PASSWORD):
+    """A new personal account on a server that may already be running (mssctl writes the store)."""
+    server.ctl("account", "add", address, "--kind", "personal", "--password-stdin",
+               input=(password + "\n").encode())
+    return address
+
+
+def deliver(server, to, subject, body="ligne", sender="lab@labo-y.mssante.fr", headers=None):
+    """Delivers one small message to `to` over SMTP on the relay port; wait_mail_count sees it filed."""
+    import smtplib
+    lines = [f"From: <{sender}>", f"To: <{to}>", f"Subject: {subject}",
+             "Date: Mon, 23 Nov 2026 10:00:00 +0100"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    message = "\r\n".join(lines) + "\r\n\r\n" + body + "\r\n"
+    with smtplib.SMTP("127.0.0.1", server.smtp, timeout=30) as c:
+        c.sendmail(sender, [to], message.encode())
+
+
+def wait_mail_count(server, address, count, folder="INBOX", timeout=10):
+    """Polls `mssctl mail list` until the folder holds `count` messages; returns the last listing."""
+    deadline = time.monotonic() + timeout
+    while True:
+        listing = server.mail_list(address, folder)
+        if len(listing) == count or time.monotonic() > deadline:
+            return listing
+        time.sleep(0.05)
