@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/log.h"
+#include "core/text.h"
 
 namespace mss::imap {
 namespace {
@@ -43,7 +44,8 @@ void Session::bad(const Command& cmd, std::string text) {
 std::string Session::capabilities() const {
     std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE NAMESPACE CHILDREN "
                        "SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC ACL RIGHTS=texk "
-                       "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
+                       "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE ESEARCH SEARCHRES SORT SORT=DISPLAY "
+                       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN";
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
         else caps += certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN";
@@ -122,6 +124,7 @@ asio::awaitable<bool> Session::handle(FrameEvent event) {
     auto parsed = parse_command(std::get<AssembledCommand>(event).text, parse_options());
     if (auto* refusal = std::get_if<Response>(&parsed)) {
         if (refusal->status == Status::Bad) ++bad_commands_;
+        forget_saved_search(std::get<AssembledCommand>(event).text);
         send(*refusal);
     } else {
         auto run = dispatch(std::get<Command>(parsed));
@@ -132,6 +135,13 @@ asio::awaitable<bool> Session::handle(FrameEvent event) {
         co_return false;
     }
     co_return state_ != State::Logout;
+}
+
+// RFC 5182 2.1: a refused SEARCH that asked to SAVE leaves "$" empty, even when the parser refused it.
+void Session::forget_saved_search(std::string_view refused) {
+    if (!selected_) return;
+    std::string text = ascii_lower(refused.substr(0, 4096));
+    if (text.find("search") != std::string::npos && text.find("save") != std::string::npos) selected_->saved_uids.clear();
 }
 
 // Reads the client's answer to a "+" continuation request (AUTHENTICATE), or nullopt if the

@@ -43,6 +43,7 @@ private:
     void no(const Command& cmd, Code code, std::string text);
     void bad(const Command& cmd, std::string text);
     std::string capabilities() const;
+    void forget_saved_search(std::string_view refused);
     ParseOptions parse_options() const { return {}; }
 
     // Any state (cmd_any.cpp)
