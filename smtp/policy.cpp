@@ -17,6 +17,17 @@ Reply not_owned(const Path& from, const store::Account& principal) {
             fmt::format("<{}>: Sender address rejected: not owned by {}", from.address(), principal.address)};
 }
 
+// At or past a quota limit (RFC 9208): new mail waits at the sender's until the owner makes room.
+Result<bool> is_full(store::Store& store, const std::string& address) {
+    auto quota = store.quota(address);
+    if (!quota) return quota.error();
+    if (!quota->storage_kib && !quota->messages) return false;
+    auto used = store.usage(address);
+    if (!used) return used.error();
+    return (quota->storage_kib && used->storage_octets >= *quota->storage_kib * 1024) ||
+           (quota->messages && used->messages >= *quota->messages);
+}
+
 }  // namespace
 
 std::string_view to_string(Port port) {
@@ -66,6 +77,9 @@ RecipientDecision check_recipient(store::Store& store, const Config& config, con
     }
     if (account->disabled)
         return Reply{550, "5.2.1", fmt::format("<{}>: Recipient address rejected: mailbox disabled", address)};
+    auto full = is_full(store, address);
+    if (!full) return temporary(full.error());
+    if (*full) return Reply{452, "4.2.2", fmt::format("<{}>: Mailbox full, try again later", address)};
     return std::move(account).value();
 }
 

@@ -23,7 +23,9 @@ inline constexpr char kSendAsRight = '0';
 Reply check_sender(store::Store& store, const Config& config, Port port, const store::Account* principal,
                    const Path& from);
 
-// The local account a recipient names, or the refusal (550 5.1.1, 550 5.2.1, 554 5.7.1, 451 4.3.0).
+// The local account a recipient names, or the refusal (550 5.1.1, 550 5.2.1, 554 5.7.1, 451 4.3.0,
+// and 452 4.2.2 for a mailbox at its quota: a temporary failure, so the sender retries and nothing
+// acknowledged is ever dropped).
 using RecipientDecision = std::variant<store::Account, Reply>;
 RecipientDecision check_recipient(store::Store& store, const Config& config, const Path& to);
 

@@ -130,3 +130,16 @@ TEST_CASE("recipients: known, unknown, disabled, foreign, postmaster") {
     f.add("postmaster@cab.mssante.fr", store::MailboxKind::Organisational);
     CHECK(std::holds_alternative<store::Account>(f.recipient("Postmaster", "")));
 }
+
+TEST_CASE("a mailbox at its quota defers new mail with 452 4.2.2") {
+    Fixture f;
+    REQUIRE(f.store->set_quota(f.gp.address, store::Quota{std::nullopt, 1}).ok());
+    CHECK(std::holds_alternative<store::Account>(f.recipient("jean.dupont", "cab.mssante.fr")));
+    REQUIRE(f.store->append(f.gp.address, "INBOX", "Subject: x\r\n\r\n", {}, 1).ok());
+    auto full = f.recipient("jean.dupont", "cab.mssante.fr");
+    REQUIRE(std::holds_alternative<Reply>(full));
+    CHECK(std::get<Reply>(full).code == 452);
+    CHECK(std::get<Reply>(full).enhanced == "4.2.2");
+    REQUIRE(f.store->set_quota(f.gp.address, store::Quota{}).ok());
+    CHECK(std::holds_alternative<store::Account>(f.recipient("jean.dupont", "cab.mssante.fr")));
+}
