@@ -1,17 +1,23 @@
-// The bytes a FETCH BODY[section]<partial> returns (RFC 3501 6.4.5) for the top-level message:
-// the whole message, HEADER, TEXT, HEADER.FIELDS and HEADER.FIELDS.NOT. Pure; trusts nothing about
-// the message (a message with no blank line is all header).
+// FETCH BODY[section] / BINARY[part] as mime/ reads them (RFC 3501 6.4.5, RFC 3516): the section of
+// the command in mime's terms, and the <offset.length> window of the octets found. Pure; trusts the
+// command parser's values.
 #pragma once
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "imap/parse/fetch.h"
+#include "mime/bodystructure.h"
 
 namespace mss::imap {
 
-// nullopt for what is not served yet: MIME part numbers and MIME sections.
-std::optional<std::string> section_bytes(std::string_view message, const Section& section);
+mime::SectionSpec mime_section(const Section& section);
+// The octets of a section of the top-level message; nullopt for a section with a part number, which
+// needs the part tree (mime::part_section).
+inline std::optional<std::string> section_bytes(std::string_view message, const Section& section) {
+    if (!section.part.empty()) return std::nullopt;
+    return mime::message_section(message, mime_section(section));
+}
 // The partial window <offset.length> of bytes (empty when the offset is past the end).
 std::string_view partial_window(std::string_view bytes, const std::optional<Partial>& partial);
 

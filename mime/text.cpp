@@ -3,6 +3,8 @@
 // libetpan's transfer decoders and charset converter. Every libetpan allocation is released here.
 #include "mime/text.h"
 
+#include "mime/bodystructure.h"
+
 #include <libetpan/libetpan.h>
 
 #include <cstdlib>
@@ -114,7 +116,7 @@ std::pair<std::string_view, std::string_view> split_entity(std::string_view enti
 }
 
 // Content-Type (RFC 2045 5.1) as far as text extraction needs it; names and type lower-cased.
-struct ContentType {
+struct PartType {
     std::string type = "text";
     std::string subtype = "plain";
     std::string charset = "us-ascii";
@@ -122,7 +124,7 @@ struct ContentType {
 };
 
 // name=value parameters after the type; quoted values unquoted.
-void read_parameters(std::string_view rest, ContentType& out) {
+void read_parameters(std::string_view rest, PartType& out) {
     while (!rest.empty()) {
         auto semicolon = rest.find(';');
         if (semicolon == std::string_view::npos) return;
@@ -149,34 +151,24 @@ void read_parameters(std::string_view rest, ContentType& out) {
     }
 }
 
-ContentType content_type(std::string_view value, ContentType fallback) {
+PartType content_type(std::string_view value, PartType fallback) {
     std::string_view media = trim(value.substr(0, value.find(';')));
     auto slash = media.find('/');
     if (slash == std::string_view::npos) return fallback;  // RFC 2045 5.2: unreadable, the default
-    ContentType out;
+    PartType out;
     out.type = ascii_lower(trim(media.substr(0, slash)));
     out.subtype = ascii_lower(trim(media.substr(slash + 1)));
     read_parameters(value, out);
     return out;
 }
 
-int mechanism(std::string_view transfer_encoding) {
+// Content-Transfer-Encoding removed with the decoders BINARY uses (libetpan's quoted-printable
+// decoder reads past the end of a body ending in a cut escape such as "=E": not used).
+std::string transfer_decoded(std::string_view body, std::string_view transfer_encoding) {
     std::string name = ascii_lower(trim(transfer_encoding));
-    if (name == "base64") return MAILMIME_MECHANISM_BASE64;
-    if (name == "quoted-printable") return MAILMIME_MECHANISM_QUOTED_PRINTABLE;
-    return MAILMIME_MECHANISM_8BIT;
-}
-
-std::string transfer_decoded(std::string_view body, int encoding) {
-    if (encoding == MAILMIME_MECHANISM_8BIT) return std::string(body);
-    size_t index = 0;
-    char* decoded = nullptr;
-    size_t length = 0;
-    if (mailmime_part_parse(body.data(), body.size(), &index, encoding, &decoded, &length) != MAILIMF_NO_ERROR)
-        return std::string(body);
-    std::string out(decoded, length);
-    mmap_string_unref(decoded);
-    return out;
+    if (name == "base64") return decode_base64(body);
+    if (name == "quoted-printable") return decode_quoted_printable(body);
+    return std::string(body);
 }
 
 // The parts of a multipart body between its boundary delimiter lines (RFC 2046 5.1.1); the
@@ -215,10 +207,10 @@ struct TextWalk {
     std::string text;
     std::size_t parts = 0;
 
-    bool entity(std::string_view bytes, int depth, const ContentType& fallback) {
+    bool entity(std::string_view bytes, int depth, const PartType& fallback) {
         if (depth > limits.max_depth) return false;
         auto [header, body] = split_entity(bytes);
-        ContentType type = fallback;
+        PartType type = fallback;
         std::string encoding;
         for (const HeaderField& f : header_fields(header)) {
             std::string name = ascii_lower(f.name);
@@ -227,14 +219,14 @@ struct TextWalk {
         }
         if (type.type == "multipart" && !type.boundary.empty()) return multipart(body, type, depth);
         if (type.type == "message" && (type.subtype == "rfc822" || type.subtype == "global"))
-            return entity(body, depth + 1, ContentType{});
+            return entity(body, depth + 1, PartType{});
         if (++parts > limits.max_parts) return false;
-        if (type.type == "text") append(transfer_decoded(body, mechanism(encoding)), type.charset);
+        if (type.type == "text") append(transfer_decoded(body, encoding), type.charset);
         return true;
     }
 
-    bool multipart(std::string_view body, const ContentType& type, int depth) {
-        ContentType inner;  // RFC 2046 5.1.5: in a digest, parts are messages by default
+    bool multipart(std::string_view body, const PartType& type, int depth) {
+        PartType inner;  // RFC 2046 5.1.5: in a digest, parts are messages by default
         if (type.subtype == "digest") inner.type = "message", inner.subtype = "rfc822";
         for (std::string_view part : body_parts(body, type.boundary))
             if (!entity(part, depth + 1, inner)) return false;
@@ -301,7 +293,7 @@ std::optional<SentDate> parse_date(std::string_view raw) {
 Result<std::string> body_text(std::string_view message, const MessageLimits& limits) {
     if (message.size() > limits.max_size) return fail(ErrorKind::Invalid, "message over the size limit");
     TextWalk walk{limits, {}, 0};
-    if (!walk.entity(message, 0, ContentType{}))
+    if (!walk.entity(message, 0, PartType{}))
         return fail(ErrorKind::Invalid, "MIME structure over the depth or part limits");
     return std::move(walk.text);
 }
