@@ -12,7 +12,7 @@ namespace mss::imap {
 asio::awaitable<void> Session::cmd_copy(const Command& cmd) {
     const auto& args = std::get<CopyArgs>(cmd.args);
     bool move = cmd.verb == Verb::Move;
-    if (move && selected_->read_only) co_return no(cmd, Code::ReadOnly, "The mailbox is read-only (EXAMINE)");
+    if (move && selected_->read_only) co_return no(cmd, Code::ReadOnly, "The mailbox is read-only");
     auto targets = resolve(args.set, cmd.uid);
     if (!targets) co_return bad(cmd, "Invalid message sequence number");
     auto target = co_await find_mailbox(args.mailbox);
@@ -38,6 +38,7 @@ asio::awaitable<void> Session::cmd_copy(const Command& cmd) {
     }
     if (any) send({"", Status::Ok, Code::CopyUid, copyuid, "Moved"});
     report_expunged(outcome->source_uids);
+    co_await tell_highest_modseq();
     ok(cmd, "MOVE completed");
 }
 

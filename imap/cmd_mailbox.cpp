@@ -241,6 +241,52 @@ asio::awaitable<void> Session::refresh() {
     for (auto& m : *now)
         if (m.uid > selected_->max_uid()) selected_->messages.push_back(m);
     if (selected_->messages.size() != before) untagged(fmt::format("{} EXISTS", selected_->messages.size()));
+    co_await tell_highest_modseq();
+}
+
+// A CONDSTORE client learns the mailbox's new HIGHESTMODSEQ after changes it heard of as EXISTS,
+// EXPUNGE or VANISHED, which carry no MODSEQ, so its next resynchronisation starts from there.
+asio::awaitable<void> Session::tell_highest_modseq() {
+    if (!condstore_ || !selected_) co_return;
+    auto lookup = run_blocking(services_.blocking, [&store = services_.store, owner = selected_->ref.owner] {
+        return store.folders(owner);
+    });
+    auto folders = co_await std::move(lookup);
+    if (!folders) co_return;
+    for (const auto& f : *folders) {
+        if (f.id != selected_->ref.info.id || f.highest_modseq <= selected_->ref.info.highest_modseq) continue;
+        selected_->ref.info.highest_modseq = f.highest_modseq;
+        send({"", Status::Ok, Code::HighestModSeq, std::to_string(f.highest_modseq), "Highest"});
+    }
+}
+
+// UID FETCH ... (CHANGEDSINCE n VANISHED): the UIDs of the set expunged since n (RFC 7162 3.2.6).
+asio::awaitable<void> Session::report_vanished_since(const SequenceSet& uids, uint64_t modseq) {
+    auto lookup = run_blocking(services_.blocking, [&store = services_.store, ref = selected_->ref, modseq] {
+        return store.vanished_since(ref.owner, ref.folder, modseq);
+    });
+    auto vanished = co_await std::move(lookup);
+    if (!vanished) co_return;
+    std::vector<uint32_t> named;
+    for (uint32_t uid : *vanished)
+        if (uids.contains(uid, UINT32_MAX)) named.push_back(uid);
+    if (!named.empty()) untagged(fmt::format("VANISHED (EARLIER) {}", uid_set(named)));
+}
+
+// Rights on a shared mailbox can be withdrawn while it is selected (SETACL, mssctl): a member who
+// lost "r" is disconnected rather than left reading what is no longer theirs.
+asio::awaitable<bool> Session::still_allowed() {
+    if (!selected_->ref.shared()) co_return true;
+    auto lookup = run_blocking(services_.blocking, [&store = services_.store, org = selected_->ref.owner,
+                                                    user = user_->address] { return store.rights_of(org, user); });
+    auto rights = co_await std::move(lookup);
+    if (rights && rights->find('r') != std::string::npos) {
+        selected_->ref.rights = *rights;
+        co_return true;
+    }
+    untagged("BYE Your access to this mailbox was withdrawn");
+    state_ = State::Logout;
+    co_return false;
 }
 
 }  // namespace mss::imap

@@ -26,7 +26,7 @@ store::FlagMode mode_of(StoreMode mode) {
 
 asio::awaitable<void> Session::cmd_store(const Command& cmd) {
     const auto& args = std::get<StoreArgs>(cmd.args);
-    if (selected_->read_only) co_return no(cmd, Code::ReadOnly, "The mailbox is read-only (EXAMINE)");
+    if (selected_->read_only) co_return no(cmd, Code::ReadOnly, "The mailbox is read-only");
     auto targets = resolve(args.set, cmd.uid);
     if (!targets) co_return bad(cmd, "Invalid message sequence number");
     std::vector<std::string> flags;
@@ -81,7 +81,7 @@ void Session::report_stored(const Command& cmd, const StoreArgs& args, const std
 }
 
 asio::awaitable<void> Session::cmd_expunge(const Command& cmd) {
-    if (selected_->read_only) co_return no(cmd, Code::ReadOnly, "The mailbox is read-only (EXAMINE)");
+    if (selected_->read_only) co_return no(cmd, Code::ReadOnly, "The mailbox is read-only");
     if (!selected_->ref.may('e')) co_return no(cmd, Code::NoPerm, "You may not expunge this mailbox");
     std::optional<std::vector<uint32_t>> only;
     if (cmd.uid) {
@@ -98,6 +98,7 @@ asio::awaitable<void> Session::cmd_expunge(const Command& cmd) {
     auto gone = co_await std::move(work);
     if (!gone) co_return no(cmd, Code::ServerBug, "Messages could not be expunged");
     report_expunged(*gone);
+    co_await tell_highest_modseq();
     ok(cmd, "EXPUNGE completed");
 }
 

@@ -45,7 +45,7 @@ std::string Session::capabilities() const {
     std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE NAMESPACE CHILDREN "
                        "SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC ACL RIGHTS=texk "
                        "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE ESEARCH SEARCHRES SORT SORT=DISPLAY "
-                       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN";
+                       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN BINARY";
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
         else caps += certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN";
@@ -221,6 +221,8 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
 }
 
 asio::awaitable<void> Session::selected_command(const Command& cmd) {
+    auto check = still_allowed();
+    if (!co_await std::move(check)) co_return;
     switch (cmd.verb) {
         case Verb::Fetch: co_await cmd_fetch(cmd); break;
         case Verb::Store: co_await cmd_store(cmd); break;

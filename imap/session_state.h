@@ -66,6 +66,9 @@ private:
     void announce_selected(bool read_only);
     asio::awaitable<void> resynchronise(const QresyncParams& known);
     asio::awaitable<void> refresh();
+    asio::awaitable<void> tell_highest_modseq();
+    asio::awaitable<void> report_vanished_since(const SequenceSet& uids, uint64_t modseq);
+    asio::awaitable<bool> still_allowed();
     // The untagged FETCH telling of message index's new flags (with UID and MODSEQ as enabled).
     std::string flags_update(std::size_t index) const;
     // The mailbox the client named, if it exists and the user may see it ("l" or "r" right).
