@@ -61,16 +61,22 @@ asio::awaitable<ReadStatus> Stream::fill() {
             self->ssl_.next_layer().cancel(ignored);
         }
     });
-    char chunk[16384];
+    // The read buffer is on the heap, sized for what is coming, not a 16 KiB array on this frame:
+    // a connection waiting for its next command (idle_: IMAP IDLE, between commands) would hold
+    // that for as long as it waits. A small read is still correct over TLS: what a record holds
+    // beyond it stays in OpenSSL and the next read returns it without waiting for the peer.
+    // Measured by bench/compare_dovecot.sh: 6-7 KiB less RSS per idle connection (docs/performance.md).
+    const std::size_t want = idle_ ? 1024 : 16384;
+    std::unique_ptr<char[]> chunk(new char[want]);
     std::error_code ec;
     std::size_t n = 0;
     if (secure_)
-        std::tie(ec, n) = co_await ssl_.async_read_some(asio::buffer(chunk), use_tuple);
+        std::tie(ec, n) = co_await ssl_.async_read_some(asio::buffer(chunk.get(), want), use_tuple);
     else
         std::tie(ec, n) =
-            co_await ssl_.next_layer().async_read_some(asio::buffer(chunk), use_tuple);
+            co_await ssl_.next_layer().async_read_some(asio::buffer(chunk.get(), want), use_tuple);
     timer_.cancel();
-    in_.append(chunk, n);
+    in_.append(chunk.get(), n);
     if (n > 0) co_return ReadStatus::Ok;
     if (timed_out_) co_return ReadStatus::TimedOut;
     if (interrupted_ && idle_) co_return ReadStatus::Interrupted;
