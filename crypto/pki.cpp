@@ -3,7 +3,6 @@
 // temporary file, fsync and rename, so a crash leaves either the old state or the whole new file.
 #include "crypto/pki.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -11,197 +10,47 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <climits>
-#include <cstring>
-#include <fstream>
-#include <memory>
-#include <sstream>
 #include <vector>
+
+#include "crypto/files.h"
+#include "crypto/ossl.h"
+#include "crypto/revocation.h"
 
 namespace mss::crypto {
 namespace {
 
 namespace fs = std::filesystem;
-using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-using Cert = std::unique_ptr<X509, decltype(&X509_free)>;
-using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
-using Bignum = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
-using Extension = std::unique_ptr<X509_EXTENSION, decltype(&X509_EXTENSION_free)>;
-using GeneralName = std::unique_ptr<GENERAL_NAME, decltype(&GENERAL_NAME_free)>;
-using GeneralNames = std::unique_ptr<GENERAL_NAMES, decltype(&GENERAL_NAMES_free)>;
+using ossl::Cert;
+using ossl::Key;
+using ossl::openssl_failure;
+using files::present;
+using files::write_atomic;
+using Extension = std::unique_ptr<X509_EXTENSION, ossl::Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
+using GeneralName = std::unique_ptr<GENERAL_NAME, ossl::Deleter<GENERAL_NAME, GENERAL_NAME_free>>;
+using GeneralNames = std::unique_ptr<GENERAL_NAMES, ossl::Deleter<GENERAL_NAMES, GENERAL_NAMES_free>>;
 
 const std::string kTestOu = "IGC-SANTE TEST";
 constexpr int kRootDays = 20 * 365, kIntermediateDays = 10 * 365, kServerDays = 2 * 365, kMaxLeafDays = 10 * 365;
 
-// The earliest queued OpenSSL error (the cause), then an empty queue for whoever runs next.
-Error openssl_failure(ErrorKind kind, std::string_view what) {
-    char buf[256] = "unknown OpenSSL error";
-    if (unsigned long e = ERR_get_error()) ERR_error_string_n(e, buf, sizeof buf);
-    ERR_clear_error();
-    return fail(kind, fmt::format("{}: {}", what, buf));
-}
-
-Error system_failure(std::string_view what, const fs::path& path) {
-    return fail(ErrorKind::Io, fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
-}
-
-// ---- files ----
-
-Result<bool> present(const fs::path& path) {
-    std::error_code ec;
-    bool found = fs::exists(path, ec);
-    if (ec) return fail(ErrorKind::Io, fmt::format("{}: {}", path.string(), ec.message()));
-    return found;
-}
-
-bool write_all(int fd, std::string_view text) {
-    while (!text.empty()) {
-        ssize_t n = ::write(fd, text.data(), text.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        text.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
-Status sync_directory(const fs::path& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return system_failure("cannot open", dir);
-    if (::fsync(fd) != 0) {
-        Error e = system_failure("cannot sync", dir);
-        ::close(fd);
-        return e;
-    }
-    ::close(fd);
-    return Ok{};
-}
-
-// Fills and closes the temporary file fd, whatever happens.
-Status fill_temporary(int fd, const fs::path& tmp, std::string_view text) {
-    if (::fchmod(fd, 0600) != 0 || !write_all(fd, text) || ::fsync(fd) != 0) {
-        Error e = system_failure("cannot write", tmp);
-        ::close(fd);
-        return e;
-    }
-    if (::close(fd) != 0) return system_failure("cannot write", tmp);
-    return Ok{};
-}
-
-// Writes text to path, mode 0600: unique temporary file, fsync, rename, fsync of the directory.
-Status write_atomic(const fs::path& path, std::string_view text) {
-    std::string tmp = path.string() + ".tmp-XXXXXX";
-    int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
-    if (fd < 0) return system_failure("cannot create", tmp);
-    Status filled = fill_temporary(fd, tmp, text);
-    if (filled && ::rename(tmp.c_str(), path.c_str()) != 0) filled = system_failure("cannot rename to", path);
-    if (!filled) {
-        ::unlink(tmp.c_str());
-        return filled;
-    }
-    return sync_directory(path.parent_path());
-}
-
-Result<std::string> read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(ErrorKind::NotFound, fmt::format("cannot read {}", path.string()));
-    std::ostringstream s;
-    s << in.rdbuf();
-    if (in.bad()) return fail(ErrorKind::Io, fmt::format("cannot read {}", path.string()));
-    return s.str();
-}
-
-// Creates dir (0700) and its parents when missing; an existing dir keeps its mode.
-Status make_private_dir(const fs::path& dir) {
-    std::error_code ec;
-    if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
-    if (ec) return fail(ErrorKind::Io, fmt::format("{}: {}", dir.parent_path().string(), ec.message()));
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return system_failure("cannot create", dir);
-    if (!fs::is_directory(dir, ec)) return fail(ErrorKind::Io, fmt::format("{} is not a directory", dir.string()));
-    return Ok{};
-}
-
-// ---- PEM ----
-
-Result<Bio> memory_bio(std::string_view text) {
-    if (text.empty() || text.size() > INT_MAX) return fail(ErrorKind::Invalid, "no PEM text");
-    Bio bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())), BIO_free);
-    if (!bio) return openssl_failure(ErrorKind::Io, "memory BIO");
-    return bio;
-}
-
-Result<std::string> bio_text(BIO* bio) {
-    char* data = nullptr;
-    long len = BIO_get_mem_data(bio, &data);
-    if (len < 0 || (len > 0 && !data)) return openssl_failure(ErrorKind::Io, "memory BIO");
-    return std::string(data, static_cast<std::size_t>(len));
-}
-
-// PKCS#8, unencrypted.
-Result<std::string> key_pem(EVP_PKEY* key) {
-    Bio bio(BIO_new(BIO_s_mem()), BIO_free);
-    if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
-        return openssl_failure(ErrorKind::Io, "writing a private key");
-    return bio_text(bio.get());
-}
-
-Result<std::string> cert_pem(X509* cert) {
-    Bio bio(BIO_new(BIO_s_mem()), BIO_free);
-    if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return openssl_failure(ErrorKind::Io, "writing a certificate");
-    return bio_text(bio.get());
-}
-
-// Refuses encrypted keys instead of letting OpenSSL prompt on the terminal.
-int no_passphrase(char*, int, int, void*) { return 0; }
-
-Result<Key> parse_key(std::string_view pem, std::string_view what) {
-    auto bio = memory_bio(pem);
-    if (!bio) return fail(ErrorKind::Invalid, fmt::format("{}: no private key", what));
-    Key key(PEM_read_bio_PrivateKey(bio->get(), nullptr, no_passphrase, nullptr), EVP_PKEY_free);
-    if (!key) return openssl_failure(ErrorKind::Invalid, what);
-    return key;
-}
-
-// The first certificate of the text.
-Result<Cert> parse_cert(std::string_view pem, std::string_view what) {
-    auto bio = memory_bio(pem);
-    if (!bio) return fail(ErrorKind::Invalid, fmt::format("{}: no certificate", what));
-    Cert cert(PEM_read_bio_X509(bio->get(), nullptr, no_passphrase, nullptr), X509_free);
-    if (!cert) return openssl_failure(ErrorKind::Invalid, what);
-    return cert;
-}
-
 Result<Key> load_key(const fs::path& path) {
-    auto text = read_text(path);
+    auto text = files::read_text(path);
     if (!text) return text.error();
-    return parse_key(*text, path.string());
+    return ossl::parse_key(*text, path.string());
 }
 
 Result<Cert> load_cert(const fs::path& path) {
-    auto text = read_text(path);
+    auto text = files::read_text(path);
     if (!text) return text.error();
-    return parse_cert(*text, path.string());
-}
-
-Result<std::string> sha256_hex(X509* cert) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-    unsigned int len = 0;
-    if (X509_digest(cert, EVP_sha256(), md.data(), &len) != 1)
-        return openssl_failure(ErrorKind::Io, "certificate digest");
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
-    return out;
+    return ossl::parse_cert(*text, path.string());
 }
 
 // ---- issuing ----
 
 Result<Key> new_rsa_key() {
-    Key key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}), EVP_PKEY_free);
+    Key key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
     if (!key) return openssl_failure(ErrorKind::Io, "RSA key generation");
     return key;
 }
@@ -222,11 +71,12 @@ struct Profile {
     std::string ext_key_usage;  // empty: no extendedKeyUsage
     std::vector<AltName> san;
     int days = 365;
+    std::optional<std::time_t> not_before;  // none: an hour ago
 };
 
 struct Authority {
-    Key key{nullptr, EVP_PKEY_free};
-    Cert cert{nullptr, X509_free};
+    Key key;
+    Cert cert;
 };
 
 // 16 random bytes, top bit clear and next bit set: positive and always 16 bytes long in DER.
@@ -235,16 +85,17 @@ Status set_serial(X509* cert) {
     if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
         return openssl_failure(ErrorKind::Io, "serial number");
     bytes[0] = static_cast<unsigned char>((bytes[0] & 0x7f) | 0x40);
-    Bignum bn(BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), nullptr), BN_free);
+    ossl::Bignum bn(BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), nullptr));
     if (!bn || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert)))
         return openssl_failure(ErrorKind::Io, "serial number");
     return Ok{};
 }
 
-// Valid from an hour ago (clock skew between peers) for days days.
-Status set_validity(X509* cert, int days) {
-    if (!X509_gmtime_adj(X509_getm_notBefore(cert), -3600) ||
-        !X509_time_adj_ex(X509_getm_notAfter(cert), days, 0, nullptr))
+// Valid from not_before, or an hour ago (clock skew between peers), for days days.
+Status set_validity(X509* cert, int days, std::optional<std::time_t> not_before) {
+    std::time_t from = not_before.value_or(std::time(nullptr) - 3600);
+    if (!X509_time_adj_ex(X509_getm_notBefore(cert), 0, 0, &from) ||
+        !X509_time_adj_ex(X509_getm_notAfter(cert), days, 0, &from))
         return openssl_failure(ErrorKind::Io, "validity");
     return Ok{};
 }
@@ -266,7 +117,7 @@ Status add_conf_ext(X509* cert, X509* issuer, int nid, const std::string& value)
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-    Extension ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()), X509_EXTENSION_free);
+    Extension ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
     if (!ext || !X509_add_ext(cert, ext.get(), -1))
         return openssl_failure(ErrorKind::Io, fmt::format("extension {} = {}", OBJ_nid2sn(nid), value));
     return Ok{};
@@ -275,10 +126,10 @@ Status add_conf_ext(X509* cert, X509* issuer, int nid, const std::string& value)
 // subjectAltName built name by name, so a value holding a comma cannot add another name.
 Status add_san(X509* cert, const std::vector<AltName>& names) {
     if (names.empty()) return Ok{};
-    GeneralNames all(sk_GENERAL_NAME_new_null(), GENERAL_NAMES_free);
+    GeneralNames all(sk_GENERAL_NAME_new_null());
     if (!all) return openssl_failure(ErrorKind::Io, "subjectAltName");
     for (const auto& n : names) {
-        GeneralName name(a2i_GENERAL_NAME(nullptr, nullptr, nullptr, n.type, n.value.c_str(), 0), GENERAL_NAME_free);
+        GeneralName name(a2i_GENERAL_NAME(nullptr, nullptr, nullptr, n.type, n.value.c_str(), 0));
         if (!name) return openssl_failure(ErrorKind::Invalid, fmt::format("subjectAltName {}", n.value));
         if (!sk_GENERAL_NAME_push(all.get(), name.get())) return openssl_failure(ErrorKind::Io, "subjectAltName");
         name.release();
@@ -306,11 +157,11 @@ Status add_extensions(X509* cert, X509* signer, const Profile& p) {
 
 // A certificate for key, signed by issuer, or self-signed when issuer is null.
 Result<Cert> issue(EVP_PKEY* key, const Subject& s, const Profile& p, const Authority* issuer) {
-    Cert cert(X509_new(), X509_free);
+    Cert cert(X509_new());
     if (!cert || !X509_set_version(cert.get(), X509_VERSION_3) || !X509_set_pubkey(cert.get(), key))
         return openssl_failure(ErrorKind::Io, "new certificate");
     if (auto st = set_serial(cert.get()); !st) return st.error();
-    if (auto st = set_validity(cert.get(), p.days); !st) return st.error();
+    if (auto st = set_validity(cert.get(), p.days, p.not_before); !st) return st.error();
     if (auto st = set_subject(cert.get(), s); !st) return st.error();
     X509* signer = issuer ? issuer->cert.get() : cert.get();
     if (!X509_set_issuer_name(cert.get(), X509_get_subject_name(signer)))
@@ -335,7 +186,7 @@ Result<Key> ensure_key(const fs::path& path, bool exists) {
     if (exists) return load_key(path);
     auto key = new_rsa_key();
     if (!key) return key.error();
-    auto pem = key_pem(key->get());
+    auto pem = ossl::key_pem(key->get());
     if (!pem) return pem.error();
     if (auto st = write_atomic(path, *pem); !st) return st.error();
     return key;
@@ -344,11 +195,11 @@ Result<Key> ensure_key(const fs::path& path, bool exists) {
 Result<Cert> make_cert(const fs::path& path, const PairSpec& spec, EVP_PKEY* key) {
     auto cert = issue(key, spec.subject, spec.profile, spec.issuer);
     if (!cert) return cert.error();
-    auto pem = cert_pem(cert->get());
+    auto pem = ossl::cert_pem(cert->get());
     if (!pem) return pem.error();
     std::string text = *pem;
     if (spec.append_issuer) {
-        auto chain = cert_pem(spec.issuer->cert.get());
+        auto chain = ossl::cert_pem(spec.issuer->cert.get());
         if (!chain) return chain.error();
         text += *chain;
     }
@@ -402,7 +253,7 @@ Status ensure_trust(const fs::path& path, const std::vector<const Authority*>& c
     if (*exists) return Ok{};
     std::string text;
     for (const Authority* ca : cas) {
-        auto pem = cert_pem(ca->cert.get());
+        auto pem = ossl::cert_pem(ca->cert.get());
         if (!pem) return pem.error();
         text += *pem;
     }
@@ -410,13 +261,13 @@ Status ensure_trust(const fs::path& path, const std::vector<const Authority*>& c
 }
 
 Profile ca_profile(int pathlen, int days) {
-    return {true, pathlen, "critical,keyCertSign,cRLSign", "", {}, days};
+    return {true, pathlen, "critical,keyCertSign,cRLSign", "", {}, days, std::nullopt};
 }
 
 PairSpec server_spec(const TestIgcRequest& r, const Authority& organisations) {
     Profile p{false, -1, "critical,digitalSignature,keyEncipherment", "serverAuth,clientAuth",
               {{GEN_DNS, r.domain}, {GEN_DNS, "localhost"}, {GEN_IPADD, "127.0.0.1"}, {GEN_IPADD, "::1"}},
-              kServerDays};
+              kServerDays, std::nullopt};
     return {"server", {r.operator_name, kTestOu, r.domain}, p, &organisations, true};
 }
 
@@ -447,15 +298,93 @@ Status check_request(const TestIgcRequest& r) {
     return Ok{};
 }
 
-Status check_request(const OrgAuthCliRequest& r) {
+Status check_days(int days) {
+    if (days < 1 || days > kMaxLeafDays)
+        return fail(ErrorKind::Invalid, fmt::format("validity of {} days outside 1..{}", days, kMaxLeafDays));
+    return Ok{};
+}
+
+Status check_request(const OrganisationRequest& r) {
     if (r.organisation.empty()) return fail(ErrorKind::Invalid, "no organisation name");
     if (r.common_name.empty()) return fail(ErrorKind::Invalid, "no common name");
     if (!is_finess(r.finess))
         return fail(ErrorKind::Invalid, fmt::format("FINESS '{}' is not 9 letters or digits", r.finess));
+    if (r.kind == CertificateKind::Server) {
+        if (!is_dns_name(r.common_name))
+            return fail(ErrorKind::Invalid, fmt::format("a server certificate's CN '{}' is not a host name", r.common_name));
+        if (!r.address.empty() && !is_address(r.address))
+            return fail(ErrorKind::Invalid, fmt::format("'{}' is not an address", r.address));
+    } else if (!is_address(r.address)) {
+        return fail(ErrorKind::Invalid, fmt::format("'{}' is not an address", r.address));
+    }
+    return check_days(r.days);
+}
+
+bool is_ps_idnat_text(std::string_view s) {
+    return s.size() >= 2 && s.size() <= 20 && std::all_of(s.begin(), s.end(), is_ascii_alnum);
+}
+
+Status check_request(const PersonalRequest& r) {
+    if (!is_ps_idnat_text(r.ps_idnat))
+        return fail(ErrorKind::Invalid, fmt::format("PS_IdNat '{}' is not 2 to 20 letters or digits", r.ps_idnat));
     if (!is_address(r.address)) return fail(ErrorKind::Invalid, fmt::format("'{}' is not an address", r.address));
-    if (r.days < 1 || r.days > kMaxLeafDays)
-        return fail(ErrorKind::Invalid, fmt::format("validity of {} days outside 1..{}", r.days, kMaxLeafDays));
-    return Ok{};
+    return check_days(r.days);
+}
+
+// ---- leaf certificates ----
+
+struct Usage {
+    const char* key_usage;
+    const char* ext_key_usage;
+};
+
+Usage usage_of(CertificateKind kind) {
+    switch (kind) {
+        case CertificateKind::Authentication: return {"critical,digitalSignature", "clientAuth"};
+        case CertificateKind::Signature: return {"critical,digitalSignature,nonRepudiation", "emailProtection"};
+        case CertificateKind::Encryption: return {"critical,keyEncipherment", "emailProtection"};
+        case CertificateKind::Server: return {"critical,digitalSignature,keyEncipherment", "serverAuth"};
+    }
+    return {"", ""};
+}
+
+struct LeafSpec {
+    std::string ca_stem;  // "personnes" or "organisations"
+    Subject subject;
+    CertificateKind kind;
+    std::vector<AltName> san;
+    std::string address;  // recorded in the register; "" when none
+    int days;
+    std::optional<std::time_t> not_before;
+};
+
+Result<IssuedCertificate> issued_copy(X509* cert, EVP_PKEY* key, X509* ca) {
+    auto leaf = ossl::cert_pem(cert), chain = ossl::cert_pem(ca), key_text = ossl::key_pem(key);
+    auto digest = ossl::sha256_hex(cert);
+    for (auto* part : {&leaf, &chain, &key_text, &digest})
+        if (!*part) return part->error();
+    return IssuedCertificate{*leaf + *chain, *key_text, *digest, ossl::serial_hex(X509_get0_serialNumber(cert))};
+}
+
+// A new key and certificate issued by spec.ca_stem, recorded in the register before it is returned.
+Result<IssuedCertificate> issue_leaf(const fs::path& pki_dir, const Authority& ca, const LeafSpec& spec) {
+    auto key = new_rsa_key();
+    if (!key) return key.error();
+    Usage u = usage_of(spec.kind);
+    Profile p{false, -1, u.key_usage, u.ext_key_usage, spec.san, spec.days, spec.not_before};
+    auto cert = issue(key->get(), spec.subject, p, &ca);
+    if (!cert) return cert.error();
+    auto copy = issued_copy(cert->get(), key->get(), ca.cert.get());
+    if (!copy) return copy.error();
+    if (auto st = record_issued(pki_dir, cert->get(), spec.ca_stem, spec.kind, spec.address); !st) return st.error();
+    return copy;
+}
+
+LeafSpec organisation_spec(const OrganisationRequest& r) {
+    std::vector<AltName> san;
+    if (r.kind == CertificateKind::Server) san.push_back({GEN_DNS, r.common_name});
+    else san.push_back({GEN_EMAIL, r.address});
+    return {"organisations", {r.organisation, r.finess, r.common_name}, r.kind, san, r.address, r.days, r.not_before};
 }
 
 }  // namespace
@@ -463,7 +392,7 @@ Status check_request(const OrgAuthCliRequest& r) {
 Status ensure_test_igc(const TestIgcRequest& r) {
     if (auto st = check_request(r); !st) return st;
     fs::path dir = r.pki_dir.has_filename() ? r.pki_dir : r.pki_dir.parent_path();
-    if (auto st = make_private_dir(dir); !st) return st;
+    if (auto st = files::make_private_dir(dir); !st) return st;
     auto root = ensure_pair(dir, {"root", {r.operator_name, kTestOu, "AC RACINE IGC-SANTE TEST"},
                                   ca_profile(-1, kRootDays)});
     if (!root) return root.error();
@@ -480,26 +409,58 @@ Status ensure_test_igc(const TestIgcRequest& r) {
     return Ok{};
 }
 
-Result<IssuedCertificate> issue_org_auth_cli(const OrgAuthCliRequest& r) {
+Result<IssuedCertificate> issue_organisation(const OrganisationRequest& r) {
     if (auto st = check_request(r); !st) return st.error();
     auto ca = load_authority(r.pki_dir, "organisations");
     if (!ca) return ca.error();
-    auto key = new_rsa_key();
-    if (!key) return key.error();
-    Profile p{false, -1, "critical,digitalSignature", "clientAuth", {{GEN_EMAIL, r.address}}, r.days};
-    auto cert = issue(key->get(), {r.organisation, r.finess, r.common_name}, p, &ca.value());
-    if (!cert) return cert.error();
-    auto leaf = cert_pem(cert->get()), chain = cert_pem(ca->cert.get()), key_text = key_pem(key->get());
-    auto digest = sha256_hex(cert->get());
-    for (auto* part : {&leaf, &chain, &key_text, &digest})
-        if (!*part) return part->error();
-    return IssuedCertificate{*leaf + *chain, *key_text, *digest};
+    return issue_leaf(r.pki_dir, *ca, organisation_spec(r));
+}
+
+Result<IssuedCertificate> issue_org_auth_cli(const OrgAuthCliRequest& r) {
+    OrganisationRequest auth = r;
+    auth.kind = CertificateKind::Authentication;
+    return issue_organisation(auth);
+}
+
+Result<PersonalCertificates> issue_personal(const PersonalRequest& r) {
+    if (auto st = check_request(r); !st) return st.error();
+    auto ca = load_authority(r.pki_dir, "personnes");
+    if (!ca) return ca.error();
+    Subject subject{ossl::name_entry(X509_get_subject_name(ca->cert.get()), NID_organizationName), kTestOu, r.ps_idnat};
+    PersonalCertificates out;
+    const std::pair<CertificateKind, IssuedCertificate*> parts[] = {{CertificateKind::Authentication, &out.authentication},
+                                                                    {CertificateKind::Signature, &out.signature},
+                                                                    {CertificateKind::Encryption, &out.encryption}};
+    for (auto [kind, slot] : parts) {
+        auto issued = issue_leaf(r.pki_dir, *ca, {"personnes", subject, kind, {{GEN_EMAIL, r.address}}, r.address,
+                                                   r.days, r.not_before});
+        if (!issued) return issued.error();
+        *slot = std::move(issued).value();
+    }
+    return out;
+}
+
+std::string_view to_string(CertificateKind kind) {
+    switch (kind) {
+        case CertificateKind::Authentication: return "auth";
+        case CertificateKind::Signature: return "sign";
+        case CertificateKind::Encryption: return "encryption";
+        case CertificateKind::Server: return "server";
+    }
+    return "?";
+}
+
+std::optional<CertificateKind> certificate_kind_from(std::string_view text) {
+    for (auto k : {CertificateKind::Authentication, CertificateKind::Signature, CertificateKind::Encryption,
+                   CertificateKind::Server})
+        if (to_string(k) == text) return k;
+    return std::nullopt;
 }
 
 Result<std::string> certificate_sha256(std::string_view pem) {
-    auto cert = parse_cert(pem, "PEM certificate");
+    auto cert = ossl::parse_cert(pem, "PEM certificate");
     if (!cert) return cert.error();
-    return sha256_hex(cert->get());
+    return ossl::sha256_hex(cert->get());
 }
 
 }  // namespace mss::crypto

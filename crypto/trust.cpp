@@ -1,0 +1,341 @@
+// Chain and revocation checks against pki/trust.pem and pki/*.crl, and the import of other
+// hierarchies' CA certificates (PEM, PKCS#7 in DER or PEM) into trust.pem. Trusts the pki/ folder;
+// imported files are parsed with bounds and only their CA certificates are kept.
+#include "crypto/trust.h"
+
+#include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <ctime>
+#include <limits>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "crypto/files.h"
+#include "crypto/ossl.h"
+
+namespace mss::crypto {
+
+// Valid verdicts by exact input (purpose, leaf, intermediates), each with the time it stops holding.
+struct ValidChains {
+    static constexpr std::size_t kMaxEntries = 1024;
+    static constexpr std::time_t kMaxSeconds = 300;
+    std::time_t crl_horizon = 0;  // the earliest nextUpdate of the store's CRLs
+
+    bool holds(const std::string& key, std::time_t now) {
+        std::lock_guard lock(mutex);
+        auto it = until.find(key);
+        return it != until.end() && now < it->second;
+    }
+    void remember(std::string key, std::time_t expires) {
+        std::lock_guard lock(mutex);
+        if (until.count(key)) return;
+        if (order.size() == kMaxEntries) {
+            until.erase(order.front());
+            order.pop_front();
+        }
+        until.emplace(key, expires);
+        order.push_back(std::move(key));
+    }
+
+    std::mutex mutex;
+    std::unordered_map<std::string, std::time_t> until;
+    std::deque<std::string> order;
+};
+
+namespace {
+
+namespace fs = std::filesystem;
+using ossl::Cert;
+using ossl::openssl_failure;
+using Pkcs7 = std::unique_ptr<PKCS7, ossl::Deleter<PKCS7, PKCS7_free>>;
+
+constexpr std::size_t kMaxTrustCertificates = 10000;
+constexpr std::size_t kMaxImportCertificates = 1000;
+
+int purpose_id(CertificatePurpose p) {
+    switch (p) {
+        case CertificatePurpose::TlsClient: return X509_PURPOSE_SSL_CLIENT;
+        case CertificatePurpose::TlsServer: return X509_PURPOSE_SSL_SERVER;
+        case CertificatePurpose::SmimeSigning: return X509_PURPOSE_SMIME_SIGN;
+        case CertificatePurpose::SmimeEncryption: return X509_PURPOSE_SMIME_ENCRYPT;
+    }
+    return X509_PURPOSE_ANY;
+}
+
+ChainStatus status_of(int error) {
+    switch (error) {
+        case X509_V_OK: return ChainStatus::Valid;
+        case X509_V_ERR_CERT_HAS_EXPIRED: return ChainStatus::Expired;
+        case X509_V_ERR_CERT_NOT_YET_VALID: return ChainStatus::NotYetValid;
+        case X509_V_ERR_CERT_REVOKED: return ChainStatus::Revoked;
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        case X509_V_ERR_CERT_UNTRUSTED:
+        case X509_V_ERR_CERT_REJECTED: return ChainStatus::UntrustedIssuer;
+        case X509_V_ERR_UNABLE_TO_GET_CRL:
+        case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER: return ChainStatus::NoCrl;
+        case X509_V_ERR_CRL_HAS_EXPIRED:
+        case X509_V_ERR_CRL_NOT_YET_VALID: return ChainStatus::CrlExpired;
+        case X509_V_ERR_INVALID_PURPOSE: return ChainStatus::WrongPurpose;
+        case X509_V_ERR_EE_KEY_TOO_SMALL:
+        case X509_V_ERR_CA_KEY_TOO_SMALL:
+        case X509_V_ERR_CA_MD_TOO_WEAK: return ChainStatus::WeakKey;
+        default: return ChainStatus::Invalid;
+    }
+}
+
+Result<std::vector<fs::path>> crl_files(const fs::path& pki) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (fs::directory_iterator it(pki, ec), end; !ec && it != end; it.increment(ec))
+        if (it->path().extension() == ".crl" && it->is_regular_file(ec)) out.push_back(it->path());
+    if (ec) return fail(ErrorKind::Io, fmt::format("{}: {}", pki.string(), ec.message()));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Status load_into(X509_STORE* store, const fs::path& file) {
+    if (X509_STORE_load_file(store, file.c_str()) != 1) return openssl_failure(ErrorKind::Io, file.string());
+    return Ok{};
+}
+
+// ---- remembered verdicts ----
+
+std::time_t time_of(const ASN1_TIME* t, std::time_t otherwise) {
+    std::tm tm{};
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return otherwise;
+    return ::timegm(&tm);
+}
+
+// The earliest nextUpdate of the CRLs in the store (a CRL without one: no remembering at all).
+std::time_t crl_horizon(X509_STORE* store) {
+    std::time_t horizon = std::numeric_limits<std::time_t>::max();
+    STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+    for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+        X509_CRL* crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objects, i));
+        if (crl) horizon = std::min(horizon, time_of(X509_CRL_get0_nextUpdate(crl), 0));
+    }
+    return horizon;
+}
+
+// SHA-256 over the purpose, the leaf and the intermediates offered: the exact question asked.
+std::string chain_key(X509* leaf, STACK_OF(X509)* untrusted, CertificatePurpose purpose) {
+    std::unique_ptr<EVP_MD_CTX, ossl::Deleter<EVP_MD_CTX, EVP_MD_CTX_free>> md(EVP_MD_CTX_new());
+    unsigned char p = static_cast<unsigned char>(purpose);
+    if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1 || EVP_DigestUpdate(md.get(), &p, 1) != 1)
+        return "";
+    for (int i = -1; i < sk_X509_num(untrusted); ++i) {
+        auto der = ossl::cert_der(i < 0 ? leaf : sk_X509_value(untrusted, i));
+        std::string framed = der ? fmt::format("{}:", der->size()) + *der : "?";
+        if (EVP_DigestUpdate(md.get(), framed.data(), framed.size()) != 1) return "";
+    }
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    if (EVP_DigestFinal_ex(md.get(), out, &len) != 1) return "";
+    return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::time_t valid_until(X509_STORE_CTX* ctx, std::time_t now, std::time_t horizon) {
+    std::time_t until = std::min(now + ValidChains::kMaxSeconds, horizon);
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+    for (int i = 0; i < sk_X509_num(chain); ++i) until = std::min(until, time_of(X509_get0_notAfter(sk_X509_value(chain, i)), 0));
+    return until;
+}
+
+// ---- import ----
+
+// One PEM block, freed whatever happens.
+struct PemBlock {
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long len = 0;
+    ~PemBlock() {
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+    }
+};
+
+Status add_certificate(std::vector<Cert>& out, X509* cert) {
+    if (out.size() >= kMaxImportCertificates)
+        return fail(ErrorKind::Invalid, fmt::format("more than {} certificates", kMaxImportCertificates));
+    out.emplace_back(cert);
+    return Ok{};
+}
+
+Status collect_pkcs7(const unsigned char* der, long len, std::vector<Cert>& out) {
+    const unsigned char* p = der;
+    Pkcs7 p7(d2i_PKCS7(nullptr, &p, len));
+    if (!p7) return openssl_failure(ErrorKind::Invalid, "not a PKCS#7 structure");
+    STACK_OF(X509)* certs = nullptr;
+    if (PKCS7_type_is_signed(p7.get()) && p7->d.sign) certs = p7->d.sign->cert;
+    for (int i = 0; i < sk_X509_num(certs); ++i) {
+        X509* c = sk_X509_value(certs, i);
+        X509_up_ref(c);
+        if (auto st = add_certificate(out, c); !st) return st;
+    }
+    return Ok{};
+}
+
+Status collect_der(std::string_view bytes, std::vector<Cert>& out) {
+    auto* der = reinterpret_cast<const unsigned char*>(bytes.data());
+    long len = static_cast<long>(bytes.size());
+    if (collect_pkcs7(der, len, out)) return Ok{};
+    const unsigned char* p = der;
+    X509* cert = d2i_X509(nullptr, &p, len);
+    if (!cert) return openssl_failure(ErrorKind::Invalid, "neither PEM, nor a DER certificate, nor PKCS#7");
+    ERR_clear_error();
+    return add_certificate(out, cert);
+}
+
+Status collect_pem_block(const PemBlock& b, std::vector<Cert>& out) {
+    std::string_view name = b.name;
+    const unsigned char* p = b.data;
+    if (name == PEM_STRING_PKCS7 || name == PEM_STRING_PKCS7_SIGNED) return collect_pkcs7(b.data, b.len, out);
+    X509* cert = nullptr;
+    if (name == PEM_STRING_X509 || name == PEM_STRING_X509_OLD) cert = d2i_X509(nullptr, &p, b.len);
+    else if (name == PEM_STRING_X509_TRUSTED) cert = d2i_X509_AUX(nullptr, &p, b.len);
+    else return Ok{};  // keys, CRLs and other blocks are not ours to import
+    if (!cert) return openssl_failure(ErrorKind::Invalid, fmt::format("PEM block {}", name));
+    return add_certificate(out, cert);
+}
+
+Status collect_pem(std::string_view bytes, std::vector<Cert>& out) {
+    auto bio = ossl::memory_bio(bytes);
+    if (!bio) return bio.error();
+    for (;;) {
+        PemBlock b;
+        if (PEM_read_bio(bio->get(), &b.name, &b.header, &b.data, &b.len) != 1) break;
+        if (auto st = collect_pem_block(b, out); !st) return st;
+    }
+    ERR_clear_error();  // the loop ends on "no start line"
+    return Ok{};
+}
+
+Result<std::vector<Cert>> certificates_in(std::string_view bytes) {
+    std::vector<Cert> out;
+    bool pem = bytes.find("-----BEGIN ") != std::string_view::npos;
+    if (auto st = pem ? collect_pem(bytes, out) : collect_der(bytes, out); !st) return st.error();
+    if (out.empty()) return fail(ErrorKind::Invalid, "no certificate in the file");
+    return out;
+}
+
+bool contains(const std::vector<Cert>& certs, X509* c) {
+    return std::any_of(certs.begin(), certs.end(), [&](const Cert& o) { return X509_cmp(o.get(), c) == 0; });
+}
+
+}  // namespace
+
+std::string_view to_string(ChainStatus s) {
+    switch (s) {
+        case ChainStatus::Valid: return "valid";
+        case ChainStatus::Expired: return "expired";
+        case ChainStatus::NotYetValid: return "not-yet-valid";
+        case ChainStatus::Revoked: return "revoked";
+        case ChainStatus::UntrustedIssuer: return "untrusted-issuer";
+        case ChainStatus::NoCrl: return "no-crl";
+        case ChainStatus::CrlExpired: return "crl-expired";
+        case ChainStatus::WrongPurpose: return "wrong-purpose";
+        case ChainStatus::WeakKey: return "weak-key";
+        case ChainStatus::Invalid: return "invalid";
+    }
+    return "?";
+}
+
+Result<TrustStore> TrustStore::load(const fs::path& pki) {
+    std::shared_ptr<X509_STORE> store(X509_STORE_new(), X509_STORE_free);
+    if (!store) return openssl_failure(ErrorKind::Io, "new X509 store");
+    auto anchors = files::present(pki / "trust.pem");
+    if (!anchors) return anchors.error();
+    if (!*anchors) return fail(ErrorKind::NotFound, fmt::format("no {}", (pki / "trust.pem").string()));
+    if (auto st = load_into(store.get(), pki / "trust.pem"); !st) return st.error();
+    auto crls = crl_files(pki);
+    if (!crls) return crls.error();
+    for (const auto& f : *crls)
+        if (auto st = load_into(store.get(), f); !st) return st.error();
+    X509_VERIFY_PARAM* param = X509_STORE_get0_param(store.get());
+    if (X509_STORE_set_flags(store.get(), X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL) != 1)
+        return openssl_failure(ErrorKind::Io, "store flags");
+    X509_VERIFY_PARAM_set_auth_level(param, 2);
+    auto valid = std::make_shared<ValidChains>();
+    valid->crl_horizon = crl_horizon(store.get());
+    return TrustStore(std::move(store), std::move(valid));
+}
+
+ChainVerdict verify_chain(const TrustStore& trust, X509* leaf, STACK_OF(X509)* untrusted, CertificatePurpose purpose) {
+    std::time_t now = std::time(nullptr);
+    std::string key = chain_key(leaf, untrusted, purpose);
+    ERR_clear_error();
+    if (!key.empty() && trust.valid_chains().holds(key, now)) return {ChainStatus::Valid, ""};
+    ossl::StoreCtx ctx(X509_STORE_CTX_new());
+    if (!ctx || X509_STORE_CTX_init(ctx.get(), trust.get(), leaf, untrusted) != 1 ||
+        X509_STORE_CTX_set_purpose(ctx.get(), purpose_id(purpose)) != 1)
+        return {ChainStatus::Invalid, "cannot set up the verification: " + ossl::take_openssl_error()};
+    int ok = X509_verify_cert(ctx.get());
+    int error = X509_STORE_CTX_get_error(ctx.get());
+    ERR_clear_error();
+    if (ok == 1) {
+        if (!key.empty()) trust.valid_chains().remember(key, valid_until(ctx.get(), now, trust.valid_chains().crl_horizon));
+        return {ChainStatus::Valid, ""};
+    }
+    if (error == X509_V_OK) return {ChainStatus::Invalid, "verification failed without a reason"};
+    X509* at_fault = X509_STORE_CTX_get_current_cert(ctx.get());
+    return {status_of(error), fmt::format("{} (depth {}: {})", X509_verify_cert_error_string(error),
+                                          X509_STORE_CTX_get_error_depth(ctx.get()),
+                                          at_fault ? ossl::name_text(X509_get_subject_name(at_fault)) : "?")};
+}
+
+Result<ChainVerdict> verify_chain(const fs::path& pki, std::string_view pem_chain, CertificatePurpose purpose) {
+    auto trust = TrustStore::load(pki);
+    if (!trust) return trust.error();
+    auto chain = ossl::parse_certs(pem_chain, "certificate chain");
+    if (!chain) return chain.error();
+    ossl::BorrowedCertStack untrusted(sk_X509_new_null());
+    if (!untrusted) return openssl_failure(ErrorKind::Io, "certificate stack");
+    for (std::size_t i = 1; i < chain->size(); ++i)
+        if (!sk_X509_push(untrusted.get(), (*chain)[i].get())) return openssl_failure(ErrorKind::Io, "certificate stack");
+    return verify_chain(*trust, chain->front().get(), untrusted.get(), purpose);
+}
+
+Result<TrustImport> add_trusted(const fs::path& pki, std::string_view file_bytes) {
+    auto incoming = certificates_in(file_bytes);
+    if (!incoming) return incoming.error();
+    auto lock = files::Lock::acquire(pki / ".lock");
+    if (!lock) return lock.error();
+    auto text = files::read_text(pki / "trust.pem");
+    if (!text) return text.error();
+    auto known = ossl::parse_certs(*text, (pki / "trust.pem").string(), kMaxTrustCertificates);
+    if (!known) return known.error();
+    TrustImport import;
+    std::string added;
+    for (auto& c : *incoming) {
+        if (X509_check_ca(c.get()) == 0) ++import.not_ca;
+        else if (contains(*known, c.get())) ++import.already_present;
+        else {
+            auto pem = ossl::cert_pem(c.get());
+            if (!pem) return pem.error();
+            added += *pem;
+            ++import.added;
+            known->push_back(std::move(c));
+        }
+    }
+    ERR_clear_error();
+    if (import.added + import.already_present == 0) return fail(ErrorKind::Invalid, "no CA certificate in the file");
+    if (import.added == 0) return import;
+    if (!text->empty() && text->back() != '\n') *text += '\n';
+    if (auto st = files::write_atomic(pki / "trust.pem", *text + added); !st) return st.error();
+    return import;
+}
+
+}  // namespace mss::crypto
