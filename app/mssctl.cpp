@@ -1,5 +1,6 @@
 // mssctl: the operator's tool for a data directory: init, accounts and organisational members,
-// stored mail, and the test IGC. Wiring only: checks arguments, calls the modules, prints results.
+// stored mail, the test IGC and S/MIME. Wiring only: checks arguments, calls the modules, prints results.
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 
@@ -11,6 +12,9 @@
 #include "core/config.h"
 #include "crypto/password.h"
 #include "crypto/pki.h"
+#include "crypto/revocation.h"
+#include "crypto/smime.h"
+#include "crypto/trust.h"
 #include "directory/ps_idnat.h"
 #include "mime/message.h"
 #include "store/store.h"
@@ -81,6 +85,7 @@ void cmd_init(const fs::path& data, const std::string& domain, const std::string
         if (!s->find_account(postmaster)) need(s->create_account({postmaster, store::MailboxKind::Organisational}));
     }
     need(crypto::ensure_test_igc({c.pki_dir(), operator_name, c.domains.front()}), "test IGC");
+    need(crypto::ensure_crls(c.pki_dir()), "test IGC CRLs");
     fmt::print("data directory {} ready for {}\n", data.string(), fmt::join(c.domains, ", "));
     fmt::print("test IGC trust chain: {}\n", (c.pki_dir() / "trust.pem").string());
 }
@@ -133,15 +138,221 @@ void cmd_mail_list(const fs::path& data, const std::string& address, const std::
     }
 }
 
-void cmd_pki_issue_org(const fs::path& data, crypto::OrgAuthCliRequest r, const fs::path& out) {
-    Config c = load(data);
-    r.pki_dir = c.pki_dir();
-    auto issued = need(crypto::issue_org_auth_cli(r));
-    fs::create_directories(out);
-    write_private(out / "cert.pem", issued.certificate_pem, 0644);
-    write_private(out / "key.pem", issued.private_key_pem, 0600);
-    fmt::print("AUTH_CLI certificate for {} written to {} (sha256 {})\n", r.address, out.string(), issued.sha256_hex);
+std::string read_stdin() {
+    std::ostringstream s;
+    s << std::cin.rdbuf();
+    return s.str();
 }
+
+void write_holder_copy(const fs::path& out, const std::string& stem, const crypto::IssuedCertificate& issued) {
+    write_private(out / (stem + "cert.pem"), issued.certificate_pem, 0644);
+    write_private(out / (stem + "key.pem"), issued.private_key_pem, 0600);
+}
+
+fs::path pki_dir_of(const fs::path& data) { return load(data).pki_dir(); }
+
+// `mssctl pki ...`: the test IGC, its register, CRLs and trust anchors.
+struct PkiCli {
+    CLI::App *chain, *issue_org, *issue_personal, *revoke, *crl, *list, *trust_add, *verify;
+    crypto::OrganisationRequest org;
+    std::string org_kind = "auth";
+    crypto::PersonalRequest personal;
+    fs::path out, file;
+    std::string target, reason = "unspecified", purpose = "smime-sign";
+
+    void attach(CLI::App& app) {
+        auto* pki = app.add_subcommand("pki", "the test IGC");
+        pki->require_subcommand(1);
+        chain = pki->add_subcommand("chain", "print the trust chain (PEM)");
+        attach_issue(*pki);
+        revoke = pki->add_subcommand("revoke", "revoke an issued certificate and write the CRLs again");
+        revoke->add_option("certificate", target, "serial number (hex) or PEM file")->required();
+        revoke->add_option("--reason", reason, "RFC 5280 reason, e.g. keyCompromise, superseded");
+        crl = pki->add_subcommand("crl", "write fresh CRLs (root.crl, personnes.crl, organisations.crl; 7 days)");
+        list = pki->add_subcommand("list", "the issued certificates: serial CA kind status not-after address subject");
+        auto* trust = pki->add_subcommand("trust", "trust anchors (trust.pem)");
+        trust->require_subcommand(1);
+        trust_add = trust->add_subcommand("add", "import the CA certificates of a PEM or PKCS#7 (P7B) file");
+        trust_add->add_option("file", file)->required()->check(CLI::ExistingFile);
+        verify = pki->add_subcommand("verify", "check a PEM certificate (leaf first) against trust.pem and the CRLs");
+        verify->add_option("file", file)->required()->check(CLI::ExistingFile);
+        verify->add_option("--purpose", purpose, "tls-client, tls-server, smime-sign or smime-encrypt")
+            ->check(CLI::IsMember({"tls-client", "tls-server", "smime-sign", "smime-encrypt"}));
+    }
+
+    void attach_issue(CLI::App& pki) {
+        auto* issue = pki.add_subcommand("issue", "issue a certificate");
+        issue->require_subcommand(1);
+        issue_org = issue->add_subcommand("organisation", "an organisation's certificate (ORGANISATIONS CA)");
+        issue_org->add_option("--name", org.organisation, "legal entity (O=)")->required();
+        issue_org->add_option("--finess", org.finess, "FINESS number (OU=)")->required();
+        issue_org->add_option("--cn", org.common_name, "common name (CN=); default: the address; a host name for server");
+        issue_org->add_option("--address", org.address, "mailbox it serves (subjectAltName)");
+        issue_org->add_option("--kind", org_kind, "auth (AUTH_CLI, default), sign, encryption or server")
+            ->check(CLI::IsMember({"auth", "sign", "encryption", "server"}));
+        issue_org->add_option("--days", org.days, "validity in days");
+        issue_org->add_option("--out", out, "folder for cert.pem and key.pem")->required();
+        issue_personal = issue->add_subcommand("personal", "a health professional's CPS-style certificates (PERSONNES CA)");
+        issue_personal->add_option("address", personal.address, "the professional's address (subjectAltName)")->required();
+        issue_personal->add_option("--ps-idnat", personal.ps_idnat, "PS_IdNat, the subject CN")->required();
+        issue_personal->add_option("--days", personal.days, "validity in days");
+        issue_personal->add_option("--out", out, "folder for auth-, sign- and enc- cert.pem/key.pem")->required();
+    }
+
+    // The exit status when one of these subcommands was given.
+    std::optional<int> run(const fs::path& data) {
+        if (*chain) std::cout << read_file(pki_dir_of(data) / "trust.pem");
+        else if (*issue_org) run_issue_org(data);
+        else if (*issue_personal) run_issue_personal(data);
+        else if (*revoke) run_revoke(data);
+        else if (*crl) {
+            need(crypto::write_crls(pki_dir_of(data)));
+            fmt::print("CRLs written to {}\n", pki_dir_of(data).string());
+        } else if (*list) run_list(data);
+        else if (*trust_add) run_trust_add(data);
+        else if (*verify) return run_verify(data);
+        else return std::nullopt;
+        return 0;
+    }
+
+    void run_issue_org(const fs::path& data) {
+        org.pki_dir = pki_dir_of(data);
+        org.kind = *crypto::certificate_kind_from(org_kind);
+        if (org.common_name.empty()) org.common_name = org.address;
+        auto issued = need(crypto::issue_organisation(org));
+        fs::create_directories(out);
+        write_holder_copy(out, "", issued);
+        fmt::print("{} certificate {} for {} written to {} (sha256 {})\n", org_kind, issued.serial_hex,
+                   org.address.empty() ? org.common_name : org.address, out.string(), issued.sha256_hex);
+    }
+
+    void run_issue_personal(const fs::path& data) {
+        personal.pki_dir = pki_dir_of(data);
+        personal.ps_idnat = need(directory::parse_ps_idnat(personal.ps_idnat), "--ps-idnat").value;
+        auto issued = need(crypto::issue_personal(personal));
+        fs::create_directories(out);
+        write_holder_copy(out, "auth-", issued.authentication);
+        write_holder_copy(out, "sign-", issued.signature);
+        write_holder_copy(out, "enc-", issued.encryption);
+        fmt::print("CPS certificates of {} ({}) written to {}: auth {}, sign {}, encryption {}\n", personal.ps_idnat,
+                   personal.address, out.string(), issued.authentication.serial_hex, issued.signature.serial_hex,
+                   issued.encryption.serial_hex);
+    }
+
+    void run_revoke(const fs::path& data) {
+        auto why = crypto::revocation_reason_from(reason);
+        if (!why) throw Failure{fmt::format("--reason '{}' is not an RFC 5280 reason (keyCompromise, superseded...)", reason)};
+        std::error_code ec;
+        std::string given = fs::is_regular_file(target, ec) ? read_file(target) : target;
+        auto r = need(crypto::revoke(pki_dir_of(data), given, *why));
+        fmt::print("revoked {} {} ({}); CRLs written\n", r.serial_hex, r.subject, crypto::to_string(*why));
+    }
+
+    void run_list(const fs::path& data) {
+        for (const auto& r : need(crypto::list_issued(pki_dir_of(data))))
+            fmt::print("{} {} {} {} {:%Y-%m-%d} {} {}\n", r.serial_hex, r.issuer, crypto::to_string(r.kind),
+                       r.revoked ? fmt::format("revoked({})", crypto::to_string(r.revoked->reason)) : "valid",
+                       fmt::gmtime(r.not_after), r.address.empty() ? "-" : r.address, r.subject);
+    }
+
+    void run_trust_add(const fs::path& data) {
+        auto r = need(crypto::add_trusted(pki_dir_of(data), read_file(file)), file.string());
+        fmt::print("{}: {} CA certificate(s) added, {} already trusted, {} non-CA certificate(s) ignored\n",
+                   file.string(), r.added, r.already_present, r.not_ca);
+    }
+
+    int run_verify(const fs::path& data) {
+        const std::pair<std::string_view, crypto::CertificatePurpose> purposes[] = {
+            {"tls-client", crypto::CertificatePurpose::TlsClient},
+            {"tls-server", crypto::CertificatePurpose::TlsServer},
+            {"smime-sign", crypto::CertificatePurpose::SmimeSigning},
+            {"smime-encrypt", crypto::CertificatePurpose::SmimeEncryption}};
+        auto p = std::find_if(std::begin(purposes), std::end(purposes), [&](auto& e) { return purpose == e.first; });
+        auto v = need(crypto::verify_chain(pki_dir_of(data), read_file(file), p->second));
+        fmt::print("{}{}{}\n", crypto::to_string(v.status), v.reason.empty() ? "" : ": ", v.reason);
+        return v.valid() ? 0 : 1;
+    }
+};
+
+// `mssctl smime ...`: S/MIME on a message from standard input to standard output.
+struct SmimeCli {
+    CLI::App *sign, *encrypt, *decrypt, *verify;
+    fs::path cert, key, content;
+    std::vector<fs::path> recipients;
+    bool opaque = false;
+    std::string cipher = "aes-256-gcm", transport = "rsa-oaep", ps_idnat;
+
+    void attach(CLI::App& app) {
+        auto* smime = app.add_subcommand("smime", "S/MIME (RFC 8551) of a message read on stdin, written on stdout");
+        smime->require_subcommand(1);
+        sign = smime->add_subcommand("sign", "sign (multipart/signed, SHA-256)");
+        sign->add_option("--cert", cert, "signer's certificate, then its chain (PEM)")->required()->check(CLI::ExistingFile);
+        sign->add_option("--key", key, "signer's private key (PEM)")->required()->check(CLI::ExistingFile);
+        sign->add_flag("--opaque", opaque, "application/pkcs7-mime signed-data instead of multipart/signed");
+        encrypt = smime->add_subcommand("encrypt", "encrypt to one or more recipients");
+        encrypt->add_option("--to", recipients, "a recipient's certificate (PEM); repeat for more")
+            ->required()->check(CLI::ExistingFile);
+        encrypt->add_option("--cipher", cipher, "aes-256-gcm (authEnveloped-data, default) or aes-256-cbc")
+            ->check(CLI::IsMember({"aes-256-gcm", "aes-256-cbc"}));
+        encrypt->add_option("--key-transport", transport, "rsa-oaep (default) or rsa-pkcs1 (older clients)")
+            ->check(CLI::IsMember({"rsa-oaep", "rsa-pkcs1"}));
+        decrypt = smime->add_subcommand("decrypt", "decrypt with a recipient's certificate and key");
+        decrypt->add_option("--cert", cert, "recipient's certificate (PEM)")->required()->check(CLI::ExistingFile);
+        decrypt->add_option("--key", key, "recipient's private key (PEM)")->required()->check(CLI::ExistingFile);
+        verify = smime->add_subcommand("verify", "verify against trust.pem and the CRLs; prints the verdict, exit 0 if valid");
+        verify->add_option("--ps-idnat", ps_idnat, "the signer's subject CN must be this PS_IdNat");
+        verify->add_option("--content", content, "write the verified message there");
+    }
+
+    std::optional<int> run(const fs::path& data) {
+        if (*sign) run_sign();
+        else if (*encrypt) run_encrypt();
+        else if (*decrypt) run_decrypt();
+        else if (*verify) return run_verify(data);
+        else return std::nullopt;
+        return 0;
+    }
+
+    static crypto::smime::Credential credential(const fs::path& cert_file, const fs::path& key_file) {
+        return need(crypto::smime::load_credential(read_file(cert_file), key_file.empty() ? "" : read_file(key_file)),
+                    cert_file.string());
+    }
+
+    void run_sign() {
+        auto form = opaque ? crypto::smime::SignatureForm::Opaque : crypto::smime::SignatureForm::Detached;
+        std::cout << need(crypto::smime::sign(read_stdin(), credential(cert, key), form));
+    }
+
+    void run_encrypt() {
+        std::vector<crypto::smime::Credential> to;
+        for (const auto& r : recipients) to.push_back(credential(r, {}));
+        crypto::smime::EncryptionPolicy policy;
+        if (cipher == "aes-256-cbc") policy.cipher = crypto::smime::ContentCipher::Aes256Cbc;
+        if (transport == "rsa-pkcs1") policy.transport = crypto::smime::KeyTransport::RsaPkcs1v15;
+        std::cout << need(crypto::smime::encrypt(read_stdin(), to, policy));
+    }
+
+    void run_decrypt() {
+        auto d = need(crypto::smime::decrypt(read_stdin(), credential(cert, key)));
+        std::cerr << fmt::format("decrypted{}: RecipientInfo {} ({})\n", d.authenticated ? " (authenticated)" : "",
+                                 d.recipient_index, d.recipient);
+        std::cout << d.message;
+    }
+
+    int run_verify(const fs::path& data) {
+        auto trust = need(crypto::TrustStore::load(pki_dir_of(data)), "trust");
+        crypto::smime::VerifyOptions options;
+        if (!ps_idnat.empty()) options.expected_ps_idnat = ps_idnat;
+        auto v = crypto::smime::verify(read_stdin(), trust, options);
+        if (v.valid())
+            fmt::print("valid: signer {} serial {} address {}\n", v.signer.subject, v.signer.serial, v.signer.address);
+        else
+            fmt::print("invalid: {} ({}){}\n", crypto::smime::to_string(v.reason), v.detail,
+                       v.signer.subject.empty() ? "" : " signer " + v.signer.subject);
+        if (v.valid() && !content.empty()) write_private(content, v.message, 0600);
+        return v.valid() ? 0 : 1;
+    }
+};
 
 }  // namespace
 
@@ -216,21 +427,13 @@ int main(int argc, char** argv) {
     mail_fetch->add_option("uid", uid)->required();
     mail_fetch->add_option("--folder", folder);
 
-    auto* pki = app.add_subcommand("pki", "the test IGC");
-    pki->require_subcommand(1);
-    auto* pki_chain = pki->add_subcommand("chain", "print the trust chain (PEM)");
-    auto* pki_issue = pki->add_subcommand("issue", "issue a certificate");
-    pki_issue->require_subcommand(1);
-    crypto::OrgAuthCliRequest org;
-    fs::path out;
-    auto* issue_org = pki_issue->add_subcommand("organisation", "an organisation's AUTH_CLI TLS client certificate");
-    issue_org->add_option("--name", org.organisation, "legal entity (O=)")->required();
-    issue_org->add_option("--finess", org.finess, "FINESS number (OU=)")->required();
-    issue_org->add_option("--cn", org.common_name, "common name (CN=); default: the address");
-    issue_org->add_option("--address", org.address, "applicative mailbox it authenticates")->required();
-    issue_org->add_option("--out", out, "folder for cert.pem and key.pem")->required();
+    PkiCli pki;
+    pki.attach(app);
+    SmimeCli smime;
+    smime.attach(app);
 
     CLI11_PARSE(app, argc, argv);
+    int status = 0;
     try {
         if (*init) cmd_init(data, domain, operator_name);
         else if (*acc_add) cmd_account_add(data, add);
@@ -253,11 +456,8 @@ int main(int argc, char** argv) {
                               store::Quota{storage_kib, message_limit});
         } else if (*mail_list) cmd_mail_list(data, address, folder);
         else if (*mail_fetch) std::cout << need(open_store(load(data))->fetch_message(address, folder, uid));
-        else if (*pki_chain) std::cout << read_file(load(data).pki_dir() / "trust.pem");
-        else if (*issue_org) {
-            if (org.common_name.empty()) org.common_name = org.address;
-            cmd_pki_issue_org(data, org, out);
-        }
+        else if (auto st = pki.run(data)) status = *st;
+        else if (auto st = smime.run(data)) status = *st;
     } catch (const Failure& f) {
         std::cerr << "mssctl: " << f.message << "\n";
         return 1;
@@ -265,5 +465,5 @@ int main(int argc, char** argv) {
         std::cerr << "mssctl: " << e.what() << "\n";
         return 1;
     }
-    return 0;
+    return status;
 }
