@@ -143,7 +143,10 @@ asio::awaitable<void> Session::cmd_select(const Command& cmd) {
     if (args.condstore) condstore_ = true;
     // Without the rights to change anything, SELECT opens read-only (RFC 4314 4).
     read_only = read_only || !(mailbox->may('s') || mailbox->may('w') || mailbox->may('t') || mailbox->may('e'));
-    selected_ = SelectedMailbox{*mailbox, read_only, std::move(*messages), {}};
+    // The folder's HIGHESTMODSEQ was read before its messages: a change between the two reads is
+    // above it, so refresh reads it again rather than missing it.
+    uint64_t seen = mailbox->info.highest_modseq;
+    selected_ = SelectedMailbox{*mailbox, read_only, std::move(*messages), {}, seen};
     state_ = State::Selected;
     announce_selected(read_only);
     if (args.qresync) co_await resynchronise(*args.qresync);
@@ -217,30 +220,32 @@ std::string Session::flags_update(std::size_t index) const {
     return fmt::format("{} FETCH ({}FLAGS {}{})", index + 1, uid, flag_list(m.flags), modseq);
 }
 
-// What other sessions did since the client last looked: expunges, flag changes, new messages.
+// What other sessions did since the client last looked: expunges, flag changes, new messages,
+// read as the changes above the MODSEQ this session has already seen, not the whole mailbox.
 asio::awaitable<void> Session::refresh() {
-    auto now = co_await messages_of(selected_->ref);
-    if (!now) co_return;
-    auto at = [&](uint32_t uid) {
-        return std::lower_bound(now->begin(), now->end(), uid,
-                                [](const store::MessageSummary& x, uint32_t u) { return x.uid < u; });
-    };
-    std::vector<uint32_t> gone;
-    for (auto& m : selected_->messages)
-        if (auto still = at(m.uid); still == now->end() || still->uid != m.uid) gone.push_back(m.uid);
-    report_expunged(gone);
-    for (std::size_t i = 0; i < selected_->messages.size(); ++i) {
-        auto& mine = selected_->messages[i];
-        auto fresh = at(mine.uid);
-        if (fresh->modseq == mine.modseq && fresh->flags == mine.flags) continue;
-        bool flags_changed = fresh->flags != mine.flags;
-        mine = *fresh;
-        if (flags_changed) untagged(flags_update(i));
-    }
+    auto lookup = run_blocking(services_.blocking, [&store = services_.store, ref = selected_->ref,
+                                                    since = selected_->seen_modseq] {
+        return store.changes_since(ref.owner, ref.folder, since);
+    });
+    auto changes = co_await std::move(lookup);
+    if (!changes) co_return;
+    report_expunged(changes->vanished);
+    uint32_t known = selected_->max_uid();
     std::size_t before = selected_->messages.size();
-    for (auto& m : *now)
-        if (m.uid > selected_->max_uid()) selected_->messages.push_back(m);
+    for (auto& fresh : changes->changed) {
+        if (fresh.uid > known) {
+            selected_->messages.push_back(std::move(fresh));
+            continue;
+        }
+        auto index = selected_->index_of_uid(fresh.uid);
+        if (!index) continue;
+        auto& mine = selected_->messages[*index];
+        bool flags_changed = fresh.flags != mine.flags;
+        mine = std::move(fresh);
+        if (flags_changed) untagged(flags_update(*index));
+    }
     if (selected_->messages.size() != before) untagged(fmt::format("{} EXISTS", selected_->messages.size()));
+    selected_->seen_modseq = changes->highest_modseq;
     co_await tell_highest_modseq();
 }
 

@@ -1,12 +1,13 @@
 // SEARCH, SORT and THREAD and their UID forms (RFC 3501 6.4.4, RFC 4731 ESEARCH, RFC 5182
 // SEARCHRES, RFC 7162 MODSEQ, RFC 5256, RFC 5957) over the selected mailbox. The evaluation runs on
-// the blocking pool; a message is read from the store only when a key or sort key needs its text.
+// the blocking pool; messages are read from the store, in one walk, only when a key or sort key
+// needs their text, and only their header block unless a key reads the body.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/blocking.h"
-#include "core/text.h"
 #include "imap/search_eval.h"
 #include "imap/sections.h"
 #include "imap/session_state.h"
@@ -16,11 +17,18 @@
 namespace mss::imap {
 namespace {
 
-// One stored message, read and decoded on first need.
+// A field name as written against a lower-case one, without making a lower-case copy.
+bool is_named(std::string_view name, std::string_view lower_name) {
+    return name.size() == lower_name.size() &&
+           std::equal(name.begin(), name.end(), lower_name.begin(),
+                      [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; });
+}
+
+// One message's text as the store gave it (its header block, or all of it when a key reads the
+// body), decoded on first need. Empty for a message expunged meanwhile: then it has no text.
 class StoredMessage final : public MessageContent {
 public:
-    StoredMessage(store::Store& store, const MailboxRef& mailbox, uint32_t uid)
-        : store_(store), mailbox_(mailbox), uid_(uid) {}
+    explicit StoredMessage(std::string_view text) : text_(text) {}
 
     const std::vector<HeaderText>& header() override {
         if (!header_) {
@@ -30,10 +38,17 @@ public:
         return *header_;
     }
 
+    std::vector<std::string> field_values(std::string_view lower_name) override {
+        std::vector<std::string> values;
+        for (const auto& f : raw_fields())
+            if (is_named(f.name, lower_name)) values.push_back(mime::decode_field(f.value));
+        return values;
+    }
+
     const std::string& body() override {
         if (!body_) {
-            auto text = mime::body_text(bytes());
-            body_ = text ? std::move(*text) : section_bytes(bytes(), Section{{}, SectionText::Text, {}}).value_or("");
+            auto text = mime::body_text(text_);
+            body_ = text ? std::move(*text) : section_bytes(text_, Section{{}, SectionText::Text, {}}).value_or("");
         }
         return *body_;
     }
@@ -52,28 +67,17 @@ public:
     // The first field of that name (lower case), raw.
     std::optional<std::string> raw_field(std::string_view lower_name) {
         for (const auto& f : raw_fields())
-            if (ascii_lower(f.name) == lower_name) return f.value;
+            if (is_named(f.name, lower_name)) return f.value;
         return std::nullopt;
     }
 
 private:
-    const std::string& bytes() {
-        if (!bytes_) {
-            auto fetched = store_.fetch_message(mailbox_.owner, mailbox_.folder, uid_);
-            bytes_ = fetched ? std::move(*fetched) : std::string();  // expunged meanwhile: no text
-        }
-        return *bytes_;
-    }
-
     const std::vector<mime::HeaderField>& raw_fields() {
-        if (!fields_) fields_ = mime::header_fields(bytes());
+        if (!fields_) fields_ = mime::header_fields(text_);
         return *fields_;
     }
 
-    store::Store& store_;
-    const MailboxRef& mailbox_;
-    uint32_t uid_;
-    std::optional<std::string> bytes_;
+    std::string_view text_;
     std::optional<std::vector<mime::HeaderField>> fields_;
     std::optional<std::vector<HeaderText>> header_;
     std::optional<std::string> body_;
@@ -88,22 +92,59 @@ struct SearchJob {
     int64_t now;
 };
 
-// Indexes into the mailbox's messages of those that match, ascending.
-std::vector<std::size_t> matching(const SearchJob& job) {
+SearchMessage message_at(const SelectedMailbox& box, std::size_t index) {
+    return SearchMessage{static_cast<uint32_t>(index + 1), box.messages[index]};
+}
+
+// Those of open (indexes, ascending) whose text matches, read in one walk of the store and only
+// as far as the keys need (header block, or whole message for BODY and TEXT). A message the store
+// no longer has (expunged meanwhile) is judged on no text.
+Result<std::vector<std::size_t>> matching_text(const SearchJob& job, const SearchScope& scope,
+                                               const std::vector<std::size_t>& open) {
     const SelectedMailbox& box = *job.mailbox;
-    SearchScope scope{static_cast<uint32_t>(box.messages.size()), box.max_uid(), box.saved_uids, job.now};
+    std::vector<uint32_t> uids;
+    for (std::size_t i : open) uids.push_back(box.messages[i].uid);
     std::vector<std::size_t> found;
-    for (std::size_t i = 0; i < box.messages.size(); ++i) {
-        StoredMessage content(*job.store, box.ref, box.messages[i].uid);
-        if (matches(*job.criteria, SearchMessage{static_cast<uint32_t>(i + 1), box.messages[i]}, content, scope))
-            found.push_back(i);
-    }
+    auto judge = [&](std::size_t i, std::string_view text) {
+        StoredMessage content(text);
+        if (matches(*job.criteria, message_at(box, i), content, scope)) found.push_back(i);
+    };
+    std::size_t next = 0;  // open[next] is the first message not judged yet
+    auto extent = needs_body(*job.criteria) ? store::TextExtent::Whole : store::TextExtent::Header;
+    auto walked = job.store->read_texts(box.ref.owner, box.ref.folder, uids, extent, [&](uint32_t uid, std::string_view text) {
+        for (; next < open.size() && box.messages[open[next]].uid != uid; ++next) judge(open[next], {});
+        if (next < open.size()) judge(open[next++], text);
+        return true;
+    });
+    if (!walked) return walked.error();
+    for (; next < open.size(); ++next) judge(open[next], {});
     return found;
 }
 
-std::vector<Match> search(const SearchJob& job) {
+// Indexes into the mailbox's messages of those that match, ascending. The message list settles
+// what it can (flags, dates, sizes, numbers) without reading any message.
+Result<std::vector<std::size_t>> matching(const SearchJob& job) {
+    const SelectedMailbox& box = *job.mailbox;
+    SearchScope scope{static_cast<uint32_t>(box.messages.size()), box.max_uid(), box.saved_uids, job.now};
+    std::vector<std::size_t> found, open;
+    for (std::size_t i = 0; i < box.messages.size(); ++i) {
+        auto verdict = verdict_without_content(*job.criteria, message_at(box, i), scope);
+        if (!verdict) open.push_back(i);
+        else if (*verdict) found.push_back(i);
+    }
+    if (open.empty()) return found;
+    auto by_text = matching_text(job, scope, open);
+    if (!by_text) return by_text.error();
+    found.insert(found.end(), by_text->begin(), by_text->end());
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
+Result<std::vector<Match>> search(const SearchJob& job) {
+    auto found = matching(job);
+    if (!found) return found.error();
     std::vector<Match> out;
-    for (std::size_t i : matching(job)) {
+    for (std::size_t i : *found) {
         const auto& m = job.mailbox->messages[i];
         out.push_back({static_cast<uint32_t>(i + 1), m.uid, m.modseq});
     }
@@ -143,24 +184,39 @@ void read_header_facts(StoredMessage& m, SortFacts& f) {
     }
 }
 
+// The header facts of each of facts (ascending by UID), from one walk of the store's header blocks;
+// a message the store no longer has keeps what the message list says.
+mss::Status read_headers(const SearchJob& job, std::vector<SortFacts>& facts) {
+    std::vector<uint32_t> uids;
+    for (const auto& f : facts) uids.push_back(f.uid);
+    std::size_t next = 0;
+    return job.store->read_texts(job.mailbox->ref.owner, job.mailbox->ref.folder, uids, store::TextExtent::Header,
+                                 [&](uint32_t uid, std::string_view text) {
+                                     while (next < facts.size() && facts[next].uid != uid) ++next;
+                                     if (next == facts.size()) return false;
+                                     StoredMessage message(text);
+                                     read_header_facts(message, facts[next++]);
+                                     return true;
+                                 });
+}
+
 // The facts of the matching messages, ascending by number; the header is read only when asked.
-std::vector<SortFacts> facts_of(const SearchJob& job, bool read_header) {
-    const SelectedMailbox& box = *job.mailbox;
+Result<std::vector<SortFacts>> facts_of(const SearchJob& job, bool read_header) {
+    auto found = matching(job);
+    if (!found) return found.error();
     std::vector<SortFacts> facts;
-    for (std::size_t i : matching(job)) {
-        const auto& s = box.messages[i];
+    for (std::size_t i : *found) {
+        const auto& s = job.mailbox->messages[i];
         SortFacts f;
         f.number = static_cast<uint32_t>(i + 1);
         f.uid = s.uid;
         f.size = s.size;
         f.arrival = s.internal_date;
         f.sent = s.internal_date;
-        if (read_header) {
-            StoredMessage message(*job.store, box.ref, s.uid);
-            read_header_facts(message, f);
-        }
         facts.push_back(std::move(f));
     }
+    if (read_header)
+        if (auto read = read_headers(job, facts); !read) return read.error();
     return facts;
 }
 
@@ -169,18 +225,21 @@ bool reads_header(const std::vector<SortCriterion>& criteria) {
                        [](const SortCriterion& c) { return c.key != SortKey::Arrival && c.key != SortKey::Size; });
 }
 
-std::string sort_response(const SearchJob& job, const std::vector<SortCriterion>& criteria, bool by_uid) {
+Result<std::string> sort_response(const SearchJob& job, const std::vector<SortCriterion>& criteria, bool by_uid) {
     auto facts = facts_of(job, reads_header(criteria));
+    if (!facts) return facts.error();
     std::string out = "SORT";
-    for (std::size_t i : sort_order(facts, criteria)) out += fmt::format(" {}", by_uid ? facts[i].uid : facts[i].number);
+    for (std::size_t i : sort_order(*facts, criteria))
+        out += fmt::format(" {}", by_uid ? (*facts)[i].uid : (*facts)[i].number);
     return out;
 }
 
-std::string thread_response(const SearchJob& job, const std::string& algorithm, bool by_uid) {
+Result<std::string> thread_response(const SearchJob& job, const std::string& algorithm, bool by_uid) {
     auto facts = facts_of(job, true);
-    auto forest = algorithm == "REFERENCES" ? thread_by_references(facts) : thread_by_subject(facts);
-    std::string threads = format_threads(forest, facts, by_uid);
-    return threads.empty() ? "THREAD" : "THREAD " + threads;
+    if (!facts) return facts.error();
+    auto forest = algorithm == "REFERENCES" ? thread_by_references(*facts) : thread_by_subject(*facts);
+    std::string threads = format_threads(forest, *facts, by_uid);
+    return threads.empty() ? std::string("THREAD") : "THREAD " + threads;
 }
 
 const SearchKey& criteria_of(const Command& cmd) {
@@ -216,21 +275,27 @@ asio::awaitable<void> Session::cmd_search(const Command& cmd) {
     if (search_args) {
         auto work = run_blocking(services_.blocking, [job] { return search(job); });
         auto found = co_await std::move(work);
+        if (!found) {
+            if (saving) selected_->saved_uids.clear();
+            co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
+        }
         SearchRequest request{cmd.tag, cmd.uid, search_args->esearch, search_args->returns, modseq};
-        if (auto response = search_response(request, found)) untagged(*response);
-        if (saving) selected_->saved_uids = saved_result(search_args->returns, found);
+        if (auto response = search_response(request, *found)) untagged(*response);
+        if (saving) selected_->saved_uids = saved_result(search_args->returns, *found);
     } else if (thread_args) {
         auto work = run_blocking(services_.blocking,
                                  [job, algorithm = thread_args->algorithm, uid = cmd.uid] {
                                      return thread_response(job, algorithm, uid);
                                  });
         auto response = co_await std::move(work);
-        untagged(response);
+        if (!response) co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
+        untagged(*response);
     } else {
         auto work = run_blocking(services_.blocking, [job, criteria = std::get<SortArgs>(cmd.args).criteria,
                                                       uid = cmd.uid] { return sort_response(job, criteria, uid); });
         auto response = co_await std::move(work);
-        untagged(response);
+        if (!response) co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
+        untagged(*response);
     }
     ok(cmd, std::string(completed(cmd)));
 }

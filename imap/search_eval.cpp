@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 
 #include "core/text.h"
 #include "imap/parse/command.h"
@@ -101,11 +102,42 @@ bool in_set(const SequenceSet& set, uint32_t n, uint32_t max, uint32_t uid, cons
     return set.contains(n, max);
 }
 
+// A key the message list answers (flags, dates, size, numbers, UIDs, MODSEQ).
+bool summary_matches(const SearchKey& key, const SearchMessage& message, const SearchScope& scope) {
+    const store::MessageSummary& m = message.summary;
+    switch (key.kind) {
+        case SearchKeyKind::All: case SearchKeyKind::Old: return true;
+        case SearchKeyKind::New: case SearchKeyKind::Recent: return false;  // no \Recent here
+        case SearchKeyKind::Answered: return has_flag(m, "\\Answered");
+        case SearchKeyKind::Deleted: return has_flag(m, "\\Deleted");
+        case SearchKeyKind::Draft: return has_flag(m, "\\Draft");
+        case SearchKeyKind::Flagged: return has_flag(m, "\\Flagged");
+        case SearchKeyKind::Seen: return has_flag(m, "\\Seen");
+        case SearchKeyKind::Unanswered: return !has_flag(m, "\\Answered");
+        case SearchKeyKind::Undeleted: return !has_flag(m, "\\Deleted");
+        case SearchKeyKind::Undraft: return !has_flag(m, "\\Draft");
+        case SearchKeyKind::Unflagged: return !has_flag(m, "\\Flagged");
+        case SearchKeyKind::Unseen: return !has_flag(m, "\\Seen");
+        case SearchKeyKind::Keyword: return has_flag(m, key.text);
+        case SearchKeyKind::Unkeyword: return !has_flag(m, key.text);
+        case SearchKeyKind::Before: case SearchKeyKind::On: case SearchKeyKind::Since:
+            return compare_day(key.kind, utc_day(m.internal_date), day_of(key.date));
+        case SearchKeyKind::Larger: return m.size > key.number;
+        case SearchKeyKind::Smaller: return m.size < key.number;
+        case SearchKeyKind::Older: return m.internal_date <= scope.now - static_cast<int64_t>(key.number);
+        case SearchKeyKind::Younger: return m.internal_date >= scope.now - static_cast<int64_t>(key.number);
+        case SearchKeyKind::ModSeq: return m.modseq >= key.number;
+        case SearchKeyKind::Sequence: return in_set(key.set, message.number, scope.messages, m.uid, scope);
+        case SearchKeyKind::Uid: return in_set(key.set, m.uid, scope.max_uid, m.uid, scope);
+        default: return false;
+    }
+}
+
 // One message's evaluation: the folded header and body are made once, when a key first needs them.
 class Evaluation {
 public:
     Evaluation(const SearchMessage& message, MessageContent& content, const SearchScope& scope)
-        : message_(message), m_(message.summary), content_(content), scope_(scope) {}
+        : message_(message), content_(content), scope_(scope) {}
 
     bool matches(const SearchKey& key, std::size_t depth) {
         if (depth > kMaxDepth) return false;
@@ -115,7 +147,7 @@ public:
                 return std::any_of(key.children.begin(), key.children.end(),
                                    [&](const SearchKey& k) { return matches(k, depth + 1); });
             case SearchKeyKind::Not: return !key.children.empty() && !matches(key.children.front(), depth + 1);
-            default: return is_content_key(key.kind) ? content_key(key) : summary_key(key);
+            default: return is_content_key(key.kind) ? content_key(key) : summary_matches(key, message_, scope_);
         }
     }
 
@@ -126,35 +158,6 @@ private:
             for (const SearchKey& k : keys)
                 if (needs_content(k) == content_pass && !matches(k, depth + 1)) return false;
         return true;
-    }
-
-    bool summary_key(const SearchKey& key) const {
-        switch (key.kind) {
-            case SearchKeyKind::All: case SearchKeyKind::Old: return true;
-            case SearchKeyKind::New: case SearchKeyKind::Recent: return false;  // no \Recent here
-            case SearchKeyKind::Answered: return has_flag(m_, "\\Answered");
-            case SearchKeyKind::Deleted: return has_flag(m_, "\\Deleted");
-            case SearchKeyKind::Draft: return has_flag(m_, "\\Draft");
-            case SearchKeyKind::Flagged: return has_flag(m_, "\\Flagged");
-            case SearchKeyKind::Seen: return has_flag(m_, "\\Seen");
-            case SearchKeyKind::Unanswered: return !has_flag(m_, "\\Answered");
-            case SearchKeyKind::Undeleted: return !has_flag(m_, "\\Deleted");
-            case SearchKeyKind::Undraft: return !has_flag(m_, "\\Draft");
-            case SearchKeyKind::Unflagged: return !has_flag(m_, "\\Flagged");
-            case SearchKeyKind::Unseen: return !has_flag(m_, "\\Seen");
-            case SearchKeyKind::Keyword: return has_flag(m_, key.text);
-            case SearchKeyKind::Unkeyword: return !has_flag(m_, key.text);
-            case SearchKeyKind::Before: case SearchKeyKind::On: case SearchKeyKind::Since:
-                return compare_day(key.kind, utc_day(m_.internal_date), day_of(key.date));
-            case SearchKeyKind::Larger: return m_.size > key.number;
-            case SearchKeyKind::Smaller: return m_.size < key.number;
-            case SearchKeyKind::Older: return m_.internal_date <= scope_.now - static_cast<int64_t>(key.number);
-            case SearchKeyKind::Younger: return m_.internal_date >= scope_.now - static_cast<int64_t>(key.number);
-            case SearchKeyKind::ModSeq: return m_.modseq >= key.number;
-            case SearchKeyKind::Sequence: return in_set(key.set, message_.number, scope_.messages, m_.uid, scope_);
-            case SearchKeyKind::Uid: return in_set(key.set, m_.uid, scope_.max_uid, m_.uid, scope_);
-            default: return false;
-        }
     }
 
     bool content_key(const SearchKey& key) {
@@ -176,9 +179,18 @@ private:
     }
 
     bool field_contains(std::string_view lower_name, std::string_view needle) {
-        for (const HeaderText& f : folded_fields())
-            if (f.name == lower_name && contains(f.value, needle)) return true;
+        for (const std::string& value : folded_values(lower_name))
+            if (contains(value, needle)) return true;
         return false;
+    }
+
+    // The folded values of the fields so named, decoded and folded on the first key naming them.
+    const std::vector<std::string>& folded_values(std::string_view lower_name) {
+        for (const auto& [name, values] : values_)
+            if (name == lower_name) return values;
+        std::vector<std::string> folded;
+        for (const std::string& value : content_.field_values(lower_name)) folded.push_back(fold_case(value));
+        return values_.emplace_back(std::string(lower_name), std::move(folded)).second;
     }
 
     const std::vector<HeaderText>& folded_fields() {
@@ -203,13 +215,44 @@ private:
     }
 
     const SearchMessage& message_;
-    const store::MessageSummary& m_;
     MessageContent& content_;
     const SearchScope& scope_;
+    std::deque<std::pair<std::string, std::vector<std::string>>> values_;  // by lower-case field name
     std::optional<std::vector<HeaderText>> fields_;
     std::optional<std::string> header_text_;
     std::optional<std::string> body_;
 };
+
+// Three-valued: false or true when the message list settles it, nullopt when content would.
+std::optional<bool> verdict(const SearchKey& key, const SearchMessage& message, const SearchScope& scope,
+                            std::size_t depth) {
+    if (depth > kMaxDepth) return false;
+    bool unknown = false;
+    switch (key.kind) {
+        case SearchKeyKind::And:
+            for (const SearchKey& k : key.children) {
+                auto v = verdict(k, message, scope, depth + 1);
+                if (v && !*v) return false;
+                unknown = unknown || !v;
+            }
+            return unknown ? std::nullopt : std::optional<bool>(true);
+        case SearchKeyKind::Or:
+            for (const SearchKey& k : key.children) {
+                auto v = verdict(k, message, scope, depth + 1);
+                if (v && *v) return true;
+                unknown = unknown || !v;
+            }
+            return unknown ? std::nullopt : std::optional<bool>(false);
+        case SearchKeyKind::Not: {
+            if (key.children.empty()) return false;
+            auto v = verdict(key.children.front(), message, scope, depth + 1);
+            return v ? std::optional<bool>(!*v) : std::nullopt;
+        }
+        default:
+            if (is_content_key(key.kind)) return std::nullopt;
+            return summary_matches(key, message, scope);
+    }
+}
 
 template <class Predicate>
 bool any_key(const SearchKey& key, Predicate p, std::size_t depth = 0) {
@@ -293,6 +336,10 @@ bool needs_content(const SearchKey& key) {
     return any_key(key, [](const SearchKey& k) { return is_content_key(k.kind); });
 }
 
+bool needs_body(const SearchKey& key) {
+    return any_key(key, [](const SearchKey& k) { return k.kind == SearchKeyKind::Body || k.kind == SearchKeyKind::Text; });
+}
+
 bool mentions_modseq(const SearchKey& key) {
     return any_key(key, [](const SearchKey& k) { return k.kind == SearchKeyKind::ModSeq; });
 }
@@ -300,6 +347,11 @@ bool mentions_modseq(const SearchKey& key) {
 bool matches(const SearchKey& key, const SearchMessage& message, MessageContent& content, const SearchScope& scope) {
     Evaluation evaluation(message, content, scope);
     return evaluation.matches(key, 0);
+}
+
+std::optional<bool> verdict_without_content(const SearchKey& key, const SearchMessage& message,
+                                            const SearchScope& scope) {
+    return verdict(key, message, scope, 0);
 }
 
 std::string compact_set(std::span<const uint32_t> ascending) {

@@ -28,7 +28,10 @@ struct HeaderText {
 class MessageContent {
 public:
     virtual ~MessageContent() = default;
-    virtual const std::vector<HeaderText>& header() = 0;
+    virtual const std::vector<HeaderText>& header() = 0;  // every field (TEXT)
+    // The decoded values of the fields of that (lower-case) name, in order: what a header key
+    // reads, without decoding the fields it does not name.
+    virtual std::vector<std::string> field_values(std::string_view lower_name) = 0;
     virtual const std::string& body() = 0;  // decoded text of the text parts, UTF-8
     virtual std::optional<Date> sent_on() = 0;  // the Date: field's own calendar date
 };
@@ -52,9 +55,15 @@ struct SearchMessage {
 bool numbers_in_range(const SearchKey& key, uint32_t messages);
 // Some key (at any depth) reads the header or body.
 bool needs_content(const SearchKey& key);
+// Some key (at any depth) reads the body (BODY, TEXT); the others need only the header block.
+bool needs_body(const SearchKey& key);
 // Some key is MODSEQ: the answer then reports the highest MODSEQ of the matches (RFC 7162 3.1.5).
 bool mentions_modseq(const SearchKey& key);
 bool matches(const SearchKey& key, const SearchMessage& message, MessageContent& content, const SearchScope& scope);
+// What the message list alone says: true or false when that settles it, nullopt when the answer
+// depends on a header or body key (then matches() with the content decides).
+std::optional<bool> verdict_without_content(const SearchKey& key, const SearchMessage& message,
+                                            const SearchScope& scope);
 
 // A message that matched, ascending by number in a result.
 struct Match {

@@ -20,6 +20,7 @@ struct SelectedMailbox {
     bool read_only = false;
     std::vector<store::MessageSummary> messages;
     std::vector<uint32_t> saved_uids;  // SEARCH RETURN (SAVE) result, "$" (RFC 5182), ascending
+    uint64_t seen_modseq = 0;  // messages reflects every change up to this MODSEQ (refresh asks above it)
 
     std::optional<std::size_t> index_of_uid(uint32_t uid) const;
     uint32_t max_uid() const { return messages.empty() ? 0 : messages.back().uid; }

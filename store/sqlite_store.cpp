@@ -53,6 +53,22 @@ CREATE TABLE IF NOT EXISTS vanished (
 ALTER TABLE accounts ADD COLUMN quota_storage_kib INTEGER;
 ALTER TABLE accounts ADD COLUMN quota_messages INTEGER;
 )SQL",
+    // S/MIME certificates per address (keys sealed outside the database's reach) and settings.
+    R"SQL(
+CREATE TABLE IF NOT EXISTS smime_certificates (
+  address TEXT NOT NULL, usage TEXT NOT NULL CHECK (usage IN ('sign', 'encryption')),
+  certificate_pem TEXT NOT NULL, sealed_key TEXT, updated_at INTEGER NOT NULL, PRIMARY KEY(address, usage));
+CREATE TABLE IF NOT EXISTS smime_settings (
+  address TEXT PRIMARY KEY, custody TEXT NOT NULL CHECK (custody IN ('server', 'client')),
+  unsigned_action TEXT, invalid_action TEXT, cipher TEXT);
+)SQL",
+    // Each message's header block, cut when it is stored, so SEARCH on header fields reads a few
+    // hundred octets per message, not the message. Messages stored earlier have none (read_texts
+    // then reads their content).
+    R"SQL(
+CREATE TABLE IF NOT EXISTS message_headers (
+  message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE, header BLOB NOT NULL);
+)SQL",
 };
 constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
@@ -84,6 +100,12 @@ public:
         return *this;
     }
     int step() { return rc_ = sqlite3_step(stmt_); }
+    // Ready to run again with new bindings (the statement is prepared once for many rows).
+    Stmt& reset() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        return *this;
+    }
     int64_t i64(int c) { return sqlite3_column_int64(stmt_, c); }
     std::string text(int c) {
         auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
@@ -97,6 +119,12 @@ public:
         if (sqlite3_column_type(stmt_, c) == SQLITE_NULL) return std::nullopt;
         return static_cast<uint64_t>(i64(c));
     }
+    // Valid until the next step or reset.
+    std::string_view blob_view(int c) {
+        auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
+        return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string_view();
+    }
+    bool is_null(int c) { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
     std::string blob(int c) {
         auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
         return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
@@ -121,6 +149,69 @@ Status exec(sqlite3* db, const char* sql) {
 
 // For ROLLBACK and RELEASE on paths that already report an error.
 void exec_quietly(sqlite3* db, const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
+
+// Octets of a message's header block through its empty line, once text (a prefix of the message)
+// holds that line: where mime::header_fields stops reading.
+std::optional<std::size_t> header_block_size(std::string_view text) {
+    if (text.starts_with("\r\n")) return 2;
+    if (text.starts_with("\n")) return 1;
+    auto crlf = text.find("\r\n\r\n"), lf = text.find("\n\n");
+    if (crlf == std::string_view::npos && lf == std::string_view::npos) return std::nullopt;
+    if (lf == std::string_view::npos || (crlf != std::string_view::npos && crlf < lf)) return crlf + 4;
+    return lf + 2;
+}
+
+// Reads messages.content a piece at a time through one blob handle moved from row to row, so a
+// header block costs a page or two however large the message is. Used inside a read transaction.
+class ContentReader {
+public:
+    explicit ContentReader(sqlite3* db) : db_(db) {}
+    ~ContentReader() { sqlite3_blob_close(blob_); }
+    ContentReader(const ContentReader&) = delete;
+    ContentReader& operator=(const ContentReader&) = delete;
+
+    // The header block or the whole message; valid until the next call.
+    Result<std::string_view> read(int64_t message_id, TextExtent extent) {
+        if (auto opened = open(message_id); !opened) return opened.error();
+        auto size = static_cast<std::size_t>(sqlite3_blob_bytes(blob_));
+        std::size_t want = extent == TextExtent::Whole ? size : std::min(size, kFirstRead);
+        buffer_.clear();
+        for (;;) {
+            if (auto filled = fill(want); !filled) return filled.error();
+            if (extent == TextExtent::Whole) return std::string_view(buffer_);
+            if (auto end = header_block_size(buffer_)) return std::string_view(buffer_).substr(0, *end);
+            if (want == size) return std::string_view(buffer_);  // no empty line: all of it is header
+            want = std::min(size, want * 4);
+        }
+    }
+
+private:
+    static constexpr std::size_t kFirstRead = 2048;
+
+    Status open(int64_t message_id) {
+        int rc = blob_ ? sqlite3_blob_reopen(blob_, message_id)
+                       : sqlite3_blob_open(db_, "main", "messages", "content", message_id, 0, &blob_);
+        if (rc == SQLITE_OK) return Ok{};
+        Error error = fail(ErrorKind::Io, fmt::format("message {}: {}", message_id, sqlite3_errmsg(db_)));
+        sqlite3_blob_close(blob_);  // an aborted handle is of no further use
+        blob_ = nullptr;
+        return error;
+    }
+
+    // buffer_ holds the first want octets.
+    Status fill(std::size_t want) {
+        std::size_t have = buffer_.size();
+        buffer_.resize(want);
+        if (sqlite3_blob_read(blob_, buffer_.data() + have, static_cast<int>(want - have), static_cast<int>(have)) !=
+            SQLITE_OK)
+            return fail(ErrorKind::Io, sqlite3_errmsg(db_));
+        return Ok{};
+    }
+
+    sqlite3* db_;
+    sqlite3_blob* blob_ = nullptr;
+    std::string buffer_;
+};
 
 Status require_wal(sqlite3* db) {
     Stmt wal(db, "PRAGMA journal_mode=WAL");
@@ -180,8 +271,20 @@ Result<std::string> normalise_rights(std::string_view rights) {
 
 // What the store itself refuses: a delivery with no recipient would be filed nowhere, and a return
 // path holding CR, LF, NUL or angle brackets would forge the Return-Path field (RFC 5321 4.4).
+// Flags as stored: sorted, each once, separated by spaces.
+std::string joined_flags(std::span<const std::string> flags) {
+    std::vector<std::string> sorted(flags.begin(), flags.end());
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    std::string joined;
+    for (auto& flag : sorted) joined += (joined.empty() ? "" : " ") + flag;
+    return joined;
+}
+
 Status check_delivery(const Delivery& d) {
     if (d.account_ids.empty()) return fail(ErrorKind::Invalid, "a delivery needs at least one recipient");
+    if (!d.copies.empty() && d.copies.size() != d.account_ids.size())
+        return fail(ErrorKind::Invalid, "a delivery's copies are one per recipient");
     if (d.return_path.find_first_of(std::string_view("\r\n<>\0", 5)) != std::string::npos)
         return fail(ErrorKind::Invalid, "the return path holds CR, LF, NUL or angle brackets");
     return Ok{};
@@ -223,6 +326,8 @@ std::vector<Result<DeliveryOutcome>> every_slot(std::size_t count, const Error& 
 }
 
 class SqliteStore final : public Store {
+    static constexpr std::size_t kMaxKeptHeader = 64 * 1024;  // octets of header block kept for SEARCH
+
 public:
     SqliteStore(std::filesystem::path file, sqlite3* writer) : file_(std::move(file)), writer_(writer) {}
     ~SqliteStore() override {
@@ -512,18 +617,7 @@ public:
                        "JOIN messages m ON m.id = fm.message_id WHERE fm.folder_id = ? ORDER BY fm.uid");
             q.bind(1, *f);
             std::vector<MessageSummary> out;
-            while (q.step() == SQLITE_ROW) {
-                MessageSummary m{static_cast<uint32_t>(q.i64(0)), static_cast<uint64_t>(q.i64(1)), q.i64(2),
-                                 static_cast<uint64_t>(q.i64(3)), {}};
-                std::string flags = q.text(4);
-                for (std::size_t p = 0; p < flags.size();) {
-                    auto e = flags.find(' ', p);
-                    if (e == std::string::npos) e = flags.size();
-                    if (e > p) m.flags.push_back(flags.substr(p, e - p));
-                    p = e + 1;
-                }
-                out.push_back(std::move(m));
-            }
+            while (q.step() == SQLITE_ROW) out.push_back(summary_of(q));
             return out;
         });
     }
@@ -538,6 +632,19 @@ public:
             if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no message with UID {}", uid));
             return q.blob(0);
         });
+    }
+
+    Status read_texts(std::string_view address, std::string_view folder, std::span<const uint32_t> uids,
+                      TextExtent extent, const TextVisitor& visit) override {
+        auto f = folder_id(address, folder);
+        if (!f) return f.error();
+        return read([&](sqlite3* db) { return in_snapshot(db, [&] { return walk_texts(db, *f, uids, extent, visit); }); });
+    }
+
+    Result<FolderChanges> changes_since(std::string_view address, std::string_view folder, uint64_t modseq) override {
+        auto f = folder_id(address, folder);
+        if (!f) return f.error();
+        return read([&](sqlite3* db) { return in_snapshot(db, [&] { return changes_of(db, *f, modseq); }); });
     }
 
     Result<std::vector<FlagUpdate>> update_flags(std::string_view address, std::string_view folder,
@@ -568,18 +675,29 @@ public:
 
     Result<uint32_t> append(std::string_view address, std::string_view folder, std::string_view content,
                             std::span<const std::string> flags, int64_t internal_date) override {
+        NewMessage one{content, flags, internal_date};
+        auto uids = append_all(address, folder, std::span<const NewMessage>(&one, 1));
+        if (!uids) return uids.error();
+        return uids->front();
+    }
+
+    Result<std::vector<uint32_t>> append_all(std::string_view address, std::string_view folder,
+                                             std::span<const NewMessage> messages) override {
         auto f = folder_id(address, folder);
         if (!f) return f.error();
-        std::vector<std::string> sorted(flags.begin(), flags.end());
-        std::sort(sorted.begin(), sorted.end());
-        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-        std::string joined;
-        for (auto& flag : sorted) joined += (joined.empty() ? "" : " ") + flag;
-        return transaction<uint32_t>([&]() -> Result<uint32_t> {
-            if (auto room = check_quota_locked(address, 1, content.size()); !room) return room.error();
-            auto message_id = insert_content(content, internal_date);
-            if (!message_id) return message_id.error();
-            return file_into(*f, *message_id, joined);
+        uint64_t octets = 0;
+        for (const auto& m : messages) octets += m.content.size();
+        return transaction<std::vector<uint32_t>>([&]() -> Result<std::vector<uint32_t>> {
+            if (auto room = check_quota_locked(address, messages.size(), octets); !room) return room.error();
+            std::vector<uint32_t> uids;
+            for (const auto& m : messages) {
+                auto message_id = insert_content(m.content, m.internal_date);
+                if (!message_id) return message_id.error();
+                auto uid = file_into(*f, *message_id, joined_flags(m.flags));
+                if (!uid) return uid.error();
+                uids.push_back(*uid);
+            }
+            return uids;
         });
     }
 
@@ -616,7 +734,113 @@ public:
         });
     }
 
+    Status put_smime_certificate(const SmimeCertificate& c) override {
+        std::lock_guard lock(write_mutex_);
+        Stmt q(writer_, "INSERT INTO smime_certificates(address, usage, certificate_pem, sealed_key, updated_at) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(address, usage) DO UPDATE SET "
+                        "certificate_pem = excluded.certificate_pem, sealed_key = excluded.sealed_key, "
+                        "updated_at = excluded.updated_at");
+        q.bind(1, ascii_lower(c.address)).bind(2, to_string(c.usage)).bind(3, c.certificate_pem).bind(4, c.sealed_key);
+        q.bind(5, static_cast<int64_t>(std::time(nullptr)));
+        if (q.step() != SQLITE_DONE) return q.error();
+        return Ok{};
+    }
+
+    Result<std::optional<SmimeCertificate>> smime_certificate(std::string_view address, SmimeUsage usage) override {
+        std::string lower = ascii_lower(address);
+        return read([&](sqlite3* db) -> Result<std::optional<SmimeCertificate>> {
+            Stmt q(db, "SELECT certificate_pem, sealed_key FROM smime_certificates WHERE address = ?1 AND usage = ?2");
+            q.bind(1, lower).bind(2, to_string(usage));
+            int rc = q.step();
+            if (rc == SQLITE_DONE) return std::optional<SmimeCertificate>();
+            if (rc != SQLITE_ROW) return q.error();
+            return std::optional<SmimeCertificate>(SmimeCertificate{lower, usage, q.text(0), q.opt(1)});
+        });
+    }
+
+    Result<SmimeSettings> smime_settings(std::string_view address) override {
+        std::string lower = ascii_lower(address);
+        return read([&](sqlite3* db) -> Result<SmimeSettings> {
+            Stmt q(db, "SELECT custody, unsigned_action, invalid_action, cipher FROM smime_settings WHERE address = ?1");
+            q.bind(1, lower);
+            int rc = q.step();
+            if (rc == SQLITE_DONE) return SmimeSettings{};
+            if (rc != SQLITE_ROW) return q.error();
+            auto custody = key_custody_from(q.text(0));
+            if (!custody) return fail(ErrorKind::Invalid, fmt::format("{}: stored key custody is not server or client", lower));
+            return SmimeSettings{*custody, q.opt(1), q.opt(2), q.opt(3)};
+        });
+    }
+
+    Status set_smime_settings(std::string_view address, const SmimeSettings& s) override {
+        std::lock_guard lock(write_mutex_);
+        Stmt q(writer_, "INSERT INTO smime_settings(address, custody, unsigned_action, invalid_action, cipher) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(address) DO UPDATE SET custody = excluded.custody, "
+                        "unsigned_action = excluded.unsigned_action, invalid_action = excluded.invalid_action, "
+                        "cipher = excluded.cipher");
+        q.bind(1, ascii_lower(address)).bind(2, to_string(s.custody)).bind(3, s.unsigned_action);
+        q.bind(4, s.invalid_action).bind(5, s.cipher);
+        if (q.step() != SQLITE_DONE) return q.error();
+        return Ok{};
+    }
+
 private:
+    // A row of (uid, size, internal_date, modseq, flags).
+    static MessageSummary summary_of(Stmt& q) {
+        return MessageSummary{static_cast<uint32_t>(q.i64(0)), static_cast<uint64_t>(q.i64(1)), q.i64(2),
+                              static_cast<uint64_t>(q.i64(3)), split_flags(q.text(4))};
+    }
+
+    // work inside one read transaction, so all its statements see the same committed state.
+    template <class F>
+    static auto in_snapshot(sqlite3* db, F work) -> decltype(work()) {
+        if (auto begun = exec(db, "BEGIN"); !begun) return begun.error();
+        auto out = work();
+        exec_quietly(db, "COMMIT");  // nothing written: this only ends the snapshot
+        return out;
+    }
+
+    // Header blocks come from message_headers when the message has one there, else from content.
+    static Status walk_texts(sqlite3* db, int64_t folder, std::span<const uint32_t> uids, TextExtent extent,
+                             const TextVisitor& visit) {
+        Stmt q(db, extent == TextExtent::Header
+                       ? "SELECT fm.message_id, h.header FROM folder_messages fm LEFT JOIN message_headers h "
+                         "ON h.message_id = fm.message_id WHERE fm.folder_id = ?1 AND fm.uid = ?2"
+                       : "SELECT message_id, NULL FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
+        ContentReader content(db);
+        for (uint32_t uid : uids) {
+            q.reset().bind(1, folder).bind(2, static_cast<int64_t>(uid));
+            int rc = q.step();
+            if (rc == SQLITE_DONE) continue;
+            if (rc != SQLITE_ROW) return q.error();
+            auto text = q.is_null(1) ? content.read(q.i64(0), extent) : Result<std::string_view>(q.blob_view(1));
+            if (!text) return text.error();
+            if (!visit(uid, *text)) break;
+        }
+        return Ok{};
+    }
+
+    static Result<FolderChanges> changes_of(sqlite3* db, int64_t folder, uint64_t modseq) {
+        FolderChanges out;
+        Stmt highest(db, "SELECT highest_modseq FROM folders WHERE id = ?1");
+        highest.bind(1, folder);
+        if (int rc = highest.step(); rc != SQLITE_ROW)
+            return rc == SQLITE_DONE ? fail(ErrorKind::NotFound, "the folder is gone") : highest.error();
+        out.highest_modseq = static_cast<uint64_t>(highest.i64(0));
+        Stmt changed(db, "SELECT fm.uid, m.size, m.internal_date, fm.modseq, fm.flags FROM folder_messages fm "
+                         "JOIN messages m ON m.id = fm.message_id WHERE fm.folder_id = ?1 AND fm.modseq > ?2 "
+                         "ORDER BY fm.uid");
+        changed.bind(1, folder).bind(2, static_cast<int64_t>(modseq));
+        int rc;
+        while ((rc = changed.step()) == SQLITE_ROW) out.changed.push_back(summary_of(changed));
+        if (rc != SQLITE_DONE) return changed.error();
+        Stmt vanished(db, "SELECT uid FROM vanished WHERE folder_id = ?1 AND modseq > ?2 ORDER BY uid");
+        vanished.bind(1, folder).bind(2, static_cast<int64_t>(modseq));
+        while ((rc = vanished.step()) == SQLITE_ROW) out.vanished.push_back(static_cast<uint32_t>(vanished.i64(0)));
+        if (rc != SQLITE_DONE) return vanished.error();
+        return out;
+    }
+
     static std::vector<std::string> split_flags(const std::string& text) {
         std::vector<std::string> out;
         for (std::size_t p = 0; p < text.size();) {
@@ -894,7 +1118,20 @@ private:
         Stmt m(writer_, "INSERT INTO messages(content, size, internal_date) VALUES(?1, ?2, ?3)");
         m.bind_blob(1, content).bind(2, static_cast<int64_t>(content.size())).bind(3, internal_date);
         if (m.step() != SQLITE_DONE) return m.error();
-        return sqlite3_last_insert_rowid(writer_);
+        int64_t id = sqlite3_last_insert_rowid(writer_);
+        if (auto kept = keep_header(id, content); !kept) return kept.error();
+        return id;
+    }
+
+    // The message's header block beside it, for SEARCH; none when it is over kMaxKeptHeader
+    // (read_texts then reads the content).
+    Result<Ok> keep_header(int64_t message_id, std::string_view content) {
+        std::size_t size = header_block_size(content).value_or(content.size());
+        if (size > kMaxKeptHeader) return Ok{};
+        Stmt h(writer_, "INSERT INTO message_headers(message_id, header) VALUES(?1, ?2)");
+        h.bind(1, message_id).bind_blob(2, content.substr(0, size));
+        if (h.step() != SQLITE_DONE) return h.error();
+        return Ok{};
     }
 
     // Gives a stored message the folder's next UID and a new MODSEQ.
@@ -921,27 +1158,38 @@ private:
 
     Result<DeliveryOutcome> deliver_one(const Delivery& d) {
         if (auto s = check_delivery(d); !s) return s.error();
-        std::string content = fmt::format("Return-Path: <{}>\r\n", d.return_path) + d.content;
-        auto message_id = insert_content(content, d.internal_date);
-        if (!message_id) return message_id.error();
+        std::string return_path = fmt::format("Return-Path: <{}>\r\n", d.return_path);
+        std::optional<int64_t> shared;
         DeliveryOutcome outcome;
-        for (int64_t account : d.account_ids) {
-            auto inbox = inbox_of(account);
-            if (!inbox) return inbox.error();
-            auto uid = file_into(*inbox, *message_id, "");
+        for (std::size_t i = 0; i < d.account_ids.size(); ++i) {
+            const RecipientCopy* copy = d.copies.empty() ? nullptr : &d.copies[i];
+            auto folder = delivery_folder(d.account_ids[i], copy && copy->quarantine);
+            if (!folder) return folder.error();
+            auto message_id = copy && !copy->content.empty() ? insert_content(return_path + copy->content, d.internal_date)
+                              : shared                        ? Result<int64_t>(*shared)
+                                                              : insert_content(return_path + d.content, d.internal_date);
+            if (!message_id) return message_id.error();
+            if (!copy || copy->content.empty()) shared = *message_id;
+            auto uid = file_into(*folder, *message_id, "");
             if (!uid) return uid.error();
             outcome.uids.push_back(*uid);
         }
         return outcome;
     }
 
-    // The INBOX of an enabled mailbox, as the writer sees it inside the batch.
-    Result<int64_t> inbox_of(int64_t account) {
-        Stmt f(writer_, "SELECT f.id, a.disabled FROM folders f JOIN accounts a ON a.id = f.account_id "
-                        "WHERE f.account_id = ?1 AND f.name = 'INBOX'");
+    // The INBOX (or for quarantine the \Junk folder) of an enabled mailbox, as the writer sees it
+    // inside the batch.
+    Result<int64_t> delivery_folder(int64_t account, bool quarantine) {
+        Stmt f(writer_, quarantine ? "SELECT f.id, a.disabled FROM folders f JOIN accounts a ON a.id = f.account_id "
+                                     "WHERE f.account_id = ?1 AND f.special_use = '\\Junk' ORDER BY f.id LIMIT 1"
+                                   : "SELECT f.id, a.disabled FROM folders f JOIN accounts a ON a.id = f.account_id "
+                                     "WHERE f.account_id = ?1 AND f.name = 'INBOX'");
         f.bind(1, account);
-        if (int rc = f.step(); rc != SQLITE_ROW)
-            return rc == SQLITE_DONE ? fail(ErrorKind::NotFound, fmt::format("no mailbox with id {}", account)) : f.error();
+        if (int rc = f.step(); rc != SQLITE_ROW) {
+            if (rc != SQLITE_DONE) return f.error();
+            if (quarantine) return delivery_folder(account, false);
+            return fail(ErrorKind::NotFound, fmt::format("no mailbox with id {}", account));
+        }
         if (f.i64(1) != 0) return fail(ErrorKind::Disabled, fmt::format("mailbox {} is disabled", account));
         return f.i64(0);
     }

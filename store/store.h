@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -85,16 +86,39 @@ struct MessageSummary {
 
 // One accepted message for one or more local accounts. The content is stored once and filed into
 // every recipient's INBOX; Return-Path is prepended per RFC 5321 4.4 by the store.
+// One recipient's own copy: S/MIME opened at delivery with its trace header, or kept aside in the
+// mailbox's Junk folder (quarantine, as DMARC's p=quarantine: delivered, marked, not in INBOX).
+struct RecipientCopy {
+    std::string content;      // "": Delivery::content
+    bool quarantine = false;
+};
+
 struct Delivery {
     std::string return_path;            // envelope sender without brackets; "" for the null path
     std::vector<int64_t> account_ids;   // recipients, each an existing account
     std::string content;                // the message as received, Received: header included, CRLF
     int64_t internal_date = 0;          // unix seconds
+    std::vector<RecipientCopy> copies;  // empty, or one per account_ids entry in the same order
 };
 
-// What happened to one Delivery of a batch: the UID given in each recipient's INBOX, in account order.
+// What happened to one Delivery of a batch: the UID given in each recipient's INBOX (or Junk), in
+// account order.
 struct DeliveryOutcome {
     std::vector<uint32_t> uids;
+};
+
+
+// How much of a stored message read_texts gives: its header block (up to and including the first
+// empty line; all of it when there is none) or the whole message as fetch_message gives it.
+enum class TextExtent { Header, Whole };
+using TextVisitor = std::function<bool(uint32_t uid, std::string_view text)>;
+
+// A folder's changes above a MODSEQ: messages given a higher MODSEQ (new, or flags changed), UIDs
+// expunged or moved away since, and the folder's HIGHESTMODSEQ, all from the same snapshot.
+struct FolderChanges {
+    uint64_t highest_modseq = 0;
+    std::vector<MessageSummary> changed;  // ascending by UID
+    std::vector<uint32_t> vanished;       // ascending
 };
 
 enum class FlagMode { Replace, Add, Remove };
@@ -106,11 +130,48 @@ struct FlagUpdate {
     uint64_t modseq = 0;
 };
 
+// A message a client files itself (APPEND): its octets, flags and internal date.
+struct NewMessage {
+    std::string_view content;
+    std::span<const std::string> flags;
+    int64_t internal_date = 0;
+};
+
 // UIDPLUS (RFC 4315): where COPY/MOVE put each message.
 struct CopyOutcome {
     uint32_t uidvalidity = 0;  // of the destination
     std::vector<uint32_t> source_uids;
     std::vector<uint32_t> destination_uids;  // same order
+};
+
+// S/MIME (RFC 8551) material per address: its signing and encryption certificates, with the
+// private key sealed by crypto/key_vault when the server holds it; and who holds an account's keys.
+enum class SmimeUsage { Signing, Encryption };
+std::string_view to_string(SmimeUsage usage);  // "sign" | "encryption"
+
+struct SmimeCertificate {
+    std::string address;                    // lower-cased by the store
+    SmimeUsage usage = SmimeUsage::Signing;
+    std::string certificate_pem;            // leaf then intermediates
+    std::optional<std::string> sealed_key;  // nullopt: the server does not hold the key
+};
+// The label a sealed key is bound to (crypto/key_vault.h): "sign:dr@x.fr", so a key sealed for one
+// address and usage never opens for another.
+std::string sealing_label(std::string_view address, SmimeUsage usage);
+
+// Server: the server holds the keys, signs what the account sends and decrypts at delivery.
+// Client: end to end; messages stay encrypted in the mailbox, only the card holder opens them.
+enum class KeyCustody { Server, Client };
+std::string_view to_string(KeyCustody custody);  // "server" | "client"
+std::optional<KeyCustody> key_custody_from(std::string_view text);
+
+// An account's S/MIME settings; an unset action or cipher follows its domain's policy (mssd.toml).
+struct SmimeSettings {
+    KeyCustody custody = KeyCustody::Server;
+    std::optional<std::string> unsigned_action;  // "accept" | "quarantine" | "reject"
+    std::optional<std::string> invalid_action;
+    std::optional<std::string> cipher;           // "aes-256-gcm" | "aes-256-cbc"
+    bool operator==(const SmimeSettings&) const = default;
 };
 
 class Store {
@@ -184,6 +245,9 @@ public:
     // OverQuota when the mailbox's quota would be exceeded.
     virtual Result<uint32_t> append(std::string_view address, std::string_view folder, std::string_view content,
                                     std::span<const std::string> flags, int64_t internal_date) = 0;
+    // MULTIAPPEND (RFC 3502): every message in one transaction, all filed or none; their UIDs in order.
+    virtual Result<std::vector<uint32_t>> append_all(std::string_view address, std::string_view folder,
+                                                     std::span<const NewMessage> messages) = 0;
     // Copies (or moves: then removed from the source in the same transaction) those of uids that
     // exist, in UID order, keeping flags and internal dates. OverQuota as APPEND.
     // The target folder may belong to another account (a member filing a shared message in its own
@@ -194,6 +258,23 @@ public:
     // The stored message exactly as delivered (Return-Path first).
     virtual Result<std::string> fetch_message(std::string_view address, std::string_view folder,
                                               uint32_t uid) = 0;
+
+    // Many messages in one read snapshot, for SEARCH, SORT and THREAD: visit is called with the UID
+    // and text of each of uids that exists, in the order of uids, the text valid only during the
+    // call; visit returning false ends the walk. TextExtent::Header reads no further into a message
+    // than its header block, however large the message.
+    virtual Status read_texts(std::string_view address, std::string_view folder, std::span<const uint32_t> uids,
+                              TextExtent extent, const TextVisitor& visit) = 0;
+    // What changed in a folder since a MODSEQ, in one read snapshot (refresh of a selected mailbox).
+    virtual Result<FolderChanges> changes_since(std::string_view address, std::string_view folder,
+                                                uint64_t modseq) = 0;
+
+    // S/MIME certificates (one per address and usage, replaced when put again) and settings
+    // (defaults when never set; the address need not be one of our accounts).
+    virtual Status put_smime_certificate(const SmimeCertificate& certificate) = 0;
+    virtual Result<std::optional<SmimeCertificate>> smime_certificate(std::string_view address, SmimeUsage usage) = 0;
+    virtual Result<SmimeSettings> smime_settings(std::string_view address) = 0;
+    virtual Status set_smime_settings(std::string_view address, const SmimeSettings& settings) = 0;
 
     // Told of every committed change to a folder (new, flagged, expunged, moved messages; folder
     // renamed or deleted), by folder id.

@@ -3,6 +3,7 @@
 // SORT orders and REFERENCES / ORDEREDSUBJECT threads.
 #include <doctest/doctest.h>
 
+#include "core/text.h"
 #include "imap/parse/command.h"
 #include "imap/search_eval.h"
 #include "imap/sort_thread.h"
@@ -25,6 +26,13 @@ struct FakeContent final : MessageContent {
     int reads = 0;
 
     const std::vector<HeaderText>& header() override { return ++reads, fields; }
+    std::vector<std::string> field_values(std::string_view lower_name) override {
+        ++reads;
+        std::vector<std::string> values;
+        for (const auto& f : fields)
+            if (ascii_lower(f.name) == lower_name) values.push_back(f.value);
+        return values;
+    }
     const std::string& body() override { return ++reads, text; }
     std::optional<Date> sent_on() override { return ++reads, date; }
 };
@@ -213,6 +221,41 @@ TEST_CASE("content is read only when a key needs it, after the cheaper keys") {
     CHECK_FALSE(needs_content(criteria("OR SEEN (NOT LARGER 5)")));
     CHECK(mentions_modseq(criteria("NOT (MODSEQ 5)")));
     CHECK_FALSE(mentions_modseq(criteria("SEEN")));
+    CHECK(needs_body(criteria("OR SEEN (NOT BODY x)")));
+    CHECK(needs_body(criteria("TEXT x")));
+    CHECK_FALSE(needs_body(criteria("SUBJECT x FROM y HEADER z w SENTON 1-Jan-2024")));
+}
+
+TEST_CASE("the message list's own verdict: settled by flags and numbers, open when content decides") {
+    Fixture f;
+    auto verdict = [&f](const std::string& text) {
+        return verdict_without_content(criteria(text), SearchMessage{f.number, f.summary}, f.scope);
+    };
+    CHECK(verdict("SEEN") == true);
+    CHECK(verdict("UNSEEN SUBJECT x") == false);
+    CHECK(verdict("OR SEEN SUBJECT x") == true);
+    CHECK_FALSE(verdict("SUBJECT x").has_value());
+    CHECK_FALSE(verdict("SEEN SUBJECT x").has_value());
+    CHECK_FALSE(verdict("OR UNSEEN SUBJECT x").has_value());
+    CHECK(verdict("NOT (OR SEEN BODY x)") == false);
+    CHECK_FALSE(verdict("NOT BODY x").has_value());
+    CHECK(verdict("NOT LARGER 5000") == true);
+    CHECK(f.content.reads == 0);
+    // Wherever the list settles it, the full evaluation agrees.
+    for (const char* text : {"SEEN", "UNSEEN SUBJECT x", "OR SEEN SUBJECT x", "NOT (OR SEEN BODY x)", "UID 7 4",
+                             "NOT (UID 1:3 OR DRAFT TEXT y)"}) {
+        auto settled = verdict(text);
+        REQUIRE(settled.has_value());
+        CHECK(*settled == f.match(text));
+    }
+}
+
+TEST_CASE("header keys decode only the fields they name") {
+    Fixture f;
+    CHECK(f.match("SUBJECT \"résultat\""));
+    CHECK(f.content.reads == 1);
+    CHECK(f.match("OR SUBJECT radio SUBJECT \"écho\""));
+    CHECK(f.content.reads == 2);  // folded once per message evaluation, read again by the next
 }
 
 TEST_CASE("SEARCH answers: numbers or UIDs, MODSEQ of the matches") {

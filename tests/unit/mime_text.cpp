@@ -13,6 +13,8 @@ TEST_CASE("fields: encoded-words, raw UTF-8, raw Latin-1, spaces") {
     CHECK(decode_field("R\xe9sultat") == "Résultat");
     CHECK(decode_field("a\t b   c ") == "a b c");
     CHECK(decode_field("") == "");
+    CHECK(decode_field("  \"Dupont, Jean\" (cabinet) <a@b>\t") == "\"Dupont, Jean\" (cabinet) <a@b>");
+    CHECK(decode_field("x = y =?UTF-8?Q?=C3=A9?=") == "x = y \xc3\xa9");
 }
 
 TEST_CASE("first address of a field") {

@@ -1,6 +1,7 @@
 // The SQLite store: accounts and their folders, members and rights, batched durable delivery,
 // persistence across reopening, and the group committer under concurrent submitters.
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -318,4 +319,79 @@ TEST_CASE("memberships list the organisational mailboxes a member belongs to") {
     CHECK(m[0].org_address == "cabinet@cab.fr");
     CHECK(m[0].rights == "lr");
     CHECK(s->memberships("cabinet@cab.fr")->empty());
+}
+
+std::vector<std::pair<uint32_t, std::string>> texts(Store& s, std::span<const uint32_t> uids, TextExtent extent) {
+    std::vector<std::pair<uint32_t, std::string>> seen;
+    auto walked = s.read_texts("a@cab.fr", "INBOX", uids, extent, [&seen](uint32_t uid, std::string_view text) {
+        seen.emplace_back(uid, std::string(text));
+        return true;
+    });
+    REQUIRE(walked.ok());
+    return seen;
+}
+
+TEST_CASE("read_texts: header blocks or whole messages of many UIDs in one walk, absent UIDs skipped") {
+    TempDir d;
+    auto s = open(d);
+    REQUIRE(s->create_account(personal("a@cab.fr")).ok());
+    std::string big = "Subject: big\r\nFrom: <x@y.fr>\r\n\r\n" + std::string(300000, 'b');
+    std::string long_header = "Subject: " + std::string(5000, 's') + "\r\n\r\nbody";
+    std::string huge_header = "X-Huge: " + std::string(70000, 'h') + "\r\n\r\nbody";  // over what is kept aside
+    std::vector<std::string> messages = {"Subject: one\r\n\r\nbody one\r\n", big, "Subject: lf\n\nbody\n",
+                                         "no blank line at all", "\r\nbody only", long_header, huge_header};
+    for (const std::string& m : messages) REQUIRE(s->append("a@cab.fr", "INBOX", m, {}, 1).ok());
+    std::vector<std::pair<uint32_t, std::string>> headers = {
+        {1, "Subject: one\r\n\r\n"}, {2, "Subject: big\r\nFrom: <x@y.fr>\r\n\r\n"}, {3, "Subject: lf\n\n"},
+        {4, "no blank line at all"}, {5, "\r\n"}, {6, long_header.substr(0, long_header.size() - 4)},
+        {7, huge_header.substr(0, huge_header.size() - 4)}};
+    std::vector<uint32_t> uids = {1, 2, 3, 4, 5, 6, 7, 9};
+    CHECK(texts(*s, uids, TextExtent::Header) == headers);
+    auto whole = texts(*s, uids, TextExtent::Whole);
+    REQUIRE(whole.size() == messages.size());
+    for (std::size_t i = 0; i < messages.size(); ++i) CHECK(whole[i].second == messages[i]);
+    std::vector<std::pair<uint32_t, std::string>> first;
+    REQUIRE(s->read_texts("a@cab.fr", "INBOX", uids, TextExtent::Header, [&](uint32_t uid, std::string_view text) {
+                 first.emplace_back(uid, std::string(text));
+                 return uid < 2;
+             }).ok());
+    CHECK(first.size() == 2);
+    CHECK(s->read_texts("a@cab.fr", "Nope", uids, TextExtent::Header, [](uint32_t, std::string_view) { return true; })
+              .error().kind == ErrorKind::NotFound);
+    // Messages stored before header blocks were kept aside give the same answer from their content.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((d.path / "s.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "DELETE FROM message_headers", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(texts(*s, uids, TextExtent::Header) == headers);
+}
+
+TEST_CASE("changes_since: new and re-flagged messages, vanished UIDs and HIGHESTMODSEQ from one snapshot") {
+    TempDir d;
+    auto s = open(d);
+    REQUIRE(s->create_account(personal("a@cab.fr")).ok());
+    for (int i = 0; i < 3; ++i) REQUIRE(s->append("a@cab.fr", "INBOX", "Subject: x\r\n\r\n", {}, 7).ok());
+    uint64_t start = s->folders("a@cab.fr")->front().highest_modseq;
+    auto none = s->changes_since("a@cab.fr", "INBOX", start).value();
+    CHECK(none.highest_modseq == start);
+    CHECK(none.changed.empty());
+    CHECK(none.vanished.empty());
+    std::vector<uint32_t> one = {1}, two = {2};
+    std::vector<std::string> seen = {"\\Seen"}, deleted = {"\\Deleted"};
+    REQUIRE(s->update_flags("a@cab.fr", "INBOX", one, FlagMode::Add, seen).ok());
+    REQUIRE(s->update_flags("a@cab.fr", "INBOX", two, FlagMode::Add, deleted).ok());
+    REQUIRE(s->expunge("a@cab.fr", "INBOX", std::nullopt).ok());
+    REQUIRE(s->append("a@cab.fr", "INBOX", "Subject: new\r\n\r\n", {}, 9).ok());
+    auto changes = s->changes_since("a@cab.fr", "INBOX", start).value();
+    CHECK(changes.highest_modseq == s->folders("a@cab.fr")->front().highest_modseq);
+    REQUIRE(changes.changed.size() == 2);
+    CHECK(changes.changed[0].uid == 1);
+    CHECK(changes.changed[0].flags == seen);
+    CHECK(changes.changed[1].uid == 4);
+    CHECK(changes.changed[1].internal_date == 9);
+    CHECK(changes.changed[1].size == 16);
+    CHECK(changes.vanished == std::vector<uint32_t>{2});
+    auto all = s->changes_since("a@cab.fr", "INBOX", 0).value();
+    CHECK(all.changed.size() == 3);
+    CHECK(s->changes_since("a@cab.fr", "Nope", 0).error().kind == ErrorKind::NotFound);
 }
