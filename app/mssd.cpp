@@ -9,6 +9,8 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/server.h"
+#include "crypto/key_vault.h"
+#include "crypto/trust.h"
 #include "imap/session.h"
 #include "smtp/session.h"
 #include "store/group_commit.h"
@@ -29,7 +31,8 @@ struct Overrides {
     }
 };
 
-// The configuration and TLS context in force; SIGHUP replaces both, sessions keep what they took.
+// The configuration, TLS contexts and trust store (anchors, CRLs) in force; SIGHUP replaces them all,
+// sessions keep what they took.
 class Live {
 public:
     std::shared_ptr<const mss::Config> config() {
@@ -40,15 +43,31 @@ public:
         std::lock_guard lock(mutex_);
         return tls_;
     }
+    std::shared_ptr<const mss::crypto::TrustStore> trust() {
+        std::lock_guard lock(mutex_);
+        return trust_;
+    }
+    // The trust files' stamp when last loaded; differs from trust_files_stamp() once they changed.
+    std::string trust_stamp() {
+        std::lock_guard lock(mutex_);
+        return trust_stamp_;
+    }
     mss::Status load(const std::filesystem::path& dir, const Overrides& overrides) {
         auto config = mss::load_config(dir);
         if (!config) return config.error();
         overrides.apply(config.value());
-        auto tls = mss::tls::make_server_context(config->tls);
+        auto stamp = mss::crypto::trust_files_stamp(config->pki_dir());
+        if (!stamp) return stamp.error();
+        // One store for S/MIME signers and TLS client certificates: pki/trust.pem and pki/*.crl.
+        auto trust = mss::crypto::TrustStore::load(config->pki_dir());
+        if (!trust) return trust.error();
+        auto tls = mss::tls::make_server_context(config->tls, trust->get());
         if (!tls) return tls.error();
         std::lock_guard lock(mutex_);
         config_ = std::make_shared<const mss::Config>(std::move(config).value());
         tls_ = std::move(tls).value();
+        trust_ = std::make_shared<const mss::crypto::TrustStore>(std::move(trust).value());
+        trust_stamp_ = std::move(stamp).value();
         return mss::Ok{};
     }
 
@@ -56,7 +75,13 @@ private:
     std::mutex mutex_;
     std::shared_ptr<const mss::Config> config_;
     mss::tls::Context tls_;
+    std::shared_ptr<const mss::crypto::TrustStore> trust_;
+    std::string trust_stamp_;
 };
+
+// How often mssd looks at pki/trust.pem and pki/*.crl: a revocation or a fresh CRL written by
+// `mssctl pki revoke|crl|trust add` (or copied in by the operator) is in force within this time.
+constexpr std::chrono::seconds kTrustCheckEvery{30};
 
 }  // namespace
 
@@ -88,7 +113,13 @@ int main(int argc, char** argv) {
     asio::io_context io(static_cast<int>(threads));
     asio::thread_pool blocking(std::max(2u, threads));
     std::optional<mss::store::GroupCommitter> committer(std::in_place, *store.value(), config->group_commit_max);
-    mss::smtp::Services services{*store.value(), *committer, blocking, [&live] { return live.config(); }};
+    auto vault = mss::crypto::KeyVault::open(config->smime.vault_key, true);
+    if (!vault) {
+        mss::log::error("mssd", "cannot open the key vault: {}", vault.error().message);
+        return 1;
+    }
+    mss::smtp::Services services{*store.value(), *committer, blocking, [&live] { return live.config(); },
+                                 vault.value(), [&live] { return live.trust(); }};
     mss::imap::Services imap_services{*store.value(), blocking, [&live] { return live.config(); }};
     mss::ConnectionTable table(config->limits.max_connections, config->limits.max_connections_per_ip);
 
@@ -121,21 +152,36 @@ int main(int argc, char** argv) {
         listeners.push_back(std::move(listener).value());
     }
 
+    auto reload = [&](std::string_view why) {
+        if (auto s = live.load(data, o); !s) {
+            mss::log::error("mssd", "reload refused, keeping the running configuration: {}", s.error().message);
+        } else {
+            auto c = live.config();
+            table.set_limits(c->limits.max_connections, c->limits.max_connections_per_ip);
+            mss::log::info("mssd", "configuration and certificates reloaded ({}; listening ports are kept)", why);
+        }
+    };
+    asio::steady_timer trust_check(io);
+    std::function<void(std::error_code)> on_trust_check = [&](std::error_code ec) {
+        if (ec) return;
+        auto stamp = mss::crypto::trust_files_stamp(live.config()->pki_dir());
+        if (stamp && *stamp != live.trust_stamp()) reload("trust anchors or CRLs changed on disk");
+        trust_check.expires_after(kTrustCheckEvery);
+        trust_check.async_wait(on_trust_check);
+    };
+    trust_check.expires_after(kTrustCheckEvery);
+    trust_check.async_wait(on_trust_check);
+
     asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
     std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int sig) {
         if (ec) return;
         if (sig == SIGHUP) {
-            if (auto s = live.load(data, o); !s) {
-                mss::log::error("mssd", "reload refused, keeping the running configuration: {}", s.error().message);
-            } else {
-                auto c = live.config();
-                table.set_limits(c->limits.max_connections, c->limits.max_connections_per_ip);
-                mss::log::info("mssd", "configuration and certificates reloaded (listening ports are kept)");
-            }
+            reload("SIGHUP");
             signals.async_wait(on_signal);
             return;
         }
         mss::log::info("mssd", "stopping: no new connections, finishing transactions in flight");
+        trust_check.cancel();
         for (auto& l : listeners) l->close();
         table.drain();
     };

@@ -1,6 +1,8 @@
 // Password and certificate checks, both blocking (scrypt, SQLite): callers run them off the I/O threads.
 #include "auth/credentials.h"
 
+#include <fmt/format.h>
+
 #include "crypto/password.h"
 
 namespace mss::auth {
@@ -28,7 +30,8 @@ std::optional<store::Account> check_password(store::Store& store, std::string_vi
 
 CertificateIdentity identify_certificate(store::Store& store, const tls::PeerCertificate& peer) {
     if (!peer.presented) return {std::nullopt, "no client certificate"};
-    if (!peer.verified) return {std::nullopt, "client certificate not trusted: " + peer.verify_error};
+    if (!peer.verified)
+        return {std::nullopt, fmt::format("client certificate refused, {}: {}", peer.reason, peer.verify_error)};
     auto account = store.find_account_by_cert(peer.sha256_hex);
     if (!account || account->kind != store::MailboxKind::Applicative)
         return {std::nullopt, "client certificate not registered to an applicative mailbox"};

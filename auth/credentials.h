@@ -16,7 +16,8 @@ namespace mss::auth {
 std::optional<store::Account> check_password(store::Store& store, std::string_view user, std::string_view password,
                                              int scrypt_log_n);
 
-// The applicative mailbox a verified client certificate is registered to, or why there is none.
+// The applicative mailbox a verified client certificate is registered to, or why there is none (an
+// expired, revoked or untrusted certificate: its reason word, "client certificate refused, revoked: ...").
 struct CertificateIdentity {
     std::optional<store::Account> account;
     std::string refusal;  // for the log when account is empty

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/config_smime.h"
 #include "core/text.h"
 #include <toml++/toml.h>
 
@@ -70,18 +71,55 @@ Status read_limits(const toml::table& t, Limits& l) {
     return read_seconds(t, "data_timeout", l.data_timeout);
 }
 
+// Client certificates are checked against pki/trust.pem and pki/*.crl; configurations written before
+// that named the file as tls.trust, which is still accepted when it names that very file.
+Status check_trust_key(const toml::table& t, const std::filesystem::path& dir) {
+    if (!t["trust"]) return Ok{};
+    auto trust = t["trust"].value<std::string>();
+    if (trust && resolve(dir, *trust).lexically_normal() == (dir / "pki" / "trust.pem").lexically_normal())
+        return Ok{};
+    return fail(ErrorKind::Invalid, "tls.trust: client certificates are checked against pki/trust.pem and "
+                                    "pki/*.crl (add CAs with 'mssctl pki trust add'); remove this key");
+}
+
+bool is_host_name(std::string_view name) {
+    return !name.empty() && name.size() <= 253 && name.front() != '.' && name.back() != '.' &&
+           std::all_of(name.begin(), name.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+           });
+}
+
+Status read_tls_domains(const toml::table& t, const std::filesystem::path& dir, TlsFiles& tls) {
+    for (auto&& [k, v] : t) {
+        std::string name = ascii_lower(k.str());
+        std::string where = fmt::format("tls.domains.\"{}\".", k.str());
+        auto* entry = v.as_table();
+        if (!is_host_name(name) || !entry) return fail(ErrorKind::Invalid, fmt::format("{} must be a host name's table", where));
+        if (auto s = check_known(*entry, {"certificate", "key"}, where); !s) return s;
+        auto certificate = (*entry)["certificate"].value<std::string>();
+        auto key = (*entry)["key"].value<std::string>();
+        if (!certificate || !key) return fail(ErrorKind::Invalid, fmt::format("{}certificate and key are both needed", where));
+        if (!tls.domains.emplace(name, TlsCertificate{resolve(dir, *certificate), resolve(dir, *key)}).second)
+            return fail(ErrorKind::Invalid, fmt::format("tls.domains names {} twice", name));
+    }
+    return Ok{};
+}
+
 Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles& tls) {
-    if (auto s = check_known(t, {"certificate", "key", "trust"}, "tls."); !s) return s;
+    if (auto s = check_known(t, {"certificate", "key", "trust", "domains"}, "tls."); !s) return s;
+    if (auto s = check_trust_key(t, dir); !s) return s;
     tls.certificate = resolve(dir, t["certificate"].value_or<std::string>("pki/server.crt"));
     tls.key = resolve(dir, t["key"].value_or<std::string>("pki/server.key"));
-    tls.trust = resolve(dir, t["trust"].value_or<std::string>("pki/trust.pem"));
-    return Ok{};
+    if (!t["domains"]) return Ok{};
+    auto* domains = t["domains"].as_table();
+    if (!domains) return fail(ErrorKind::Invalid, "tls.domains must be a table of host names");
+    return read_tls_domains(*domains, dir, tls);
 }
 
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "store"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "store", "smime"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -107,6 +145,8 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
         if (auto s = read_int(*t, "password_scrypt_log_n", c.password_scrypt_log_n, 10, 22); !s) return s.error();
     if (auto* t = root["store"].as_table())
         if (auto s = read_int(*t, "group_commit_max", c.group_commit_max, 1, 100000); !s) return s.error();
+    auto* smime = root["smime"].as_table();
+    if (auto s = read_smime_config(smime ? *smime : empty, dir, c.smime); !s) return s.error();
     c.ports = ports;
     c.limits = limits;
     return c;
@@ -160,15 +200,33 @@ command_timeout = 300         # seconds, RFC 5321 4.5.3.2.7
 data_timeout = 180            # seconds, RFC 5321 4.5.3.2.5
 
 [tls]
-certificate = "pki/server.crt"
+# TLS 1.2 minimum, ECDHE with AES-GCM or ChaCha20-Poly1305 only. Client certificates are checked
+# against pki/trust.pem and pki/*.crl ('mssctl pki trust add', 'mssctl pki crl'; SIGHUP to reload).
+certificate = "pki/server.crt"  # served to clients naming no host, or one not listed below
 key = "pki/server.key"
-trust = "pki/trust.pem"       # CAs accepted for client certificates
+# A certificate per host name clients ask for (SNI, RFC 6066); it must name that host. E.g.
+#   mssctl --data DATA pki issue organisation --kind server --cn mail.example.org --name ORG --finess F \
+#       --out DATA/pki/mail.example.org
+# [tls.domains."mail.example.org"]
+# certificate = "pki/mail.example.org/cert.pem"
+# key = "pki/mail.example.org/key.pem"
 
 [security]
 password_scrypt_log_n = 17    # scrypt cost: N = 2^17, r = 8, p = 1
 
 [store]
 group_commit_max = 512        # messages made durable by one fsync at most
+
+[smime]
+# Incoming mail without an S/MIME signature, or whose signature does not verify: "accept" (filed
+# with the verdict in Authentication-Results), "quarantine" (filed in the recipient's Junk folder)
+# or "reject" (refused with 550 5.7.x). mssctl account smime overrides them per mailbox.
+unsigned = "accept"
+invalid = "quarantine"
+cipher = "aes-256-gcm"        # or "aes-256-cbc" for clients without authEnveloped-data
+vault_key = "vault.key"       # seals the private keys the server holds; keep it off the database's backups
+# [smime.domains."example.org"]
+# unsigned = "reject"
 )",
                        domain);
 }

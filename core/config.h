@@ -4,7 +4,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -31,10 +34,37 @@ struct Limits {
     std::chrono::seconds data_timeout{180};       // RFC 5321 4.5.3.2.5 data block
 };
 
-struct TlsFiles {
+struct TlsCertificate {
     std::filesystem::path certificate;  // server chain, PEM (leaf first)
-    std::filesystem::path key;          // server private key, PEM
-    std::filesystem::path trust;        // CAs accepted for client certificates, PEM
+    std::filesystem::path key;          // its private key, PEM
+};
+
+// Client certificates are checked against pki/trust.pem and pki/*.crl (Config::pki_dir()).
+struct TlsFiles {
+    std::filesystem::path certificate;  // the default server chain, PEM (leaf first)
+    std::filesystem::path key;          // its private key, PEM
+    // [tls.domains."<name>"]: the certificate served when a client names <name> (lower case, exact)
+    // with SNI (RFC 6066 section 3); other names, and clients naming none, get the default.
+    std::map<std::string, TlsCertificate> domains;
+};
+
+// What incoming mail gets when it is unsigned, or when its S/MIME signature does not verify:
+// filed with the verdict in its trace header, filed in the recipient's Junk folder, or refused (5.7.x).
+enum class SmimeAction { Accept, Quarantine, Reject };
+std::string_view to_string(SmimeAction action);  // "accept" | "quarantine" | "reject"
+std::optional<SmimeAction> smime_action_from(std::string_view text);
+
+struct SmimePolicy {
+    SmimeAction unsigned_mail = SmimeAction::Accept;  // most mail between operators is still unsigned
+    SmimeAction invalid = SmimeAction::Quarantine;
+    bool cbc = false;  // encrypt with AES-256-CBC enveloped-data instead of AES-256-GCM authEnveloped-data
+};
+
+struct SmimeConfig {
+    SmimePolicy policy;                                   // every domain unless listed below
+    std::map<std::string, SmimePolicy> domains;           // per domain (lower case)
+    std::filesystem::path vault_key;                      // seals the private keys the server holds
+    const SmimePolicy& policy_for(std::string_view domain) const;
 };
 
 struct Config {
@@ -47,6 +77,7 @@ struct Config {
     TlsFiles tls;
     int password_scrypt_log_n = 17;     // scrypt N = 2^log_n, r = 8, p = 1 (OWASP minimum)
     unsigned group_commit_max = 512;    // deliveries per transaction at most
+    SmimeConfig smime;
 
     std::filesystem::path database() const { return data_dir / "mssd.db"; }
     std::filesystem::path pki_dir() const { return data_dir / "pki"; }

@@ -1,31 +1,42 @@
-// TLS contexts for every listener (TLS 1.2 minimum, forward-secret AEAD suites only) and what we
-// learn of a peer's certificate. Client certificates are requested and verified against the trust
-// file; the verdict is recorded, never silently trusted: callers decide what it grants.
+// TLS contexts for every listener (TLS 1.2 minimum, forward-secret AEAD suites only), a certificate
+// per host name clients ask for (SNI), and what we learn of a peer's certificate. Client certificates
+// are requested and verified against the trust store the caller gives (anchors and CRLs); the verdict
+// is recorded, never silently trusted: callers decide what it grants.
 #pragma once
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <asio/ssl.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/config.h"
 #include "core/result.h"
 
 namespace mss::tls {
 
+// The default context; the per-name ones of files.domains live as long as it does and are switched
+// to during the handshake when the client names their host (RFC 6066 section 3).
 using Context = std::shared_ptr<asio::ssl::context>;
 
-Result<Context> make_server_context(const TlsFiles& files);
+// client_trust: anchors and CRLs with their flags (CRL checks), shared, not owned (reference counted).
+Result<Context> make_server_context(const TlsFiles& files, X509_STORE* client_trust);
 
 struct PeerCertificate {
     bool presented = false;
-    bool verified = false;         // chain to a trusted CA, dates valid
-    std::string verify_error;      // OpenSSL's reason when not verified
+    bool verified = false;         // chains to a trusted CA, dates valid, not revoked, clientAuth
+    std::string reason;            // when not verified: "expired", "revoked", "untrusted-issuer"...
+    std::string verify_error;      // OpenSSL's words for that first fault
     std::string subject;           // RFC 2253 form
     std::string sha256_hex;        // of the leaf's DER
 };
 
 PeerCertificate peer_certificate(SSL* ssl);
+// The word for an X509_V_ERR_* code, as crypto::to_string(ChainStatus) says it: "valid", "expired",
+// "not-yet-valid", "revoked", "untrusted-issuer", "no-crl", "crl-expired", "wrong-purpose",
+// "weak-key", "invalid".
+std::string_view verify_reason(long x509_error);
 // "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384" for Received: headers and logs.
 std::string describe(SSL* ssl);
 

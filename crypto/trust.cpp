@@ -253,6 +253,21 @@ std::string_view to_string(ChainStatus s) {
     return "?";
 }
 
+Result<std::string> trust_files_stamp(const fs::path& pki) {
+    auto files = crl_files(pki);
+    if (!files) return files.error();
+    files->insert(files->begin(), pki / "trust.pem");
+    std::string stamp;
+    for (const auto& f : *files) {
+        std::error_code ec;
+        auto size = fs::file_size(f, ec);
+        auto when = fs::last_write_time(f, ec);
+        if (ec) return fail(ErrorKind::Io, fmt::format("{}: {}", f.string(), ec.message()));
+        stamp += fmt::format("{} {} {}\n", f.filename().string(), size, when.time_since_epoch().count());
+    }
+    return stamp;
+}
+
 Result<TrustStore> TrustStore::load(const fs::path& pki) {
     std::shared_ptr<X509_STORE> store(X509_STORE_new(), X509_STORE_free);
     if (!store) return openssl_failure(ErrorKind::Io, "new X509 store");

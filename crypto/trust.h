@@ -55,6 +55,10 @@ private:
     std::shared_ptr<ValidChains> valid_;
 };
 
+// What TrustStore::load reads, as a stamp (name, size and modification time of trust.pem and every
+// *.crl): a different stamp means the files changed and a new load would see something new.
+Result<std::string> trust_files_stamp(const std::filesystem::path& pki_dir);
+
 // Verifies leaf, with untrusted (may be null) as candidate intermediates, at the present time.
 // A Valid verdict is remembered for the same leaf, intermediates and purpose until the first of: five
 // minutes, the chain's earliest notAfter, the store's earliest CRL nextUpdate; the store itself never

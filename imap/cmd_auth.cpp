@@ -14,6 +14,9 @@ namespace mss::imap {
 asio::awaitable<void> Session::learn_client_certificate() {
     auto peer = tls::peer_certificate(stream_->ssl());
     log::info("imap", "TLS from {}: {}", stream_->peer_ip(), tls::describe(stream_->ssl()));
+    if (peer.presented && !peer.verified)
+        log::warn("imap", "client certificate from {} refused, {}: {} ({})", stream_->peer_ip(), peer.reason,
+                  peer.verify_error, log::sanitize(peer.subject));
     auto lookup = run_blocking(services_.blocking, [this, peer] { return auth::identify_certificate(services_.store, peer); });
     auto identity = co_await std::move(lookup);
     certificate_account_ = std::move(identity.account);
