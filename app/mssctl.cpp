@@ -5,11 +5,15 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <ctime>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include "core/config.h"
+#include "core/text.h"
+#include "crypto/key_vault.h"
 #include "crypto/password.h"
 #include "crypto/pki.h"
 #include "crypto/revocation.h"
@@ -86,12 +90,13 @@ void cmd_init(const fs::path& data, const std::string& domain, const std::string
     }
     need(crypto::ensure_test_igc({c.pki_dir(), operator_name, c.domains.front()}), "test IGC");
     need(crypto::ensure_crls(c.pki_dir()), "test IGC CRLs");
+    need(crypto::KeyVault::open(c.smime.vault_key, true), "key vault");
     fmt::print("data directory {} ready for {}\n", data.string(), fmt::join(c.domains, ", "));
     fmt::print("test IGC trust chain: {}\n", (c.pki_dir() / "trust.pem").string());
 }
 
 struct AccountAdd {
-    std::string address, kind, ps_idnat;
+    std::string address, kind, ps_idnat, smime_keys = "server";
     bool password_stdin = false;
     fs::path cert;
 };
@@ -115,8 +120,12 @@ void cmd_account_add(const fs::path& data, const AccountAdd& a) {
     if (!a.cert.empty()) n.cert_sha256 = need(crypto::certificate_sha256(read_file(a.cert)), a.cert.string());
     if (*kind == store::MailboxKind::Applicative && !n.cert_sha256)
         throw Failure{"an applicative mailbox authenticates by certificate: give --cert FILE"};
-    auto account = need(open_store(c)->create_account(n));
-    fmt::print("{} {} created\n", store::to_string(account.kind), account.address);
+    auto s = open_store(c);
+    auto account = need(s->create_account(n));
+    if (a.smime_keys == "client")
+        need(s->set_smime_settings(account.address, store::SmimeSettings{store::KeyCustody::Client, {}, {}, {}}));
+    fmt::print("{} {} created (S/MIME keys held by the {})\n", store::to_string(account.kind), account.address,
+               a.smime_keys);
 }
 
 void cmd_account_list(const fs::path& data) {
@@ -151,6 +160,32 @@ void write_holder_copy(const fs::path& out, const std::string& stem, const crypt
 
 fs::path pki_dir_of(const fs::path& data) { return load(data).pki_dir(); }
 
+// Registers an S/MIME certificate for an address; its key is sealed in the vault and kept only when
+// the server holds that mailbox's keys (custody "server").
+void register_smime(const Config& c, store::Store& s, const std::string& address, store::SmimeUsage usage,
+                    const std::string& certificate_pem, const std::string& key_pem) {
+    auto settings = need(s.smime_settings(address));
+    store::SmimeCertificate certificate{address, usage, certificate_pem, std::nullopt};
+    if (!key_pem.empty() && settings.custody == store::KeyCustody::Server) {
+        auto vault = need(crypto::KeyVault::open(c.smime.vault_key, true), "key vault");
+        certificate.sealed_key = need(vault.seal(key_pem, store::sealing_label(address, usage)));
+    }
+    need(s.put_smime_certificate(certificate));
+    fmt::print("{} certificate registered for {}{}\n", store::to_string(usage), address,
+               certificate.sealed_key ? " (key held by the server, sealed)" : "");
+}
+
+// --not-before: a date YYYY-MM-DD, midnight UTC; none when not given.
+std::optional<std::time_t> date_option(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    std::tm tm{};
+    std::istringstream in(text);
+    in >> std::get_time(&tm, "%Y-%m-%d");
+    if (in.fail() || in.peek() != std::char_traits<char>::eof())
+        throw Failure{fmt::format("--not-before '{}' is not a date YYYY-MM-DD", text)};
+    return ::timegm(&tm);
+}
+
 // `mssctl pki ...`: the test IGC, its register, CRLs and trust anchors.
 struct PkiCli {
     CLI::App *chain, *issue_org, *issue_personal, *revoke, *crl, *list, *trust_add, *verify;
@@ -158,7 +193,7 @@ struct PkiCli {
     std::string org_kind = "auth";
     crypto::PersonalRequest personal;
     fs::path out, file;
-    std::string target, reason = "unspecified", purpose = "smime-sign";
+    std::string target, reason = "unspecified", purpose = "smime-sign", not_before;
 
     void attach(CLI::App& app) {
         auto* pki = app.add_subcommand("pki", "the test IGC");
@@ -191,11 +226,13 @@ struct PkiCli {
         issue_org->add_option("--kind", org_kind, "auth (AUTH_CLI, default), sign, encryption or server")
             ->check(CLI::IsMember({"auth", "sign", "encryption", "server"}));
         issue_org->add_option("--days", org.days, "validity in days");
+        issue_org->add_option("--not-before", not_before, "start of validity, YYYY-MM-DD (default: an hour ago)");
         issue_org->add_option("--out", out, "folder for cert.pem and key.pem")->required();
         issue_personal = issue->add_subcommand("personal", "a health professional's CPS-style certificates (PERSONNES CA)");
         issue_personal->add_option("address", personal.address, "the professional's address (subjectAltName)")->required();
         issue_personal->add_option("--ps-idnat", personal.ps_idnat, "PS_IdNat, the subject CN")->required();
         issue_personal->add_option("--days", personal.days, "validity in days");
+        issue_personal->add_option("--not-before", not_before, "start of validity, YYYY-MM-DD (default: an hour ago)");
         issue_personal->add_option("--out", out, "folder for auth-, sign- and enc- cert.pem/key.pem")->required();
     }
 
@@ -219,16 +256,25 @@ struct PkiCli {
         org.pki_dir = pki_dir_of(data);
         org.kind = *crypto::certificate_kind_from(org_kind);
         if (org.common_name.empty()) org.common_name = org.address;
+        org.not_before = date_option(not_before);
         auto issued = need(crypto::issue_organisation(org));
         fs::create_directories(out);
         write_holder_copy(out, "", issued);
         fmt::print("{} certificate {} for {} written to {} (sha256 {})\n", org_kind, issued.serial_hex,
                    org.address.empty() ? org.common_name : org.address, out.string(), issued.sha256_hex);
+        bool smime = org.kind == crypto::CertificateKind::Signature || org.kind == crypto::CertificateKind::Encryption;
+        if (smime && !org.address.empty()) {
+            Config c = load(data);
+            auto usage = org.kind == crypto::CertificateKind::Signature ? store::SmimeUsage::Signing
+                                                                         : store::SmimeUsage::Encryption;
+            register_smime(c, *open_store(c), org.address, usage, issued.certificate_pem, issued.private_key_pem);
+        }
     }
 
     void run_issue_personal(const fs::path& data) {
         personal.pki_dir = pki_dir_of(data);
         personal.ps_idnat = need(directory::parse_ps_idnat(personal.ps_idnat), "--ps-idnat").value;
+        personal.not_before = date_option(not_before);
         auto issued = need(crypto::issue_personal(personal));
         fs::create_directories(out);
         write_holder_copy(out, "auth-", issued.authentication);
@@ -237,6 +283,12 @@ struct PkiCli {
         fmt::print("CPS certificates of {} ({}) written to {}: auth {}, sign {}, encryption {}\n", personal.ps_idnat,
                    personal.address, out.string(), issued.authentication.serial_hex, issued.signature.serial_hex,
                    issued.encryption.serial_hex);
+        Config c = load(data);
+        auto s = open_store(c);
+        register_smime(c, *s, personal.address, store::SmimeUsage::Signing, issued.signature.certificate_pem,
+                       issued.signature.private_key_pem);
+        register_smime(c, *s, personal.address, store::SmimeUsage::Encryption, issued.encryption.certificate_pem,
+                       issued.encryption.private_key_pem);
     }
 
     void run_revoke(const fs::path& data) {
@@ -276,8 +328,9 @@ struct PkiCli {
 
 // `mssctl smime ...`: S/MIME on a message from standard input to standard output.
 struct SmimeCli {
-    CLI::App *sign, *encrypt, *decrypt, *verify;
+    CLI::App *sign, *encrypt, *decrypt, *verify, *import, *settings;
     fs::path cert, key, content;
+    std::string address, usage = "sign", custody, unsigned_action, invalid_action, cipher_setting;
     std::vector<fs::path> recipients;
     bool opaque = false;
     std::string cipher = "aes-256-gcm", transport = "rsa-oaep", ps_idnat;
@@ -302,6 +355,61 @@ struct SmimeCli {
         verify = smime->add_subcommand("verify", "verify against trust.pem and the CRLs; prints the verdict, exit 0 if valid");
         verify->add_option("--ps-idnat", ps_idnat, "the signer's subject CN must be this PS_IdNat");
         verify->add_option("--content", content, "write the verified message there");
+        attach_registry(*smime);
+    }
+
+    void attach_registry(CLI::App& smime) {
+        import = smime.add_subcommand("import", "register an address's S/MIME certificate (and the key, if the server holds it)");
+        import->add_option("address", address)->required();
+        import->add_option("--usage", usage, "sign or encryption")->check(CLI::IsMember({"sign", "encryption"}));
+        import->add_option("--cert", cert, "certificate, then its chain (PEM)")->required()->check(CLI::ExistingFile);
+        import->add_option("--key", key, "private key (PEM); kept sealed, only for a mailbox with --keys server")
+            ->check(CLI::ExistingFile);
+        settings = smime.add_subcommand("settings", "who holds a mailbox's keys and its policy for incoming mail; none given: show");
+        settings->add_option("address", address)->required();
+        settings->add_option("--keys", custody, "server (the server signs and decrypts) or client (end to end)")
+            ->check(CLI::IsMember({"server", "client"}));
+        for (auto [flag, field] : {std::pair{"--unsigned", &unsigned_action}, {"--invalid", &invalid_action}})
+            settings->add_option(flag, *field, "accept, quarantine, reject, or domain (the domain's policy)")
+                ->check(CLI::IsMember({"accept", "quarantine", "reject", "domain"}));
+        settings->add_option("--cipher", cipher_setting, "aes-256-gcm, aes-256-cbc, or domain")
+            ->check(CLI::IsMember({"aes-256-gcm", "aes-256-cbc", "domain"}));
+    }
+
+    void run_import(const fs::path& data) {
+        Config c = load(data);
+        auto u = usage == "sign" ? store::SmimeUsage::Signing : store::SmimeUsage::Encryption;
+        std::string pem = read_file(cert);
+        std::string key_pem = key.empty() ? "" : read_file(key);
+        need(crypto::smime::load_credential(pem, key_pem), cert.string());
+        register_smime(c, *open_store(c), ascii_lower(address), u, pem, key_pem);
+    }
+
+    static std::optional<std::string> setting(const std::string& given, const std::optional<std::string>& now) {
+        if (given.empty()) return now;
+        if (given == "domain") return std::nullopt;
+        return given;
+    }
+
+    // Moving a mailbox to client custody drops the keys the server held: it can no longer open its mail.
+    void run_settings(const fs::path& data) {
+        auto s = open_store(load(data));
+        auto now = need(s->smime_settings(address));
+        auto next = now;
+        if (!custody.empty()) next.custody = *store::key_custody_from(custody);
+        next.unsigned_action = setting(unsigned_action, now.unsigned_action);
+        next.invalid_action = setting(invalid_action, now.invalid_action);
+        next.cipher = setting(cipher_setting, now.cipher);
+        if (next != now) need(s->set_smime_settings(address, next));
+        if (next.custody == store::KeyCustody::Client && now.custody == store::KeyCustody::Server)
+            for (auto u : {store::SmimeUsage::Signing, store::SmimeUsage::Encryption})
+                if (auto held = need(s->smime_certificate(address, u)); held && held->sealed_key) {
+                    held->sealed_key.reset();
+                    need(s->put_smime_certificate(*held));
+                }
+        fmt::print("{} keys={} unsigned={} invalid={} cipher={}\n", ascii_lower(address), store::to_string(next.custody),
+                   next.unsigned_action.value_or("domain"), next.invalid_action.value_or("domain"),
+                   next.cipher.value_or("domain"));
     }
 
     std::optional<int> run(const fs::path& data) {
@@ -309,6 +417,8 @@ struct SmimeCli {
         else if (*encrypt) run_encrypt();
         else if (*decrypt) run_decrypt();
         else if (*verify) return run_verify(data);
+        else if (*import) run_import(data);
+        else if (*settings) run_settings(data);
         else return std::nullopt;
         return 0;
     }
@@ -387,6 +497,8 @@ int main(int argc, char** argv) {
     acc_add->add_option("--ps-idnat", add.ps_idnat, "8 + RPPS or 0 + ADELI (personal)");
     acc_add->add_flag("--password-stdin", add.password_stdin, "read the password from standard input");
     acc_add->add_option("--cert", add.cert, "PEM client certificate (applicative)");
+    acc_add->add_option("--smime-keys", add.smime_keys, "server (default: the server signs and decrypts) or client (end to end)")
+        ->check(CLI::IsMember({"server", "client"}));
     auto* acc_list = account->add_subcommand("list", "list mailboxes");
     std::string address, member, rights, folder = "INBOX";
     auto* acc_disable = account->add_subcommand("disable", "refuse mail and logins for a mailbox");

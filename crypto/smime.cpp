@@ -448,7 +448,8 @@ bool names_address(X509* cert, std::string_view address) {
 
 SignerIdentity identity_of(X509* cert, std::string address) {
     return {ossl::name_text(X509_get_subject_name(cert)), ossl::serial_hex(X509_get0_serialNumber(cert)),
-            std::move(address), ossl::name_entry(X509_get_subject_name(cert), NID_commonName)};
+            std::move(address), ossl::name_entry(X509_get_subject_name(cert), NID_commonName),
+            ossl::name_text(X509_get_issuer_name(cert))};
 }
 
 // The From addresses the signature must answer for: the clear one and, when the signed entity carries
@@ -704,6 +705,21 @@ Verdict verify(std::string_view message, const TrustStore& trust, const VerifyOp
     Verdict v = check_signed(*p, std::move(*in), trust, options);
     ERR_clear_error();
     return v;
+}
+
+Protection protection_of(std::string_view message, const Limits& limits) {
+    if (message.size() > limits.max_input) return Protection::Unreadable;
+    auto p = parse_message(message, limits);
+    auto shape = p ? shape_of(*p) : Result<Shape>(p.error());
+    ERR_clear_error();
+    if (!shape) return Protection::Unreadable;
+    switch (*shape) {
+        case Shape::Plain: return Protection::Clear;
+        case Shape::Signed: return Protection::Signed;
+        case Shape::Encrypted: return Protection::Encrypted;
+        case Shape::Other: return Protection::Unreadable;
+    }
+    return Protection::Unreadable;
 }
 
 Opened open(std::string_view message, const TrustStore& trust, const std::vector<Credential>& keys,

@@ -104,6 +104,7 @@ struct SignerIdentity {
     std::string serial;    // upper-case hex
     std::string address;   // the subjectAltName rfc822Name that matched From
     std::string common_name;
+    std::string issuer;    // RFC 2253
 };
 
 struct Verdict {
@@ -121,6 +122,12 @@ struct VerifyOptions {
 };
 // One signature layer: multipart/signed or application/pkcs7-mime; smime-type=signed-data.
 Verdict verify(std::string_view message, const TrustStore& trust, const VerifyOptions& options = {});
+
+// The outermost layer, from the header fields (and the CMS content type when smime-type is absent).
+// Unreadable: header fields or Content-Type that cannot be parsed without guessing, an S/MIME type
+// we do not handle, or over the size limit.
+enum class Protection { Clear, Signed, Encrypted, Unreadable };
+Protection protection_of(std::string_view message, const Limits& limits = {});
 
 struct Layer {
     enum class Kind { Signed, Encrypted } kind;

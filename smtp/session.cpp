@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "auth/credentials.h"
 #include "auth/sasl.h"
+#include "pipeline/smime.h"
 #include "smtp/intake.h"
 #include "smtp/parse/content.h"
 
@@ -82,6 +83,9 @@ private:
     asio::awaitable<void> authenticate_password(const std::string& user, const std::string& password);
     asio::awaitable<void> learn_client_certificate();
     asio::awaitable<void> deliver(std::string message);
+    asio::awaitable<Result<pipeline::SmimeOutcome>> smime_step(std::string message);
+    store::Delivery delivery_of(const std::string& id, pipeline::SmimeOutcome& smime) const;
+    void log_smime(const std::string& id, const pipeline::SmimeOutcome& smime) const;
     std::string received_header(const std::string& id) const;
     ContentLimits content_limits() const {
         return {config_->limits.max_message_size, config_->limits.max_text_line};
@@ -246,11 +250,9 @@ asio::awaitable<void> Session::learn_client_certificate() {
     std::string where(to_string(port_));
     log::info(where, "TLS from {}: {}", stream_->peer_ip(), tls::describe(stream_->ssl()));
     if (!peer_cert_.presented) co_return;
-    if (!peer_cert_.verified) {
-        log::warn(where, "client certificate from {} not trusted: {} ({})", stream_->peer_ip(),
+    if (!peer_cert_.verified)
+        log::warn(where, "client certificate from {} refused, {}: {} ({})", stream_->peer_ip(), peer_cert_.reason,
                   peer_cert_.verify_error, log::sanitize(peer_cert_.subject));
-        co_return;
-    }
     auto lookup = run_blocking(services_.blocking, [this] {
         return auth::identify_certificate(services_.store, peer_cert_);
     });
@@ -461,13 +463,64 @@ std::string Session::received_header(const std::string& id) const {
     return header;
 }
 
-asio::awaitable<void> Session::deliver(std::string message) {
-    std::string id = queue_id();
+// The S/MIME step (pipeline/smime.h) on the blocking pool: RSA must not stall other connections.
+asio::awaitable<Result<pipeline::SmimeOutcome>> Session::smime_step(std::string message) {
+    pipeline::Envelope envelope;
+    if (requires_auth(port_)) envelope.submitter = tx_->from.address();
+    for (auto& r : tx_->recipients) envelope.recipients.push_back(r.address);
+    envelope.message = std::move(message);
+    auto step = run_blocking(services_.blocking, [this, envelope = std::move(envelope)] {
+        pipeline::SmimeServices smime{services_.store, services_.vault, services_.trust(), *config_};
+        return pipeline::process(smime, envelope);
+    });
+    co_return co_await std::move(step);
+}
+
+store::Delivery Session::delivery_of(const std::string& id, pipeline::SmimeOutcome& smime) const {
     store::Delivery delivery;
     delivery.return_path = tx_->from.address();
-    for (auto& r : tx_->recipients) delivery.account_ids.push_back(r.id);
-    delivery.content = received_header(id) + message;
+    std::string received = received_header(id);
+    const std::string& first = smime.filings.front().content;
+    delivery.content = received + first;
+    for (std::size_t i = 0; i < tx_->recipients.size(); ++i) {
+        delivery.account_ids.push_back(tx_->recipients[i].id);
+        auto& filing = smime.filings[i];
+        // Recipients with the same verdict share one stored copy.
+        delivery.copies.push_back({filing.content == first ? "" : received + filing.content, filing.quarantine});
+    }
     delivery.internal_date = std::time(nullptr);
+    return delivery;
+}
+
+void Session::log_smime(const std::string& id, const pipeline::SmimeOutcome& smime) const {
+    std::string verdicts;
+    for (std::size_t i = 0; i < smime.filings.size(); ++i)
+        verdicts += fmt::format(" {}={}{}", tx_->recipients[i].address, smime.filings[i].verdict,
+                                smime.filings[i].quarantine ? "(quarantined)" : "");
+    log::info(to_string(port_), "{}: smime signed_by={}{}", id, smime.signed_by.empty() ? "-" : smime.signed_by,
+              log::sanitize(verdicts));
+}
+
+asio::awaitable<void> Session::deliver(std::string message) {
+    std::string id = queue_id();
+    auto step = smime_step(std::move(message));
+    auto smime = co_await std::move(step);
+    if (!smime) {
+        log::error(to_string(port_), "{}: S/MIME step failed: {}", id, smime.error().message);
+        say({451, "4.3.0", "Temporary failure protecting the message, try again later"});
+        tx_.reset();
+        co_return;
+    }
+    log_smime(id, *smime);
+    if (smime->refusal) {
+        auto& r = *smime->refusal;
+        log::info(to_string(port_), "{}: from=<{}> refused by S/MIME policy: {} {}", id,
+                  log::sanitize(tx_->from.address()), r.enhanced, r.text);
+        say({r.code, r.enhanced, r.text});
+        tx_.reset();
+        co_return;
+    }
+    store::Delivery delivery = delivery_of(id, *smime);
     std::size_t size = delivery.content.size();
     std::size_t rcpts = delivery.account_ids.size();
     auto filing = async_deliver(services_.committer, std::move(delivery), asio::use_awaitable);

@@ -8,6 +8,8 @@
 
 #include "core/config.h"
 #include "core/server.h"
+#include "crypto/key_vault.h"
+#include "crypto/trust.h"
 #include "smtp/policy.h"
 #include "store/group_commit.h"
 
@@ -19,6 +21,8 @@ struct Services {
     store::GroupCommitter& committer;
     asio::thread_pool& blocking;
     std::function<std::shared_ptr<const Config>()> config;  // current configuration (SIGHUP swaps it)
+    const crypto::KeyVault& vault;                          // opens the S/MIME keys the server holds
+    std::function<std::shared_ptr<const crypto::TrustStore>()> trust;  // anchors and CRLs (SIGHUP reloads)
 };
 
 asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, Admission admission, Port port,

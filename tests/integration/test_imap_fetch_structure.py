@@ -107,7 +107,10 @@ hi
 
 @pytest.fixture(scope="module")
 def mailbox(server):
-    """DOCTOR's INBOX holding MIXED, FORWARD, SIGNED and BROKEN as messages 1 to 4."""
+    """DOCTOR's INBOX holding MIXED, FORWARD, SIGNED and BROKEN as messages 1 to 4. SIGNED's signature
+    is made up: the doctor accepts invalid signatures (filed with the verdict) instead of the default
+    quarantine, so that it stays in the INBOX for FETCH."""
+    server.ctl("smime", "settings", DOCTOR, "--invalid", "accept")
     with smtplib.SMTP("127.0.0.1", server.smtp, timeout=30) as c:
         for text in (MIXED, FORWARD, SIGNED, BROKEN):
             c.sendmail(SENDER, [DOCTOR], text.replace("\n", "\r\n").encode())
