@@ -1,35 +1,48 @@
-// APPEND (RFC 3501 6.3.11) with APPENDUID (RFC 4315): a client files a message into a mailbox it
-// holds right "i" on (its Sent copy, a draft, a shared folder). Durable when the OK leaves; refused
-// with [OVERQUOTA] past the mailbox's quota and [TOOBIG] past the message size limit.
+// APPEND (RFC 3501 6.3.11) and MULTIAPPEND (RFC 3502) with APPENDUID (RFC 4315): a client files
+// messages into a mailbox it holds right "i" on (its Sent copy, drafts, a shared folder), all of them
+// or none. Durable when the OK leaves; refused with [OVERQUOTA] past the mailbox's quota and [TOOBIG]
+// past the message size limit.
 #include <fmt/format.h>
 
 #include <ctime>
 
 #include "core/blocking.h"
+#include "imap/names.h"
 #include "imap/session_state.h"
 
 namespace mss::imap {
+namespace {
+
+struct Filed {
+    std::vector<store::NewMessage> messages;  // views into the command's messages
+};
+
+Filed new_messages(const AppendArgs& args) {
+    Filed out;
+    for (const auto& m : args.messages)
+        out.messages.push_back({m.data, m.flags, m.internal_date ? m.internal_date->unix_time() : std::time(nullptr)});
+    return out;
+}
+
+}  // namespace
 
 asio::awaitable<void> Session::cmd_append(const Command& cmd) {
     const auto& args = std::get<AppendArgs>(cmd.args);
-    if (args.messages.size() != 1) co_return no(cmd, Code::Cannot, "MULTIAPPEND is not offered");
-    const AppendMessage& message = args.messages.front();
-    if (message.data.size() > config_->limits.max_message_size)
-        co_return no(cmd, Code::TooBig, "The message is larger than APPENDLIMIT");
+    for (const auto& message : args.messages)
+        if (message.data.size() > config_->limits.max_message_size)
+            co_return no(cmd, Code::TooBig, "A message is larger than APPENDLIMIT");
     auto target = co_await find_mailbox(args.mailbox);
     if (!target) co_return no(cmd, Code::TryCreate, "No such mailbox");
     if (!target->may('i')) co_return no(cmd, Code::NoPerm, "You may not add messages to that mailbox");
-    int64_t when = message.internal_date ? message.internal_date->unix_time() : std::time(nullptr);
-    auto work = run_blocking(services_.blocking, [&store = services_.store, to = *target, data = message.data,
-                                                  flags = message.flags, when] {
-        return store.append(to.owner, to.folder, data, flags, when);
+    auto work = run_blocking(services_.blocking, [&store = services_.store, to = *target, filed = new_messages(args)] {
+        return store.append_all(to.owner, to.folder, filed.messages);
     });
-    auto uid = co_await std::move(work);
-    if (!uid && uid.error().kind == ErrorKind::OverQuota) co_return no(cmd, Code::OverQuota, "The mailbox is over its quota");
-    if (!uid) co_return no(cmd, Code::ServerBug, "The message could not be stored");
+    auto uids = co_await std::move(work);
+    if (!uids && uids.error().kind == ErrorKind::OverQuota) co_return no(cmd, Code::OverQuota, "The mailbox is over its quota");
+    if (!uids) co_return no(cmd, Code::ServerBug, "The messages could not be stored");
     if (selected_ && selected_->ref.owner == target->owner && selected_->ref.folder == target->folder)
         co_await refresh();
-    ok(cmd, "APPEND completed", Code::AppendUid, fmt::format("{} {}", target->info.uidvalidity, *uid));
+    ok(cmd, "APPEND completed", Code::AppendUid, fmt::format("{} {}", target->info.uidvalidity, uid_set(*uids)));
 }
 
 }  // namespace mss::imap

@@ -45,7 +45,8 @@ std::string Session::capabilities() const {
     std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE NAMESPACE CHILDREN "
                        "SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC ACL RIGHTS=texk "
                        "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE ESEARCH SEARCHRES SORT SORT=DISPLAY "
-                       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN BINARY";
+                       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN BINARY MULTIAPPEND";
+    caps += fmt::format(" APPENDLIMIT={}", config_->limits.max_message_size);
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
         else caps += certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN";
