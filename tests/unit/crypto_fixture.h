@@ -16,22 +16,13 @@
 
 #include "crypto/pki.h"
 #include "crypto/revocation.h"
+#include "temp_dir.h"
 
 namespace crypto_test {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/mssd-crypto-XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() { fs::remove_all(path); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using unit_test::TempDir;
 
 inline std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);

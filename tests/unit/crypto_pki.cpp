@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "crypto/pki.h"
+#include "temp_dir.h"
 
 using namespace mss::crypto;
 namespace fs = std::filesystem;
@@ -37,17 +38,7 @@ const std::vector<std::string> kFiles = {"root.crt",          "root.key",  "pers
                                          "organisations.crt", "organisations.key", "trust.pem", "server.crt",
                                          "server.key"};
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/mssd-crypto-XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() { fs::remove_all(path); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using unit_test::TempDir;
 
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);

@@ -1,20 +1,17 @@
 // APPEND and MULTIAPPEND in the store: messages filed together with consecutive UIDs, or none of
 // them when the quota would be exceeded.
 #include <doctest/doctest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "store/store.h"
+#include "temp_dir.h"
 
 using namespace mss;
 using namespace mss::store;
 
 TEST_CASE("append_all files every message or none") {
-    char tmpl[] = "/tmp/mssd-store-append-XXXXXX";
-    std::filesystem::path dir = mkdtemp(tmpl);
+    unit_test::TempDir dir;
     {
-        auto s = std::move(open_sqlite(dir / "s.db")).value();
+        auto s = std::move(open_sqlite(dir.path / "s.db")).value();
         NewAccount n;
         n.address = "a@x.fr";
         REQUIRE(s->create_account(n));
@@ -34,5 +31,4 @@ TEST_CASE("append_all files every message or none") {
         CHECK(s->list_messages("a@x.fr", "INBOX")->empty());
         CHECK(s->append_all("a@x.fr", "Nowhere", two).error().kind == ErrorKind::NotFound);
     }
-    std::filesystem::remove_all(dir);
 }

@@ -6,19 +6,13 @@
 #include <filesystem>
 
 #include "store/store.h"
+#include "temp_dir.h"
 
 using namespace mss;
 using namespace mss::store;
 
 namespace {
-struct Dir {
-    std::filesystem::path path;
-    Dir() {
-        char tmpl[] = "/tmp/mssd-store-smime-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~Dir() { std::filesystem::remove_all(path); }
-};
+using Dir = unit_test::TempDir;
 
 Account personal(Store& s, const std::string& address) {
     NewAccount n;

@@ -11,19 +11,13 @@
 #include <thread>
 
 #include "store/group_commit.h"
+#include "temp_dir.h"
 
 using namespace mss;
 using namespace mss::store;
 
 namespace {
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/mssd-store-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
+using unit_test::TempDir;
 
 std::unique_ptr<Store> open(const TempDir& d) { return std::move(open_sqlite(d.path / "s.db")).value(); }
 }  // namespace
