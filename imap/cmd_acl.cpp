@@ -57,7 +57,7 @@ asio::awaitable<void> Session::cmd_acl(const Command& cmd) {
                                   : std::get<AclArgs>(cmd.args).mailbox;
     auto mailbox = co_await find_mailbox(name);
     if (!mailbox) co_return no(cmd, Code::NonExistent, "No such mailbox");
-    std::string quoted = quoted_mailbox(mailbox->name);
+    std::string quoted = wire_name(mailbox->name);
     if (cmd.verb == Verb::MyRights) {
         untagged(fmt::format("MYRIGHTS {} {}", quoted, mailbox->rights));
         co_return ok(cmd, "MYRIGHTS completed");
@@ -96,7 +96,7 @@ asio::awaitable<void> Session::acl_list(const Command& cmd, const MailboxRef& ma
         if (!members) co_return no(cmd, Code::ServerBug, "Cannot read the access list");
         for (auto& m : *members) entries += fmt::format(" {} {}", astring(m.address), m.rights);
     }
-    untagged(fmt::format("ACL {}{}", quoted_mailbox(mailbox.name), entries));
+    untagged(fmt::format("ACL {}{}", wire_name(mailbox.name), entries));
     ok(cmd, "GETACL completed");
 }
 

@@ -1,9 +1,10 @@
 // APPEND (RFC 3501 6.3.11) and MULTIAPPEND (RFC 3502) with APPENDUID (RFC 4315): a client files
 // messages into a mailbox it holds right "i" on (its Sent copy, drafts, a shared folder), all of them
 // or none. Durable when the OK leaves; refused with [OVERQUOTA] past the mailbox's quota and [TOOBIG]
-// past the message size limit.
+// past the message size limit. APPEND UTF8 (RFC 6855) only once UTF-8 is enabled.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/blocking.h"
@@ -28,6 +29,9 @@ Filed new_messages(const AppendArgs& args) {
 
 asio::awaitable<void> Session::cmd_append(const Command& cmd) {
     const auto& args = std::get<AppendArgs>(cmd.args);
+    // The UTF8 data item is for clients that enabled UTF-8 (RFC 6855 4); IMAP4rev2 includes it.
+    bool utf8_data = std::any_of(args.messages.begin(), args.messages.end(), [](const auto& m) { return m.utf8; });
+    if (utf8_data && !utf8_names()) co_return bad(cmd, "APPEND UTF8 needs ENABLE UTF8=ACCEPT first");
     for (const auto& message : args.messages)
         if (message.data.size() > config_->limits.max_message_size)
             co_return no(cmd, Code::TooBig, "A message is larger than APPENDLIMIT");

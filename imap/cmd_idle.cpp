@@ -1,6 +1,7 @@
-// IDLE (RFC 2177, RFC 9051 6.3.13) and ENABLE (RFC 5161). While idling on a selected mailbox the
-// session watches its folder in the store's change notifier; a committed change wakes the pending
-// read, and the client hears EXISTS/EXPUNGE (or VANISHED)/FETCH at once, until it sends DONE.
+// IDLE (RFC 2177, RFC 9051 6.3.13) and ENABLE (RFC 5161: CONDSTORE, QRESYNC, IMAP4rev2, UTF8=ACCEPT).
+// While idling on a selected mailbox the session watches its folder in the store's change notifier;
+// a committed change wakes the pending read, and the client hears EXISTS/EXPUNGE (or VANISHED)/FETCH
+// at once, until it sends DONE.
 #include <fmt/format.h>
 
 #include "core/text.h"
@@ -35,6 +36,8 @@ asio::awaitable<void> Session::cmd_idle(const Command& cmd) {
     }
 }
 
+// Each capability named once is enabled and listed in ENABLED; one already enabled or unknown is
+// left out (RFC 5161 3.1). UTF8=ACCEPT and IMAP4rev2 make mailbox names UTF-8 from the next command.
 void Session::cmd_enable(const Command& cmd) {
     std::string enabled;
     for (const auto& capability : std::get<EnableArgs>(cmd.args).capabilities) {
@@ -43,8 +46,14 @@ void Session::cmd_enable(const Command& cmd) {
             if (qresync ? qresync_ : condstore_ && !qresync) continue;
             condstore_ = true;
             qresync_ = qresync_ || qresync;
-            enabled += " " + capability;
+        } else if (capability == "IMAP4REV2" && !rev2_) {
+            rev2_ = true;
+        } else if (capability == "UTF8=ACCEPT" && !utf8_accept_) {
+            utf8_accept_ = true;
+        } else {
+            continue;
         }
+        enabled += " " + std::string(capability == "IMAP4REV2" ? "IMAP4rev2" : capability);
     }
     untagged("ENABLED" + enabled);
     ok(cmd, "ENABLE completed");

@@ -1,7 +1,7 @@
-// LIST (RFC 3501 6.3.8 with LIST-EXTENDED RFC 5258, CHILDREN RFC 3348, SPECIAL-USE RFC 6154,
-// LIST-STATUS RFC 5819), LSUB (RFC 3501 6.3.9) and NAMESPACE (RFC 2342). The names listed are those
-// imap/namespace lets the user see, plus the namespace roots "Shared" and "Shared/<org>", which are
-// not mailboxes (\Noselect).
+// LIST (RFC 3501 6.3.8 / RFC 9051 6.3.9 with LIST-EXTENDED RFC 5258, CHILDREN RFC 3348, SPECIAL-USE
+// RFC 6154, LIST-STATUS RFC 5819), LSUB (RFC 3501 6.3.9), NAMESPACE (RFC 2342) and the LIST an
+// IMAP4rev2 SELECT sends. The names listed are those imap/namespace lets the user see, plus the
+// namespace roots "Shared" and "Shared/<org>", which are not mailboxes (\Noselect).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -115,7 +115,7 @@ asio::awaitable<void> Session::cmd_list(const Command& cmd) {
         if (!args.select_subscribed && !entry.mailbox && entry.subscribed && !entry.has_children) continue;
         if (args.select_special_use && !(entry.mailbox && !entry.mailbox->info.special_use.empty())) continue;
         std::string extra = childinfo ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "";
-        untagged(fmt::format("LIST ({}) \"/\" {}{}", attributes(entry, show_subscribed), quoted_mailbox(name), extra));
+        untagged(fmt::format("LIST ({}) \"/\" {}{}", attributes(entry, show_subscribed), wire_name(name), extra));
         if (args.return_status && entry.mailbox && entry.mailbox->may('r')) {
             auto messages = co_await messages_of(*entry.mailbox);
             if (messages) untagged(status_items(*entry.mailbox, *messages, *args.return_status));
@@ -134,9 +134,19 @@ asio::awaitable<void> Session::cmd_lsub(const Command& cmd) {
         // A parent of a subscribed name that "%" stops at is listed \Noselect (RFC 3501 6.3.9).
         if (!entry.subscribed && !(entry.child_subscribed && !subscribed_child_matches(args, entries, name))) continue;
         bool selectable = entry.subscribed && entry.mailbox;
-        untagged(fmt::format("LSUB ({}) \"/\" {}", selectable ? "" : "\\Noselect", quoted_mailbox(name)));
+        untagged(fmt::format("LSUB ({}) \"/\" {}", selectable ? "" : "\\Noselect", wire_name(name)));
     }
     ok(cmd, "LSUB completed");
+}
+
+asio::awaitable<void> Session::announce_list_entry() {
+    auto found = co_await listing();
+    if (!found) co_return;
+    auto entries = entries_of(*found);
+    const std::string& name = selected_->ref.name;
+    auto it = entries.find(name);
+    if (it == entries.end()) co_return;
+    untagged(fmt::format("LIST ({}) \"/\" {}", attributes(it->second, false), wire_name(name)));
 }
 
 void Session::cmd_namespace(const Command& cmd) {

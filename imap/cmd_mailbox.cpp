@@ -1,6 +1,7 @@
-// Mailbox commands (RFC 3501 6.3): STATUS, SELECT and EXAMINE (with CONDSTORE and QRESYNC, RFC 7162),
-// CLOSE, UNSELECT, and the refresh that tells a selected session what other sessions changed (NOOP,
-// CHECK, IDLE). Mailboxes are reached through imap/namespace, which applies the user's rights.
+// Mailbox commands (RFC 3501 6.3, RFC 9051 6.3): STATUS, SELECT and EXAMINE (with CONDSTORE and
+// QRESYNC, RFC 7162), CLOSE, UNSELECT, and the refresh that tells a selected session what other
+// sessions changed (NOOP, CHECK, IDLE). Mailboxes are reached through imap/namespace, which applies
+// the user's rights.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -104,7 +105,7 @@ std::string Session::status_items(const MailboxRef& mailbox, const std::vector<s
             case StatusItem::AppendLimit: add("APPENDLIMIT", config_->limits.max_message_size); break;
         }
     }
-    return fmt::format("STATUS {} ({})", quoted_mailbox(mailbox.name), items);
+    return fmt::format("STATUS {} ({})", wire_name(mailbox.name), items);
 }
 
 asio::awaitable<std::optional<std::vector<store::MessageSummary>>> Session::messages_of(const MailboxRef& mailbox) {
@@ -132,7 +133,7 @@ asio::awaitable<void> Session::cmd_select(const Command& cmd) {
     const auto& args = std::get<SelectArgs>(cmd.args);
     bool read_only = cmd.verb == Verb::Examine;
     if (args.qresync && !qresync_) co_return bad(cmd, "QRESYNC is not enabled");
-    if (selected_ && qresync_) send({"", Status::Ok, Code::Closed, {}, "Previous mailbox closed"});
+    if (selected_ && (qresync_ || rev2_)) send({"", Status::Ok, Code::Closed, {}, "Previous mailbox closed"});
     selected_.reset();  // a failed SELECT leaves no mailbox selected (RFC 3501 6.3.1)
     state_ = State::Authenticated;
     auto mailbox = co_await find_mailbox(args.mailbox);
@@ -149,6 +150,7 @@ asio::awaitable<void> Session::cmd_select(const Command& cmd) {
     selected_ = SelectedMailbox{*mailbox, read_only, std::move(*messages), {}, seen};
     state_ = State::Selected;
     announce_selected(read_only);
+    if (rev2_) co_await announce_list_entry();
     if (args.qresync) co_await resynchronise(*args.qresync);
     ok(cmd, cmd.verb == Verb::Examine ? "EXAMINE completed" : "SELECT completed", read_only ? Code::ReadOnly : Code::ReadWrite);
 }
@@ -160,9 +162,10 @@ void Session::announce_selected(bool read_only) {
     untagged(fmt::format("FLAGS ({})", flags));
     send({"", Status::Ok, Code::PermanentFlags, read_only ? "()" : fmt::format("({} \\*)", flags), "Flags permitted"});
     untagged(fmt::format("{} EXISTS", msgs.size()));
-    untagged("0 RECENT");
+    // IMAP4rev2 has neither RECENT nor the UNSEEN response code (RFC 9051 Appendix E).
+    if (!rev2_) untagged("0 RECENT");
     auto unseen = std::find_if(msgs.begin(), msgs.end(), [](auto& m) { return !has_flag(m, "\\Seen"); });
-    if (unseen != msgs.end())
+    if (!rev2_ && unseen != msgs.end())
         send({"", Status::Ok, Code::Unseen, std::to_string(unseen - msgs.begin() + 1), "First unseen"});
     send({"", Status::Ok, Code::UidValidity, std::to_string(info.uidvalidity), "UIDs valid"});
     send({"", Status::Ok, Code::UidNext, std::to_string(info.uidnext), "Predicted next UID"});

@@ -51,8 +51,8 @@ asio::awaitable<void> Session::cmd_quota(const Command& cmd) {
     });
     auto state = co_await std::move(lookup);
     if (!state) co_return no(cmd, Code::ServerBug, "Cannot read the quota");
-    std::string root = quoted_mailbox(root_of(*mailbox));
-    if (cmd.verb == Verb::GetQuotaRoot) untagged(fmt::format("QUOTAROOT {} {}", quoted_mailbox(mailbox->name), root));
+    std::string root = wire_name(root_of(*mailbox));
+    if (cmd.verb == Verb::GetQuotaRoot) untagged(fmt::format("QUOTAROOT {} {}", wire_name(mailbox->name), root));
     untagged(fmt::format("QUOTA {} ({})", root, resources(*state)));
     ok(cmd, cmd.verb == Verb::GetQuotaRoot ? "GETQUOTAROOT completed" : "GETQUOTA completed");
 }

@@ -279,7 +279,10 @@ asio::awaitable<void> Session::cmd_search(const Command& cmd) {
             if (saving) selected_->saved_uids.clear();
             co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
         }
-        SearchRequest request{cmd.tag, cmd.uid, search_args->esearch, search_args->returns, modseq};
+        // IMAP4rev2 answers every SEARCH with ESEARCH, RETURN (ALL) when none was given (RFC 9051 6.4.4).
+        bool esearch = search_args->esearch || rev2_;
+        unsigned returns = search_args->esearch ? search_args->returns : static_cast<unsigned>(ReturnAll);
+        SearchRequest request{cmd.tag, cmd.uid, esearch, returns, modseq};
         if (auto response = search_response(request, *found)) untagged(*response);
         if (saving) selected_->saved_uids = saved_result(search_args->returns, *found);
     } else if (thread_args) {

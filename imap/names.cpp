@@ -11,9 +11,10 @@
 
 namespace mss::imap {
 
-std::string quoted_mailbox(std::string_view name) {
+std::string quoted_mailbox(std::string_view name, NameEncoding encoding) {
     std::string out = "\"";
-    for (char c : mutf7_encode(name)) {
+    std::string wire = encoding == NameEncoding::Utf8 ? std::string(name) : mutf7_encode(name);
+    for (char c : wire) {
         if (c == '"' || c == '\\') out += '\\';
         out += c;
     }

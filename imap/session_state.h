@@ -6,6 +6,7 @@
 
 #include "imap/parse/command.h"
 #include "imap/parse/framing.h"
+#include "imap/names.h"
 #include "imap/namespace.h"
 #include "imap/session.h"
 
@@ -45,7 +46,12 @@ private:
     void bad(const Command& cmd, std::string text);
     std::string capabilities() const;
     void forget_saved_search(std::string_view refused);
-    ParseOptions parse_options() const { return {}; }
+    // Mailbox names are UTF-8 both ways once IMAP4rev2 or UTF8=ACCEPT is enabled.
+    bool utf8_names() const { return rev2_ || utf8_accept_; }
+    ParseOptions parse_options() const { return {.utf8_names = utf8_names(), .imap4rev2 = rev2_}; }
+    std::string wire_name(std::string_view name) const {
+        return quoted_mailbox(name, utf8_names() ? NameEncoding::Utf8 : NameEncoding::ModifiedUtf7);
+    }
 
     // Any state (cmd_any.cpp)
     void cmd_capability(const Command& cmd);
@@ -83,6 +89,8 @@ private:
     asio::awaitable<void> cmd_lsub(const Command& cmd);
     void cmd_namespace(const Command& cmd);
     asio::awaitable<std::optional<Listing>> listing();
+    // IMAP4rev2 SELECT/EXAMINE: the selected mailbox's LIST response, attributes as LIST gives them.
+    asio::awaitable<void> announce_list_entry();
 
     // CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE (cmd_folder.cpp)
     asio::awaitable<void> cmd_create(const Command& cmd);
@@ -130,6 +138,8 @@ private:
     unsigned bad_commands_ = 0;
     bool condstore_ = false;  // CONDSTORE enabled (RFC 7162 3.1): MODSEQ in FETCH responses
     bool qresync_ = false;    // QRESYNC enabled (ENABLE QRESYNC): VANISHED instead of EXPUNGE
+    bool rev2_ = false;       // IMAP4rev2 enabled (RFC 9051): ESEARCH answers, no RECENT, LIST on SELECT
+    bool utf8_accept_ = false;  // UTF8=ACCEPT enabled (RFC 6855): UTF-8 names, APPEND UTF8 data
     bool woken_ = false;      // the stream was woken: the selected mailbox changed (IDLE)
 };
 

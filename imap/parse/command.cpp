@@ -108,6 +108,7 @@ std::vector<StatusItem> status_items(Cursor& in) {
         std::string_view word = in.atom();
         auto it = std::find_if(std::begin(names), std::end(names), [&](const Name& n) { return iequals(word, n.name); });
         if (it == std::end(names)) in.fail("Unknown STATUS item");
+        if (it->item == StatusItem::Recent && in.options().imap4rev2) in.fail("IMAP4rev2 has no RECENT");
         if (std::find(items.begin(), items.end(), it->item) == items.end()) items.push_back(it->item);
         if (in.accept(')')) break;
         in.sp();

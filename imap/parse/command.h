@@ -36,6 +36,8 @@ struct ParseOptions {
     // UTF8=ACCEPT (RFC 6855) or IMAP4rev2 (RFC 9051) enabled: mailbox names are UTF-8 as written
     // (validated); otherwise they are 7-bit modified UTF-7, decoded strictly to UTF-8.
     bool utf8_names = false;
+    // IMAP4rev2 enabled (RFC 9051): STATUS RECENT, which rev2 removed, is refused.
+    bool imap4rev2 = false;
     char hierarchy_separator = '/';    // "inbox/x" is normalised to "INBOX/x"
     std::size_t max_ranges = 10000;     // per sequence set
     std::size_t max_search_depth = 32;  // nesting of "(", NOT, OR
@@ -222,6 +224,7 @@ using ParsedCommand = std::variant<Command, Response>;
 //   max_search_keys keys, more than max_append_messages messages -> tag BAD [LIMIT]
 //   mailbox name: bad modified UTF-7, 8-bit without utf8_names, invalid UTF-8, control characters
 //                                                  -> tag BAD; longer than max_mailbox_name -> BAD [LIMIT]
+//   STATUS (or LIST RETURN STATUS) RECENT under imap4rev2 -> tag BAD
 //   SEARCH/SORT/THREAD CHARSET other than US-ASCII and UTF-8 -> tag NO [BADCHARSET (US-ASCII UTF-8)]
 //   search string that is not valid UTF-8          -> tag BAD
 //   VANISHED without CHANGEDSINCE or outside UID FETCH, a parameter or modifier given twice

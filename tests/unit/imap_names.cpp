@@ -27,6 +27,11 @@ TEST_CASE("LIST wildcards: % stops at the separator, * does not; many stars stay
 TEST_CASE("quoting and UID sets") {
     CHECK(quoted_mailbox("Résultats") == "\"R&AOk-sultats\"");
     CHECK(quoted_mailbox("a\"b\\c") == "\"a\\\"b\\\\c\"");
+    // IMAP4rev2 / UTF8=ACCEPT: UTF-8 as stored, "&" no longer special, quotes still escaped.
+    CHECK(quoted_mailbox("Résultats", NameEncoding::Utf8) == "\"Résultats\"");
+    CHECK(quoted_mailbox("R&D", NameEncoding::Utf8) == "\"R&D\"");
+    CHECK(quoted_mailbox("R&D") == "\"R&-D\"");
+    CHECK(quoted_mailbox("a\"b\\c", NameEncoding::Utf8) == "\"a\\\"b\\\\c\"");
     CHECK(uid_set({}) == "");
     CHECK(uid_set({1, 2, 3, 5, 7, 8}) == "1:3,5,7:8");
 }

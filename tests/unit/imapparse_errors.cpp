@@ -152,6 +152,15 @@ TEST_CASE("mailbox names") {
     CHECK(accepted("a CREATE 12345678", short_names));
 }
 
+TEST_CASE("IMAP4rev2 removed STATUS RECENT: refused once enabled, accepted in IMAP4rev1") {
+    ParseOptions rev2;
+    rev2.imap4rev2 = true;
+    CHECK(refused("a STATUS INBOX (MESSAGES RECENT)", rev2) == "a BAD IMAP4rev2 has no RECENT\r\n");
+    CHECK(refused("a LIST \"\" * RETURN (STATUS (RECENT))", rev2) == "a BAD IMAP4rev2 has no RECENT\r\n");
+    CHECK(accepted("a STATUS INBOX (MESSAGES SIZE)", rev2));
+    CHECK(accepted("a STATUS INBOX (MESSAGES RECENT)"));
+}
+
 TEST_CASE("CONDSTORE / QRESYNC rules (RFC 7162)") {
     CHECK(refused("a FETCH 1:* FLAGS (CHANGEDSINCE 5 VANISHED)") == "a BAD [CLIENTBUG] VANISHED is only allowed in UID FETCH\r\n");
     CHECK(refused("a UID FETCH 1:* FLAGS (VANISHED)") == "a BAD [CLIENTBUG] VANISHED requires CHANGEDSINCE\r\n");
