@@ -117,7 +117,8 @@ struct Received {
 };
 
 Received file_with(const SmimeServices& s, const SmimeResult& r, std::string message, std::string verdict) {
-    return {Filing{authentication_results(s.config.hostname, r) + message, false, std::move(verdict)}, std::nullopt};
+    return {Filing{authentication_results(s.config.hostname, r), std::move(message), false, std::move(verdict)},
+            std::nullopt};
 }
 
 // The recipient's policy applied to a message that is unsigned (reason NotSigned) or not valid.
@@ -125,7 +126,7 @@ Received judged(const SmimeServices& s, const Policy& policy, std::string_view r
                 Reason reason, std::string message) {
     std::string verdict = fmt::format("{}({})", result.result, smime::to_string(reason));
     SmimeAction action = reason == Reason::NotSigned ? policy.unsigned_mail : policy.invalid;
-    if (action == SmimeAction::Reject) return {Filing{"", false, verdict}, refusal_for(reason, recipient)};
+    if (action == SmimeAction::Reject) return {Filing{"", "", false, verdict}, refusal_for(reason, recipient)};
     Received out = file_with(s, result, std::move(message), verdict);
     out.filing.quarantine = action == SmimeAction::Quarantine;
     return out;
@@ -229,9 +230,9 @@ Result<std::optional<std::string>> encrypted_for_holders(const SmimeServices& s,
 
 }  // namespace
 
-Result<SmimeOutcome> process(const SmimeServices& s, const Envelope& e) {
+Result<SmimeOutcome> process(const SmimeServices& s, Envelope e) {
     SmimeOutcome out;
-    std::string message = without_our_results(e.message, s.config.hostname);
+    std::string message = without_our_results(std::move(e.message), s.config.hostname);
     std::vector<bool> holders(e.recipients.size(), false);
     std::optional<std::string> encrypted;
     if (e.submitter) {

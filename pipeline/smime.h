@@ -38,7 +38,8 @@ struct Refusal {
 };
 
 struct Filing {
-    std::string content;      // the copy to file, Authentication-Results first
+    std::string trace;        // our Authentication-Results field, to file above content
+    std::string content;      // the copy to file
     bool quarantine = false;  // to the recipient's Junk folder
     std::string verdict;      // for the log: "pass", "fail(revoked)", "encrypted end to end"...
 };
@@ -50,6 +51,6 @@ struct SmimeOutcome {
 };
 
 // Errors are the server's (store, vault, a key that cannot be used): answer 451 4.3.0.
-Result<SmimeOutcome> process(const SmimeServices& services, const Envelope& envelope);
+Result<SmimeOutcome> process(const SmimeServices& services, Envelope envelope);
 
 }  // namespace mss::pipeline

@@ -59,6 +59,22 @@ std::size_t line_end(std::string_view text, std::size_t from) {
     return lf == std::string_view::npos ? text.size() : lf + 1;
 }
 
+// Calls field(text) for each header field (continuation lines included) until the header ends, and
+// gives the offset where the rest (empty line, body, or a stray continuation) begins.
+template <class F>
+std::size_t each_field(std::string_view message, F field) {
+    std::size_t pos = 0;
+    while (pos < message.size()) {
+        std::size_t end = line_end(message, pos);
+        std::string_view line = message.substr(pos, end - pos);
+        if (line == "\r\n" || line == "\n" || is_wsp(line.front())) return pos;
+        while (end < message.size() && is_wsp(message[end])) end = line_end(message, end);
+        field(message.substr(pos, end - pos));
+        pos = end;
+    }
+    return pos;
+}
+
 }  // namespace
 
 std::string authentication_results(std::string_view authserv_id, const SmimeResult& r) {
@@ -71,23 +87,16 @@ std::string authentication_results(std::string_view authserv_id, const SmimeResu
     return field + "\r\n";
 }
 
-std::string without_our_results(std::string_view message, std::string_view authserv_id) {
+std::string without_our_results(std::string message, std::string_view authserv_id) {
+    bool found = false;
+    each_field(message, [&](std::string_view field) { found = found || is_ours(field, authserv_id); });
+    if (!found) return message;
     std::string out;
     out.reserve(message.size());
-    std::size_t pos = 0;
-    while (pos < message.size()) {
-        std::size_t end = line_end(message, pos);
-        std::string_view line = message.substr(pos, end - pos);
-        if (line == "\r\n" || line == "\n" || is_wsp(line.front())) {
-            // The end of the header (or a continuation with no field before it): nothing more to filter.
-            out.append(message.substr(pos));
-            return out;
-        }
-        while (end < message.size() && is_wsp(message[end])) end = line_end(message, end);
-        std::string_view field = message.substr(pos, end - pos);
+    std::size_t rest = each_field(message, [&](std::string_view field) {
         if (!is_ours(field, authserv_id)) out.append(field);
-        pos = end;
-    }
+    });
+    out.append(std::string_view(message).substr(rest));
     return out;
 }
 

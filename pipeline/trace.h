@@ -19,7 +19,8 @@ struct SmimeResult {
 std::string authentication_results(std::string_view authserv_id, const SmimeResult& result);
 
 // The message without the Authentication-Results fields of its header whose authserv-id is
-// authserv_id (case-insensitive); the body and every other field untouched.
-std::string without_our_results(std::string_view message, std::string_view authserv_id);
+// authserv_id (case-insensitive); the body and every other field untouched. Given back as it came,
+// without a copy, when it holds no such field (nearly always).
+std::string without_our_results(std::string message, std::string_view authserv_id);
 
 }  // namespace mss::pipeline

@@ -469,9 +469,9 @@ asio::awaitable<Result<pipeline::SmimeOutcome>> Session::smime_step(std::string 
     if (requires_auth(port_)) envelope.submitter = tx_->from.address();
     for (auto& r : tx_->recipients) envelope.recipients.push_back(r.address);
     envelope.message = std::move(message);
-    auto step = run_blocking(services_.blocking, [this, envelope = std::move(envelope)] {
+    auto step = run_blocking(services_.blocking, [this, envelope = std::move(envelope)]() mutable {
         pipeline::SmimeServices smime{services_.store, services_.vault, services_.trust(), *config_};
-        return pipeline::process(smime, envelope);
+        return pipeline::process(smime, std::move(envelope));
     });
     co_return co_await std::move(step);
 }
@@ -480,13 +480,14 @@ store::Delivery Session::delivery_of(const std::string& id, pipeline::SmimeOutco
     store::Delivery delivery;
     delivery.return_path = tx_->from.address();
     std::string received = received_header(id);
-    const std::string& first = smime.filings.front().content;
-    delivery.content = received + first;
+    const auto& first = smime.filings.front();
+    delivery.content = received + first.trace + first.content;
     for (std::size_t i = 0; i < tx_->recipients.size(); ++i) {
         delivery.account_ids.push_back(tx_->recipients[i].id);
-        auto& filing = smime.filings[i];
+        auto& f = smime.filings[i];
         // Recipients with the same verdict share one stored copy.
-        delivery.copies.push_back({filing.content == first ? "" : received + filing.content, filing.quarantine});
+        bool same = i == 0 || (f.trace == first.trace && f.content == first.content);
+        delivery.copies.push_back({same ? "" : received + f.trace + f.content, f.quarantine});
     }
     delivery.internal_date = std::time(nullptr);
     return delivery;
