@@ -11,6 +11,7 @@
 #include <map>
 
 #include "core/text.h"
+#include "core/x509_reason.h"
 
 namespace mss::tls {
 namespace {
@@ -136,7 +137,7 @@ PeerCertificate peer_certificate(SSL* ssl) {
     long result = SSL_get_verify_result(ssl);
     out.verified = result == X509_V_OK;
     if (!out.verified) {
-        out.reason = verify_reason(result);
+        out.reason = x509::verify_reason(result);
         out.verify_error = X509_verify_cert_error_string(result);
     }
     out.subject = subject_of(cert);
@@ -145,31 +146,6 @@ PeerCertificate peer_certificate(SSL* ssl) {
     if (X509_digest(cert, EVP_sha256(), md, &md_len) == 1)
         for (unsigned i = 0; i < md_len; ++i) out.sha256_hex += fmt::format("{:02x}", md[i]);
     return out;
-}
-
-std::string_view verify_reason(long error) {
-    switch (error) {
-        case X509_V_OK: return "valid";
-        case X509_V_ERR_CERT_HAS_EXPIRED: return "expired";
-        case X509_V_ERR_CERT_NOT_YET_VALID: return "not-yet-valid";
-        case X509_V_ERR_CERT_REVOKED: return "revoked";
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-        case X509_V_ERR_CERT_UNTRUSTED:
-        case X509_V_ERR_CERT_REJECTED: return "untrusted-issuer";
-        case X509_V_ERR_UNABLE_TO_GET_CRL:
-        case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER: return "no-crl";
-        case X509_V_ERR_CRL_HAS_EXPIRED:
-        case X509_V_ERR_CRL_NOT_YET_VALID: return "crl-expired";
-        case X509_V_ERR_INVALID_PURPOSE: return "wrong-purpose";
-        case X509_V_ERR_EE_KEY_TOO_SMALL:
-        case X509_V_ERR_CA_KEY_TOO_SMALL:
-        case X509_V_ERR_CA_MD_TOO_WEAK: return "weak-key";
-        default: return "invalid";
-    }
 }
 
 std::string describe(SSL* ssl) {

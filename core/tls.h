@@ -33,10 +33,6 @@ struct PeerCertificate {
 };
 
 PeerCertificate peer_certificate(SSL* ssl);
-// The word for an X509_V_ERR_* code, as crypto::to_string(ChainStatus) says it: "valid", "expired",
-// "not-yet-valid", "revoked", "untrusted-issuer", "no-crl", "crl-expired", "wrong-purpose",
-// "weak-key", "invalid".
-std::string_view verify_reason(long x509_error);
 // "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384" for Received: headers and logs.
 std::string describe(SSL* ssl);
 

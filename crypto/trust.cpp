@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/x509_reason.h"
 #include "crypto/files.h"
 #include "crypto/ossl.h"
 
@@ -69,29 +70,15 @@ int purpose_id(CertificatePurpose p) {
     return X509_PURPOSE_ANY;
 }
 
+// The status named by core/x509_reason's word for the error: one table of OpenSSL's codes for
+// TLS and for chains.
 ChainStatus status_of(int error) {
-    switch (error) {
-        case X509_V_OK: return ChainStatus::Valid;
-        case X509_V_ERR_CERT_HAS_EXPIRED: return ChainStatus::Expired;
-        case X509_V_ERR_CERT_NOT_YET_VALID: return ChainStatus::NotYetValid;
-        case X509_V_ERR_CERT_REVOKED: return ChainStatus::Revoked;
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-        case X509_V_ERR_CERT_UNTRUSTED:
-        case X509_V_ERR_CERT_REJECTED: return ChainStatus::UntrustedIssuer;
-        case X509_V_ERR_UNABLE_TO_GET_CRL:
-        case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER: return ChainStatus::NoCrl;
-        case X509_V_ERR_CRL_HAS_EXPIRED:
-        case X509_V_ERR_CRL_NOT_YET_VALID: return ChainStatus::CrlExpired;
-        case X509_V_ERR_INVALID_PURPOSE: return ChainStatus::WrongPurpose;
-        case X509_V_ERR_EE_KEY_TOO_SMALL:
-        case X509_V_ERR_CA_KEY_TOO_SMALL:
-        case X509_V_ERR_CA_MD_TOO_WEAK: return ChainStatus::WeakKey;
-        default: return ChainStatus::Invalid;
-    }
+    std::string_view reason = x509::verify_reason(error);
+    for (auto s : {ChainStatus::Valid, ChainStatus::Expired, ChainStatus::NotYetValid, ChainStatus::Revoked,
+                   ChainStatus::UntrustedIssuer, ChainStatus::NoCrl, ChainStatus::CrlExpired, ChainStatus::WrongPurpose,
+                   ChainStatus::WeakKey})
+        if (to_string(s) == reason) return s;
+    return ChainStatus::Invalid;
 }
 
 Result<std::vector<fs::path>> crl_files(const fs::path& pki) {

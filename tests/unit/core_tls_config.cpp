@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/tls.h"
+#include "core/x509_reason.h"
 
 namespace fs = std::filesystem;
 
@@ -79,7 +80,7 @@ TEST_CASE("tls.trust is accepted only when it names pki/trust.pem, which is what
 }
 
 TEST_CASE("client certificate verdicts are named as crypto::ChainStatus names them") {
-    using mss::tls::verify_reason;
+    using mss::x509::verify_reason;
     CHECK(verify_reason(X509_V_OK) == "valid");
     CHECK(verify_reason(X509_V_ERR_CERT_HAS_EXPIRED) == "expired");
     CHECK(verify_reason(X509_V_ERR_CERT_REVOKED) == "revoked");
