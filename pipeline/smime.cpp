@@ -142,15 +142,14 @@ Received verified(const SmimeServices& s, const Policy& policy, std::string_view
     return judged(s, policy, recipient, std::move(r), v.reason, std::move(message));
 }
 
-// One recipient's copy: opened with the recipient's key when the server holds it, then judged.
-Result<Received> receive(const SmimeServices& s, std::string message, std::string_view recipient) {
-    auto settings = s.store.smime_settings(recipient);
-    if (!settings) return settings.error();
-    Policy policy = policy_of(s, recipient, *settings);
-    Protection protection = smime::protection_of(message);
+// One recipient's copy (of the given outer protection): opened with the recipient's key when the
+// server holds it, then judged.
+Result<Received> receive(const SmimeServices& s, std::string message, Protection protection, std::string_view recipient,
+                         const store::SmimeSettings& settings) {
+    Policy policy = policy_of(s, recipient, settings);
     std::string opened;
     if (protection == Protection::Encrypted) {
-        if (settings->custody == store::KeyCustody::Client)
+        if (settings.custody == store::KeyCustody::Client)
             return file_with(s, result_only("neutral", "encrypted end to end: only the recipient's card opens it"), std::move(message),
                              "encrypted end to end");
         auto key = credential_of(s, recipient, store::SmimeUsage::Encryption, true);
@@ -182,40 +181,51 @@ Result<Received> receive(const SmimeServices& s, std::string message, std::strin
     return verified(s, policy, recipient, std::move(message), opened);
 }
 
-// Submission: the sender's signature when the server holds its key and the client did no S/MIME.
+// Every recipient's settings, read once for the whole message.
+Result<std::vector<store::SmimeSettings>> settings_of(const SmimeServices& s, const std::vector<std::string>& recipients) {
+    std::vector<store::SmimeSettings> out;
+    for (const auto& r : recipients) {
+        auto settings = s.store.smime_settings(r);
+        if (!settings) return settings.error();
+        out.push_back(std::move(*settings));
+    }
+    return out;
+}
+
+// Submission: the sender's signature when the server holds its key and the client did no S/MIME
+// (protection says what the message is, and becomes Signed when it is signed here).
 Result<std::string> signed_by_server(const SmimeServices& s, const std::string& sender, std::string message,
-                                     SmimeOutcome& out) {
+                                     Protection& protection, SmimeOutcome& out) {
     auto settings = s.store.smime_settings(sender);
     if (!settings) return settings.error();
-    if (settings->custody != store::KeyCustody::Server || smime::protection_of(message) != Protection::Clear)
-        return message;
+    if (settings->custody != store::KeyCustody::Server || protection != Protection::Clear) return message;
     auto signer = credential_of(s, sender, store::SmimeUsage::Signing, true);
     if (!signer) return signer.error();
     if (!*signer) return message;
     auto signed_message = smime::sign(message, **signer);
     if (!signed_message) return signed_message.error();
     out.signed_by = sender;
+    protection = Protection::Signed;
     return std::move(*signed_message);
 }
 
 // Submission: the message encrypted to the recipients who keep their own keys (and have a
 // certificate) and to the sender, for its Sent copy; nullopt when no such recipient.
 Result<std::optional<std::string>> encrypted_for_holders(const SmimeServices& s, const Envelope& e,
-                                                         const std::string& message, std::vector<bool>& holders) {
-    holders.assign(e.recipients.size(), false);
-    if (smime::protection_of(message) == Protection::Encrypted) return std::optional<std::string>();
+                                                         const std::vector<store::SmimeSettings>& settings,
+                                                         const std::string& message, Protection protection,
+                                                         std::vector<bool>& holders) {
+    if (protection == Protection::Encrypted) return std::optional<std::string>();
     std::vector<smime::Credential> certificates;
     bool cbc = false;
     for (std::size_t i = 0; i < e.recipients.size(); ++i) {
-        auto settings = s.store.smime_settings(e.recipients[i]);
-        if (!settings) return settings.error();
-        if (settings->custody != store::KeyCustody::Client) continue;
+        if (settings[i].custody != store::KeyCustody::Client) continue;
         auto certificate = credential_of(s, e.recipients[i], store::SmimeUsage::Encryption, false);
         if (!certificate) return certificate.error();
         if (!*certificate) continue;
         holders[i] = true;
         certificates.push_back(std::move(**certificate));
-        cbc = cbc || policy_of(s, e.recipients[i], *settings).cbc;
+        cbc = cbc || policy_of(s, e.recipients[i], settings[i]).cbc;
     }
     if (certificates.empty()) return std::optional<std::string>();
     auto own = credential_of(s, *e.submitter, store::SmimeUsage::Encryption, false);
@@ -233,18 +243,22 @@ Result<std::optional<std::string>> encrypted_for_holders(const SmimeServices& s,
 Result<SmimeOutcome> process(const SmimeServices& s, Envelope e) {
     SmimeOutcome out;
     std::string message = without_our_results(std::move(e.message), s.config.hostname);
+    Protection protection = smime::protection_of(message);
+    auto settings = settings_of(s, e.recipients);
+    if (!settings) return settings.error();
     std::vector<bool> holders(e.recipients.size(), false);
     std::optional<std::string> encrypted;
     if (e.submitter) {
-        auto signed_message = signed_by_server(s, *e.submitter, std::move(message), out);
+        auto signed_message = signed_by_server(s, *e.submitter, std::move(message), protection, out);
         if (!signed_message) return signed_message.error();
         message = std::move(*signed_message);
-        auto sealed = encrypted_for_holders(s, e, message, holders);
+        auto sealed = encrypted_for_holders(s, e, *settings, message, protection, holders);
         if (!sealed) return sealed.error();
         encrypted = std::move(*sealed);
     }
     for (std::size_t i = 0; i < e.recipients.size(); ++i) {
-        auto received = receive(s, holders[i] ? *encrypted : message, e.recipients[i]);
+        auto received = holders[i] ? receive(s, *encrypted, Protection::Encrypted, e.recipients[i], (*settings)[i])
+                                   : receive(s, message, protection, e.recipients[i], (*settings)[i]);
         if (!received) return received.error();
         if (received->refusal && !out.refusal) out.refusal = std::move(received->refusal);
         out.filings.push_back(std::move(received->filing));
