@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/config_smime.h"
+#include "core/config_toml.h"
 #include "core/text.h"
 #include <toml++/toml.h>
 
@@ -33,14 +34,6 @@ Status read_seconds(const toml::table& t, std::string_view key, std::chrono::sec
 std::filesystem::path resolve(const std::filesystem::path& dir, std::string_view p) {
     std::filesystem::path path(p);
     return path.is_absolute() ? path : dir / path;
-}
-
-Status check_known(const toml::table& t, std::initializer_list<std::string_view> known, std::string_view where) {
-    for (auto&& [k, v] : t) {
-        if (std::find(known.begin(), known.end(), k.str()) == known.end())
-            return fail(ErrorKind::Invalid, fmt::format("unknown key '{}{}'", where, k.str()));
-    }
-    return Ok{};
 }
 
 Status read_ports(const toml::table& t, Ports& p) {
@@ -153,6 +146,14 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
 }
 
 }  // namespace
+
+Status check_known(const toml::table& t, std::initializer_list<std::string_view> known, std::string_view where) {
+    for (auto&& [k, v] : t) {
+        if (std::find(known.begin(), known.end(), k.str()) == known.end())
+            return fail(ErrorKind::Invalid, fmt::format("unknown key '{}{}'", where, k.str()));
+    }
+    return Ok{};
+}
 
 bool Config::serves_domain(std::string_view domain) const {
     std::string d = ascii_lower(std::string(domain));

@@ -4,8 +4,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
+#include "core/config_toml.h"
 #include "core/text.h"
 
 namespace mss {
@@ -22,14 +21,8 @@ Status read_action(const toml::table& t, std::string_view key, std::string_view 
     return Ok{};
 }
 
-Status read_policy(const toml::table& t, std::string_view where, SmimePolicy& p,
-                   std::initializer_list<std::string_view> extra) {
-    for (auto&& [k, v] : t) {
-        std::string_view key = k.str();
-        bool known = key == "unsigned" || key == "invalid" || key == "cipher" ||
-                     std::find(extra.begin(), extra.end(), key) != extra.end();
-        if (!known) return fail(ErrorKind::Invalid, fmt::format("unknown key '{}{}'", where, key));
-    }
+// unsigned, invalid and cipher; the caller has checked the table's keys.
+Status read_policy(const toml::table& t, std::string_view where, SmimePolicy& p) {
     if (auto s = read_action(t, "unsigned", where, p.unsigned_mail); !s) return s;
     if (auto s = read_action(t, "invalid", where, p.invalid); !s) return s;
     if (auto node = t["cipher"]) {
@@ -66,7 +59,8 @@ const SmimePolicy& SmimeConfig::policy_for(std::string_view domain) const {
 Status read_smime_config(const toml::table& t, const std::filesystem::path& dir, SmimeConfig& out) {
     std::filesystem::path vault(t["vault_key"].value_or<std::string>("vault.key"));
     out.vault_key = vault.is_absolute() ? vault : dir / vault;
-    if (auto s = read_policy(t, "smime.", out.policy, {"vault_key", "domains"}); !s) return s;
+    if (auto s = check_known(t, {"unsigned", "invalid", "cipher", "vault_key", "domains"}, "smime."); !s) return s;
+    if (auto s = read_policy(t, "smime.", out.policy); !s) return s;
     auto* domains = t["domains"].as_table();
     if (!domains) return t["domains"] ? fail(ErrorKind::Invalid, "smime.domains must be a table") : Status(Ok{});
     for (auto&& [name, node] : *domains) {
@@ -74,7 +68,8 @@ Status read_smime_config(const toml::table& t, const std::filesystem::path& dir,
         std::string where = fmt::format("smime.domains.\"{}\".", name.str());
         if (!table) return fail(ErrorKind::Invalid, where + " must be a table");
         SmimePolicy policy = out.policy;
-        if (auto s = read_policy(*table, where, policy, {}); !s) return s;
+        if (auto s = check_known(*table, {"unsigned", "invalid", "cipher"}, where); !s) return s;
+        if (auto s = read_policy(*table, where, policy); !s) return s;
         out.domains[ascii_lower(std::string(name.str()))] = policy;
     }
     return Ok{};

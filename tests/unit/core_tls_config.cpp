@@ -91,3 +91,16 @@ TEST_CASE("client certificate verdicts are named as crypto::ChainStatus names th
     CHECK(verify_reason(X509_V_ERR_INVALID_PURPOSE) == "wrong-purpose");
     CHECK(verify_reason(X509_V_ERR_CERT_SIGNATURE_FAILURE) == "invalid");
 }
+
+TEST_CASE("[smime]: per-domain policies over the default, unknown keys and bad values refused") {
+    DataDir d;
+    auto c = d.load("[smime]\nunsigned = \"quarantine\"\n[smime.domains.\"B.fr\"]\ninvalid = \"reject\"\n");
+    REQUIRE(c);
+    CHECK(c->smime.policy_for("a.fr").unsigned_mail == mss::SmimeAction::Quarantine);
+    CHECK(c->smime.policy_for("b.fr").unsigned_mail == mss::SmimeAction::Quarantine);
+    CHECK(c->smime.policy_for("b.fr").invalid == mss::SmimeAction::Reject);
+    CHECK(c->smime.vault_key == d.path / "vault.key");
+    CHECK(d.load("[smime]\noops = 1\n").error().message.find("unknown key 'smime.oops'") != std::string::npos);
+    CHECK(d.load("[smime.domains.\"b.fr\"]\nvault_key = \"k\"\n").error().message.find("unknown key") != std::string::npos);
+    CHECK(d.load("[smime]\ninvalid = \"drop\"\n").error().message.find("smime.invalid must be") != std::string::npos);
+}
