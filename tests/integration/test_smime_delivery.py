@@ -87,6 +87,20 @@ def last(server, address, folder="INBOX"):
     return server.mail_fetch(address, listing[-1][0], folder)
 
 
+def openssl_verify(server, path):
+    """`openssl cms -verify` of a stored message against the test IGC and its CRLs; the content."""
+    r = run("openssl", "cms", "-verify", "-in", path, "-CAfile", server.bundle, "-purpose", "smimesign",
+            "-crl_check_all", check=False)
+    assert r.returncode == 0, r.stderr.decode()
+    return r.stdout
+
+
+def openssl_decrypt(server, who, path, check=True):
+    d = server.certs[who]
+    return run("openssl", "cms", "-decrypt", "-in", path, "-recip", d / "enc-cert.pem", "-inkey", d / "enc-key.pem",
+               check=check)
+
+
 def results(raw):
     """Our Authentication-Results fields, unfolded."""
     msg = email.message_from_bytes(raw)
@@ -106,10 +120,7 @@ def test_submitted_mail_is_signed_with_the_senders_certificate(mssd, tmp_path):
     # An independent implementation verifies the stored signature against the test IGC and its CRLs.
     stored = tmp_path / "stored.eml"
     stored.write_bytes(raw)
-    r = run("openssl", "cms", "-verify", "-in", stored, "-CAfile", mssd.bundle, "-purpose", "smimesign",
-            "-crl_check_all", check=False)
-    assert r.returncode == 0, r.stderr.decode()
-    assert b"Resultats de biologie: normaux." in r.stdout
+    assert b"Resultats de biologie: normaux." in openssl_verify(mssd, stored)
 
 
 def test_a_recipient_keeping_its_keys_gets_mail_only_its_card_opens(mssd, tmp_path):
@@ -123,16 +134,9 @@ def test_a_recipient_keeping_its_keys_gets_mail_only_its_card_opens(mssd, tmp_pa
     stored = tmp_path / "stored.eml"
     stored.write_bytes(raw)
     for who in (DOCTOR, GP):  # the recipient, and the sender for its Sent copy
-        d = mssd.certs[who]
-        inner = run("openssl", "cms", "-decrypt", "-in", stored, "-recip", d / "enc-cert.pem", "-inkey",
-                    d / "enc-key.pem").stdout
-        (tmp_path / "inner.eml").write_bytes(inner)
-        v = run("openssl", "cms", "-verify", "-in", tmp_path / "inner.eml", "-CAfile", mssd.bundle,
-                "-purpose", "smimesign", "-crl_check_all", check=False)
-        assert v.returncode == 0, v.stderr.decode()
-    d = mssd.certs[SECRETARY]
-    assert run("openssl", "cms", "-decrypt", "-in", stored, "-recip", d / "enc-cert.pem", "-inkey",
-               d / "enc-key.pem", check=False).returncode != 0
+        (tmp_path / "inner.eml").write_bytes(openssl_decrypt(mssd, who, stored).stdout)
+        assert b"Resultats de biologie: normaux." in openssl_verify(mssd, tmp_path / "inner.eml")
+    assert openssl_decrypt(mssd, SECRETARY, stored, check=False).returncode != 0
 
 
 def test_the_server_decrypts_and_verifies_for_a_mailbox_whose_key_it_holds(mssd, tmp_path):
