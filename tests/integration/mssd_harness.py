@@ -84,6 +84,13 @@ class Server:
             ctx.load_cert_chain(str(cert), str(key))
         return ctx
 
+    def imaps_login(self, user, password=PASSWORD):
+        """Python's imaplib signed in as user over implicit TLS."""
+        import imaplib
+        c = imaplib.IMAP4_SSL("127.0.0.1", self.imaps, ssl_context=self.tls_context(), timeout=30)
+        c.login(user, password)
+        return c
+
     def mail_list(self, address, folder="INBOX"):
         out = self.ctl("mail", "list", address, "--folder", folder).stdout.decode()
         return [line.split(" ", 2) for line in out.splitlines()]

@@ -1,13 +1,12 @@
 """FETCH of message structure against the real mssd with Python's imaplib: BODYSTRUCTURE and BODY,
 ENVELOPE, MIME part sections (n.MIME, n.HEADER, n.TEXT inside message/rfc822), BINARY with literal8
 and UNKNOWN-CTE, broken MIME answered well-formed, and MODSEQ / CHANGEDSINCE (RFC 7162)."""
-import imaplib
 import re
 import smtplib
 
 import pytest
 
-from mssd_harness import DOCTOR, PASSWORD
+from mssd_harness import DOCTOR
 
 SENDER = "lab@labo-y.mssante.fr"
 
@@ -118,8 +117,7 @@ def mailbox(server):
 
 
 def connect(server):
-    c = imaplib.IMAP4_SSL("127.0.0.1", server.imaps, ssl_context=server.tls_context(), timeout=30)
-    c.login(DOCTOR, PASSWORD)
+    c = server.imaps_login(DOCTOR)
     c.select("INBOX")
     return c
 

@@ -7,7 +7,7 @@ import smtplib
 
 import pytest
 
-from mssd_harness import DOCTOR, PASSWORD
+from mssd_harness import DOCTOR
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +21,7 @@ def mailbox(server):
 
 
 def connect(server):
-    c = imaplib.IMAP4_SSL("127.0.0.1", server.imaps, ssl_context=server.tls_context(), timeout=30)
-    c.login(DOCTOR, PASSWORD)
-    return c
+    return server.imaps_login(DOCTOR)
 
 
 def test_list_shows_the_folders_with_special_use(mailbox):

@@ -10,7 +10,7 @@ import smtplib
 
 import pytest
 
-from mssd_harness import DOCTOR, PASSWORD
+from mssd_harness import DOCTOR
 
 RESULT = "=?UTF-8?Q?R=C3=89SULTAT_d'=C3=A9chographie?="
 MESSAGES = [
@@ -54,9 +54,7 @@ def render(headers):
 
 
 def connect(server):
-    c = imaplib.IMAP4_SSL("127.0.0.1", server.imaps, ssl_context=server.tls_context(), timeout=30)
-    c.login(DOCTOR, PASSWORD)
-    return c
+    return server.imaps_login(DOCTOR)
 
 
 @pytest.fixture(scope="module")

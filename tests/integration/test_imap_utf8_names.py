@@ -2,15 +2,12 @@
 then sends and reads mailbox names as UTF-8, which mssd must take and give as such; a session that
 did not enable it still sees the same mailbox in modified UTF-7. (imaplib's own APPEND in UTF-8
 mode puts the UTF8 wrapper inside the literal, so APPEND is left to the conformance scripts.)"""
-import imaplib
 
-from mssd_harness import GP, PASSWORD
+from mssd_harness import GP
 
 
 def connect(server):
-    c = imaplib.IMAP4_SSL("127.0.0.1", server.imaps, ssl_context=server.tls_context(), timeout=30)
-    c.login(GP, PASSWORD)
-    return c
+    return server.imaps_login(GP)
 
 
 def test_imaplib_in_utf8_mode_creates_lists_and_selects_a_utf8_name(server):
