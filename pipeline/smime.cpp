@@ -257,8 +257,10 @@ Result<SmimeOutcome> process(const SmimeServices& s, Envelope e) {
         encrypted = std::move(*sealed);
     }
     for (std::size_t i = 0; i < e.recipients.size(); ++i) {
+        bool last = i + 1 == e.recipients.size();  // the last plain copy takes the message itself
         auto received = holders[i] ? receive(s, *encrypted, Protection::Encrypted, e.recipients[i], (*settings)[i])
-                                   : receive(s, message, protection, e.recipients[i], (*settings)[i]);
+                                   : receive(s, last ? std::move(message) : message, protection, e.recipients[i],
+                                             (*settings)[i]);
         if (!received) return received.error();
         if (received->refusal && !out.refusal) out.refusal = std::move(received->refusal);
         out.filings.push_back(std::move(received->filing));
