@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/percentile.h"
 #include "core/stream.h"
 
 namespace {
@@ -478,13 +479,6 @@ void launch_next(Run& run) {
     if (run.o.mode == "load") asio::co_spawn(run.io, load_client(run, i), asio::detached);
     else if (run.o.mode == "idle") asio::co_spawn(run.io, idle_client(run, i), asio::detached);
     else asio::co_spawn(run.io, fill_client(run, i), asio::detached);
-}
-
-double percentile(std::vector<double>& v, double p) {
-    if (v.empty()) return 0;
-    std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-    return v[i];
 }
 
 }  // namespace

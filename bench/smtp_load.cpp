@@ -10,6 +10,7 @@
 #include <chrono>
 #include <vector>
 
+#include "bench/percentile.h"
 #include "core/stream.h"
 
 namespace {
@@ -88,13 +89,6 @@ asio::awaitable<void> run_client(const Options& o, tcp::endpoint ep, std::atomic
         c.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     }
     co_await command(s, buf, "QUIT\r\n", 221);
-}
-
-double percentile(std::vector<double>& v, double p) {
-    if (v.empty()) return 0;
-    std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-    return v[i];
 }
 
 }  // namespace
