@@ -75,6 +75,16 @@ int days_in_month(int year, int month) {
 }
 
 // Days from 1970-01-01 to the given proleptic Gregorian date.
+// RFC 5322 writes the zone as +hhmm in four digits (libetpan gives it as the integer hhmm, any length).
+std::optional<int64_t> zone_offset_seconds(int zone) {
+    if (zone < -9959 || zone > 9959 || std::abs(zone) % 100 > 59) return std::nullopt;
+    int64_t magnitude = (std::abs(zone) / 100 * 60 + std::abs(zone) % 100) * 60;
+    return zone < 0 ? -magnitude : magnitude;
+}
+
+// Four-digit years: IMAP's date-year and every real message; larger ones are not dates of this world.
+constexpr int kMaxYear = 9999;
+
 int64_t days_from_civil(int64_t y, int m, int d) {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -284,13 +294,14 @@ std::optional<SentDate> parse_date(std::string_view raw) {
     struct mailimf_date_time dt = *parsed;
     mailimf_date_time_free(parsed);
     SentDate out{full_year(dt.dt_year), dt.dt_month, dt.dt_day, 0};
-    if (out.month < 1 || out.month > 12 || out.day < 1 || out.day > days_in_month(out.year, out.month) ||
-        dt.dt_hour < 0 || dt.dt_hour > 23 || dt.dt_min < 0 || dt.dt_min > 59 || dt.dt_sec < 0 || dt.dt_sec > 60)
+    if (out.year > kMaxYear || out.month < 1 || out.month > 12 || out.day < 1 ||
+        out.day > days_in_month(out.year, out.month) || dt.dt_hour < 0 || dt.dt_hour > 23 || dt.dt_min < 0 ||
+        dt.dt_min > 59 || dt.dt_sec < 0 || dt.dt_sec > 60)
         return std::nullopt;
-    int zone = dt.dt_zone < 0 ? -dt.dt_zone : dt.dt_zone;
-    int64_t zone_seconds = (zone / 100 * 60 + zone % 100) * 60 * (dt.dt_zone < 0 ? -1 : 1);
+    auto zone_seconds = zone_offset_seconds(dt.dt_zone);
+    if (!zone_seconds) return std::nullopt;
     out.utc = days_from_civil(out.year, out.month, out.day) * 86400 + dt.dt_hour * 3600 + dt.dt_min * 60 + dt.dt_sec -
-              zone_seconds;
+              *zone_seconds;
     return out;
 }
 

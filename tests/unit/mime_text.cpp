@@ -62,6 +62,14 @@ TEST_CASE("Date: fields: own calendar date and the UTC instant") {
     CHECK_FALSE(parse_date("29 Feb 2023 10:00:00 +0000"));
 }
 
+TEST_CASE("Date: fields: a zone or a year outside RFC 5322's digits names no instant") {
+    CHECK(parse_date("1 Mar 2024 10:00:00 -9959"));
+    CHECK_FALSE(parse_date("1 Mar 2024 10:00:00 +99999999999"));
+    CHECK_FALSE(parse_date("1 Mar 2024 10:00:00 -2147483648"));
+    CHECK_FALSE(parse_date("1 Mar 2024 10:00:00 +0160"));
+    CHECK_FALSE(parse_date("1 Mar 2147483647 10:00:00 +0000"));
+}
+
 TEST_CASE("body text of a plain message") {
     auto t = body_text("Subject: x\r\n\r\nligne un\r\nligne deux\r\n");
     REQUIRE(t.ok());
