@@ -1,4 +1,5 @@
-// DATA and BDAT readers: byte-at-a-time automata, so any slicing of the input gives the same result.
+// DATA and BDAT readers: automata over the octets (runs of plain octets inside a line taken at once),
+// so any slicing of the input gives the same result.
 #include "smtp/parse/content.h"
 
 namespace mss::smtp {
@@ -24,6 +25,23 @@ void DataReader::append(char c) {
     if (++total_ > limits_.max_size) return violate(kTooBig);
     message_ += c;
 }
+
+// A run of plain octets inside a line, kept at once: the same verdict as taking them one by one (at
+// the first octet over a limit, the line check comes before the size check).
+void DataReader::append_plain(std::string_view run) {
+    std::size_t line_room = limits_.max_line > line_len_ + 2 ? limits_.max_line - line_len_ - 2 : 0;
+    line_len_ += run.size();
+    if (verdict_) return;
+    uint64_t size_room = limits_.max_size > total_ ? limits_.max_size - total_ : 0;
+    if (run.size() > line_room && line_room <= size_room) return violate(kLongLine);
+    if (run.size() > size_room) return violate(kTooBig);
+    total_ += run.size();
+    message_.append(run);
+}
+
+namespace {
+bool is_plain(char c) { return c != '\r' && c != '\n' && c != '\0'; }
+}  // namespace
 
 std::size_t DataReader::feed(std::string_view bytes) {
     std::size_t i = 0;
@@ -76,9 +94,15 @@ std::size_t DataReader::feed(std::string_view bytes) {
             line_len_ = 0;
             continue;
         }
-        if (c == '\0') violate(kNul);
-        if (++line_len_ + 2 > limits_.max_line) violate(kLongLine);
-        append(c);
+        if (c == '\0') {
+            violate(kNul);
+            ++line_len_;
+            continue;
+        }
+        std::size_t end = i + 1;
+        while (end < bytes.size() && is_plain(bytes[end])) ++end;
+        append_plain(bytes.substr(i, end - i));
+        i = end - 1;
     }
     return i;
 }
@@ -97,9 +121,29 @@ void ChunkReader::violate(Reply reply) {
     message_.shrink_to_fit();
 }
 
+// A run of plain octets inside a line (no CR pending), kept at once; per octet the size check comes
+// before the line check.
+void ChunkReader::append_plain(std::string_view run) {
+    uint64_t size_room = limits_.max_size > total_ ? limits_.max_size - total_ : 0;
+    std::size_t line_room = limits_.max_line > line_len_ + 2 ? limits_.max_line - line_len_ - 2 : 0;
+    if (run.size() > size_room && size_room <= line_room) return violate(kTooBig);
+    if (run.size() > line_room) return violate(kLongLine);
+    total_ += run.size();
+    line_len_ += run.size();
+    message_.append(run);
+}
+
 void ChunkReader::feed(std::string_view bytes) {
-    for (char c : bytes) {
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
         if (verdict_) return;
+        char c = bytes[i];
+        if (!prev_cr_ && is_plain(c)) {
+            std::size_t end = i + 1;
+            while (end < bytes.size() && is_plain(bytes[end])) ++end;
+            append_plain(bytes.substr(i, end - i));
+            i = end - 1;
+            continue;
+        }
         if (++total_ > limits_.max_size) return violate(kTooBig);
         if (prev_cr_ && c != '\n') return violate(kBareLf);
         if (c == '\n' && !prev_cr_) return violate(kBareLf);

@@ -44,6 +44,7 @@ private:
     uint64_t total_ = 0;
     void violate(Reply reply);
     void append(char c);
+    void append_plain(std::string_view run);
 };
 
 // BDAT: chunk contents are taken as they come (no dot-stuffing); the same line checks apply across
@@ -64,6 +65,7 @@ private:
     std::size_t line_len_ = 0;
     uint64_t total_ = 0;
     void violate(Reply reply);
+    void append_plain(std::string_view run);
 };
 
 }  // namespace mss::smtp

@@ -56,6 +56,24 @@ TEST_CASE("violations: bare LF, bare CR, NUL, long line, size; nothing kept") {
     CHECK(*big.verdict == Reply{552, "5.3.4", "Message too big"});
 }
 
+TEST_CASE("line and size limits fall on the same octet whether octets come at once or one by one") {
+    const std::string line998 = std::string(998, 'x') + "\r\n.\r\n", line999 = std::string(999, 'x') + "\r\n.\r\n";
+    for (std::size_t step : {std::size_t{1}, std::size_t{1} << 20}) {
+        CAPTURE(step);
+        auto fits = read_data(line998, step);
+        CHECK_FALSE(fits.verdict);
+        CHECK(fits.message.size() == 1000);
+        CHECK(read_data(line999, step).verdict == Reply{550, "5.6.0", "Message line too long (RFC 5321 4.5.3.1.6)"});
+        CHECK_FALSE(read_data(line998, step, {1000, 1000}).verdict);
+        CHECK(read_data(line998, step, {999, 1000}).verdict == Reply{552, "5.3.4", "Message too big"});
+        // The 51st octet is over both limits: the line check comes first, as it always has.
+        CHECK(read_data(std::string(51, 'x') + "\r\n.\r\n", step, {50, 52}).verdict->enhanced == "5.6.0");
+        ChunkReader both({50, 52});
+        for (std::size_t p = 0; p < 53; p += step) both.feed(std::string(53, 'y').substr(p, step));
+        CHECK(both.verdict()->code == 552);  // BDAT checks the size first
+    }
+}
+
 TEST_CASE("a bare LF before a dot line does not end DATA (no smuggling)") {
     std::string in = "x\n.\r\nMAIL FROM:<evil@x.fr>\r\n\r\n.\r\nQUIT\r\n";
     auto r = read_data(in);
