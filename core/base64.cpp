@@ -1,6 +1,7 @@
 // Base64 by the alphabet of RFC 4648 section 4.
 #include "core/base64.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -15,27 +16,54 @@ constexpr std::array<int8_t, 256> make_table() {
     return t;
 }
 constexpr auto kTable = make_table();
+
+// Whole groups of three octets, written four characters at a time; returns past the last written.
+char* encode_groups(const unsigned char* in, std::size_t groups, char* out) {
+    for (std::size_t g = 0; g < groups; ++g, in += 3) {
+        uint32_t v = uint32_t(in[0]) << 16 | uint32_t(in[1]) << 8 | in[2];
+        out[0] = kAlphabet[v >> 18];
+        out[1] = kAlphabet[(v >> 12) & 63];
+        out[2] = kAlphabet[(v >> 6) & 63];
+        out[3] = kAlphabet[v & 63];
+        out += 4;
+    }
+    return out;
+}
+
+// The last one or two octets with their padding; returns past the last written.
+char* encode_tail(const unsigned char* in, std::size_t left, char* out) {
+    if (left == 0) return out;
+    uint32_t v = uint32_t(in[0]) << 16 | (left > 1 ? uint32_t(in[1]) << 8 : 0);
+    out[0] = kAlphabet[v >> 18];
+    out[1] = kAlphabet[(v >> 12) & 63];
+    out[2] = left > 1 ? kAlphabet[(v >> 6) & 63] : '=';
+    out[3] = '=';
+    return out + 4;
+}
+
+const unsigned char* octets(std::string_view bytes) { return reinterpret_cast<const unsigned char*>(bytes.data()); }
 }  // namespace
 
 std::string base64_encode(std::string_view bytes) {
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
-        for (int s : {18, 12, 6, 0}) out += kAlphabet[(v >> s) & 63];
-    }
-    if (i + 1 == bytes.size()) {
-        uint32_t v = uint8_t(bytes[i]) << 16;
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == bytes.size()) {
-        uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8);
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += '=';
+    std::string out((bytes.size() + 2) / 3 * 4, '\0');
+    char* end = encode_groups(octets(bytes), bytes.size() / 3, out.data());
+    encode_tail(octets(bytes) + bytes.size() / 3 * 3, bytes.size() % 3, end);
+    return out;
+}
+
+std::string base64_lines(std::string_view bytes) {
+    constexpr std::size_t kLineOctets = 57;  // 76 characters
+    std::size_t lines = (bytes.size() + kLineOctets - 1) / kLineOctets;
+    std::string out((bytes.size() + 2) / 3 * 4 + 2 * lines, '\0');
+    const unsigned char* in = octets(bytes);
+    char* o = out.data();
+    for (std::size_t left = bytes.size(); left > 0;) {
+        std::size_t take = std::min(left, kLineOctets);
+        o = encode_tail(in + take / 3 * 3, take % 3, encode_groups(in, take / 3, o));
+        *o++ = '\r';
+        *o++ = '\n';
+        in += take;
+        left -= take;
     }
     return out;
 }

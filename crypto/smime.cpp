@@ -15,6 +15,7 @@
 #include <array>
 #include <climits>
 
+#include "core/base64.h"
 #include "core/text.h"
 #include "crypto/cms_certificates.h"
 #include "crypto/ossl.h"
@@ -138,7 +139,7 @@ std::string detached_layout(const ent::Entity& e, std::string_view entity, std::
                          "Content-Transfer-Encoding: base64\r\n"
                          "Content-Disposition: attachment; filename=\"smime.p7s\"\r\n"
                          "Content-Description: S/MIME Cryptographic Signature\r\n\r\n",
-                         ent::base64_lines(der), "\r\n--", boundary, "--\r\n"});
+                         base64_lines(der), "\r\n--", boundary, "--\r\n"});
 }
 
 std::string pkcs7_mime_layout(const ent::Entity& e, std::string_view smime_type, std::string_view der) {
@@ -146,7 +147,7 @@ std::string pkcs7_mime_layout(const ent::Entity& e, std::string_view smime_type,
                          smime_type,
                          "; name=\"smime.p7m\"\r\nContent-Transfer-Encoding: base64\r\n"
                          "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n",
-                         ent::base64_lines(der)});
+                         base64_lines(der)});
 }
 
 Status add_recipient(CMS_ContentInfo* cms, X509* cert, KeyTransport transport) {

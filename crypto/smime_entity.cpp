@@ -421,30 +421,6 @@ Result<std::string> decoded_body(const Entity& e) {
     return std::move(*bytes);
 }
 
-std::string base64_lines(std::string_view bytes) {
-    std::size_t groups = (bytes.size() + 2) / 3, chars = groups * 4, lines = (chars + 75) / 76;
-    std::string out(chars + 2 * lines, '\0');
-    std::size_t o = 0, column = 0;
-    auto put = [&](char c) {
-        out[o++] = c;
-        if (++column == 76) {
-            out[o++] = '\r', out[o++] = '\n';
-            column = 0;
-        }
-    };
-    for (std::size_t i = 0; i < bytes.size(); i += 3) {
-        std::size_t left = bytes.size() - i;
-        uint32_t v = octet(bytes[i]) << 16 | (left > 1 ? octet(bytes[i + 1]) << 8 : 0) | (left > 2 ? octet(bytes[i + 2]) : 0);
-        put(kAlphabet[v >> 18]);
-        put(kAlphabet[(v >> 12) & 63]);
-        put(left > 1 ? kAlphabet[(v >> 6) & 63] : '=');
-        put(left > 2 ? kAlphabet[v & 63] : '=');
-    }
-    if (column != 0) out[o++] = '\r', out[o++] = '\n';
-    out.resize(o);
-    return out;
-}
-
 Result<std::string> single_address(std::string_view from_value) {
     auto scan = scan_address(from_value);
     if (!scan) return scan.error();

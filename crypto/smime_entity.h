@@ -66,8 +66,6 @@ Result<SignedBody> split_signed(std::string_view body, std::string_view boundary
 // The body's octets by its Content-Transfer-Encoding: base64 (white space ignored), 7bit, 8bit,
 // binary or none; Invalid for anything else or bad base64.
 Result<std::string> decoded_body(const Entity& e);
-// base64 in lines of 76 characters, each ended by CRLF.
-std::string base64_lines(std::string_view bytes);
 
 // The one mailbox of a From field: "addr@example" or "Name <addr@example>"; Invalid for groups,
 // several mailboxes or anything unclear.

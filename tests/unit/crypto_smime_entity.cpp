@@ -3,6 +3,7 @@
 // Pure functions: no IGC, no OpenSSL.
 #include <doctest/doctest.h>
 
+#include "core/base64.h"
 #include "crypto/smime_entity.h"
 
 namespace ent = mss::crypto::smime::entity;
@@ -88,13 +89,13 @@ TEST_CASE("base64 bodies: line breaks ignored, anything else refused") {
     for (std::size_t n = 1; n < 200; ++n) {
         std::string bytes;
         for (std::size_t i = 0; i < n; ++i) bytes += static_cast<char>(i * 37 + n);
-        std::string lines = ent::base64_lines(bytes);
+        std::string lines = mss::base64_lines(bytes);
         CHECK(decoded(lines).value() == bytes);
         CHECK(lines.size() >= 2);
         CHECK(lines.substr(lines.size() - 2) == "\r\n");
     }
     std::string long_text(100, 'x');
-    std::string lines = ent::base64_lines(long_text);
+    std::string lines = mss::base64_lines(long_text);
     CHECK(lines.find("\r\n") == 76);
     CHECK(lines.back() == '\n');
 }
