@@ -3,6 +3,7 @@
 # generator (bench_smtp_load) sends to each server in alternation, several rounds per setting, and
 # the medians and the mssd/Postfix ratio are printed as a markdown table. Loopback only.
 # Usage: bench/compare_postfix.sh [ROUNDS]   (needs root: installs and starts Postfix)
+#   SETTINGS="32 102400 1500,..." picks the settings: connections, message size, messages per round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${1:-3}"
@@ -54,7 +55,8 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 acked_mssd=0; acked_pf=0
 echo "| connections | size | server | msg/s (median) | p50 ms | p99 ms | mssd/Postfix msg/s |"
 echo "|---|---|---|---|---|---|---|"
-for setting in "1 4096 600" "8 4096 3000" "32 4096 6000" "64 4096 6000" "32 102400 1500"; do
+IFS=, read -ra settings <<< "${SETTINGS:-1 4096 600,8 4096 3000,32 4096 6000,64 4096 6000,32 102400 1500}"
+for setting in "${settings[@]}"; do
   set -- $setting
   : > /tmp/bench.mssd; : > /tmp/bench.postfix
   for _ in $(seq 1 "$ROUNDS"); do
