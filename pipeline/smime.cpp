@@ -231,8 +231,9 @@ Result<std::optional<std::string>> encrypted_for_holders(const SmimeServices& s,
     auto own = credential_of(s, *e.submitter, store::SmimeUsage::Encryption, false);
     if (!own) return own.error();
     if (*own) certificates.push_back(std::move(**own));
+    // An older client among the recipients: what every S/MIME client opens (RFC 8551 2.3, 2.7).
     smime::EncryptionPolicy policy;
-    if (cbc) policy.cipher = smime::ContentCipher::Aes256Cbc;
+    if (cbc) policy = {smime::ContentCipher::Aes256Cbc, smime::KeyTransport::RsaPkcs1v15};
     auto encrypted = smime::encrypt(message, certificates, policy);
     if (!encrypted) return encrypted.error();
     return std::optional<std::string>(std::move(*encrypted));

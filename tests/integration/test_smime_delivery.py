@@ -139,6 +139,25 @@ def test_a_recipient_keeping_its_keys_gets_mail_only_its_card_opens(mssd, tmp_pa
     assert openssl_decrypt(mssd, SECRETARY, stored, check=False).returncode != 0
 
 
+def test_a_recipient_with_an_older_client_gets_aes_cbc_and_rsa_pkcs1_key_transport(mssd, tmp_path):
+    """cipher = "aes-256-cbc" is for clients that predate AuthEnvelopedData (RFC 5083) and RSA-OAEP: the
+    envelope then uses what every S/MIME client opens (RFC 8551 2.3 and 2.7: RSA PKCS#1 v1.5, AES-CBC)."""
+    mssd.ctl("smime", "settings", DOCTOR, "--cipher", "aes-256-cbc")
+    try:
+        before = len(mssd.mail_list(DOCTOR))
+        submit(mssd, GP, [DOCTOR], plain(GP, DOCTOR, "older-client"))
+        wait_mail_count(mssd, DOCTOR, before + 1)
+        stored = tmp_path / "stored.eml"
+        stored.write_bytes(last(mssd, DOCTOR))
+    finally:
+        mssd.ctl("smime", "settings", DOCTOR, "--cipher", "domain")
+    structure = run("openssl", "cms", "-cmsout", "-print", "-in", stored).stdout.decode()
+    assert "pkcs7-envelopedData" in structure and "aes-256-cbc" in structure
+    assert "rsaesOaep" not in structure and structure.count("algorithm: rsaEncryption") == 2  # recipient and sender
+    (tmp_path / "inner.eml").write_bytes(openssl_decrypt(mssd, DOCTOR, stored).stdout)
+    assert b"Resultats de biologie: normaux." in openssl_verify(mssd, tmp_path / "inner.eml")
+
+
 def test_the_server_decrypts_and_verifies_for_a_mailbox_whose_key_it_holds(mssd, tmp_path):
     signed = tmp_path / "signed.eml"
     signed.write_bytes(openssl_signed(mssd, EXTERNAL, SECRETARY, "decrypt-at-delivery"))
