@@ -85,19 +85,31 @@ Result<std::string> random_boundary() {
 // ---- producing ----
 
 // RFC 8551 2.5.2 SMIMECapabilities: what we decrypt, preferred first. OpenSSL's default list would
-// offer 3DES, DES and RC2-40 to whoever answers, and not AES-GCM.
+// offer 3DES, DES and RC2-40 to whoever answers, and not AES-GCM. The same for every signature: its
+// DER is made once.
 void free_algorithms(STACK_OF(X509_ALGOR)* a) { sk_X509_ALGOR_pop_free(a, X509_ALGOR_free); }
 
-Status add_capabilities(CMS_SignerInfo* si) {
+std::string capabilities_der() {
     using Algorithms = std::unique_ptr<STACK_OF(X509_ALGOR), ossl::Deleter<STACK_OF(X509_ALGOR), free_algorithms>>;
     STACK_OF(X509_ALGOR)* raw = nullptr;
     for (int nid : {NID_aes_256_gcm, NID_aes_128_gcm, NID_aes_256_cbc, NID_aes_128_cbc})
-        if (CMS_add_simple_smimecap(&raw, nid, -1) != 1) {
-            Algorithms cleanup(raw);
-            return openssl_failure(ErrorKind::Io, "SMIMECapabilities");
-        }
+        if (CMS_add_simple_smimecap(&raw, nid, -1) != 1) break;
     Algorithms algorithms(raw);
-    if (CMS_add_smimecap(si, algorithms.get()) != 1) return openssl_failure(ErrorKind::Io, "SMIMECapabilities");
+    unsigned char* der = nullptr;
+    int len = algorithms && sk_X509_ALGOR_num(raw) == 4
+                  ? ASN1_item_i2d(reinterpret_cast<ASN1_VALUE*>(raw), &der, ASN1_ITEM_rptr(X509_ALGORS))
+                  : -1;
+    std::string out = len > 0 ? std::string(reinterpret_cast<char*>(der), static_cast<std::size_t>(len)) : "";
+    OPENSSL_free(der);
+    ERR_clear_error();
+    return out;
+}
+
+Status add_capabilities(CMS_SignerInfo* si) {
+    static const std::string der = capabilities_der();
+    if (der.empty() || CMS_signed_add1_attr_by_NID(si, NID_SMIMECapabilities, V_ASN1_SEQUENCE, der.data(),
+                                                   static_cast<int>(der.size())) != 1)
+        return openssl_failure(ErrorKind::Io, "SMIMECapabilities");
     return Ok{};
 }
 
