@@ -205,9 +205,11 @@ struct PkiCli {
         revoke->add_option("--reason", reason, "RFC 5280 reason, e.g. keyCompromise, superseded");
         crl = pki->add_subcommand("crl", "write fresh CRLs (root.crl, personnes.crl, organisations.crl; 7 days)");
         list = pki->add_subcommand("list", "the issued certificates: serial CA kind status not-after address subject");
-        auto* trust = pki->add_subcommand("trust", "trust anchors (trust.pem)");
+        auto* trust = pki->add_subcommand("trust", "trust anchors and other CAs' CRLs (trust.pem, imported-*.crl)");
         trust->require_subcommand(1);
-        trust_add = trust->add_subcommand("add", "import the CA certificates of a PEM or PKCS#7 (P7B) file");
+        trust_add = trust->add_subcommand(
+            "add", "import the CA certificates and CRLs of a PEM, PKCS#7 (P7B) or DER file; a CRL is kept when a "
+                   "trusted CA signed it, as pki/imported-<issuer>.crl, replacing an older one of that CA");
         trust_add->add_option("file", file)->required()->check(CLI::ExistingFile);
         verify = pki->add_subcommand("verify", "check a PEM certificate (leaf first) against trust.pem and the CRLs");
         verify->add_option("file", file)->required()->check(CLI::ExistingFile);
@@ -309,8 +311,11 @@ struct PkiCli {
 
     void run_trust_add(const fs::path& data) {
         auto r = need(crypto::add_trusted(pki_dir_of(data), read_file(file)), file.string());
-        fmt::print("{}: {} CA certificate(s) added, {} already trusted, {} non-CA certificate(s) ignored\n",
-                   file.string(), r.added, r.already_present, r.not_ca);
+        fmt::print("{}: {} CA certificate(s) added, {} already trusted, {} non-CA certificate(s) ignored; "
+                   "{} CRL(s) added, {} replaced, {} already present or older, "
+                   "{} refused (not signed by a trusted CA)\n",
+                   file.string(), r.added, r.already_present, r.not_ca, r.crls_added, r.crls_replaced,
+                   r.crls_already_present, r.crls_refused);
     }
 
     int run_verify(const fs::path& data) {

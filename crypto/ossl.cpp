@@ -67,6 +67,13 @@ Result<std::string> cert_der(X509* cert) {
     return der;
 }
 
+Result<std::string> crl_pem(X509_CRL* crl) {
+    auto bio = empty_bio();
+    if (!bio) return bio.error();
+    if (PEM_write_bio_X509_CRL(bio->get(), crl) != 1) return openssl_failure(ErrorKind::Io, "writing a CRL");
+    return bio_text(bio->get());
+}
+
 Result<std::string> key_pem(EVP_PKEY* key) {
     auto bio = empty_bio();
     if (!bio) return bio.error();
@@ -116,14 +123,36 @@ Cert share(X509* cert) {
     return Cert(cert);
 }
 
+Result<Crl> parse_crl(std::string_view pem, std::string_view what) {
+    auto bio = memory_bio(pem);
+    if (!bio) return fail(ErrorKind::Invalid, fmt::format("{}: no CRL", what));
+    Crl crl(PEM_read_bio_X509_CRL(bio->get(), nullptr, no_passphrase, nullptr));
+    if (!crl) return openssl_failure(ErrorKind::Invalid, what);
+    return crl;
+}
+
+namespace {
+std::string lower_hex(const unsigned char* bytes, unsigned int len) {
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) out += fmt::format("{:02x}", bytes[i]);
+    return out;
+}
+}  // namespace
+
 Result<std::string> sha256_hex(X509* cert) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int len = 0;
     if (X509_digest(cert, EVP_sha256(), md.data(), &len) != 1)
         return openssl_failure(ErrorKind::Io, "certificate digest");
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
-    return out;
+    return lower_hex(md.data(), len);
+}
+
+Result<std::string> sha256_hex(const X509_NAME* name) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    if (X509_NAME_digest(name, EVP_sha256(), md.data(), &len) != 1)
+        return openssl_failure(ErrorKind::Io, "name digest");
+    return lower_hex(md.data(), len);
 }
 
 std::string serial_hex(const ASN1_INTEGER* serial) {

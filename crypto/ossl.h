@@ -47,14 +47,17 @@ Result<std::string> bio_text(BIO* bio);
 
 Result<std::string> cert_pem(X509* cert);
 Result<std::string> cert_der(X509* cert);
+Result<std::string> crl_pem(X509_CRL* crl);
 Result<std::string> key_pem(EVP_PKEY* key);  // PKCS#8, unencrypted
 Result<Key> parse_key(std::string_view pem, std::string_view what);
 Result<Cert> parse_cert(std::string_view pem, std::string_view what);  // the first certificate
 // Every certificate of a PEM text, in order; at most max_count.
 Result<std::vector<Cert>> parse_certs(std::string_view pem, std::string_view what, std::size_t max_count = 64);
 Cert share(X509* cert);  // a new reference to cert
+Result<Crl> parse_crl(std::string_view pem, std::string_view what);  // the first CRL
 
 Result<std::string> sha256_hex(X509* cert);
+Result<std::string> sha256_hex(const X509_NAME* name);  // of the name's DER
 std::string serial_hex(const ASN1_INTEGER* serial);  // upper-case hex, no leading zeros
 std::string name_text(const X509_NAME* name);        // RFC 2253, one line, control characters escaped
 std::string name_entry(const X509_NAME* name, int nid);  // the last such entry, UTF-8; "" if none

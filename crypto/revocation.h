@@ -32,6 +32,9 @@ std::string_view to_string(RevocationReason reason);  // RFC 5280's names: "keyC
 std::optional<RevocationReason> revocation_reason_from(std::string_view text);
 
 constexpr int kCrlValidityDays = 7;
+// The test IGC's CAs by the stem of their files (<stem>.crt, <stem>.key, <stem>.crl): the CRLs that
+// write_crls owns.
+constexpr std::string_view kTestIgcCaStems[] = {"root", "personnes", "organisations"};
 
 struct Revocation {
     std::time_t at;

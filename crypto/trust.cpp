@@ -1,6 +1,7 @@
 // Chain and revocation checks against pki/trust.pem and pki/*.crl, and the import of other
-// hierarchies' CA certificates (PEM, PKCS#7 in DER or PEM) into trust.pem. Trusts the pki/ folder;
-// imported files are parsed with bounds and only their CA certificates are kept.
+// hierarchies' CA certificates and CRLs (PEM, PKCS#7 in DER or PEM, DER) into pki/. Trusts the pki/
+// folder; imported files are parsed with bounds, only their CA certificates and the CRLs those CAs
+// signed are kept.
 #include "crypto/trust.h"
 
 #include <fmt/format.h>
@@ -20,6 +21,7 @@
 #include "core/x509_reason.h"
 #include "crypto/files.h"
 #include "crypto/ossl.h"
+#include "crypto/revocation.h"
 
 namespace mss::crypto {
 
@@ -54,11 +56,14 @@ namespace {
 
 namespace fs = std::filesystem;
 using ossl::Cert;
+using ossl::Crl;
 using ossl::openssl_failure;
 using Pkcs7 = std::unique_ptr<PKCS7, ossl::Deleter<PKCS7, PKCS7_free>>;
 
 constexpr std::size_t kMaxTrustCertificates = 10000;
+constexpr std::size_t kMaxImportBytes = 64 * 1024 * 1024;  // as files::read_text
 constexpr std::size_t kMaxImportCertificates = 1000;
+constexpr std::size_t kMaxImportCrls = 64;
 
 int purpose_id(CertificatePurpose p) {
     switch (p) {
@@ -139,7 +144,13 @@ std::time_t valid_until(X509_STORE_CTX* ctx, std::time_t now, std::time_t horizo
     return until;
 }
 
-// ---- import ----
+// ---- import: reading the file ----
+
+// What an imported file holds, in the file's order.
+struct FileContents {
+    std::vector<Cert> certificates;
+    std::vector<Crl> crls;
+};
 
 // One PEM block, freed whatever happens.
 struct PemBlock {
@@ -154,51 +165,66 @@ struct PemBlock {
     }
 };
 
-Status add_certificate(std::vector<Cert>& out, X509* cert) {
-    if (out.size() >= kMaxImportCertificates)
+Status add_certificate(FileContents& out, Cert cert) {
+    if (out.certificates.size() >= kMaxImportCertificates)
         return fail(ErrorKind::Invalid, fmt::format("more than {} certificates", kMaxImportCertificates));
-    out.emplace_back(cert);
+    out.certificates.push_back(std::move(cert));
     return Ok{};
 }
 
-Status collect_pkcs7(const unsigned char* der, long len, std::vector<Cert>& out) {
-    const unsigned char* p = der;
-    Pkcs7 p7(d2i_PKCS7(nullptr, &p, len));
-    if (!p7) return openssl_failure(ErrorKind::Invalid, "not a PKCS#7 structure");
-    STACK_OF(X509)* certs = nullptr;
-    if (PKCS7_type_is_signed(p7.get()) && p7->d.sign) certs = p7->d.sign->cert;
-    for (int i = 0; i < sk_X509_num(certs); ++i) {
-        X509* c = sk_X509_value(certs, i);
-        X509_up_ref(c);
-        if (auto st = add_certificate(out, c); !st) return st;
+Status add_crl(FileContents& out, Crl crl) {
+    if (out.crls.size() >= kMaxImportCrls)
+        return fail(ErrorKind::Invalid, fmt::format("more than {} CRLs", kMaxImportCrls));
+    out.crls.push_back(std::move(crl));
+    return Ok{};
+}
+
+// The certificates and CRLs of a PKCS#7 SignedData ("P7B"); any other PKCS#7 type holds none.
+Status collect_signed_data(PKCS7* p7, FileContents& out) {
+    if (!PKCS7_type_is_signed(p7) || !p7->d.sign) return Ok{};
+    STACK_OF(X509)* certs = p7->d.sign->cert;
+    for (int i = 0; i < sk_X509_num(certs); ++i)
+        if (auto st = add_certificate(out, ossl::share(sk_X509_value(certs, i))); !st) return st;
+    STACK_OF(X509_CRL)* crls = p7->d.sign->crl;
+    for (int i = 0; i < sk_X509_CRL_num(crls); ++i) {
+        X509_CRL* crl = sk_X509_CRL_value(crls, i);
+        X509_CRL_up_ref(crl);
+        if (auto st = add_crl(out, Crl(crl)); !st) return st;
     }
     return Ok{};
 }
 
-Status collect_der(std::string_view bytes, std::vector<Cert>& out) {
+// A DER file: PKCS#7, else one certificate, else one CRL.
+Status collect_der(std::string_view bytes, FileContents& out) {
     auto* der = reinterpret_cast<const unsigned char*>(bytes.data());
     long len = static_cast<long>(bytes.size());
-    if (collect_pkcs7(der, len, out)) return Ok{};
     const unsigned char* p = der;
-    X509* cert = d2i_X509(nullptr, &p, len);
-    if (!cert) return openssl_failure(ErrorKind::Invalid, "neither PEM, nor a DER certificate, nor PKCS#7");
-    ERR_clear_error();
-    return add_certificate(out, cert);
+    if (Pkcs7 p7(d2i_PKCS7(nullptr, &p, len)); p7) return collect_signed_data(p7.get(), out);
+    p = der;
+    if (Cert cert(d2i_X509(nullptr, &p, len)); cert) return add_certificate(out, std::move(cert));
+    p = der;
+    if (Crl crl(d2i_X509_CRL(nullptr, &p, len)); crl) return add_crl(out, std::move(crl));
+    return openssl_failure(ErrorKind::Invalid, "neither PEM, nor a DER certificate or CRL, nor PKCS#7");
 }
 
-Status collect_pem_block(const PemBlock& b, std::vector<Cert>& out) {
+Status collect_pem_block(const PemBlock& b, FileContents& out) {
     std::string_view name = b.name;
     const unsigned char* p = b.data;
-    if (name == PEM_STRING_PKCS7 || name == PEM_STRING_PKCS7_SIGNED) return collect_pkcs7(b.data, b.len, out);
-    X509* cert = nullptr;
-    if (name == PEM_STRING_X509 || name == PEM_STRING_X509_OLD) cert = d2i_X509(nullptr, &p, b.len);
-    else if (name == PEM_STRING_X509_TRUSTED) cert = d2i_X509_AUX(nullptr, &p, b.len);
-    else return Ok{};  // keys, CRLs and other blocks are not ours to import
-    if (!cert) return openssl_failure(ErrorKind::Invalid, fmt::format("PEM block {}", name));
-    return add_certificate(out, cert);
+    if (name == PEM_STRING_PKCS7 || name == PEM_STRING_PKCS7_SIGNED) {
+        if (Pkcs7 p7(d2i_PKCS7(nullptr, &p, b.len)); p7) return collect_signed_data(p7.get(), out);
+    } else if (name == PEM_STRING_X509_CRL) {
+        if (Crl crl(d2i_X509_CRL(nullptr, &p, b.len)); crl) return add_crl(out, std::move(crl));
+    } else if (name == PEM_STRING_X509 || name == PEM_STRING_X509_OLD) {
+        if (Cert cert(d2i_X509(nullptr, &p, b.len)); cert) return add_certificate(out, std::move(cert));
+    } else if (name == PEM_STRING_X509_TRUSTED) {
+        if (Cert cert(d2i_X509_AUX(nullptr, &p, b.len)); cert) return add_certificate(out, std::move(cert));
+    } else {
+        return Ok{};  // keys and other blocks are not ours to import
+    }
+    return openssl_failure(ErrorKind::Invalid, fmt::format("PEM block {}", name));
 }
 
-Status collect_pem(std::string_view bytes, std::vector<Cert>& out) {
+Status collect_pem(std::string_view bytes, FileContents& out) {
     auto bio = ossl::memory_bio(bytes);
     if (!bio) return bio.error();
     for (;;) {
@@ -206,20 +232,145 @@ Status collect_pem(std::string_view bytes, std::vector<Cert>& out) {
         if (PEM_read_bio(bio->get(), &b.name, &b.header, &b.data, &b.len) != 1) break;
         if (auto st = collect_pem_block(b, out); !st) return st;
     }
-    ERR_clear_error();  // the loop ends on "no start line"
     return Ok{};
 }
 
-Result<std::vector<Cert>> certificates_in(std::string_view bytes) {
-    std::vector<Cert> out;
+Result<FileContents> contents_of(std::string_view bytes) {
+    if (bytes.size() > kMaxImportBytes)
+        return fail(ErrorKind::Invalid, fmt::format("larger than {} MiB", kMaxImportBytes / (1024 * 1024)));
+    FileContents out;
     bool pem = bytes.find("-----BEGIN ") != std::string_view::npos;
     if (auto st = pem ? collect_pem(bytes, out) : collect_der(bytes, out); !st) return st.error();
-    if (out.empty()) return fail(ErrorKind::Invalid, "no certificate in the file");
+    ERR_clear_error();  // the PEM loop ends on "no start line"; DER tries kinds in turn
+    if (out.certificates.empty() && out.crls.empty())
+        return fail(ErrorKind::Invalid, "no certificate and no CRL in the file");
     return out;
 }
 
+// ---- import: CA certificates into trust.pem ----
+
 bool contains(const std::vector<Cert>& certs, X509* c) {
     return std::any_of(certs.begin(), certs.end(), [&](const Cert& o) { return X509_cmp(o.get(), c) == 0; });
+}
+
+// The PEM of the incoming CA certificates not among known yet; known then holds them too.
+Result<std::string> new_anchors(std::vector<Cert>& incoming, std::vector<Cert>& known, TrustImport& import) {
+    std::string added;
+    for (auto& c : incoming) {
+        if (X509_check_ca(c.get()) == 0) ++import.not_ca;
+        else if (contains(known, c.get())) ++import.already_present;
+        else {
+            auto pem = ossl::cert_pem(c.get());
+            if (!pem) return pem.error();
+            added += *pem;
+            ++import.added;
+            known.push_back(std::move(c));
+        }
+    }
+    ERR_clear_error();
+    return added;
+}
+
+Status append_anchors(const fs::path& pki, std::string trust_text, const std::string& added) {
+    if (added.empty()) return Ok{};
+    if (!trust_text.empty() && trust_text.back() != '\n') trust_text += '\n';
+    return files::write_atomic(pki / "trust.pem", trust_text + added);
+}
+
+// ---- import: CRLs as pki/imported-*.crl ----
+
+bool signed_by(X509_CRL* crl, X509* ca) {
+    return X509_check_ca(ca) != 0 && X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
+           X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1;
+}
+
+// The CA among known that issued and signed the CRL; null if none did.
+X509* signer_of(X509_CRL* crl, const std::vector<Cert>& known) {
+    auto it = std::find_if(known.begin(), known.end(), [&](const Cert& c) { return signed_by(crl, c.get()); });
+    ERR_clear_error();  // failed verifications queue their cause
+    return it == known.end() ? nullptr : it->get();
+}
+
+// RFC 5280 5.2.3: of two CRLs of one issuer, the greater CRL number is the later; without a number
+// on both, the later thisUpdate.
+bool newer(X509_CRL* candidate, X509_CRL* current) {
+    using Number = ossl::Asn1Integer;
+    Number a(static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(candidate, NID_crl_number, nullptr, nullptr)));
+    Number b(static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(current, NID_crl_number, nullptr, nullptr)));
+    ERR_clear_error();
+    if (a && b) return ASN1_INTEGER_cmp(a.get(), b.get()) > 0;
+    return ASN1_TIME_compare(X509_CRL_get0_lastUpdate(candidate), X509_CRL_get0_lastUpdate(current)) > 0;
+}
+
+Result<fs::path> imported_crl_path(const fs::path& pki, X509_CRL* crl) {
+    auto issuer = ossl::sha256_hex(X509_CRL_get_issuer(crl));
+    if (!issuer) return issuer.error();
+    return pki / fmt::format("imported-{}.crl", issuer->substr(0, 16));
+}
+
+// The CRL imported before at path; null when there is none.
+Result<Crl> imported_crl(const fs::path& path) {
+    auto text = files::read_text(path);
+    if (!text && text.error().kind == ErrorKind::NotFound) return Crl();
+    if (!text) return text.error();
+    return ossl::parse_crl(*text, path.string());
+}
+
+// The test IGC's own CA certificates (pki/<stem>.crt, those present): their CRLs are write_crls'.
+Result<std::vector<Cert>> own_cas(const fs::path& pki) {
+    std::vector<Cert> out;
+    for (std::string_view stem : kTestIgcCaStems) {
+        fs::path crt = pki / fmt::format("{}.crt", stem);
+        auto text = files::read_text(crt);
+        if (!text && text.error().kind == ErrorKind::NotFound) continue;
+        if (!text) return text.error();
+        auto cert = ossl::parse_cert(*text, crt.string());
+        if (!cert) return cert.error();
+        out.push_back(std::move(cert).value());
+    }
+    return out;
+}
+
+enum class CrlFate { Added, Replaced, AlreadyPresent, Refused };
+
+// Refused unless a CA of known signed it; left alone when it is the test IGC's own or not newer than
+// the one of its issuer imported before; written otherwise.
+Result<CrlFate> import_crl(const fs::path& pki, X509_CRL* crl, const std::vector<Cert>& known,
+                           const std::vector<Cert>& own) {
+    X509* signer = signer_of(crl, known);
+    if (!signer) return CrlFate::Refused;
+    if (contains(own, signer)) return CrlFate::AlreadyPresent;
+    auto path = imported_crl_path(pki, crl);
+    if (!path) return path.error();
+    auto current = imported_crl(*path);
+    if (!current) return current.error();
+    bool replacing = static_cast<bool>(*current);
+    if (replacing && !newer(crl, current->get())) return CrlFate::AlreadyPresent;
+    auto pem = ossl::crl_pem(crl);
+    if (!pem) return pem.error();
+    if (auto st = files::write_atomic(*path, *pem); !st) return st.error();
+    return replacing ? CrlFate::Replaced : CrlFate::Added;
+}
+
+void count(TrustImport& import, CrlFate fate) {
+    switch (fate) {
+        case CrlFate::Added: ++import.crls_added; break;
+        case CrlFate::Replaced: ++import.crls_replaced; break;
+        case CrlFate::AlreadyPresent: ++import.crls_already_present; break;
+        case CrlFate::Refused: ++import.crls_refused; break;
+    }
+}
+
+Status import_crls(const fs::path& pki, const std::vector<Crl>& crls, const std::vector<Cert>& known,
+                   TrustImport& import) {
+    auto own = own_cas(pki);
+    if (!own) return own.error();
+    for (const auto& crl : crls) {
+        auto fate = import_crl(pki, crl.get(), known, *own);
+        if (!fate) return fate.error();
+        count(import, *fate);
+    }
+    return Ok{};
 }
 
 }  // namespace
@@ -311,7 +462,7 @@ Result<ChainVerdict> verify_chain(const fs::path& pki, std::string_view pem_chai
 }
 
 Result<TrustImport> add_trusted(const fs::path& pki, std::string_view file_bytes) {
-    auto incoming = certificates_in(file_bytes);
+    auto incoming = contents_of(file_bytes);
     if (!incoming) return incoming.error();
     auto lock = files::Lock::acquire(pki / ".lock");
     if (!lock) return lock.error();
@@ -320,23 +471,12 @@ Result<TrustImport> add_trusted(const fs::path& pki, std::string_view file_bytes
     auto known = ossl::parse_certs(*text, (pki / "trust.pem").string(), kMaxTrustCertificates);
     if (!known) return known.error();
     TrustImport import;
-    std::string added;
-    for (auto& c : *incoming) {
-        if (X509_check_ca(c.get()) == 0) ++import.not_ca;
-        else if (contains(*known, c.get())) ++import.already_present;
-        else {
-            auto pem = ossl::cert_pem(c.get());
-            if (!pem) return pem.error();
-            added += *pem;
-            ++import.added;
-            known->push_back(std::move(c));
-        }
-    }
-    ERR_clear_error();
-    if (import.added + import.already_present == 0) return fail(ErrorKind::Invalid, "no CA certificate in the file");
-    if (import.added == 0) return import;
-    if (!text->empty() && text->back() != '\n') *text += '\n';
-    if (auto st = files::write_atomic(pki / "trust.pem", *text + added); !st) return st.error();
+    auto added = new_anchors(incoming->certificates, *known, import);
+    if (!added) return added.error();
+    if (import.added + import.already_present == 0 && incoming->crls.empty())
+        return fail(ErrorKind::Invalid, "no CA certificate and no CRL in the file");
+    if (auto st = append_anchors(pki, std::move(*text), *added); !st) return st.error();
+    if (auto st = import_crls(pki, incoming->crls, *known, import); !st) return st.error();
     return import;
 }
 

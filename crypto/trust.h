@@ -1,5 +1,6 @@
 // Whom we trust and how we check it: pki/trust.pem (our test IGC and chains imported with
-// `mssctl pki trust add`) and every pki/*.crl, with CRL checks on the whole chain. Used for TLS
+// `mssctl pki trust add`) and every pki/*.crl (our test IGC's, and imported-*.crl written by `trust
+// add` once their issuer and signature are checked), with CRL checks on the whole chain. Used for TLS
 // client certificates and S/MIME signers. Trusts only what the operator put in pki/.
 #pragma once
 #include <openssl/x509.h>
@@ -68,13 +69,21 @@ ChainVerdict verify_chain(const TrustStore& trust, X509* leaf, STACK_OF(X509)* u
 Result<ChainVerdict> verify_chain(const std::filesystem::path& pki_dir, std::string_view pem_chain,
                                   CertificatePurpose purpose);
 
-// Adds the CA certificates of a file (PEM with one or more certificates, PKCS#7 "P7B" in DER or
-// PEM, or one DER certificate) to trust.pem, skipping those already there; Invalid when the file
-// holds no CA certificate. Leaf certificates in the file are counted, never added.
+// Adds what a file holds (PEM blocks, PKCS#7 "P7B" in DER or PEM, or one DER certificate or CRL;
+// at most 64 MiB, 1000 certificates and 64 CRLs) to pki/: its CA certificates to trust.pem, skipping
+// those already there, and its CRLs as imported-<first 16 hex digits of SHA-256 of the issuer name's
+// DER>.crl (PEM). A CRL is kept only when a CA of trust.pem (or of the same file) with its issuer's
+// name signed it, and replaces the one of the same issuer only when newer (a greater CRL number when
+// both have one, else a later thisUpdate); the test IGC's own CRLs are left to write_crls. Invalid
+// when the file holds neither a CA certificate nor a CRL. Leaf certificates are counted, never added.
 struct TrustImport {
     std::size_t added = 0;
     std::size_t already_present = 0;
     std::size_t not_ca = 0;
+    std::size_t crls_added = 0;
+    std::size_t crls_replaced = 0;
+    std::size_t crls_already_present = 0;  // the same or an older one is there, or the test IGC's own
+    std::size_t crls_refused = 0;          // no CA of trust.pem or of the file signed it
 };
 Result<TrustImport> add_trusted(const std::filesystem::path& pki_dir, std::string_view file_bytes);
 

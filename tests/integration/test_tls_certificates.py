@@ -1,7 +1,8 @@
 """TLS certificates against the real mssd: a certificate per host name chosen by SNI (RFC 6066 section 3)
-and the default one for other names; client certificates checked with their chain and the test IGC's
-CRLs (RFC 5280) before SASL EXTERNAL grants anything, the refusal logged with its reason; TLS 1.2 as
-the minimum and AEAD suites only. Peers: openssl s_client, Python's ssl, imaplib and smtplib; loopback only."""
+and the default one for other names; client certificates checked with their chain and CRLs (RFC 5280:
+the test IGC's, or another IGC's imported with `mssctl pki trust add`) before SASL EXTERNAL grants
+anything, the refusal logged with its reason; TLS 1.2 as the minimum and AEAD suites only. Peers:
+openssl s_client, Python's ssl, imaplib and smtplib; loopback only."""
 import imaplib
 import re
 import signal
@@ -62,6 +63,17 @@ def rogue_certificate(server, name):
         "-days", "30", "-extfile", "leaf.ext", "-out", "cert.pem")
     server.ctl("account", "add", f"{name}@{DOMAIN}", "--kind", "applicative", "--cert", str(out / "cert.pem"))
     return out
+
+
+def other_igc_certificate(folder, name):
+    """Another operator's test IGC (`mssctl init` of a data directory of its own) and the ORG AUTH_CLI
+    certificate it issues for our applicative mailbox name@DOMAIN; its pki/ folder and the certificate's."""
+    other = Server(folder / "autre-operateur")
+    other.ctl("init", "--domain", "autre.mssante.fr", "--operator", "AUTRE OPERATEUR")
+    out = folder / name
+    other.ctl("pki", "issue", "organisation", "--name", "LABO AUTRE IGC", "--finess", "010000003",
+              "--address", f"{name}@{DOMAIN}", "--out", str(out))
+    return other.data / "pki", out
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +221,28 @@ def test_expired_client_certificate_is_refused(srv):
 
 def test_client_certificate_from_an_untrusted_ca_is_refused(srv, rogue):
     assert_refused(srv, rogue, "untrusted-issuer")
+
+
+def test_trust_add_of_another_igcs_chain_and_crls_lets_its_client_certificate_in(fresh, tmp_path):
+    their_pki, folder = other_igc_certificate(tmp_path, "labo-autre-igc")
+    fresh.ctl("account", "add", f"labo-autre-igc@{DOMAIN}", "--kind", "applicative", "--cert",
+              str(folder / "cert.pem"))
+    fresh.start()
+    assert_refused(fresh, folder, "untrusted-issuer")
+
+    fresh.ctl("pki", "trust", "add", str(their_pki / "trust.pem"))
+    assert "configuration and certificates reloaded" in reload(fresh)
+    assert_refused(fresh, folder, "no-crl")
+
+    bundle = tmp_path / "chaine-et-crl.pem"
+    bundle.write_bytes(b"".join((their_pki / f).read_bytes()
+                                for f in ("trust.pem", "root.crl", "personnes.crl", "organisations.crl")))
+    out = fresh.ctl("pki", "trust", "add", str(bundle)).stdout.decode()
+    assert "0 CA certificate(s) added, 3 already trusted" in out and "3 CRL(s) added" in out, out
+    assert len(list((fresh.data / "pki").glob("imported-*.crl"))) == 3
+    assert "configuration and certificates reloaded" in reload(fresh)
+    assert imap_external(fresh, folder) == "OK"
+    assert smtp_external(fresh, folder) == 235
 
 
 def test_a_bad_client_certificate_still_gets_tls_and_password_sign_in(srv, rogue):

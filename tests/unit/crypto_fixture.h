@@ -43,13 +43,14 @@ inline Cert first_cert(const std::string& pem) {
     return c;
 }
 
-inline Crl crl_at(const fs::path& p) {
-    std::string pem = slurp(p);
+inline Crl crl_of(const std::string& pem) {
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
     Crl c(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr), X509_CRL_free);
     REQUIRE(c);
     return c;
 }
+
+inline Crl crl_at(const fs::path& p) { return crl_of(slurp(p)); }
 
 constexpr const char* kDomain = "test.mssante.fr";
 constexpr const char* kGp = "jean.dupont@test.mssante.fr";          // PS_IdNat 810001045367

@@ -1,11 +1,13 @@
 // CPS-style issuing, the register of issued certificates, revocation, CRLs, chain verdicts and the
-// import of other hierarchies into trust.pem. Trusts OpenSSL to read back what the code wrote; the
-// openssl command, when present, is a second, independent judge of our CRLs.
+// import of other hierarchies (CA certificates into trust.pem, CRLs as pki/imported-*.crl). Trusts
+// OpenSSL to read back what the code wrote; the openssl command, when present, is a second,
+// independent judge of our CRLs.
 #include <doctest/doctest.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
@@ -57,11 +59,12 @@ std::string serial_of(const std::string& pem) {
 
 bool has_openssl_command() { return std::system("command -v openssl >/dev/null 2>&1") == 0; }
 
-std::string p7b_der(const std::vector<X509*>& certs) {
+std::string p7b_der(const std::vector<X509*>& certs, const std::vector<X509_CRL*>& crls = {}) {
     PKCS7* p7 = PKCS7_new();
     REQUIRE(PKCS7_set_type(p7, NID_pkcs7_signed) == 1);
     REQUIRE(PKCS7_content_new(p7, NID_pkcs7_data) == 1);
     for (X509* c : certs) REQUIRE(PKCS7_add_certificate(p7, c) == 1);
+    for (X509_CRL* c : crls) REQUIRE(PKCS7_add_crl(p7, c) == 1);
     unsigned char* out = nullptr;
     int len = i2d_PKCS7(p7, &out);
     REQUIRE(len > 0);
@@ -84,6 +87,57 @@ std::string p7b_pem(const std::string& der) {
     BIO_free(bio);
     PKCS7_free(p7);
     return pem;
+}
+
+std::string crl_der(const fs::path& crl_file) {
+    Crl crl = crl_at(crl_file);
+    unsigned char* out = nullptr;
+    int len = i2d_X509_CRL(crl.get(), &out);
+    REQUIRE(len > 0);
+    std::string der(reinterpret_cast<char*>(out), static_cast<std::size_t>(len));
+    OPENSSL_free(out);
+    return der;
+}
+
+// Where trust add keeps an imported CRL: imported-<16 hex digits of SHA-256 of the issuer's DER>.crl.
+fs::path imported_path(const fs::path& pki, const std::string& crl_pem) {
+    Crl crl = crl_of(crl_pem);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    REQUIRE(X509_NAME_digest(X509_CRL_get_issuer(crl.get()), EVP_sha256(), md, &len) == 1);
+    char hex[17];
+    for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return pki / ("imported-" + std::string(hex) + ".crl");
+}
+
+std::size_t imported_count(const fs::path& pki) {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(pki)) n += e.path().filename().string().rfind("imported-", 0) == 0;
+    return n;
+}
+
+// A CRL of the CA pki/<stem> without a CRL number, as some authorities publish them.
+std::string unnumbered_crl(const fs::path& pki, const std::string& stem, std::time_t this_update) {
+    Cert ca = first_cert(slurp(pki / (stem + ".crt")));
+    std::string key_pem = slurp(pki / (stem + ".key"));
+    std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())),
+                                                 BIO_free);
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+        PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+    Crl crl(X509_CRL_new(), X509_CRL_free);
+    std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> last(ASN1_TIME_set(nullptr, this_update), ASN1_TIME_free),
+        next(ASN1_TIME_set(nullptr, this_update + 7 * 86400), ASN1_TIME_free);
+    REQUIRE((key && crl && last && next));
+    REQUIRE(X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) == 1);
+    REQUIRE(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.get())) == 1);
+    REQUIRE(X509_CRL_set1_lastUpdate(crl.get(), last.get()) == 1);
+    REQUIRE(X509_CRL_set1_nextUpdate(crl.get(), next.get()) == 1);
+    REQUIRE(X509_CRL_sign(crl.get(), key.get(), EVP_sha256()) > 0);
+    std::unique_ptr<BIO, decltype(&BIO_free)> out(BIO_new(BIO_s_mem()), BIO_free);
+    REQUIRE(PEM_write_bio_X509_CRL(out.get(), crl.get()) == 1);
+    char* data = nullptr;
+    long len = BIO_get_mem_data(out.get(), &data);
+    return std::string(data, static_cast<std::size_t>(len));
 }
 
 }  // namespace
@@ -391,6 +445,133 @@ TEST_CASE("trust add refuses files without a CA certificate") {
         CHECK(r.error().kind == mss::ErrorKind::Invalid);
     }
     CHECK(slurp(igc.pki / "trust.pem") == before);
+}
+
+TEST_CASE("trust add imports another IGC's CRLs from PEM, DER and P7B, a newer one replacing an older one") {
+    Igc ours;
+    Igc theirs("AUTRE OPERATEUR");
+    auto doctor = theirs.personal(kDoctorIdNat, kDoctor);
+    const std::string& leaf = doctor.authentication.certificate_pem;
+    auto chain = add_trusted(ours.pki, slurp(theirs.pki / "trust.pem"));
+    REQUIRE_MESSAGE(chain.ok(), chain.error().message);
+    CHECK(chain->added == 3);
+    CHECK(chain->crls_added == 0);
+    CHECK(verdict_of(ours.pki, leaf, CertificatePurpose::TlsClient).status == ChainStatus::NoCrl);
+
+    // PEM: their chain and their three CRLs.
+    std::string bundle = slurp(theirs.pki / "trust.pem");
+    for (auto stem : {"root", "personnes", "organisations"}) bundle += slurp(theirs.pki / (std::string(stem) + ".crl"));
+    auto pem = add_trusted(ours.pki, bundle);
+    REQUIRE_MESSAGE(pem.ok(), pem.error().message);
+    CHECK(pem->added == 0);
+    CHECK(pem->already_present == 3);
+    CHECK(pem->crls_added == 3);
+    CHECK(pem->crls_replaced + pem->crls_already_present + pem->crls_refused == 0);
+    for (auto stem : {"root", "personnes", "organisations"}) {
+        fs::path theirs_crl = theirs.pki / (std::string(stem) + ".crl");
+        CHECK(slurp(imported_path(ours.pki, slurp(theirs_crl))) == slurp(theirs_crl));
+    }
+    CHECK(imported_count(ours.pki) == 3);
+    CHECK(verdict_of(ours.pki, leaf, CertificatePurpose::TlsClient).valid());
+    auto again = add_trusted(ours.pki, bundle);
+    REQUIRE(again.ok());
+    CHECK(again->crls_already_present == 3);
+    CHECK(again->crls_added + again->crls_replaced == 0);
+
+    // They revoke the certificate: their fresh PERSONNES CRL alone, in DER, replaces the older one...
+    std::string older_personnes = crl_der(theirs.pki / "personnes.crl");
+    REQUIRE(revoke(theirs.pki, doctor.authentication.serial_hex, RevocationReason::KeyCompromise).ok());
+    auto der = add_trusted(ours.pki, crl_der(theirs.pki / "personnes.crl"));
+    REQUIRE_MESSAGE(der.ok(), der.error().message);
+    CHECK(der->crls_replaced == 1);
+    CHECK(der->added + der->already_present + der->crls_added + der->crls_already_present == 0);
+    CHECK(verdict_of(ours.pki, leaf, CertificatePurpose::TlsClient).status == ChainStatus::Revoked);
+    // ...a P7B of their chain and CRLs replaces the other two...
+    Cert root = first_cert(slurp(theirs.pki / "root.crt")), personnes = first_cert(slurp(theirs.pki / "personnes.crt"));
+    Crl crls[] = {crl_at(theirs.pki / "root.crl"), crl_at(theirs.pki / "personnes.crl"),
+                  crl_at(theirs.pki / "organisations.crl")};
+    auto p7b =
+        add_trusted(ours.pki, p7b_der({root.get(), personnes.get()}, {crls[0].get(), crls[1].get(), crls[2].get()}));
+    REQUIRE_MESSAGE(p7b.ok(), p7b.error().message);
+    CHECK(p7b->already_present == 2);
+    CHECK(p7b->crls_replaced == 2);
+    CHECK(p7b->crls_already_present == 1);
+    // ...and the older one, imported again, does not come back.
+    auto older = add_trusted(ours.pki, older_personnes);
+    REQUIRE(older.ok());
+    CHECK(older->crls_already_present == 1);
+    CHECK(older->crls_replaced == 0);
+    CHECK(slurp(imported_path(ours.pki, slurp(theirs.pki / "personnes.crl"))) == slurp(theirs.pki / "personnes.crl"));
+    CHECK(verdict_of(ours.pki, leaf, CertificatePurpose::TlsClient).status == ChainStatus::Revoked);
+    CHECK(imported_count(ours.pki) == 3);
+}
+
+TEST_CASE("trust add refuses CRLs no trusted CA signed and leaves the test IGC's own CRLs alone") {
+    Igc ours;
+    Igc theirs("AUTRE OPERATEUR");
+    REQUIRE(ensure_crls(ours.pki).ok());
+    REQUIRE(ensure_crls(theirs.pki).ok());
+    // Their CRL while their CAs are not trusted: refused, nothing written.
+    auto unknown = add_trusted(ours.pki, slurp(theirs.pki / "root.crl"));
+    REQUIRE_MESSAGE(unknown.ok(), unknown.error().message);
+    CHECK(unknown->crls_refused == 1);
+    CHECK(unknown->crls_added == 0);
+    // A CRL with our root's very name, signed by another key (the shared IGC has the same names).
+    auto lookalike = add_trusted(ours.pki, slurp(shared_igc().igc.pki / "root.crl"));
+    REQUIRE(lookalike.ok());
+    CHECK(lookalike->crls_refused == 1);
+    CHECK(imported_count(ours.pki) == 0);
+
+    // Our own CRLs in a P7B (PEM): already present, root.crl and personnes.crl untouched.
+    std::string own_root = slurp(ours.pki / "root.crl"), own_personnes = slurp(ours.pki / "personnes.crl");
+    Crl root_crl = crl_at(ours.pki / "root.crl"), personnes_crl = crl_at(ours.pki / "personnes.crl");
+    auto own = add_trusted(ours.pki, p7b_pem(p7b_der({}, {root_crl.get(), personnes_crl.get()})));
+    REQUIRE_MESSAGE(own.ok(), own.error().message);
+    CHECK(own->crls_already_present == 2);
+    CHECK(own->crls_added + own->crls_replaced + own->crls_refused == 0);
+    CHECK(slurp(ours.pki / "root.crl") == own_root);
+    CHECK(slurp(ours.pki / "personnes.crl") == own_personnes);
+    CHECK(imported_count(ours.pki) == 0);
+
+    // A CRL whose CA comes in the same file is kept.
+    auto same_file = add_trusted(ours.pki, slurp(theirs.pki / "trust.pem") + slurp(theirs.pki / "root.crl"));
+    REQUIRE_MESSAGE(same_file.ok(), same_file.error().message);
+    CHECK(same_file->added == 3);
+    CHECK(same_file->crls_added == 1);
+    CHECK(fs::exists(imported_path(ours.pki, slurp(theirs.pki / "root.crl"))));
+}
+
+TEST_CASE("trust add orders CRLs without a number by thisUpdate") {
+    Igc ours;
+    Igc theirs("AUTRE OPERATEUR");
+    REQUIRE(add_trusted(ours.pki, slurp(theirs.pki / "trust.pem")).ok());
+    std::time_t now = std::time(nullptr);
+    std::string earlier = unnumbered_crl(theirs.pki, "organisations", now - 3600),
+                later = unnumbered_crl(theirs.pki, "organisations", now - 60);
+    auto first = add_trusted(ours.pki, earlier);
+    REQUIRE_MESSAGE(first.ok(), first.error().message);
+    CHECK(first->crls_added == 1);
+    auto newer = add_trusted(ours.pki, later);
+    REQUIRE(newer.ok());
+    CHECK(newer->crls_replaced == 1);
+    auto stale = add_trusted(ours.pki, earlier);
+    REQUIRE(stale.ok());
+    CHECK(stale->crls_already_present == 1);
+    CHECK(slurp(imported_path(ours.pki, later)) == later);
+}
+
+TEST_CASE("trust add refuses a malformed CRL, more than 64 CRLs and files over 64 MiB") {
+    Igc igc;
+    std::string one = slurp(shared_igc().igc.pki / "root.crl"), many;
+    for (int i = 0; i < 65; ++i) many += one;
+    const std::string bad[] = {"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n", many,
+                               std::string(64 * 1024 * 1024 + 1, 'A')};
+    for (const auto& b : bad) {
+        auto r = add_trusted(igc.pki, b);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().kind == mss::ErrorKind::Invalid);
+    }
+    CHECK(imported_count(igc.pki) == 0);
 }
 
 TEST_CASE("a remembered valid verdict answers only the same question, and only in the same store") {
