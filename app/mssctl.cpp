@@ -85,8 +85,10 @@ void cmd_init(const fs::path& data, const std::string& domain, const std::string
     auto s = need(store::open_sqlite(c.database(), {.create = true}), c.database().string());
     // RFC 5321 4.5.1: every domain receives mail for postmaster; the IT team joins it as members.
     for (auto& d : c.domains) {
-        std::string postmaster = "postmaster@" + d;
-        if (!s->find_account(postmaster)) need(s->create_account({postmaster, store::MailboxKind::Organisational}));
+        store::NewAccount postmaster;
+        postmaster.address = "postmaster@" + d;
+        postmaster.kind = store::MailboxKind::Organisational;
+        if (!s->find_account(postmaster.address)) need(s->create_account(postmaster));
     }
     need(crypto::ensure_test_igc({c.pki_dir(), operator_name, c.domains.front()}), "test IGC");
     need(crypto::ensure_crls(c.pki_dir()), "test IGC CRLs");
