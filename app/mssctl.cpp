@@ -318,6 +318,9 @@ struct PkiCli {
                    "{} refused (not signed by a trusted CA)\n",
                    file.string(), r.added, r.already_present, r.not_ca, r.crls_added, r.crls_replaced,
                    r.crls_already_present, r.crls_refused);
+        if (r.crls_refused > 0)
+            throw Failure{fmt::format("{}: {} CRL(s) refused: no CA of pki/trust.pem signed them (add their CA first)",
+                                      file.string(), r.crls_refused)};
     }
 
     int run_verify(const fs::path& data) {

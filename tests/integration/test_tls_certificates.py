@@ -229,6 +229,10 @@ def test_trust_add_of_another_igcs_chain_and_crls_lets_its_client_certificate_in
               str(folder / "cert.pem"))
     fresh.start()
     assert_refused(fresh, folder, "untrusted-issuer")
+    # Their CRL before their chain: nothing to check it with, so refused, said, exit status 1.
+    early = fresh.ctl("pki", "trust", "add", str(their_pki / "root.crl"), check=False)
+    assert early.returncode == 1 and b"1 CRL(s) refused" in early.stderr, early.stderr
+    assert not list((fresh.data / "pki").glob("imported-*.crl"))
 
     fresh.ctl("pki", "trust", "add", str(their_pki / "trust.pem"))
     assert "configuration and certificates reloaded" in reload(fresh)
