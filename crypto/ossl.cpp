@@ -85,22 +85,24 @@ Result<std::string> key_pem(EVP_PKEY* key) {
 namespace {
 // Refuses encrypted keys instead of letting OpenSSL prompt on the terminal.
 int no_passphrase(char*, int, int, void*) { return 0; }
+
+// The first PEM block of one kind, read by OpenSSL's reader for it.
+template <class Owned, class Reader>
+Result<Owned> parse_pem(std::string_view pem, std::string_view what, std::string_view kind, Reader read) {
+    auto bio = memory_bio(pem);
+    if (!bio) return fail(ErrorKind::Invalid, fmt::format("{}: no {}", what, kind));
+    Owned out(read(bio->get(), nullptr, no_passphrase, nullptr));
+    if (!out) return openssl_failure(ErrorKind::Invalid, what);
+    return out;
+}
 }  // namespace
 
 Result<Key> parse_key(std::string_view pem, std::string_view what) {
-    auto bio = memory_bio(pem);
-    if (!bio) return fail(ErrorKind::Invalid, fmt::format("{}: no private key", what));
-    Key key(PEM_read_bio_PrivateKey(bio->get(), nullptr, no_passphrase, nullptr));
-    if (!key) return openssl_failure(ErrorKind::Invalid, what);
-    return key;
+    return parse_pem<Key>(pem, what, "private key", PEM_read_bio_PrivateKey);
 }
 
 Result<Cert> parse_cert(std::string_view pem, std::string_view what) {
-    auto bio = memory_bio(pem);
-    if (!bio) return fail(ErrorKind::Invalid, fmt::format("{}: no certificate", what));
-    Cert cert(PEM_read_bio_X509(bio->get(), nullptr, no_passphrase, nullptr));
-    if (!cert) return openssl_failure(ErrorKind::Invalid, what);
-    return cert;
+    return parse_pem<Cert>(pem, what, "certificate", PEM_read_bio_X509);
 }
 
 Result<std::vector<Cert>> parse_certs(std::string_view pem, std::string_view what, std::size_t max_count) {
@@ -124,11 +126,7 @@ Cert share(X509* cert) {
 }
 
 Result<Crl> parse_crl(std::string_view pem, std::string_view what) {
-    auto bio = memory_bio(pem);
-    if (!bio) return fail(ErrorKind::Invalid, fmt::format("{}: no CRL", what));
-    Crl crl(PEM_read_bio_X509_CRL(bio->get(), nullptr, no_passphrase, nullptr));
-    if (!crl) return openssl_failure(ErrorKind::Invalid, what);
-    return crl;
+    return parse_pem<Crl>(pem, what, "CRL", PEM_read_bio_X509_CRL);
 }
 
 namespace {
