@@ -74,17 +74,19 @@ int days_in_month(int year, int month) {
     return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
 }
 
-// Days from 1970-01-01 to the given proleptic Gregorian date.
 // RFC 5322 writes the zone as +hhmm in four digits (libetpan gives it as the integer hhmm, any length).
 std::optional<int64_t> zone_offset_seconds(int zone) {
-    if (zone < -9959 || zone > 9959 || std::abs(zone) % 100 > 59) return std::nullopt;
-    int64_t magnitude = (std::abs(zone) / 100 * 60 + std::abs(zone) % 100) * 60;
+    if (zone < -9959 || zone > 9959) return std::nullopt;
+    int hhmm = std::abs(zone);
+    if (hhmm % 100 > 59) return std::nullopt;
+    int64_t magnitude = (hhmm / 100 * 60 + hhmm % 100) * 60;
     return zone < 0 ? -magnitude : magnitude;
 }
 
 // Four-digit years: IMAP's date-year and every real message; larger ones are not dates of this world.
 constexpr int kMaxYear = 9999;
 
+// Days from 1970-01-01 to the given proleptic Gregorian date.
 int64_t days_from_civil(int64_t y, int m, int d) {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
