@@ -41,6 +41,13 @@ void DataReader::append_plain(std::string_view run) {
 
 namespace {
 bool is_plain(char c) { return c != '\r' && c != '\n' && c != '\0'; }
+
+// The plain octets of bytes from `from` on (bytes[from] being one), up to the first CR, LF or NUL.
+std::string_view plain_run(std::string_view bytes, std::size_t from) {
+    std::size_t end = from + 1;
+    while (end < bytes.size() && is_plain(bytes[end])) ++end;
+    return bytes.substr(from, end - from);
+}
 }  // namespace
 
 std::size_t DataReader::feed(std::string_view bytes) {
@@ -99,10 +106,9 @@ std::size_t DataReader::feed(std::string_view bytes) {
             ++line_len_;
             continue;
         }
-        std::size_t end = i + 1;
-        while (end < bytes.size() && is_plain(bytes[end])) ++end;
-        append_plain(bytes.substr(i, end - i));
-        i = end - 1;
+        std::string_view run = plain_run(bytes, i);
+        append_plain(run);
+        i += run.size() - 1;
     }
     return i;
 }
@@ -138,10 +144,9 @@ void ChunkReader::feed(std::string_view bytes) {
         if (verdict_) return;
         char c = bytes[i];
         if (!prev_cr_ && is_plain(c)) {
-            std::size_t end = i + 1;
-            while (end < bytes.size() && is_plain(bytes[end])) ++end;
-            append_plain(bytes.substr(i, end - i));
-            i = end - 1;
+            std::string_view run = plain_run(bytes, i);
+            append_plain(run);
+            i += run.size() - 1;
             continue;
         }
         if (++total_ > limits_.max_size) return violate(kTooBig);
