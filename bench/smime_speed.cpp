@@ -128,11 +128,10 @@ std::size_t cms_der_length(CMS_ContentInfo* cms) {
 void cms_api_seal(const std::string& content, const sm::Credential& signer, STACK_OF(X509)* chain, X509* recipient) {
     const unsigned sign_flags = CMS_BINARY | CMS_PARTIAL | CMS_DETACHED | CMS_NOSMIMECAP;
     mss::crypto::ossl::Cms signed_data(CMS_sign(nullptr, nullptr, chain, nullptr, sign_flags));
-    BIO* in = BIO_new_mem_buf(content.data(), static_cast<int>(content.size()));
+    auto in = need(mss::crypto::ossl::memory_bio(content), "content");
     if (!signed_data || !CMS_add1_signer(signed_data.get(), signer.certificate.get(), signer.key.get(), EVP_sha256(), sign_flags) ||
-        CMS_final(signed_data.get(), in, nullptr, sign_flags) != 1)
+        CMS_final(signed_data.get(), in.get(), nullptr, sign_flags) != 1)
         std::exit(1);
-    BIO_free(in);
     std::string signed_content = content + std::string(cms_der_length(signed_data.get()), 'x');
     const unsigned seal_flags = CMS_BINARY | CMS_PARTIAL | CMS_KEY_PARAM;
     mss::crypto::ossl::Cms enveloped(CMS_encrypt(nullptr, nullptr, EVP_aes_256_gcm(), seal_flags));
@@ -141,9 +140,8 @@ void cms_api_seal(const std::string& content, const sm::Credential& signer, STAC
     if (!pctx || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
         EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) <= 0 || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) <= 0)
         std::exit(1);
-    in = BIO_new_mem_buf(signed_content.data(), static_cast<int>(signed_content.size()));
-    if (CMS_final(enveloped.get(), in, nullptr, seal_flags) != 1) std::exit(1);
-    BIO_free(in);
+    auto signed_in = need(mss::crypto::ossl::memory_bio(signed_content), "signed content");
+    if (CMS_final(enveloped.get(), signed_in.get(), nullptr, seal_flags) != 1) std::exit(1);
     (void)cms_der_length(enveloped.get());
 }
 
