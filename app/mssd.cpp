@@ -133,35 +133,33 @@ int main(int argc, char** argv) {
     mss::smtp::Services services{*store.value(), *committer, blocking, [&live] { return live.config(); },
                                  vault.value(), [&live] { return live.trust(); }};
     mss::imap::Services imap_services{*store.value(), blocking, [&live] { return live.config(); }};
-    mss::ConnectionTable table(config->limits.max_connections, config->limits.max_connections_per_ip);
+    const mss::ConnectionBudget budget{config->limits.max_connections, config->limits.max_connections_per_ip};
 
     std::vector<std::unique_ptr<mss::Listener>> listeners;
+    auto open = [&](const char* name, uint16_t port, mss::ConnectionHandler handler) {
+        auto listener = mss::Listener::open(io, config->listen, port, name, budget);
+        if (!listener) {
+            mss::log::error("mssd", "{}", listener.error().message);
+            return false;
+        }
+        listener.value()->start([&live] { return live.tls(); }, std::move(handler));
+        listeners.push_back(std::move(listener).value());
+        return true;
+    };
     for (auto [name, port, kind] : {std::tuple{"smtp", config->ports.smtp, mss::smtp::Port::Relay},
                                     {"submission", config->ports.submission, mss::smtp::Port::Submission},
                                     {"submissions", config->ports.submissions, mss::smtp::Port::Submissions}}) {
-        auto listener = mss::Listener::open(io, config->listen, port, name);
-        if (!listener) {
-            mss::log::error("mssd", "{}", listener.error().message);
+        if (!open(name, port, [&services, kind](std::shared_ptr<mss::Stream> s, mss::Admission a) {
+                return mss::smtp::run_session(std::move(s), a, kind, services);
+            }))
             return 1;
-        }
-        listener.value()->start(table, [&live] { return live.tls(); },
-                                [&services, kind](std::shared_ptr<mss::Stream> s, mss::Admission a) {
-                                    return mss::smtp::run_session(std::move(s), a, kind, services);
-                                });
-        listeners.push_back(std::move(listener).value());
     }
     for (auto [name, port, implicit_tls] : {std::tuple{"imap", config->ports.imap, false},
                                             {"imaps", config->ports.imaps, true}}) {
-        auto listener = mss::Listener::open(io, config->listen, port, name);
-        if (!listener) {
-            mss::log::error("mssd", "{}", listener.error().message);
+        if (!open(name, port, [&imap_services, implicit_tls](std::shared_ptr<mss::Stream> s, mss::Admission a) {
+                return mss::imap::run_session(std::move(s), a, implicit_tls, imap_services);
+            }))
             return 1;
-        }
-        listener.value()->start(table, [&live] { return live.tls(); },
-                                [&imap_services, implicit_tls](std::shared_ptr<mss::Stream> s, mss::Admission a) {
-                                    return mss::imap::run_session(std::move(s), a, implicit_tls, imap_services);
-                                });
-        listeners.push_back(std::move(listener).value());
     }
 
     auto reload = [&](std::string_view why) {
@@ -169,7 +167,7 @@ int main(int argc, char** argv) {
             mss::log::error("mssd", "reload refused, keeping the running configuration: {}", s.error().message);
         } else {
             auto c = live.config();
-            table.set_limits(c->limits.max_connections, c->limits.max_connections_per_ip);
+            for (auto& l : listeners) l->connections().set_limits(c->limits.max_connections, c->limits.max_connections_per_ip);
             mss::log::info("mssd", "configuration and certificates reloaded ({}; listening ports are kept)", why);
         }
     };
@@ -184,6 +182,23 @@ int main(int argc, char** argv) {
     trust_check.expires_after(kTrustCheckEvery);
     trust_check.async_wait(on_trust_check);
 
+    // After SIGTERM: sessions in a transaction get the grace time to finish it, then every
+    // connection still open is closed, whatever its client does; looked at a few times a second.
+    asio::steady_timer shutdown(io);
+    std::chrono::steady_clock::time_point give_up;
+    std::function<void(std::error_code)> on_shutdown_check = [&](std::error_code ec) {
+        if (ec) return;
+        std::size_t open = 0;
+        for (auto& l : listeners) open += l->connections().size();
+        if (open == 0) return;
+        if (std::chrono::steady_clock::now() >= give_up) {
+            mss::log::warn("mssd", "grace time over: closing {} connection(s) still open", open);
+            for (auto& l : listeners) l->connections().abort();
+        }
+        shutdown.expires_after(std::chrono::milliseconds(250));
+        shutdown.async_wait(on_shutdown_check);
+    };
+
     asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
     std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int sig) {
         if (ec) return;
@@ -194,8 +209,9 @@ int main(int argc, char** argv) {
         }
         mss::log::info("mssd", "stopping: no new connections, finishing transactions in flight");
         trust_check.cancel();
-        for (auto& l : listeners) l->close();
-        table.drain();
+        for (auto& l : listeners) l->stop();
+        give_up = std::chrono::steady_clock::now() + live.config()->limits.shutdown_grace;
+        on_shutdown_check({});
     };
     signals.async_wait(on_signal);
 

@@ -48,7 +48,8 @@ Status read_ports(const toml::table& t, Ports& p) {
 Status read_limits(const toml::table& t, Limits& l) {
     if (auto s = check_known(t, {"max_command_line", "max_text_line", "max_message_size", "max_recipients",
                                  "max_errors", "max_connections_per_ip", "max_connections", "command_timeout",
-                                 "data_timeout"},
+                                 "data_timeout", "message_timeout", "handshake_timeout", "login_timeout",
+                                 "shutdown_grace"},
                              "limits.");
         !s)
         return s;
@@ -60,8 +61,12 @@ Status read_limits(const toml::table& t, Limits& l) {
     if (!(s = read_int(t, "max_errors", l.max_errors, 1, 1000))) return s;
     if (!(s = read_int(t, "max_connections_per_ip", l.max_connections_per_ip, 1, 100000))) return s;
     if (!(s = read_int(t, "max_connections", l.max_connections, 1, 1000000))) return s;
-    if (!(s = read_seconds(t, "command_timeout", l.command_timeout))) return s;
-    return read_seconds(t, "data_timeout", l.data_timeout);
+    for (auto [key, field] : {std::pair{"command_timeout", &l.command_timeout}, {"data_timeout", &l.data_timeout},
+                              {"message_timeout", &l.message_timeout}, {"handshake_timeout", &l.handshake_timeout},
+                              {"login_timeout", &l.login_timeout}, {"shutdown_grace", &l.shutdown_grace}}) {
+        if (!(s = read_seconds(t, key, *field))) return s;
+    }
+    return Ok{};
 }
 
 // Client certificates are checked against pki/trust.pem and pki/*.crl; configurations written before
@@ -196,9 +201,17 @@ imaps = 993
 max_message_size = 26214400   # 25 MB
 max_recipients = 100
 max_errors = 10               # protocol errors before the session is closed
+# Each listener has its own budget, so that a flood on one (25) never shuts the others out.
+max_connections = 10000
 max_connections_per_ip = 20
-command_timeout = 300         # seconds, RFC 5321 4.5.3.2.7
-data_timeout = 180            # seconds, RFC 5321 4.5.3.2.5
+# Every wait on a client has a bound, and so has the whole of a command or a message, so that a
+# client sending one octet at a time cannot hold a connection. In seconds:
+command_timeout = 300         # a whole command (RFC 5321 4.5.3.2.7)
+data_timeout = 180            # each read of a message's content (RFC 5321 4.5.3.2.5)
+message_timeout = 600         # a whole message: DATA, all BDAT chunks, an IMAP command with its literals
+handshake_timeout = 30        # a whole TLS handshake
+login_timeout = 180           # IMAP: from connection to successful login
+shutdown_grace = 30           # on SIGTERM, transactions in flight get this long, then connections close
 
 [tls]
 # TLS 1.2 minimum, ECDHE with AES-GCM or ChaCha20-Poly1305 only. Client certificates are checked
@@ -221,7 +234,7 @@ group_commit_max = 512        # messages made durable by one fsync at most
 [smime]
 # Incoming mail without an S/MIME signature, or whose signature does not verify: "accept" (filed
 # with the verdict in Authentication-Results), "quarantine" (filed in the recipient's Junk folder)
-# or "reject" (refused with 550 5.7.x). mssctl account smime overrides them per mailbox.
+# or "reject" (refused with 550 5.7.x). 'mssctl smime settings ADDRESS' overrides them per mailbox.
 unsigned = "accept"
 invalid = "quarantine"
 cipher = "aes-256-gcm"        # or "aes-256-cbc" for clients without authEnveloped-data

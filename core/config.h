@@ -28,10 +28,14 @@ struct Limits {
     uint64_t max_message_size = 25 * 1024 * 1024; // domain.md: Mon espace santé limit, our default
     unsigned max_recipients = 100;                // RFC 5321 4.5.3.1.8 minimum
     unsigned max_errors = 10;                     // protocol errors before 421 and close
-    unsigned max_connections_per_ip = 20;
-    unsigned max_connections = 10000;
-    std::chrono::seconds command_timeout{300};    // RFC 5321 4.5.3.2.7 server timeout
+    unsigned max_connections_per_ip = 20;         // each listener counts its own
+    unsigned max_connections = 10000;             // each listener has its own budget
+    std::chrono::seconds command_timeout{300};    // RFC 5321 4.5.3.2.7 server timeout; a whole command
     std::chrono::seconds data_timeout{180};       // RFC 5321 4.5.3.2.5 data block
+    std::chrono::seconds message_timeout{600};    // a whole message (DATA, BDAT chunks, IMAP command)
+    std::chrono::seconds handshake_timeout{30};   // a whole TLS handshake
+    std::chrono::seconds login_timeout{180};      // IMAP: connection to successful login
+    std::chrono::seconds shutdown_grace{30};      // SIGTERM: transactions in flight get this long
 };
 
 struct TlsCertificate {

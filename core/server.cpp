@@ -51,18 +51,23 @@ void ConnectionTable::drain() {
     for (auto& s : streams_) s->interrupt();
 }
 
+void ConnectionTable::abort() {
+    std::lock_guard lock(mutex_);
+    for (auto& s : streams_) s->abort();
+}
+
 std::size_t ConnectionTable::size() {
     std::lock_guard lock(mutex_);
     return streams_.size();
 }
 
-Listener::Listener(asio::io_context& io, asio::ip::tcp::acceptor acceptor, std::string name)
-    : io_(io), acceptor_(std::move(acceptor)), name_(std::move(name)) {
+Listener::Listener(asio::io_context& io, asio::ip::tcp::acceptor acceptor, std::string name, ConnectionBudget budget)
+    : io_(io), acceptor_(std::move(acceptor)), name_(std::move(name)), table_(budget.max_total, budget.max_per_ip) {
     port_ = acceptor_.local_endpoint().port();
 }
 
 Result<std::unique_ptr<Listener>> Listener::open(asio::io_context& io, const std::string& address, uint16_t port,
-                                                 std::string name) {
+                                                 std::string name, ConnectionBudget budget) {
     std::error_code ec;
     auto addr = asio::ip::make_address(address, ec);
     if (ec) return fail(ErrorKind::Invalid, fmt::format("listen address '{}': {}", address, ec.message()));
@@ -73,19 +78,20 @@ Result<std::unique_ptr<Listener>> Listener::open(asio::io_context& io, const std
     if (!ec) acceptor.bind(ep, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return fail(ErrorKind::Io, fmt::format("{} listener on {}:{}: {}", name, address, port, ec.message()));
-    return std::unique_ptr<Listener>(new Listener(io, std::move(acceptor), std::move(name)));
+    return std::unique_ptr<Listener>(new Listener(io, std::move(acceptor), std::move(name), budget));
 }
 
-void Listener::start(ConnectionTable& table, ContextSource tls, ConnectionHandler handler) {
-    asio::co_spawn(acceptor_.get_executor(), accept_loop(table, std::move(tls), std::move(handler)), asio::detached);
+void Listener::start(ContextSource tls, ConnectionHandler handler) {
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(std::move(tls), std::move(handler)), asio::detached);
 }
 
-void Listener::close() {
+void Listener::stop() {
     std::error_code ignored;
     acceptor_.close(ignored);
+    table_.drain();
 }
 
-asio::awaitable<void> Listener::accept_loop(ConnectionTable& table, ContextSource tls, ConnectionHandler handler) {
+asio::awaitable<void> Listener::accept_loop(ContextSource tls, ConnectionHandler handler) {
     for (;;) {
         auto strand = asio::make_strand(io_);
         auto [ec, socket] = co_await acceptor_.async_accept(strand, use_tuple);
@@ -96,9 +102,9 @@ asio::awaitable<void> Listener::accept_loop(ConnectionTable& table, ContextSourc
         }
         socket.set_option(asio::ip::tcp::no_delay(true), ec);
         auto stream = std::make_shared<Stream>(std::move(socket), tls());
-        Admission admission = table.admit(stream);
+        Admission admission = table_.admit(stream);
         asio::co_spawn(
-            strand, serve(table, handler, stream, admission),
+            strand, serve(table_, handler, stream, admission),
             [name = name_](std::exception_ptr e) {
                 if (!e) return;
                 try {

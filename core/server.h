@@ -1,5 +1,6 @@
-// TCP listeners and the connections they accept: per-client-IP and total admission limits, and an
-// orderly drain for SIGTERM. Knows no protocol: each accepted socket goes to a handler coroutine.
+// TCP listeners and the connections they accept: each listener has its own budget of connections,
+// in total and per client IP (a flood on 25 never shuts 587 or 993 out), and an orderly drain for
+// SIGTERM. Knows no protocol: each accepted socket goes to a handler coroutine.
 #pragma once
 #include <asio.hpp>
 #include <functional>
@@ -28,6 +29,8 @@ public:
     void set_limits(unsigned max_total, unsigned max_per_ip);
     // Interrupts every connection's idle wait (SIGTERM): sessions then say goodbye and close.
     void drain();
+    // Ends every connection's waits now: the drain's grace time is over.
+    void abort();
     std::size_t size();
 
 private:
@@ -42,24 +45,32 @@ private:
 using ConnectionHandler = std::function<asio::awaitable<void>(std::shared_ptr<Stream>, Admission)>;
 using ContextSource = std::function<tls::Context()>;
 
-// Binds address:port and runs handler for each connection on its own strand.
+struct ConnectionBudget {
+    unsigned max_total;
+    unsigned max_per_ip;
+};
+
+// Binds address:port and runs handler for each connection on its own strand, within its own budget.
 class Listener {
 public:
     static Result<std::unique_ptr<Listener>> open(asio::io_context& io, const std::string& address, uint16_t port,
-                                                  std::string name);
-    void start(ConnectionTable& table, ContextSource tls, ConnectionHandler handler);
-    void close();
+                                                  std::string name, ConnectionBudget budget);
+    void start(ContextSource tls, ConnectionHandler handler);
+    // Stops accepting and interrupts every connection's idle wait (SIGTERM).
+    void stop();
+    ConnectionTable& connections() { return table_; }
     uint16_t port() const { return port_; }
     const std::string& name() const { return name_; }
 
 private:
-    Listener(asio::io_context& io, asio::ip::tcp::acceptor acceptor, std::string name);
-    asio::awaitable<void> accept_loop(ConnectionTable& table, ContextSource tls, ConnectionHandler handler);
+    Listener(asio::io_context& io, asio::ip::tcp::acceptor acceptor, std::string name, ConnectionBudget budget);
+    asio::awaitable<void> accept_loop(ContextSource tls, ConnectionHandler handler);
 
     asio::io_context& io_;
     asio::ip::tcp::acceptor acceptor_;
     std::string name_;
     uint16_t port_ = 0;
+    ConnectionTable table_;
 };
 
 }  // namespace mss

@@ -12,14 +12,45 @@ Stream::Stream(asio::ip::tcp::socket socket, tls::Context tls)
     peer_ip_ = ec ? "unknown" : ep.address().to_string();
 }
 
-asio::awaitable<bool> Stream::handshake(std::string& error) {
+asio::awaitable<bool> Stream::handshake(std::string& error, std::chrono::steady_clock::time_point deadline) {
+    if (interrupted_ || aborted_) {
+        error = "server shutting down";
+        co_return false;
+    }
+    handshaking_ = true;
+    arm_timer(deadline);
     auto [ec] = co_await ssl_.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    disarm_timer();
+    handshaking_ = false;
     if (ec) {
-        error = ec.message();
+        error = timed_out_ ? "no handshake before the deadline" : interrupted_ ? "server shutting down" : ec.message();
         co_return false;
     }
     secure_ = true;
     co_return true;
+}
+
+void Stream::arm_timer(std::chrono::steady_clock::time_point expiry) {
+    timed_out_ = false;
+    unsigned generation = ++timer_generation_;
+    timer_.expires_at(expiry);
+    timer_.async_wait([weak = weak_from_this(), generation](std::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self || self->timer_generation_ != generation) return;
+        self->timed_out_ = true;
+        std::error_code ignored;
+        self->ssl_.next_layer().cancel(ignored);
+    });
+}
+
+std::chrono::steady_clock::time_point Stream::next_expiry() const {
+    auto now = std::chrono::steady_clock::now();
+    return deadline_ - now < timeout_ ? deadline_ : now + timeout_;
+}
+
+void Stream::disarm_timer() {
+    ++timer_generation_;
+    timer_.cancel();
 }
 
 std::size_t Stream::discard_input() {
@@ -52,15 +83,8 @@ asio::awaitable<ReadStatus> Stream::fill() {
         in_.clear();
         in_pos_ = 0;
     }
-    timer_.expires_after(timeout_);
-    timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
-        if (ec) return;
-        if (auto self = weak.lock()) {
-            self->timed_out_ = true;
-            std::error_code ignored;
-            self->ssl_.next_layer().cancel(ignored);
-        }
-    });
+    if (aborted_) co_return ReadStatus::Closed;
+    arm_timer(next_expiry());
     // The read buffer is on the heap, sized for what is coming, not a 16 KiB array on this frame:
     // a connection waiting for its next command (idle_: IMAP IDLE, between commands) would hold
     // that for as long as it waits. A small read is still correct over TLS: what a record holds
@@ -75,7 +99,7 @@ asio::awaitable<ReadStatus> Stream::fill() {
     else
         std::tie(ec, n) =
             co_await ssl_.next_layer().async_read_some(asio::buffer(chunk.get(), want), use_tuple);
-    timer_.cancel();
+    disarm_timer();
     in_.append(chunk.get(), n);
     if (n > 0) co_return ReadStatus::Ok;
     if (timed_out_) co_return ReadStatus::TimedOut;
@@ -124,8 +148,11 @@ asio::awaitable<std::string_view> Stream::read_available(ReadStatus& status) {
 
 asio::awaitable<bool> Stream::flush() {
     if (out_.empty()) co_return true;
+    if (aborted_) co_return false;
     std::string pending;
     pending.swap(out_);
+    // A peer that stops reading must not hold the session for ever: writes have the reads' bounds.
+    arm_timer(next_expiry());
     std::error_code ec;
     if (secure_)
         std::tie(ec, std::ignore) =
@@ -133,23 +160,21 @@ asio::awaitable<bool> Stream::flush() {
     else
         std::tie(ec, std::ignore) = co_await asio::async_write(ssl_.next_layer(), asio::buffer(pending),
                                                                use_tuple);
+    disarm_timer();
     co_return !ec;
 }
 
 asio::awaitable<void> Stream::close() {
     co_await flush();
-    if (secure_) {
-        timer_.expires_after(std::chrono::seconds(2));
-        timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
-            if (auto self = weak.lock(); self && !ec) {
-                std::error_code ignored;
-                self->ssl_.next_layer().cancel(ignored);
-            }
-        });
-        co_await ssl_.async_shutdown(use_tuple);
-        timer_.cancel();
-    }
     std::error_code ignored;
+    if (secure_ && !aborted_) {
+        // After our close_notify is written, OpenSSL waits to read the peer's: the receive side is
+        // shut first, so that read ends at once, and the timer bounds a peer that stalls our write.
+        ssl_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_receive, ignored);
+        arm_timer(std::chrono::steady_clock::now() + std::chrono::seconds(2));
+        co_await ssl_.async_shutdown(use_tuple);
+        disarm_timer();
+    }
     ssl_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     ssl_.next_layer().close(ignored);
 }
@@ -158,7 +183,7 @@ void Stream::interrupt() {
     asio::post(ssl_.get_executor(), [weak = weak_from_this()] {
         if (auto self = weak.lock()) {
             self->interrupted_ = true;
-            if (!self->idle_) return;
+            if (!self->idle_ && !self->handshaking_) return;
             std::error_code ignored;
             self->ssl_.next_layer().cancel(ignored);
         }
@@ -171,6 +196,17 @@ void Stream::wake() {
             self->woken_ = true;
             if (!self->idle_) return;
             std::error_code ignored;
+            self->ssl_.next_layer().cancel(ignored);
+        }
+    });
+}
+
+void Stream::abort() {
+    asio::post(ssl_.get_executor(), [weak = weak_from_this()] {
+        if (auto self = weak.lock()) {
+            self->aborted_ = true;
+            std::error_code ignored;
+            self->ssl_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
             self->ssl_.next_layer().cancel(ignored);
         }
     });

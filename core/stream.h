@@ -1,5 +1,6 @@
 // A client connection as protocols see it: plain TCP that can turn into TLS (STARTTLS or implicit),
-// bounded line reads, a deadline on every read, and output held back while the client's pipelined
+// bounded line reads, a timeout on every read and an overall deadline over several (a slow sender
+// cannot stretch a command, a message or a handshake), output held back while the client's pipelined
 // input is still buffered (RFC 2920: one write per batch). Trusts nothing read from the peer.
 #pragma once
 #include <asio.hpp>
@@ -39,13 +40,18 @@ public:
     bool secure() const { return secure_; }
     SSL* ssl() { return ssl_.native_handle(); }
 
-    // Server side handshake; false (and the reason) when it failed.
-    asio::awaitable<bool> handshake(std::string& error);
+    // Server side handshake, which must end by `deadline` and ends at once on interrupt(); false
+    // (and the reason) when it failed.
+    asio::awaitable<bool> handshake(std::string& error, std::chrono::steady_clock::time_point deadline);
     // Drops any buffered input: after STARTTLS nothing sent in clear may be taken as encrypted.
     std::size_t discard_input();
     bool has_buffered_line() const;
 
+    // Each read waits at most `timeout`, and none goes past the deadline, when one is set: a peer
+    // sending one octet at a time meets the deadline whatever the timeout.
     void set_timeout(std::chrono::steady_clock::duration timeout) { timeout_ = timeout; }
+    void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
+    void clear_deadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
     asio::awaitable<LineRead> read_line(std::size_t max);
     // Buffered input, reading from the peer first if none is buffered; empty with status set on failure.
     asio::awaitable<std::string_view> read_available(ReadStatus& status);
@@ -54,6 +60,8 @@ public:
     // Queues output; it is written before the next read that would block, or by flush().
     void send(std::string_view bytes) { out_ += bytes; }
     asio::awaitable<bool> flush();
+    // Flushes, sends TLS close_notify and closes, without waiting for the peer's close_notify
+    // (RFC 8446 6.1 allows it): the connection and its slot are freed at once.
     asio::awaitable<void> close();
 
     // Marks the stream as waiting for the next command: only then may interrupt() end a read.
@@ -64,9 +72,17 @@ public:
     // From any thread: a read waiting for a command (now or next) returns Woken, once, and the
     // stream stays usable (IMAP IDLE tells the client of changes). Reads inside a transaction go on.
     void wake();
+    // For a shutdown whose grace time is over: from any thread, ends every wait on the peer now
+    // (the session sees Closed and ends; nothing it had not acknowledged is kept).
+    void abort();
 
 private:
     asio::awaitable<ReadStatus> fill();
+    // Cancels the socket's pending operation when `expiry` passes (sets timed_out_).
+    void arm_timer(std::chrono::steady_clock::time_point expiry);
+    void disarm_timer();
+    // When the next wait on the peer must end: the timeout from now, or the deadline if sooner.
+    std::chrono::steady_clock::time_point next_expiry() const;
     std::size_t buffered() const { return in_.size() - in_pos_; }
 
     asio::ssl::stream<asio::ip::tcp::socket> ssl_;
@@ -75,10 +91,14 @@ private:
     std::string peer_ip_;
     bool secure_ = false;
     bool timed_out_ = false;
+    unsigned timer_generation_ = 0;  // a timer handler already queued when cancelled is ignored
     bool interrupted_ = false;
+    bool aborted_ = false;
     bool idle_ = false;
+    bool handshaking_ = false;
     bool woken_ = false;
     std::chrono::steady_clock::duration timeout_ = std::chrono::minutes(5);
+    std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
     std::string in_;
     std::size_t in_pos_ = 0;
     std::string out_;

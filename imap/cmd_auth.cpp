@@ -33,7 +33,7 @@ asio::awaitable<bool> Session::cmd_starttls(const Command& cmd) {
     if (std::size_t dropped = assembler_.discard_buffered() + stream_->discard_input())
         log::warn("imap", "{}: dropped {} octets pipelined after STARTTLS", stream_->peer_ip(), dropped);
     std::string error;
-    if (!co_await stream_->handshake(error)) {
+    if (!co_await stream_->handshake(error, handshake_deadline())) {
         log::warn("imap", "TLS handshake with {} failed: {}", stream_->peer_ip(), log::sanitize(error));
         co_return false;
     }
@@ -45,6 +45,7 @@ void Session::logged_in(const Command& cmd, store::Account account, std::string_
     log::info("imap", "{} {} from {}", how, account.address, stream_->peer_ip());
     user_ = std::move(account);
     state_ = State::Authenticated;
+    lift_login_limits();
     ok(cmd, "Logged in", Code::Capability, capabilities());
 }
 

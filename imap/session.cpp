@@ -21,10 +21,54 @@ bool is_selected_only(Verb verb) {
     }
 }
 constexpr auto kAutologout = std::chrono::minutes(30);  // RFC 3501 5.4: at least 30 minutes
+
+// Before login a command holds only what LOGIN or AUTHENTICATE needs: RFC 7888 section 4 lets a
+// server refuse larger literals, so a stranger holds a few KiB of the server's memory at most, and
+// a non-synchronising literal too large to skip cheaply closes the connection.
+FramingLimits before_login() {
+    return {.max_line = 8 * 1024,
+            .max_command_text = 16 * 1024,
+            .max_literal = 8 * 1024,
+            .max_append_literal = 8 * 1024,
+            .max_literal_total = 16 * 1024,
+            .max_literals = 4,
+            .max_discard = 64 * 1024};
+}
 }  // namespace
 
 Session::Session(std::shared_ptr<Stream> stream, bool implicit_tls, Services& services)
-    : stream_(std::move(stream)), implicit_tls_(implicit_tls), services_(services), config_(services.config()) {}
+    : stream_(std::move(stream)),
+      implicit_tls_(implicit_tls),
+      services_(services),
+      config_(services.config()),
+      assembler_(before_login()),
+      login_deadline_(std::chrono::steady_clock::now() + config_->limits.login_timeout) {}
+
+// Once logged in: an APPEND literal up to the message size limit, the framing's defaults otherwise.
+void Session::lift_login_limits() {
+    FramingLimits limits;
+    limits.max_append_literal = config_->limits.max_message_size;
+    assembler_.set_limits(limits);
+}
+
+// Before login, the whole session up to a successful login has one deadline. After, waiting for a
+// command may last until autologout, but a command, once begun, must come whole in message_timeout.
+void Session::bound_reads() {
+    if (state_ == State::NotAuthenticated) {
+        stream_->set_timeout(config_->limits.command_timeout);
+        stream_->set_deadline(login_deadline_);
+        return;
+    }
+    if (assembler_.idle()) {
+        command_deadline_.reset();
+        stream_->set_timeout(kAutologout);
+        stream_->clear_deadline();
+        return;
+    }
+    if (!command_deadline_) command_deadline_ = std::chrono::steady_clock::now() + config_->limits.message_timeout;
+    stream_->set_timeout(config_->limits.command_timeout);
+    stream_->set_deadline(*command_deadline_);
+}
 
 void Session::untagged(std::string_view text) { stream_->send(fmt::format("* {}\r\n", text)); }
 
@@ -55,10 +99,7 @@ std::string Session::capabilities() const {
 }
 
 asio::awaitable<bool> Session::fill() {
-    auto timeout = state_ == State::NotAuthenticated ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                           config_->limits.command_timeout)
-                                                     : kAutologout;
-    stream_->set_timeout(timeout);
+    bound_reads();
     stream_->set_idle(assembler_.idle());
     ReadStatus status;
     std::string_view bytes = co_await stream_->read_available(status);
@@ -72,22 +113,28 @@ asio::awaitable<bool> Session::fill() {
         woken_ = true;
         co_return true;
     }
-    if (status == ReadStatus::TimedOut) untagged("BYE Autologout; idle for too long");
+    if (status == ReadStatus::TimedOut) {
+        log::info("imap", "timeout from {} {}", stream_->peer_ip(),
+                  state_ == State::NotAuthenticated ? "before login" : assembler_.idle() ? "between commands" : "inside a command");
+        untagged(assembler_.idle() && state_ != State::NotAuthenticated ? "BYE Autologout; idle for too long"
+                                                                        : "BYE Too slow; closing");
+    }
     if (status == ReadStatus::Interrupted) untagged("BYE Server shutting down");
     co_return false;
 }
 
 asio::awaitable<void> Session::run(Admission admission) {
     if (!admission.admitted) {
-        untagged(fmt::format("BYE {}", admission.reason));
+        log::warn("imap", "refused {}: {}", stream_->peer_ip(), admission.reason);
+        // On implicit TLS a response in clear would be garbage to the client: close instead.
+        if (!implicit_tls_) untagged(fmt::format("BYE {}", admission.reason));
         co_await stream_->close();
         co_return;
     }
     log::info("imap", "connect from {}", stream_->peer_ip());
     if (implicit_tls_) {
         std::string error;
-        stream_->set_timeout(config_->limits.command_timeout);
-        if (!co_await stream_->handshake(error)) {
+        if (!co_await stream_->handshake(error, handshake_deadline())) {
             log::warn("imap", "TLS handshake with {} failed: {}", stream_->peer_ip(), log::sanitize(error));
             co_await stream_->close();
             co_return;

@@ -39,6 +39,11 @@ private:
     asio::awaitable<void> selected_command(const Command& cmd);
     asio::awaitable<std::optional<std::string>> read_continuation(const std::string& tag);
     asio::awaitable<bool> fill();
+    void bound_reads();
+    void lift_login_limits();
+    std::chrono::steady_clock::time_point handshake_deadline() const {
+        return std::min(login_deadline_, std::chrono::steady_clock::now() + config_->limits.handshake_timeout);
+    }
     void send(const Response& response) { stream_->send(format_response(response)); }
     void untagged(std::string_view text);
     void ok(const Command& cmd, std::string text, Code code = Code::None, std::string data = {});
@@ -141,6 +146,8 @@ private:
     bool rev2_ = false;       // IMAP4rev2 enabled (RFC 9051): ESEARCH answers, no RECENT, LIST on SELECT
     bool utf8_accept_ = false;  // UTF8=ACCEPT enabled (RFC 6855): UTF-8 names, APPEND UTF8 data
     bool woken_ = false;      // the stream was woken: the selected mailbox changed (IDLE)
+    std::chrono::steady_clock::time_point login_deadline_;  // the whole session before login
+    std::optional<std::chrono::steady_clock::time_point> command_deadline_;  // the command being read
 };
 
 }  // namespace mss::imap

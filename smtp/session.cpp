@@ -54,6 +54,8 @@ struct Transaction {
     unsigned accepted = 0;                   // RCPT commands accepted, duplicates included
     std::optional<ChunkReader> chunks;       // BDAT in progress
     bool chunks_failed = false;
+    // Set by DATA or the first BDAT: the whole message must have come by then.
+    std::optional<std::chrono::steady_clock::time_point> message_deadline;
 };
 
 class Session {
@@ -92,6 +94,10 @@ private:
     }
     // The last reply before closing: not counted as an error, written by close().
     void say_last(const Reply& reply) { stream_->send(format_reply(reply)); }
+    // Bounds the coming reads: each by `each`, all of them by `within` from now and by the
+    // message's deadline when a message is coming.
+    void bound_reads(std::chrono::seconds each, std::chrono::seconds within);
+    asio::awaitable<bool> timed_out(std::string_view waiting_for);
 
     std::shared_ptr<Stream> stream_;
     Port port_;
@@ -118,19 +124,36 @@ void Session::say_lines(int code, const std::vector<std::string>& lines) {
         stream_->send(fmt::format("{}{}{}\r\n", code, i + 1 == lines.size() ? ' ' : '-', lines[i]));
 }
 
+void Session::bound_reads(std::chrono::seconds each, std::chrono::seconds within) {
+    auto deadline = std::chrono::steady_clock::now() + within;
+    if (tx_ && tx_->message_deadline) deadline = std::min(deadline, *tx_->message_deadline);
+    stream_->set_timeout(each);
+    stream_->set_deadline(deadline);
+}
+
+// The reply to a client that let a bound pass, then the end of the session.
+asio::awaitable<bool> Session::timed_out(std::string_view waiting_for) {
+    log::info(to_string(port_), "timeout waiting for {} from {}{}", waiting_for, stream_->peer_ip(),
+              tx_ && tx_->message_deadline ? ": nothing stored" : "");
+    say_last({421, "4.4.2", fmt::format("{} Timeout exceeded, closing connection", config_->hostname)});
+    co_await stream_->close();
+    co_return false;
+}
+
 asio::awaitable<void> Session::run(Admission admission) {
     const std::string where = std::string(to_string(port_));
     if (!admission.admitted) {
         log::warn(where, "refused {}: {}", stream_->peer_ip(), admission.reason);
-        say_last({421, "4.7.0", fmt::format("{} {}, try again later", config_->hostname, admission.reason)});
-            co_await stream_->close();
+        // On implicit TLS a reply in clear would be garbage to the client: close instead.
+        if (port_ != Port::Submissions)
+            say_last({421, "4.7.0", fmt::format("{} {}, try again later", config_->hostname, admission.reason)});
+        co_await stream_->close();
         co_return;
     }
     log::info(where, "connect from {}", stream_->peer_ip());
     if (port_ == Port::Submissions) {
         std::string error;
-        stream_->set_timeout(config_->limits.command_timeout);
-        if (!co_await stream_->handshake(error)) {
+        if (!co_await stream_->handshake(error, std::chrono::steady_clock::now() + config_->limits.handshake_timeout)) {
             log::warn(where, "TLS handshake with {} failed: {}", stream_->peer_ip(), log::sanitize(error));
             co_await stream_->close();
             co_return;
@@ -139,7 +162,7 @@ asio::awaitable<void> Session::run(Admission admission) {
     }
     say({220, "", fmt::format("{} ESMTP mssd", config_->hostname)});
     for (;;) {
-        stream_->set_timeout(config_->limits.command_timeout);
+        bound_reads(config_->limits.command_timeout, config_->limits.command_timeout);
         stream_->set_idle(true);
         LineRead in = co_await stream_->read_line(config_->limits.max_command_line);
         stream_->set_idle(false);
@@ -148,9 +171,7 @@ asio::awaitable<void> Session::run(Admission admission) {
             co_return;
         }
         if (in.status == ReadStatus::TimedOut) {
-            log::info(where, "timeout waiting for a command from {}", stream_->peer_ip());
-            say_last({421, "4.4.2", fmt::format("{} Timeout exceeded, closing connection", config_->hostname)});
-            co_await stream_->close();
+            co_await timed_out("a command");
             co_return;
         }
         if (in.status == ReadStatus::Interrupted) {
@@ -233,7 +254,7 @@ asio::awaitable<bool> Session::on_starttls() {
     if (std::size_t dropped = stream_->discard_input())
         log::warn(to_string(port_), "{}: dropped {} octets pipelined after STARTTLS", stream_->peer_ip(), dropped);
     std::string error;
-    if (!co_await stream_->handshake(error)) {
+    if (!co_await stream_->handshake(error, std::chrono::steady_clock::now() + config_->limits.handshake_timeout)) {
         log::warn(to_string(port_), "TLS handshake with {} failed: {}", stream_->peer_ip(), log::sanitize(error));
         co_await stream_->close();
         co_return false;
@@ -263,9 +284,11 @@ asio::awaitable<void> Session::learn_client_certificate() {
 
 asio::awaitable<std::optional<std::string>> Session::read_sasl_response(const std::string& challenge) {
     stream_->send(fmt::format("334 {}\r\n", challenge));
+    bound_reads(config_->limits.command_timeout, config_->limits.command_timeout);
     LineRead in = co_await stream_->read_line(kSaslLineMax);
     if (in.status != ReadStatus::Ok) {
         if (in.status == ReadStatus::TooLong) say({500, "5.5.6", "Authentication exchange line is too long"});
+        if (in.status == ReadStatus::TimedOut) co_await timed_out("an authentication response");
         co_return std::nullopt;
     }
     std::string_view line(in.line);
@@ -351,7 +374,7 @@ asio::awaitable<void> Session::on_mail(const Command& cmd) {
         return check_sender(services_.store, *config_, port_, principal, path);
     });
     Reply verdict = co_await std::move(check);
-    if (verdict.positive()) tx_ = Transaction{cmd.path, cmd.mail, {}, 0, {}, false};
+    if (verdict.positive()) tx_ = Transaction{cmd.path, cmd.mail, {}, 0, {}, false, {}};
     else log::info(to_string(port_), "sender refused from {}: {}", stream_->peer_ip(), verdict.text);
     say(verdict);
 }
@@ -385,15 +408,14 @@ asio::awaitable<bool> Session::on_data() {
     if (tx_->recipients.empty()) co_return say({554, "5.5.1", "No valid recipients"}), true;
     stream_->send(format_reply({354, "", "End data with <CR><LF>.<CR><LF>"}));
     DataReader reader(content_limits());
-    stream_->set_timeout(config_->limits.data_timeout);
+    tx_->message_deadline = std::chrono::steady_clock::now() + config_->limits.message_timeout;
+    bound_reads(config_->limits.data_timeout, config_->limits.message_timeout);
     while (!reader.done()) {
         ReadStatus status;
         std::string_view bytes = co_await stream_->read_available(status);
+        if (status == ReadStatus::TimedOut) co_return co_await timed_out("the message's content");
         if (status != ReadStatus::Ok) {
-            log::warn(to_string(port_), "{} during DATA from {}: nothing stored",
-                      status == ReadStatus::TimedOut ? "timeout" : "disconnect", stream_->peer_ip());
-            if (status == ReadStatus::TimedOut)
-                say_last({421, "4.4.2", fmt::format("{} Timeout exceeded, closing connection", config_->hostname)});
+            log::warn(to_string(port_), "disconnect during DATA from {}: nothing stored", stream_->peer_ip());
             co_await stream_->close();
             co_return false;
         }
@@ -413,12 +435,16 @@ asio::awaitable<bool> Session::on_bdat(const Command& cmd) {
     std::optional<Reply> refusal;
     if (!tx_) refusal = Reply{503, "5.5.1", "Need MAIL command"};
     else if (tx_->recipients.empty()) refusal = Reply{554, "5.5.1", "No valid recipients"};
-    if (tx_ && !refusal && !tx_->chunks) tx_->chunks.emplace(content_limits());
-    stream_->set_timeout(config_->limits.data_timeout);
+    if (tx_ && !refusal && !tx_->chunks) {
+        tx_->chunks.emplace(content_limits());
+        tx_->message_deadline = std::chrono::steady_clock::now() + config_->limits.message_timeout;
+    }
+    bound_reads(config_->limits.data_timeout, config_->limits.message_timeout);
     uint64_t left = cmd.chunk_size;
     while (left > 0) {
         ReadStatus status;
         std::string_view bytes = co_await stream_->read_available(status);
+        if (status == ReadStatus::TimedOut) co_return co_await timed_out("a BDAT chunk");
         if (status != ReadStatus::Ok) {
             log::warn(to_string(port_), "disconnect during BDAT from {}: nothing stored", stream_->peer_ip());
             co_return false;

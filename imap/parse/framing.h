@@ -71,6 +71,8 @@ using FrameEvent = std::variant<AssembledCommand, LiteralContinuation, Continuat
 class CommandAssembler {
 public:
     explicit CommandAssembler(FramingLimits limits = {});
+    // New limits, from the next check on (after login: larger literals are allowed).
+    void set_limits(const FramingLimits& limits) { limits_ = limits; }
 
     // Appends bytes. Call it when next() returned nullopt (it wants more); the buffer then holds at
     // most one read plus a partial line.
