@@ -40,7 +40,7 @@ TEST_CASE("accounts: kinds, folders with special-use, duplicates") {
     CHECK(uses == std::map<std::string, std::string>{{"INBOX", ""}, {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"},
                                                      {"Trash", "\\Trash"}, {"Junk", "\\Junk"}, {"Archive", "\\Archive"}});
     CHECK(validities.size() == 6);
-    CHECK(s->create_account({"jean.dupont@cab.fr", MailboxKind::Personal}).error().kind == ErrorKind::Exists);
+    CHECK(s->create_account({"jean.dupont@cab.fr", MailboxKind::Personal, {}, {}, {}}).error().kind == ErrorKind::Exists);
     CHECK(s->create_account({"lab@cab.fr", MailboxKind::Applicative, {}, "hash", "ab"}).error().kind ==
           ErrorKind::Invalid);
     REQUIRE(s->create_account({"lab@cab.fr", MailboxKind::Applicative, {}, {}, "ab"}).ok());
@@ -55,8 +55,8 @@ TEST_CASE("accounts: kinds, folders with special-use, duplicates") {
 TEST_CASE("members of an organisational mailbox: rights normalised, refused, removed") {
     TempDir d;
     auto s = open(d);
-    REQUIRE(s->create_account({"cabinet@cab.fr", MailboxKind::Organisational}).ok());
-    REQUIRE(s->create_account({"dr@cab.fr", MailboxKind::Personal}).ok());
+    REQUIRE(s->create_account({"cabinet@cab.fr", MailboxKind::Organisational, {}, {}, {}}).ok());
+    REQUIRE(s->create_account({"dr@cab.fr", MailboxKind::Personal, {}, {}, {}}).ok());
     REQUIRE(s->create_account({"lab@cab.fr", MailboxKind::Applicative, {}, {}, "cd"}).ok());
     REQUIRE(s->set_member("cabinet@cab.fr", "dr@cab.fr", "0swrl").ok());
     CHECK(*s->rights_of("cabinet@cab.fr", "dr@cab.fr") == "lrsw0");
@@ -73,11 +73,11 @@ TEST_CASE("members of an organisational mailbox: rights normalised, refused, rem
 TEST_CASE("a batch: content stored once with Return-Path, UIDs and MODSEQ per mailbox, failures isolated") {
     TempDir d;
     auto s = open(d);
-    auto a = s->create_account({"a@cab.fr", MailboxKind::Personal}).value();
-    auto b = s->create_account({"b@cab.fr", MailboxKind::Personal}).value();
-    std::vector<Delivery> batch = {{"lab@x.fr", {a.id, b.id}, "Subject: one\r\n\r\n1\r\n", 100},
-                                   {"", {a.id, 9999}, "Subject: bad\r\n\r\n\r\n", 100},
-                                   {"lab@x.fr", {a.id}, "Subject: two\r\n\r\n2\r\n", 100}};
+    auto a = s->create_account({"a@cab.fr", MailboxKind::Personal, {}, {}, {}}).value();
+    auto b = s->create_account({"b@cab.fr", MailboxKind::Personal, {}, {}, {}}).value();
+    std::vector<Delivery> batch = {{"lab@x.fr", {a.id, b.id}, "Subject: one\r\n\r\n1\r\n", 100, {}},
+                                   {"", {a.id, 9999}, "Subject: bad\r\n\r\n\r\n", 100, {}},
+                                   {"lab@x.fr", {a.id}, "Subject: two\r\n\r\n2\r\n", 100, {}}};
     auto out = s->deliver_batch(batch);
     REQUIRE(out.size() == 3);
     REQUIRE(out[0].ok());
@@ -98,8 +98,8 @@ TEST_CASE("what was committed is there after reopening") {
     TempDir d;
     {
         auto s = open(d);
-        auto a = s->create_account({"a@cab.fr", MailboxKind::Personal}).value();
-        std::vector<Delivery> one = {{"", {a.id}, "Subject: kept\r\n\r\n", 1}};
+        auto a = s->create_account({"a@cab.fr", MailboxKind::Personal, {}, {}, {}}).value();
+        std::vector<Delivery> one = {{"", {a.id}, "Subject: kept\r\n\r\n", 1, {}}};
         REQUIRE(s->deliver_batch(one)[0].ok());
     }
     auto again = open_sqlite(d.path / "s.db", {.create = false});
@@ -111,8 +111,8 @@ TEST_CASE("what was committed is there after reopening") {
 TEST_CASE("group commit: concurrent submitters, every callback once, UIDs contiguous") {
     TempDir d;
     auto s = open(d);
-    auto a = s->create_account({"a@cab.fr", MailboxKind::Personal}).value();
-    auto b = s->create_account({"b@cab.fr", MailboxKind::Personal}).value();
+    auto a = s->create_account({"a@cab.fr", MailboxKind::Personal, {}, {}, {}}).value();
+    auto b = s->create_account({"b@cab.fr", MailboxKind::Personal, {}, {}, {}}).value();
     std::atomic<int> done{0}, failed{0};
     std::mutex m;
     std::vector<uint32_t> uids_a;
@@ -122,7 +122,7 @@ TEST_CASE("group commit: concurrent submitters, every callback once, UIDs contig
         for (int t = 0; t < 8; ++t)
             threads.emplace_back([&, t] {
                 for (int i = 0; i < 250; ++i)
-                    gc.submit({"x@y.fr", {a.id, b.id}, "Subject: " + std::to_string(t * 1000 + i) + "\r\n\r\n", 1},
+                    gc.submit({"x@y.fr", {a.id, b.id}, "Subject: " + std::to_string(t * 1000 + i) + "\r\n\r\n", 1, {}},
                               [&](Result<DeliveryOutcome> r) {
                                   if (!r) ++failed;
                                   else {
@@ -146,9 +146,9 @@ TEST_CASE("group commit: concurrent submitters, every callback once, UIDs contig
 TEST_CASE("flags change with a new MODSEQ each; expunge removes only \\Deleted messages") {
     TempDir d;
     auto s = open(d);
-    auto a = s->create_account({"a@cab.fr", MailboxKind::Personal}).value();
-    std::vector<Delivery> three = {{"", {a.id}, "Subject: 1\r\n\r\n", 1}, {"", {a.id}, "Subject: 2\r\n\r\n", 1},
-                                   {"", {a.id}, "Subject: 3\r\n\r\n", 1}};
+    auto a = s->create_account({"a@cab.fr", MailboxKind::Personal, {}, {}, {}}).value();
+    std::vector<Delivery> three = {{"", {a.id}, "Subject: 1\r\n\r\n", 1, {}}, {"", {a.id}, "Subject: 2\r\n\r\n", 1, {}},
+                                   {"", {a.id}, "Subject: 3\r\n\r\n", 1, {}}};
     for (auto& r : s->deliver_batch(three)) REQUIRE(r.ok());
     std::vector<uint32_t> uids = {1, 2, 9};
     std::vector<std::string> seen = {"\\Seen"};
@@ -174,7 +174,7 @@ TEST_CASE("flags change with a new MODSEQ each; expunge removes only \\Deleted m
 TEST_CASE("append files a client's message; copy and move keep flags and report UIDPLUS mappings") {
     TempDir d;
     auto s = open(d);
-    REQUIRE(s->create_account({"a@cab.fr", MailboxKind::Personal}).ok());
+    REQUIRE(s->create_account({"a@cab.fr", MailboxKind::Personal, {}, {}, {}}).ok());
     std::vector<std::string> seen = {"\\Seen", "\\Seen"};
     auto uid = s->append("a@cab.fr", "Sent", "Subject: sent\r\n\r\nx\r\n", seen, 42);
     REQUIRE(uid.ok());
