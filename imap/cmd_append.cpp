@@ -44,8 +44,7 @@ asio::awaitable<void> Session::cmd_append(const Command& cmd) {
     auto uids = co_await std::move(work);
     if (!uids && uids.error().kind == ErrorKind::OverQuota) co_return no(cmd, Code::OverQuota, "The mailbox is over its quota");
     if (!uids) co_return no(cmd, Code::ServerBug, "The messages could not be stored");
-    if (selected_ && selected_->ref.owner == target->owner && selected_->ref.folder == target->folder)
-        co_await refresh();
+    if (selected_) co_await refresh(Expunges::Report);
     ok(cmd, "APPEND completed", Code::AppendUid, fmt::format("{} {}", target->info.uidvalidity, uid_set(*uids)));
 }
 

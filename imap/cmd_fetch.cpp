@@ -129,7 +129,7 @@ asio::awaitable<void> Session::cmd_fetch(const Command& cmd) {
     auto targets = resolve(args.set, cmd.uid);
     if (!targets) co_return bad(cmd, "Invalid message sequence number");
     if (args.vanished) co_await report_vanished_since(args.set, *args.changed_since);
-    if (args.changed_since || has_item(args.attributes, FetchItem::ModSeq)) condstore_ = true;  // RFC 7162 3.1
+    if (args.changed_since || has_item(args.attributes, FetchItem::ModSeq)) enable_condstore();  // RFC 7162 3.1
     auto attributes = response_items(args, cmd.uid, condstore_);
     bool content = std::any_of(attributes.begin(), attributes.end(), needs_content);
     bool structure = std::any_of(attributes.begin(), attributes.end(), needs_structure);

@@ -16,7 +16,7 @@ asio::awaitable<void> Session::cmd_idle(const Command& cmd) {
         watch = services_.store.changes().watch(selected_->ref.info.id, [weak = std::weak_ptr<Stream>(stream_)] {
             if (auto stream = weak.lock()) stream->wake();
         });
-        co_await refresh();  // what changed before the watch began
+        co_await refresh(Expunges::Report);  // what changed before the watch began
     }
     assembler_.expect_line(cmd.tag);
     for (;;) {
@@ -31,7 +31,7 @@ asio::awaitable<void> Session::cmd_idle(const Command& cmd) {
             state_ = State::Logout;
             co_return;
         }
-        if (woken_ && selected_) co_await refresh();
+        if (woken_ && selected_) co_await refresh(Expunges::Report);
         woken_ = false;
     }
 }
@@ -44,7 +44,7 @@ void Session::cmd_enable(const Command& cmd) {
         if (capability == "CONDSTORE" || capability == "QRESYNC") {
             bool qresync = capability == "QRESYNC";
             if (qresync ? qresync_ : condstore_ && !qresync) continue;
-            condstore_ = true;
+            enable_condstore();
             qresync_ = qresync_ || qresync;
         } else if (capability == "IMAP4REV2" && !rev2_) {
             rev2_ = true;

@@ -26,15 +26,13 @@ std::string flag_list(const std::vector<std::string>& flags) {
     return out + ")";
 }
 
-// FLAGS: the system flags and every keyword in use in the mailbox.
-std::string defined_flags(const std::vector<store::MessageSummary>& messages) {
+// Every keyword in use in the mailbox.
+std::set<std::string> keywords_of(const std::vector<store::MessageSummary>& messages) {
     std::set<std::string> keywords;
     for (auto& m : messages)
         for (auto& f : m.flags)
             if (!f.starts_with("\\")) keywords.insert(f);
-    std::string out(kSystemFlags);
-    for (auto& k : keywords) out += " " + k;
-    return out;
+    return keywords;
 }
 
 }  // namespace
@@ -124,7 +122,8 @@ asio::awaitable<void> Session::cmd_status(const Command& cmd) {
     if (!mailbox->may('r')) co_return no(cmd, Code::NoPerm, "You may not read that mailbox");
     auto messages = co_await messages_of(*mailbox);
     if (!messages) co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
-    if (std::find(args.items.begin(), args.items.end(), StatusItem::HighestModSeq) != args.items.end()) condstore_ = true;
+    if (std::find(args.items.begin(), args.items.end(), StatusItem::HighestModSeq) != args.items.end()) enable_condstore();
+    if (selected_ && selected_->ref.info.id == mailbox->info.id) co_await refresh(Expunges::Hold);
     untagged(status_items(*mailbox, *messages, args.items));
     ok(cmd, "STATUS completed");
 }
@@ -147,7 +146,16 @@ asio::awaitable<void> Session::cmd_select(const Command& cmd) {
     // The folder's HIGHESTMODSEQ was read before its messages: a change between the two reads is
     // above it, so refresh reads it again rather than missing it.
     uint64_t seen = mailbox->info.highest_modseq;
-    selected_ = SelectedMailbox{*mailbox, read_only, std::move(*messages), {}, seen};
+    selected_.emplace();
+    selected_->ref = *mailbox;
+    selected_->read_only = read_only;
+    selected_->messages = std::move(*messages);
+    selected_->seen_modseq = seen;
+    selected_->keywords = keywords_of(selected_->messages);
+    // What changed after the messages were read is seen by the first command: a change before the
+    // watch began is looked for once, since the flag starts set.
+    selected_->watch = services_.store.changes().watch(selected_->ref.info.id, [changed = selected_->changed] { *changed = true; });
+    *selected_->changed = true;
     state_ = State::Selected;
     announce_selected(read_only);
     if (rev2_) co_await announce_list_entry();
@@ -155,12 +163,32 @@ asio::awaitable<void> Session::cmd_select(const Command& cmd) {
     ok(cmd, cmd.verb == Verb::Examine ? "EXAMINE completed" : "SELECT completed", read_only ? Code::ReadOnly : Code::ReadWrite);
 }
 
+void Session::send_flags() {
+    std::string flags(kSystemFlags);
+    for (auto& k : selected_->keywords) flags += " " + k;
+    untagged(fmt::format("FLAGS ({})", flags));
+    send({"", Status::Ok, Code::PermanentFlags, selected_->read_only ? "()" : fmt::format("({} \\*)", flags),
+          "Flags permitted"});
+}
+
+void Session::announce_keywords(const std::vector<std::string>& flags) {
+    bool added = false;
+    for (auto& f : flags)
+        if (!f.starts_with("\\")) added = selected_->keywords.insert(f).second || added;
+    if (added) send_flags();
+}
+
+void Session::enable_condstore() {
+    if (condstore_) return;
+    condstore_ = true;
+    if (selected_)
+        send({"", Status::Ok, Code::HighestModSeq, std::to_string(selected_->ref.info.highest_modseq), "Highest"});
+}
+
 void Session::announce_selected(bool read_only) {
     const auto& msgs = selected_->messages;
     const auto& info = selected_->ref.info;
-    std::string flags = defined_flags(msgs);
-    untagged(fmt::format("FLAGS ({})", flags));
-    send({"", Status::Ok, Code::PermanentFlags, read_only ? "()" : fmt::format("({} \\*)", flags), "Flags permitted"});
+    send_flags();
     untagged(fmt::format("{} EXISTS", msgs.size()));
     // IMAP4rev2 has neither RECENT nor the UNSEEN response code (RFC 9051 Appendix E).
     if (!rev2_) untagged("0 RECENT");
@@ -223,33 +251,50 @@ std::string Session::flags_update(std::size_t index) const {
     return fmt::format("{} FETCH ({}FLAGS {}{})", index + 1, uid, flag_list(m.flags), modseq);
 }
 
-// What other sessions did since the client last looked: expunges, flag changes, new messages,
-// read as the changes above the MODSEQ this session has already seen, not the whole mailbox.
-asio::awaitable<void> Session::refresh() {
-    auto lookup = run_blocking(services_.blocking, [&store = services_.store, ref = selected_->ref,
-                                                    since = selected_->seen_modseq] {
-        return store.changes_since(ref.owner, ref.folder, since);
-    });
-    auto changes = co_await std::move(lookup);
-    if (!changes) co_return;
-    report_expunged(changes->vanished);
-    uint32_t known = selected_->max_uid();
-    std::size_t before = selected_->messages.size();
-    for (auto& fresh : changes->changed) {
-        if (fresh.uid > known) {
-            selected_->messages.push_back(std::move(fresh));
-            continue;
+// What other sessions did since the client last looked: flag changes and new messages, read as
+// the changes above the MODSEQ this session has already seen, and only when the store said the
+// folder changed. Expunges wait in expunged_elsewhere for a command that may report them.
+asio::awaitable<void> Session::refresh(Expunges expunges) {
+    auto& view = *selected_;
+    std::vector<uint32_t> flags_changed;
+    std::size_t before = view.messages.size();
+    bool looked = view.changed->exchange(false);
+    if (looked) {
+        auto lookup = run_blocking(services_.blocking, [&store = services_.store, ref = view.ref, since = view.seen_modseq] {
+            return store.changes_since(ref.owner, ref.folder, since);
+        });
+        auto changes = co_await std::move(lookup);
+        if (!changes) {
+            *view.changed = true;  // looked at again by the next command
+            co_return;
         }
-        auto index = selected_->index_of_uid(fresh.uid);
-        if (!index) continue;
-        auto& mine = selected_->messages[*index];
-        bool flags_changed = fresh.flags != mine.flags;
-        mine = std::move(fresh);
-        if (flags_changed) untagged(flags_update(*index));
+        for (uint32_t uid : changes->vanished)
+            if (view.index_of_uid(uid)) view.expunged_elsewhere.insert(uid);
+        uint32_t known = view.max_uid();
+        for (auto& fresh : changes->changed) {
+            announce_keywords(fresh.flags);
+            if (fresh.uid > known) {
+                view.messages.push_back(std::move(fresh));
+                continue;
+            }
+            auto index = view.index_of_uid(fresh.uid);
+            if (!index || view.expunged_elsewhere.count(fresh.uid)) continue;
+            auto& mine = view.messages[*index];
+            if (fresh.flags != mine.flags) flags_changed.push_back(fresh.uid);
+            mine = std::move(fresh);
+        }
+        view.seen_modseq = changes->highest_modseq;
     }
-    if (selected_->messages.size() != before) untagged(fmt::format("{} EXISTS", selected_->messages.size()));
-    selected_->seen_modseq = changes->highest_modseq;
-    co_await tell_highest_modseq();
+    std::size_t added = view.messages.size() - before;
+    bool expunged = expunges == Expunges::Report && !view.expunged_elsewhere.empty();
+    if (expunged) {
+        report_expunged(std::vector<uint32_t>(view.expunged_elsewhere.begin(), view.expunged_elsewhere.end()));
+        view.expunged_elsewhere.clear();
+    }
+    for (uint32_t uid : flags_changed)
+        if (auto index = view.index_of_uid(uid)) untagged(flags_update(*index));
+    if (added > 0) untagged(fmt::format("{} EXISTS", view.messages.size()));
+    if (expunged || added > 0) co_await tell_highest_modseq();
 }
 
 // A CONDSTORE client learns the mailbox's new HIGHESTMODSEQ after changes it heard of as EXISTS,

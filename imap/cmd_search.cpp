@@ -270,7 +270,7 @@ asio::awaitable<void> Session::cmd_search(const Command& cmd) {
     if (thread_args && thread_args->algorithm != "ORDEREDSUBJECT" && thread_args->algorithm != "REFERENCES")
         co_return bad(cmd, "Unknown threading algorithm");
     bool modseq = mentions_modseq(criteria);
-    if (modseq) condstore_ = true;  // a CONDSTORE enabling command (RFC 7162 3.1)
+    if (modseq) enable_condstore();  // a CONDSTORE enabling command (RFC 7162 3.1)
     SearchJob job{&services_.store, &*selected_, &criteria, static_cast<int64_t>(std::time(nullptr))};
     if (search_args) {
         auto work = run_blocking(services_.blocking, [job] { return search(job); });

@@ -34,7 +34,7 @@ asio::awaitable<void> Session::cmd_store(const Command& cmd) {
         if (selected_->ref.may(right_for(f))) flags.push_back(f);
     if (flags.size() != args.flags.size() && (flags.empty() || args.mode == StoreMode::Replace))
         co_return no(cmd, Code::NoPerm, "You may not change those flags here");
-    if (args.unchanged_since) condstore_ = true;
+    if (args.unchanged_since) enable_condstore();
     std::vector<uint32_t> uids;
     for (std::size_t i : *targets) uids.push_back(selected_->messages[i].uid);
     auto work = run_blocking(services_.blocking, [&store = services_.store, ref = selected_->ref, uids, mode = mode_of(args.mode),
@@ -48,6 +48,7 @@ asio::awaitable<void> Session::cmd_store(const Command& cmd) {
     if (!changed) co_return no(cmd, Code::ServerBug, "Flags could not be stored");
     for (auto& update : *changed)
         if (auto i = selected_->index_of_uid(update.uid)) {
+            announce_keywords(update.flags);
             selected_->messages[*i].flags = update.flags;
             selected_->messages[*i].modseq = update.modseq;
         }

@@ -210,7 +210,7 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
     switch (cmd.verb) {
         case Verb::Capability: cmd_capability(cmd); co_return true;
         case Verb::Noop:
-            if (state_ == State::Selected) co_await refresh();
+            if (state_ == State::Selected) co_await refresh(Expunges::Report);
             cmd_noop(cmd);
             co_return true;
         case Verb::Logout: cmd_logout(cmd); co_return true;
@@ -271,6 +271,12 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
 asio::awaitable<void> Session::selected_command(const Command& cmd) {
     auto check = still_allowed();
     if (!co_await std::move(check)) co_return;
+    // Every command answers from the mailbox as it is now; expunges by others are told only where
+    // RFC 3501 7.4.1 allows them (not in FETCH, STORE, SEARCH: the client's numbers would shift).
+    bool holds_expunges = cmd.verb == Verb::Fetch || cmd.verb == Verb::Store || cmd.verb == Verb::Search ||
+                          cmd.verb == Verb::Sort || cmd.verb == Verb::Thread;
+    if (cmd.verb != Verb::Close && cmd.verb != Verb::Unselect)
+        co_await refresh(holds_expunges ? Expunges::Hold : Expunges::Report);
     switch (cmd.verb) {
         case Verb::Fetch: co_await cmd_fetch(cmd); break;
         case Verb::Store: co_await cmd_store(cmd); break;
@@ -283,7 +289,6 @@ asio::awaitable<void> Session::selected_command(const Command& cmd) {
         case Verb::Close: co_await cmd_close(cmd, true); break;
         case Verb::Unselect: co_await cmd_close(cmd, false); break;
         case Verb::Check:
-            co_await refresh();
             ok(cmd, "CHECK completed");
             break;
         default: no(cmd, Code::Cannot, fmt::format("{} is not available yet", verb_name(cmd.verb)));

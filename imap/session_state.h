@@ -1,7 +1,9 @@
 // The Session class shared by session.cpp (connection loop) and the cmd_*.cpp command groups.
 // Private to imap/: nothing outside includes it.
 #pragma once
+#include <atomic>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "imap/parse/command.h"
@@ -22,6 +24,13 @@ struct SelectedMailbox {
     std::vector<store::MessageSummary> messages;
     std::vector<uint32_t> saved_uids;  // SEARCH RETURN (SAVE) result, "$" (RFC 5182), ascending
     uint64_t seen_modseq = 0;  // messages reflects every change up to this MODSEQ (refresh asks above it)
+    // Expunged by another session, still in `messages` until a command that may say so (RFC 3501
+    // 7.4.1: not during FETCH, STORE or SEARCH, which would renumber the messages under the client).
+    std::set<uint32_t> expunged_elsewhere;
+    std::set<std::string> keywords;  // the keywords the client was told of in FLAGS
+    // Set by the store's notifier when the folder changes: the next command looks at the store.
+    std::shared_ptr<std::atomic<bool>> changed = std::make_shared<std::atomic<bool>>(false);
+    store::ChangeNotifier::Watch watch;
 
     std::optional<std::size_t> index_of_uid(uint32_t uid) const;
     uint32_t max_uid() const { return messages.empty() ? 0 : messages.back().uid; }
@@ -77,7 +86,17 @@ private:
     asio::awaitable<void> cmd_close(const Command& cmd, bool expunge);
     void announce_selected(bool read_only);
     asio::awaitable<void> resynchronise(const QresyncParams& known);
-    asio::awaitable<void> refresh();
+    // What other sessions changed (flags as FETCH, new messages as EXISTS), read from the store
+    // when it told of a change; expunges said only where the command allows them.
+    enum class Expunges { Report, Hold };
+    asio::awaitable<void> refresh(Expunges expunges);
+    // FLAGS and PERMANENTFLAGS again when a keyword the client has not been told of appears in
+    // `flags`, before any FETCH shows it (RFC 3501 7.2.6).
+    void announce_keywords(const std::vector<std::string>& flags);
+    void send_flags();
+    // A CONDSTORE enabling command (RFC 7162 3.1): once enabled with a mailbox selected, the client
+    // hears its HIGHESTMODSEQ.
+    void enable_condstore();
     asio::awaitable<void> tell_highest_modseq();
     asio::awaitable<void> report_vanished_since(const SequenceSet& uids, uint64_t modseq);
     asio::awaitable<bool> still_allowed();
