@@ -20,26 +20,30 @@ namespace {
 
 // ---- mailbox names ------------------------------------------------------------------------
 
+// A name that is well-formed syntax but cannot name a mailbox (8-bit without UTF-8 enabled, broken
+// modified UTF-7, control characters, too long) is NO [CANNOT], not BAD: only broken syntax is BAD.
+[[noreturn]] void impossible_name(Cursor& in, std::string text) { in.fail(std::move(text), Code::Cannot, Status::No); }
+
 std::string decode_mailbox(Cursor& in, const std::string& raw) {
     const ParseOptions& o = in.options();
-    if (raw.size() > 4 * o.max_mailbox_name + 8) in.fail("Mailbox name too long", Code::Limit);
+    if (raw.size() > 4 * o.max_mailbox_name + 8) impossible_name(in, "Mailbox name too long");
     std::string name;
     if (o.utf8_names) {
-        if (!is_valid_utf8(raw)) in.fail("Mailbox name is not valid UTF-8");
+        if (!is_valid_utf8(raw)) impossible_name(in, "Mailbox name is not valid UTF-8");
         name = raw;
     } else {
         if (std::any_of(raw.begin(), raw.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
-            in.fail("Mailbox name must be modified UTF-7 (RFC 3501 5.1.3) unless UTF8=ACCEPT is enabled");
+            impossible_name(in, "Mailbox name must be modified UTF-7 (RFC 3501 5.1.3) unless UTF8=ACCEPT is enabled");
         auto decoded = mutf7_decode(raw);
-        if (!decoded) in.fail("Invalid modified UTF-7 in mailbox name");
+        if (!decoded) impossible_name(in, "Invalid modified UTF-7 in mailbox name");
         name = std::move(*decoded);
     }
     for (std::size_t i = 0; i < name.size(); ++i) {
         auto c = static_cast<unsigned char>(name[i]);
         bool c1 = c == 0xC2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xA0;
-        if (c < 0x20 || c == 0x7F || c1) in.fail("Control character in mailbox name");
+        if (c < 0x20 || c == 0x7F || c1) impossible_name(in, "Control character in mailbox name");
     }
-    if (name.size() > o.max_mailbox_name) in.fail("Mailbox name too long", Code::Limit);
+    if (name.size() > o.max_mailbox_name) impossible_name(in, "Mailbox name too long");
     // INBOX is case-insensitive (RFC 3501 5.1), and so is it as the parent of a hierarchy.
     if (name.size() >= 5 && iequals(std::string_view(name).substr(0, 5), "INBOX") &&
         (name.size() == 5 || name[5] == o.hierarchy_separator))

@@ -130,25 +130,25 @@ TEST_CASE("charsets: NO [BADCHARSET] with the ones we support") {
     CHECK(accepted("a SEARCH CHARSET \"us-ascii\" ALL"));
 }
 
-TEST_CASE("mailbox names") {
-    CHECK(refused("a SELECT &AGE") == "a BAD Invalid modified UTF-7 in mailbox name\r\n");
-    CHECK(refused("a SELECT &AEE-") == "a BAD Invalid modified UTF-7 in mailbox name\r\n");  // encoded "A"
-    CHECK(refused("a SELECT &AOkA-") == "a BAD Invalid modified UTF-7 in mailbox name\r\n");  // padding
-    CHECK(refused("a SELECT &2D0-") == "a BAD Invalid modified UTF-7 in mailbox name\r\n");  // bad surrogate
-    CHECK(refused("a SELECT &AOk-&AOk-") == "a BAD Invalid modified UTF-7 in mailbox name\r\n");  // split run
-    CHECK(refused("a SELECT a&b") == "a BAD Invalid modified UTF-7 in mailbox name\r\n");
-    CHECK(refused("a SELECT &AOk/-") == "a BAD Invalid modified UTF-7 in mailbox name\r\n");
+TEST_CASE("mailbox names that cannot exist are NO [CANNOT], not BAD") {
+    CHECK(refused("a SELECT &AGE") == "a NO [CANNOT] Invalid modified UTF-7 in mailbox name\r\n");
+    CHECK(refused("a SELECT &AEE-") == "a NO [CANNOT] Invalid modified UTF-7 in mailbox name\r\n");  // encoded "A"
+    CHECK(refused("a SELECT &AOkA-") == "a NO [CANNOT] Invalid modified UTF-7 in mailbox name\r\n");  // padding
+    CHECK(refused("a SELECT &2D0-") == "a NO [CANNOT] Invalid modified UTF-7 in mailbox name\r\n");  // bad surrogate
+    CHECK(refused("a SELECT &AOk-&AOk-") == "a NO [CANNOT] Invalid modified UTF-7 in mailbox name\r\n");  // split run
+    CHECK(refused("a SELECT a&b") == "a NO [CANNOT] Invalid modified UTF-7 in mailbox name\r\n");
+    CHECK(refused("a SELECT &AOk/-") == "a NO [CANNOT] Invalid modified UTF-7 in mailbox name\r\n");
     CHECK(refused("a SELECT \"\xC3\xA9t\xC3\xA9\"") ==
-          "a BAD Mailbox name must be modified UTF-7 (RFC 3501 5.1.3) unless UTF8=ACCEPT is enabled\r\n");
-    CHECK(refused("a SELECT &AAA-") == "a BAD Control character in mailbox name\r\n");
-    CHECK(refused("a CREATE {3}\r\na\tb") == "a BAD Invalid modified UTF-7 in mailbox name\r\n");
+          "a NO [CANNOT] Mailbox name must be modified UTF-7 (RFC 3501 5.1.3) unless UTF8=ACCEPT is enabled\r\n");
+    CHECK(refused("a SELECT &AAA-") == "a NO [CANNOT] Control character in mailbox name\r\n");
+    CHECK(refused("a CREATE {3}\r\na\tb") == "a NO [CANNOT] Invalid modified UTF-7 in mailbox name\r\n");
     ParseOptions utf8;
     utf8.utf8_names = true;
-    CHECK(refused("a SELECT \"\xC3\x28\"", utf8) == "a BAD Mailbox name is not valid UTF-8\r\n");
-    CHECK(refused("a SELECT \"a\xC2\x85z\"", utf8) == "a BAD Control character in mailbox name\r\n");
+    CHECK(refused("a SELECT \"\xC3\x28\"", utf8) == "a NO [CANNOT] Mailbox name is not valid UTF-8\r\n");
+    CHECK(refused("a SELECT \"a\xC2\x85z\"", utf8) == "a NO [CANNOT] Control character in mailbox name\r\n");
     ParseOptions short_names;
     short_names.max_mailbox_name = 8;
-    CHECK(refused("a CREATE 123456789", short_names) == "a BAD [LIMIT] Mailbox name too long\r\n");
+    CHECK(refused("a CREATE 123456789", short_names) == "a NO [CANNOT] Mailbox name too long\r\n");
     CHECK(accepted("a CREATE 12345678", short_names));
 }
 
