@@ -22,17 +22,18 @@ bool is_selected_only(Verb verb) {
 }
 constexpr auto kAutologout = std::chrono::minutes(30);  // RFC 3501 5.4: at least 30 minutes
 
-// Before login a command holds only what LOGIN or AUTHENTICATE needs: RFC 7888 section 4 lets a
-// server refuse larger literals, so a stranger holds a few KiB of the server's memory at most, and
-// a non-synchronising literal too large to skip cheaply closes the connection.
+// Before login a command's literals hold only what LOGIN or AUTHENTICATE needs: RFC 7888 section 4
+// lets a server refuse larger ones, so a stranger holds one command line (as after login: an ID
+// with long parameters is sent before login too) and a few KiB more at most, and a
+// non-synchronising literal too large to skip cheaply closes the connection.
 FramingLimits before_login() {
-    return {.max_line = 8 * 1024,
-            .max_command_text = 16 * 1024,
-            .max_literal = 8 * 1024,
-            .max_append_literal = 8 * 1024,
-            .max_literal_total = 16 * 1024,
-            .max_literals = 4,
-            .max_discard = 64 * 1024};
+    FramingLimits limits;
+    limits.max_literal = 8 * 1024;
+    limits.max_append_literal = 8 * 1024;
+    limits.max_literal_total = 16 * 1024;
+    limits.max_literals = 4;
+    limits.max_discard = 64 * 1024;
+    return limits;
 }
 }  // namespace
 

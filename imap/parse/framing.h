@@ -13,8 +13,8 @@
 namespace mss::imap {
 
 struct FramingLimits {
-    std::size_t max_line = 8 * 1024;                  // one line outside literals, CRLF included
-    std::size_t max_command_text = 64 * 1024;         // all lines of a command, literals excluded
+    std::size_t max_line = 72 * 1024;                 // one line outside literals, CRLF included
+    std::size_t max_command_text = 72 * 1024;        // all lines of a command, literals excluded
     uint64_t max_literal = 64 * 1024;                 // one literal of any command but APPEND
     uint64_t max_append_literal = 25 * 1024 * 1024;   // one literal of APPEND: the message size limit
     uint64_t max_literal_total = 64 * 1024 * 1024;    // all literals of one command (MULTIAPPEND)
