@@ -18,7 +18,8 @@ namespace {
 
 struct Entry {
     std::optional<MailboxRef> mailbox;  // nullopt for a namespace root or a subscribed name that is gone
-    bool has_children = false;
+    bool exists = false;                // a mailbox, or a namespace root (\Noselect)
+    bool has_children = false;          // an existing name below it
     bool subscribed = false;
     bool child_subscribed = false;  // RECURSIVEMATCH: a child is subscribed
 };
@@ -35,9 +36,10 @@ std::map<std::string, Entry> entries_of(const Listing& listing) {
     std::map<std::string, Entry> out;
     for (const auto& m : listing.mailboxes) {
         out[m.name].mailbox = m;
+        out[m.name].exists = true;
         if (m.shared()) {
-            out.try_emplace(std::string(kSharedRoot));
-            out.try_emplace(fmt::format("{}{}", kSharedPrefix, m.owner));
+            out[std::string(kSharedRoot)].exists = true;
+            out[fmt::format("{}{}", kSharedPrefix, m.owner)].exists = true;
         }
     }
     std::set<std::string> subscribed(listing.subscriptions.begin(), listing.subscriptions.end());
@@ -51,16 +53,18 @@ std::map<std::string, Entry> entries_of(const Listing& listing) {
         }
     }
     for (auto& [name, entry] : out) {
-        auto next = out.upper_bound(name);
-        entry.has_children = next != out.end() && next->first.starts_with(name + "/");
+        for (auto it = out.upper_bound(name); it != out.end() && it->first.starts_with(name + "/"); ++it)
+            if (it->second.exists) {
+                entry.has_children = true;
+                break;
+            }
     }
     return out;
 }
 
 std::string attributes(const Entry& e, bool show_subscribed) {
     std::vector<std::string> out;
-    bool gone = !e.mailbox && e.subscribed;  // subscribed, but no such mailbox
-    if (gone) out.push_back("\\NonExistent");
+    if (!e.exists) out.push_back("\\NonExistent");  // implies \Noselect (RFC 5258 3.4)
     else if (!e.mailbox) out.push_back("\\Noselect");
     out.push_back(e.has_children ? "\\HasChildren" : "\\HasNoChildren");
     if (e.mailbox && !e.mailbox->info.special_use.empty()) out.push_back(e.mailbox->info.special_use);
@@ -112,7 +116,7 @@ asio::awaitable<void> Session::cmd_list(const Command& cmd) {
         bool childinfo = args.select_subscribed && args.select_recursive_match && !entry.subscribed &&
                          entry.child_subscribed && match;
         if (!match || (args.select_subscribed && !entry.subscribed && !childinfo)) continue;
-        if (!args.select_subscribed && !entry.mailbox && entry.subscribed && !entry.has_children) continue;
+        if (!args.select_subscribed && !entry.exists) continue;  // only subscriptions name it
         if (args.select_special_use && !(entry.mailbox && !entry.mailbox->info.special_use.empty())) continue;
         std::string extra = childinfo ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "";
         untagged(fmt::format("LIST ({}) \"/\" {}{}", attributes(entry, show_subscribed), wire_name(name), extra));
@@ -133,7 +137,7 @@ asio::awaitable<void> Session::cmd_lsub(const Command& cmd) {
         if (!matches_any(args, name)) continue;
         // A parent of a subscribed name that "%" stops at is listed \Noselect (RFC 3501 6.3.9).
         if (!entry.subscribed && !(entry.child_subscribed && !subscribed_child_matches(args, entries, name))) continue;
-        bool selectable = entry.subscribed && entry.mailbox;
+        bool selectable = entry.subscribed && entry.mailbox.has_value();
         untagged(fmt::format("LSUB ({}) \"/\" {}", selectable ? "" : "\\Noselect", wire_name(name)));
     }
     ok(cmd, "LSUB completed");

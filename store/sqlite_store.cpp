@@ -948,12 +948,16 @@ private:
         return q.i64(0);
     }
 
-    Result<Ok> insert_folder(int64_t account, const std::string& name, std::string_view special_use) {
+    // Only an account's default folders start subscribed: CREATE subscribes nothing (RFC 3501 6.3.3).
+    enum class Subscribe { Yes, No };
+    Result<Ok> insert_folder(int64_t account, const std::string& name, std::string_view special_use,
+                             Subscribe subscribe = Subscribe::No) {
         auto validity = next_uidvalidity();
         if (!validity) return validity.error();
         Stmt f(writer_, "INSERT INTO folders(account_id, name, special_use, uidvalidity) VALUES(?1, ?2, ?3, ?4)");
         f.bind(1, account).bind(2, name).bind(3, special_use).bind(4, *validity);
         if (f.step() != SQLITE_DONE) return f.error();
+        if (subscribe == Subscribe::No) return Ok{};
         Stmt s(writer_, "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES(?1, ?2)");
         s.bind(1, account).bind(2, name);
         if (s.step() != SQLITE_DONE) return s.error();
@@ -1110,7 +1114,7 @@ private:
         int64_t id = sqlite3_last_insert_rowid(writer_);
         for (auto [name, use] : {std::pair{"INBOX", ""}, {"Sent", "\\Sent"}, {"Drafts", "\\Drafts"},
                                  {"Trash", "\\Trash"}, {"Junk", "\\Junk"}, {"Archive", "\\Archive"}})
-            if (auto made = insert_folder(id, name, use); !made) return made.error();
+            if (auto made = insert_folder(id, name, use, Subscribe::Yes); !made) return made.error();
         return id;
     }
 
