@@ -12,6 +12,7 @@
 #include "imap/sections.h"
 #include "imap/session_state.h"
 #include "imap/sort_thread.h"
+#include "mime/structure.h"
 #include "mime/text.h"
 
 namespace mss::imap {
@@ -22,6 +23,12 @@ bool is_named(std::string_view name, std::string_view lower_name) {
     return name.size() == lower_name.size() &&
            std::equal(name.begin(), name.end(), lower_name.begin(),
                       [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; });
+}
+
+bool is_address_field(std::string_view lower_name) {
+    for (std::string_view name : {"from", "to", "cc", "bcc", "sender", "reply-to"})
+        if (lower_name == name) return true;
+    return false;
 }
 
 // One message's text as the store gave it (its header block, or all of it when a key reads the
@@ -38,10 +45,21 @@ public:
         return *header_;
     }
 
+    // An address field also gives each of its addresses as plain "mailbox@host" and its decoded
+    // display name, so that FROM "user@domain.org" finds <user (comment)@ (comment) domain.org>
+    // (RFC 5322 CFWS) and folded lists.
     std::vector<std::string> field_values(std::string_view lower_name) override {
         std::vector<std::string> values;
-        for (const auto& f : raw_fields())
-            if (is_named(f.name, lower_name)) values.push_back(mime::decode_field(f.value));
+        bool addresses = is_address_field(lower_name);
+        for (const auto& f : raw_fields()) {
+            if (!is_named(f.name, lower_name)) continue;
+            values.push_back(mime::decode_field(f.value));
+            if (!addresses) continue;
+            for (const auto& a : mime::parse_addresses(f.value)) {
+                if (a.mailbox && a.host) values.push_back(*a.mailbox + "@" + *a.host);
+                if (a.name) values.push_back(mime::decode_field(*a.name));
+            }
+        }
         return values;
     }
 

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "imap/collation.h"
+
 #include "core/text.h"
 #include "imap/search_eval.h"
 
@@ -144,7 +146,7 @@ std::size_t skip_quoted(std::string_view s, std::size_t p) {
 struct SortColumn {
     SortCriterion criterion;
     std::vector<int64_t> numbers;    // ARRIVAL, DATE, SIZE
-    std::vector<std::string> texts;  // the others, case-folded (i;unicode-casemap as I18NLEVEL=1 asks)
+    std::vector<std::string> texts;  // the others, as i;unicode-casemap keys (RFC 5051)
 };
 
 bool is_numeric(SortKey key) { return key == SortKey::Arrival || key == SortKey::Date || key == SortKey::Size; }
@@ -159,12 +161,12 @@ int64_t number_key(SortKey key, const SortFacts& f) {
 
 std::string text_key(SortKey key, const SortFacts& f) {
     switch (key) {
-        case SortKey::Cc: return fold_case(f.cc);
-        case SortKey::From: return fold_case(f.from);
-        case SortKey::To: return fold_case(f.to);
-        case SortKey::DisplayFrom: return fold_case(f.display_from);
-        case SortKey::DisplayTo: return fold_case(f.display_to);
-        default: return fold_case(base_subject(f.subject).text);
+        case SortKey::Cc: return unicode_casemap_key(f.cc);
+        case SortKey::From: return unicode_casemap_key(f.from);
+        case SortKey::To: return unicode_casemap_key(f.to);
+        case SortKey::DisplayFrom: return unicode_casemap_key(f.display_from);
+        case SortKey::DisplayTo: return unicode_casemap_key(f.display_to);
+        default: return unicode_casemap_key(base_subject(f.subject).text);
     }
 }
 

@@ -3,7 +3,7 @@
 # Used by scripts/demo and scripts/test; safe to run again.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-BUILD=(cmake ninja-build g++ pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libxml2-dev libfmt-dev
+BUILD=(cmake ninja-build g++ pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libxml2-dev libicu-dev libfmt-dev
        doctest-dev libasio-dev libetpan-dev libzip-dev libcli11-dev libtomlplusplus-dev)
 TEST=(python3 python3-pytest swaks libnet-ssleay-perl libauthen-sasl-perl clang libclang-rt-14-dev procps curl isync interimap cyrus-clients cyrus-admin gpgsm)
 want=("${BUILD[@]}")

@@ -143,3 +143,20 @@ def test_the_first_condstore_command_tells_highestmodseq(server):
     lines = session.ok("FETCH 1 (MODSEQ)")
     assert not any("HIGHESTMODSEQ" in line for line in lines), lines
     session.close()
+
+
+def test_address_search_sees_through_comments_and_folding(server):
+    from mssd_harness import add_personal_account
+    user = add_personal_account(server, "recherche@test.mssante.fr")
+    message = ("From: Dr Jean <jean (Dr) @ (cabinet) example.org>\r\n"
+               "To: a@b.example,\r\n\t<secretariat (accueil) @ cabinet.example>\r\n"
+               "Subject: adresses\r\n\r\ncorps\r\n")
+    c = server.imaps_login(user)
+    c.append("INBOX", None, None, message.encode())
+    c.select("INBOX")
+    for key, value in (("FROM", "jean@example.org"), ("TO", "secretariat@cabinet.example"), ("FROM", "Dr Jean")):
+        typ, data = c.search(None, key, f'"{value}"')
+        assert typ == "OK" and data[0].split() == [b"1"], (key, value, data)
+    typ, data = c.search(None, "FROM", '"nobody@example.org"')
+    assert data[0].split() == []
+    c.logout()

@@ -6,6 +6,7 @@
 #include "core/text.h"
 #include "imap/parse/command.h"
 #include "imap/search_eval.h"
+#include "imap/collation.h"
 #include "imap/sort_thread.h"
 
 using namespace mss;
@@ -371,12 +372,21 @@ TEST_CASE("SORT: each key, REVERSE, several criteria, ties by message number") {
     CHECK(numbers(f, {{true, SortKey::Date}}) == std::vector<uint32_t>{5, 1, 3, 4, 2});
     CHECK(numbers(f, {{false, SortKey::Subject}}) == std::vector<uint32_t>{2, 1, 3, 4, 5});
     CHECK(numbers(f, {{false, SortKey::Subject}, {true, SortKey::Date}}) == std::vector<uint32_t>{2, 1, 3, 5, 4});
-    CHECK(numbers(f, {{false, SortKey::From}}) == std::vector<uint32_t>{3, 2, 5, 1, 4});
+    CHECK(numbers(f, {{false, SortKey::From}}) == std::vector<uint32_t>{3, 2, 5, 4, 1});  // Émile beside E, before Zoe
     CHECK(numbers(f, {{false, SortKey::To}}) == std::vector<uint32_t>{5, 2, 4, 1, 3});
     CHECK(numbers(f, {{false, SortKey::Cc}}) == std::vector<uint32_t>{2, 3, 4, 5, 1});
     CHECK(numbers(f, {{false, SortKey::DisplayFrom}}) == std::vector<uint32_t>{4, 5, 2, 3, 1});
     CHECK(numbers(f, {{false, SortKey::DisplayTo}}) == std::vector<uint32_t>{4, 5, 3, 1, 2});
     CHECK(numbers({}, {{false, SortKey::Subject}}).empty());
+}
+
+TEST_CASE("SORT collates with i;unicode-casemap (RFC 5051): titlecase, so [ and _ sort after letters") {
+    std::vector<SortFacts> f = {fact(1, "s"), fact(2, "s"), fact(3, "s"), fact(4, "s"), fact(5, "s")};
+    f[0].from = "[labo]", f[1].from = "_robot", f[2].from = "zèbre", f[3].from = "Zebre", f[4].from = "apple";
+    CHECK(numbers(f, {{false, SortKey::From}}) == std::vector<uint32_t>{5, 4, 3, 1, 2});
+    CHECK(unicode_casemap_key("école") == unicode_casemap_key("E\xCC\x81" "COLE"));
+    CHECK(unicode_casemap_key("stra\xC3\x9F") != unicode_casemap_key("STRASS"));  // titlecase keeps ß (RFC 5051 example)
+    CHECK(unicode_casemap_key("\xFF\xFE") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // invalid UTF-8 replaced
 }
 
 TEST_CASE("THREAD ORDEREDSUBJECT: by base subject, threads by their first message's date") {
