@@ -52,6 +52,7 @@ std::vector<FetchAttribute> response_items(const FetchArgs& args, bool uid, bool
 // One message as the items read it: its summary, and its octets and part tree when they need them.
 struct Fetched {
     const store::MessageSummary& summary;
+    bool recent;  // \Recent in this session
     std::string content;
     std::optional<mime::Part> structure;
 };
@@ -73,8 +74,8 @@ std::string binary_literal(std::string_view bytes) {
     return fmt::format("{}{{{}}}\r\n{}", nul ? "~" : "", bytes.size(), bytes);
 }
 
-std::string flag_list(const std::vector<std::string>& flags) {
-    std::string out = "(";
+std::string flag_list(const std::vector<std::string>& flags, bool recent) {
+    std::string out = recent ? "(\\Recent" : "(";
     for (auto& f : flags) out += (out.size() > 1 ? " " : "") + f;
     return out + ")";
 }
@@ -93,7 +94,7 @@ std::string item(const FetchAttribute& a, const Fetched& f) {
     std::string_view content = f.content;
     switch (a.item) {
         case FetchItem::Uid: return fmt::format("UID {}", m.uid);
-        case FetchItem::Flags: return "FLAGS " + flag_list(m.flags);
+        case FetchItem::Flags: return "FLAGS " + flag_list(m.flags, f.recent);
         case FetchItem::InternalDate: return fmt::format("INTERNALDATE \"{}\"", internal_date(m.internal_date));
         case FetchItem::Rfc822Size: return fmt::format("RFC822.SIZE {}", m.size);
         case FetchItem::ModSeq: return fmt::format("MODSEQ ({})", m.modseq);
@@ -138,7 +139,7 @@ asio::awaitable<void> Session::cmd_fetch(const Command& cmd) {
     for (std::size_t index : *targets) {
         auto& m = selected_->messages[index];
         if (args.changed_since && m.modseq <= *args.changed_since) continue;
-        Fetched f{m, {}, {}};
+        Fetched f{m, selected_->recent.count(m.uid) > 0, {}, {}};
         if (content) {
             auto read = run_blocking(services_.blocking, [this, uid = m.uid] {
                 return services_.store.fetch_message(selected_->ref.owner, selected_->ref.folder, uid);
@@ -166,7 +167,7 @@ asio::awaitable<void> Session::cmd_fetch(const Command& cmd) {
         }
         std::string items;
         for (const auto& a : attributes) items += (items.empty() ? "" : " ") + item(a, f);
-        if (add_flags) items += " FLAGS " + flag_list(m.flags);
+        if (add_flags) items += " FLAGS " + flag_list(m.flags, f.recent);
         if (add_flags && condstore_ && !has_item(attributes, FetchItem::ModSeq)) items += fmt::format(" MODSEQ ({})", m.modseq);
         stream_->send(fmt::format("* {} FETCH ({})\r\n", index + 1, items));
     }

@@ -20,12 +20,6 @@ bool has_flag(const store::MessageSummary& m, std::string_view flag) {
     return std::find(m.flags.begin(), m.flags.end(), flag) != m.flags.end();
 }
 
-std::string flag_list(const std::vector<std::string>& flags) {
-    std::string out = "(";
-    for (auto& f : flags) out += (out.size() > 1 ? " " : "") + f;
-    return out + ")";
-}
-
 // Every keyword in use in the mailbox.
 std::set<std::string> keywords_of(const std::vector<store::MessageSummary>& messages) {
     std::set<std::string> keywords;
@@ -84,7 +78,14 @@ std::string Session::status_items(const MailboxRef& mailbox, const std::vector<s
     for (StatusItem item : wanted) {
         switch (item) {
             case StatusItem::Messages: add("MESSAGES", messages.size()); break;
-            case StatusItem::Recent: add("RECENT", 0); break;
+            case StatusItem::Recent: {
+                // The messages no session has claimed yet, and those this session holds as recent.
+                auto unclaimed = std::count_if(messages.begin(), messages.end(),
+                                               [&](auto& m) { return m.uid >= mailbox.info.recent_from; });
+                bool mine = selected_ && selected_->ref.info.id == mailbox.info.id;
+                add("RECENT", static_cast<uint64_t>(unclaimed) + (mine ? selected_->recent.size() : 0));
+                break;
+            }
             case StatusItem::UidNext: add("UIDNEXT", mailbox.info.uidnext); break;
             case StatusItem::UidValidity: add("UIDVALIDITY", mailbox.info.uidvalidity); break;
             case StatusItem::Unseen:
@@ -152,11 +153,13 @@ asio::awaitable<void> Session::cmd_select(const Command& cmd) {
     selected_->messages = std::move(*messages);
     selected_->seen_modseq = seen;
     selected_->keywords = keywords_of(selected_->messages);
+    selected_->claims_recent = !rev2_ && cmd.verb == Verb::Select;
     // What changed after the messages were read is seen by the first command: a change before the
     // watch began is looked for once, since the flag starts set.
     selected_->watch = services_.store.changes().watch(selected_->ref.info.id, [changed = selected_->changed] { *changed = true; });
     *selected_->changed = true;
     state_ = State::Selected;
+    co_await claim_recent();
     announce_selected(read_only);
     if (rev2_) co_await announce_list_entry();
     if (args.qresync) co_await resynchronise(*args.qresync);
@@ -191,7 +194,7 @@ void Session::announce_selected(bool read_only) {
     send_flags();
     untagged(fmt::format("{} EXISTS", msgs.size()));
     // IMAP4rev2 has neither RECENT nor the UNSEEN response code (RFC 9051 Appendix E).
-    if (!rev2_) untagged("0 RECENT");
+    if (!rev2_) untagged(fmt::format("{} RECENT", selected_->recent.size()));
     auto unseen = std::find_if(msgs.begin(), msgs.end(), [](auto& m) { return !has_flag(m, "\\Seen"); });
     if (!rev2_ && unseen != msgs.end())
         send({"", Status::Ok, Code::Unseen, std::to_string(unseen - msgs.begin() + 1), "First unseen"});
@@ -216,7 +219,7 @@ asio::awaitable<void> Session::resynchronise(const QresyncParams& known) {
     for (std::size_t i = 0; i < selected_->messages.size(); ++i) {
         const auto& m = selected_->messages[i];
         if (m.modseq > known.modseq && (!known.known_uids || known.known_uids->contains(m.uid, UINT32_MAX)))
-            untagged(fmt::format("{} FETCH (UID {} FLAGS {} MODSEQ ({}))", i + 1, m.uid, flag_list(m.flags), m.modseq));
+            untagged(fmt::format("{} FETCH (UID {} FLAGS {} MODSEQ ({}))", i + 1, m.uid, flags_of(m), m.modseq));
     }
 }
 
@@ -238,6 +241,7 @@ void Session::report_expunged(const std::vector<uint32_t>& uids) {
         auto index = selected_->index_of_uid(uid);
         if (!index) continue;
         if (!qresync_) untagged(fmt::format("{} EXPUNGE", *index + 1));
+        selected_->recent.erase(uid);
         selected_->messages.erase(selected_->messages.begin() + static_cast<std::ptrdiff_t>(*index));
         reported.push_back(uid);
     }
@@ -248,7 +252,27 @@ std::string Session::flags_update(std::size_t index) const {
     const auto& m = selected_->messages[index];
     std::string uid = qresync_ ? fmt::format("UID {} ", m.uid) : "";
     std::string modseq = condstore_ ? fmt::format(" MODSEQ ({})", m.modseq) : "";
-    return fmt::format("{} FETCH ({}FLAGS {}{})", index + 1, uid, flag_list(m.flags), modseq);
+    return fmt::format("{} FETCH ({}FLAGS {}{})", index + 1, uid, flags_of(m), modseq);
+}
+
+std::string Session::flags_of(const store::MessageSummary& m) const {
+    std::string out = "(";
+    if (selected_ && selected_->recent.count(m.uid)) out += "\\Recent";
+    for (auto& f : m.flags) out += (out.size() > 1 ? " " : "") + f;
+    return out + ")";
+}
+
+asio::awaitable<void> Session::claim_recent() {
+    auto& view = *selected_;
+    if (!view.claims_recent || view.messages.empty()) co_return;
+    uint32_t up_to = view.max_uid() + 1;
+    auto claim = run_blocking(services_.blocking, [&store = services_.store, ref = view.ref, up_to] {
+        return store.claim_recent(ref.owner, ref.folder, up_to);
+    });
+    auto first = co_await std::move(claim);
+    if (!first) co_return;  // nothing shown as recent rather than a failed command
+    for (auto it = view.messages.rbegin(); it != view.messages.rend() && it->uid >= *first; ++it)
+        view.recent.insert(it->uid);
 }
 
 // What other sessions did since the client last looked: flag changes and new messages, read as
@@ -293,7 +317,11 @@ asio::awaitable<void> Session::refresh(Expunges expunges) {
     }
     for (uint32_t uid : flags_changed)
         if (auto index = view.index_of_uid(uid)) untagged(flags_update(*index));
-    if (added > 0) untagged(fmt::format("{} EXISTS", view.messages.size()));
+    if (added > 0) {
+        co_await claim_recent();
+        untagged(fmt::format("{} EXISTS", view.messages.size()));
+        if (!rev2_) untagged(fmt::format("{} RECENT", view.recent.size()));
+    }
     if (expunged || added > 0) co_await tell_highest_modseq();
 }
 

@@ -111,7 +111,8 @@ struct SearchJob {
 };
 
 SearchMessage message_at(const SelectedMailbox& box, std::size_t index) {
-    return SearchMessage{static_cast<uint32_t>(index + 1), box.messages[index]};
+    const auto& m = box.messages[index];
+    return SearchMessage{static_cast<uint32_t>(index + 1), m, box.recent.count(m.uid) > 0};
 }
 
 // Those of open (indexes, ascending) whose text matches, read in one walk of the store and only

@@ -73,11 +73,7 @@ void Session::report_stored(const Command& cmd, const StoreArgs& args, const std
         std::string uid = cmd.uid || qresync_ ? fmt::format("UID {} ", m.uid) : "";
         std::string modseq = condstore_ ? fmt::format(" MODSEQ ({})", m.modseq) : "";
         if (args.silent) stream_->send(fmt::format("* {} FETCH ({}MODSEQ ({}))\r\n", i + 1, uid, m.modseq));
-        else stream_->send(fmt::format("* {} FETCH ({}FLAGS ({}){})\r\n", i + 1, uid, [&] {
-            std::string joined;
-            for (auto& f : m.flags) joined += (joined.empty() ? "" : " ") + f;
-            return joined;
-        }(), modseq));
+        else stream_->send(fmt::format("* {} FETCH ({}FLAGS {}{})\r\n", i + 1, uid, flags_of(m), modseq));
     }
 }
 

@@ -106,8 +106,10 @@ bool in_set(const SequenceSet& set, uint32_t n, uint32_t max, uint32_t uid, cons
 bool summary_matches(const SearchKey& key, const SearchMessage& message, const SearchScope& scope) {
     const store::MessageSummary& m = message.summary;
     switch (key.kind) {
-        case SearchKeyKind::All: case SearchKeyKind::Old: return true;
-        case SearchKeyKind::New: case SearchKeyKind::Recent: return false;  // no \Recent here
+        case SearchKeyKind::All: return true;
+        case SearchKeyKind::Old: return !message.recent;
+        case SearchKeyKind::Recent: return message.recent;
+        case SearchKeyKind::New: return message.recent && !has_flag(m, "\\Seen");
         case SearchKeyKind::Answered: return has_flag(m, "\\Answered");
         case SearchKeyKind::Deleted: return has_flag(m, "\\Deleted");
         case SearchKeyKind::Draft: return has_flag(m, "\\Draft");

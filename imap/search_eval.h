@@ -48,6 +48,7 @@ struct SearchScope {
 struct SearchMessage {
     uint32_t number = 0;
     const store::MessageSummary& summary;
+    bool recent = false;  // \Recent in this session (IMAP4rev1; RFC 3501 2.3.2)
 };
 
 // Every message sequence number the criteria name is at most messages ("*" and "$" always are):

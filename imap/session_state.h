@@ -28,6 +28,10 @@ struct SelectedMailbox {
     // 7.4.1: not during FETCH, STORE or SEARCH, which would renumber the messages under the client).
     std::set<uint32_t> expunged_elsewhere;
     std::set<std::string> keywords;  // the keywords the client was told of in FLAGS
+    // \Recent (RFC 3501 2.3.2, IMAP4rev1 only): a SELECT claims the new messages for this session
+    // alone, and so does every refresh that brings new ones; EXAMINE claims none.
+    bool claims_recent = false;
+    std::set<uint32_t> recent;
     // Set by the store's notifier when the folder changes: the next command looks at the store.
     std::shared_ptr<std::atomic<bool>> changed = std::make_shared<std::atomic<bool>>(false);
     store::ChangeNotifier::Watch watch;
@@ -90,6 +94,9 @@ private:
     // when it told of a change; expunges said only where the command allows them.
     enum class Expunges { Report, Hold };
     asio::awaitable<void> refresh(Expunges expunges);
+    asio::awaitable<void> claim_recent();
+    // A message's flags as this session shows them: \Recent added where it is recent here.
+    std::string flags_of(const store::MessageSummary& m) const;
     // FLAGS and PERMANENTFLAGS again when a keyword the client has not been told of appears in
     // `flags`, before any FETCH shows it (RFC 3501 7.2.6).
     void announce_keywords(const std::vector<std::string>& flags);

@@ -69,6 +69,11 @@ CREATE TABLE IF NOT EXISTS smime_settings (
 CREATE TABLE IF NOT EXISTS message_headers (
   message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE, header BLOB NOT NULL);
 )SQL",
+    // \Recent: the first UID no session has claimed yet; what was there before the upgrade is old.
+    R"SQL(
+ALTER TABLE folders ADD COLUMN recent_from INTEGER NOT NULL DEFAULT 1;
+UPDATE folders SET recent_from = uidnext;
+)SQL",
 };
 constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
@@ -438,13 +443,14 @@ public:
         auto a = find_account(address);
         if (!a) return a.error();
         return read([&](sqlite3* db) -> Result<std::vector<Folder>> {
-            Stmt q(db, "SELECT id, name, special_use, uidvalidity, uidnext, highest_modseq FROM folders "
+            Stmt q(db, "SELECT id, name, special_use, uidvalidity, uidnext, highest_modseq, recent_from FROM folders "
                        "WHERE account_id = ? ORDER BY name = 'INBOX' DESC, name");
             q.bind(1, a->id);
             std::vector<Folder> out;
             while (q.step() == SQLITE_ROW)
                 out.push_back({q.i64(0), q.text(1), q.text(2), static_cast<uint32_t>(q.i64(3)),
-                               static_cast<uint32_t>(q.i64(4)), static_cast<uint64_t>(q.i64(5))});
+                               static_cast<uint32_t>(q.i64(4)), static_cast<uint64_t>(q.i64(5)),
+                               static_cast<uint32_t>(q.i64(6))});
             return out;
         });
     }
@@ -547,6 +553,30 @@ public:
                                    : "DELETE FROM subscriptions WHERE account_id = ?1 AND name = ?2");
         q.bind(1, a->id).bind(2, folder);
         return q.step() == SQLITE_DONE ? Status(Ok{}) : Status(q.error());
+    }
+
+    Result<uint32_t> claim_recent(std::string_view address, std::string_view folder, uint32_t up_to) override {
+        auto a = find_account(address);
+        if (!a) return a.error();
+        std::string name = canonical_folder(folder);
+        auto unclaimed = read([&](sqlite3* db) -> Result<uint32_t> {
+            Stmt q(db, "SELECT recent_from FROM folders WHERE account_id = ?1 AND name = ?2");
+            q.bind(1, a->id).bind(2, name);
+            if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no folder {}", name));
+            return static_cast<uint32_t>(q.i64(0));
+        });
+        if (!unclaimed || *unclaimed >= up_to) return unclaimed ? up_to : unclaimed;
+        return transaction<uint32_t>([&]() -> Result<uint32_t> {
+            Stmt q(writer_, "SELECT recent_from FROM folders WHERE account_id = ?1 AND name = ?2");
+            q.bind(1, a->id).bind(2, name);
+            if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no folder {}", name));
+            auto first = static_cast<uint32_t>(q.i64(0));
+            if (first >= up_to) return up_to;
+            Stmt up(writer_, "UPDATE folders SET recent_from = ?1 WHERE account_id = ?2 AND name = ?3");
+            up.bind(1, static_cast<int64_t>(up_to)).bind(2, a->id).bind(3, name);
+            if (up.step() != SQLITE_DONE) return up.error();
+            return first;
+        });
     }
 
     Result<Quota> quota(std::string_view address) override {

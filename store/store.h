@@ -74,6 +74,7 @@ struct Folder {
     uint32_t uidvalidity = 0;
     uint32_t uidnext = 1;
     uint64_t highest_modseq = 1;
+    uint32_t recent_from = 1;  // UIDs from here on are \Recent for the next session to claim them
 };
 
 struct MessageSummary {
@@ -208,6 +209,10 @@ public:
     // Subscribed names (RFC 3501 6.3.6), which need not exist, ascending.
     virtual Result<std::vector<std::string>> subscriptions(std::string_view address) = 0;
     virtual Status set_subscribed(std::string_view address, std::string_view name, bool subscribed) = 0;
+    // \Recent (RFC 3501 2.3.2): the folder's UIDs from its recent_from up to `up_to` (exclusive)
+    // become recent for the calling session alone; returns the first UID it got (up_to when another
+    // session had claimed them all). Writes only when there is something to claim.
+    virtual Result<uint32_t> claim_recent(std::string_view address, std::string_view folder, uint32_t up_to) = 0;
 
     virtual Result<Quota> quota(std::string_view address) = 0;
     virtual Status set_quota(std::string_view address, const Quota& quota) = 0;

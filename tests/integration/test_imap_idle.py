@@ -74,16 +74,18 @@ def test_idle_reports_every_change_from_other_sessions_within_a_second(server, d
         assert typ == "OK"
         line, delay = idler.next_untagged()
         assert line == f"* {exists + 1} EXISTS" and delay < 1.0, (line, delay)
+        assert idler.next_untagged()[0] == "* 1 RECENT"  # the idler is the first to see it (IMAP4rev1)
 
         with smtplib.SMTP("127.0.0.1", server.smtp, timeout=30) as c:
             c.sendmail("lab@labo-y.mssante.fr", [PRACTICE], b"Subject: resultat\r\n\r\nligne\r\n")
         line, delay = idler.next_untagged()
         assert line == f"* {exists + 2} EXISTS" and delay < 1.0, (line, delay)
+        assert idler.next_untagged()[0] == "* 2 RECENT"
 
         doctor.select(SHARED_INBOX)
         doctor.store(str(exists + 1), "+FLAGS", "(\\Deleted)")
         line, delay = idler.next_untagged()
-        assert line == f"* {exists + 1} FETCH (FLAGS (\\Deleted))" and delay < 1.0, (line, delay)
+        assert line == f"* {exists + 1} FETCH (FLAGS (\\Recent \\Deleted))" and delay < 1.0, (line, delay)
 
         doctor.expunge()
         line, delay = idler.next_untagged()

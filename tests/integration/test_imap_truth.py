@@ -160,3 +160,31 @@ def test_address_search_sees_through_comments_and_folding(server):
     typ, data = c.search(None, "FROM", '"nobody@example.org"')
     assert data[0].split() == []
     c.logout()
+
+
+def test_exactly_one_imap4rev1_session_sees_a_new_message_as_recent(server):
+    from mssd_harness import add_personal_account
+    user = add_personal_account(server, "recent@test.mssante.fr")
+    first, second = Session(server, user, "INBOX"), Session(server, user, "INBOX")
+    assert "* 0 RECENT" in first.selected and "* 0 RECENT" in second.selected
+    deliver(server, user, "nouveau")
+    wait_mail_count(server, user, 1)
+    lines = first.ok("NOOP")
+    assert "* 1 EXISTS" in lines and "* 1 RECENT" in lines, lines
+    lines = second.ok("NOOP")
+    assert "* 1 EXISTS" in lines and "* 0 RECENT" in lines, lines
+    assert first.ok("FETCH 1 (FLAGS)")[0] == "* 1 FETCH (FLAGS (\\Recent))"
+    assert second.ok("FETCH 1 (FLAGS)")[0] == "* 1 FETCH (FLAGS ())"
+    assert first.ok("SEARCH NEW")[0] == "* SEARCH 1" and second.ok("SEARCH NEW")[0] == "* SEARCH"
+    assert first.ok("SEARCH OLD")[0] == "* SEARCH" and second.ok("SEARCH RECENT")[0] == "* SEARCH"
+    # Delivered while nobody has the mailbox selected: the next SELECT gets it, STATUS counts it.
+    first.ok("UNSELECT")
+    second.ok("UNSELECT")
+    deliver(server, user, "deuxieme")
+    wait_mail_count(server, user, 2)
+    assert "* STATUS \"INBOX\" (RECENT 1)" in first.ok("STATUS INBOX (RECENT)")
+    assert "* 0 RECENT" in first.ok("EXAMINE INBOX")  # EXAMINE claims nothing
+    assert "* 1 RECENT" in second.ok("SELECT INBOX")
+    assert "* 0 RECENT" in first.ok("SELECT INBOX")
+    first.close()
+    second.close()

@@ -58,7 +58,7 @@ struct Fixture {
         content.text = "Compte rendu : ŒDÈME léger.\r\n";
         content.date = Date{2024, 3, 14};
     }
-    bool match(const std::string& text) { return matches(criteria(text), SearchMessage{number, summary}, content, scope); }
+    bool match(const std::string& text) { return matches(criteria(text), SearchMessage{number, summary, false}, content, scope); }
 };
 
 std::vector<Match> three() { return {{1, 10, 5}, {3, 12, 9}, {4, 13, 7}}; }
@@ -230,7 +230,7 @@ TEST_CASE("content is read only when a key needs it, after the cheaper keys") {
 TEST_CASE("the message list's own verdict: settled by flags and numbers, open when content decides") {
     Fixture f;
     auto verdict = [&f](const std::string& text) {
-        return verdict_without_content(criteria(text), SearchMessage{f.number, f.summary}, f.scope);
+        return verdict_without_content(criteria(text), SearchMessage{f.number, f.summary, false}, f.scope);
     };
     CHECK(verdict("SEEN") == true);
     CHECK(verdict("UNSEEN SUBJECT x") == false);
