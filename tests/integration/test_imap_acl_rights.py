@@ -1,12 +1,13 @@
 """RFC 4314 rights of an organisational mailbox's members taken one by one (issue 9, item 7): "i" alone
 lets a member APPEND to the shared mailbox, "l" and "r" only decide whether it is listed and read, and a
-user holding no right gets the answer a mailbox that does not exist gets. Rights set with the real
-mssctl; the client is Python's imaplib on the real mssd."""
+user holding no right gets the answer a mailbox that does not exist gets; SETACL gives rights to people
+only, never to an organisational mailbox. Rights set with the real mssctl; the client is Python's
+imaplib on the real mssd."""
 import re
 
 import pytest
 
-from mssd_harness import DOCTOR, PRACTICE, SECRETARY, add_personal_account
+from mssd_harness import DOCTOR, GP, PRACTICE, SECRETARY, add_personal_account
 
 SHARED_INBOX = f'"Shared/{PRACTICE}/INBOX"'
 MESSAGE = b"From: <x@autre.mssante.fr>\r\nSubject: depot\r\n\r\nCompte rendu.\r\n"
@@ -52,3 +53,14 @@ def test_lookup_without_insert_still_cannot_append(server, members):
     with server.imaps_login(SECRETARY) as c:  # lrsw on the practice
         typ, data = c.append(SHARED_INBOX, None, None, MESSAGE)
     assert typ == "NO" and b"[NOPERM]" in data[-1]
+
+
+def test_setacl_refuses_an_organisational_mailbox_as_member(server, members):
+    other = "chu-cardio@test.mssante.fr"
+    server.ctl("account", "add", other, "--kind", "organisational")
+    with server.imaps_login(GP) as c:  # GP administers the practice ("a")
+        for who, why in ((PRACTICE, b"cannot be a member of itself"), (other, b"only personal mailboxes")):
+            typ, data = c.setacl(SHARED_INBOX, who, "lrs")
+            assert typ == "NO" and data[-1].startswith(b"[CANNOT]") and why in data[-1], data
+        typ, data = c.getacl(SHARED_INBOX)
+        assert typ == "OK" and other.encode() not in data[0] and data[0].count(PRACTICE.encode()) == 1
