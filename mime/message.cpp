@@ -56,7 +56,7 @@ std::vector<HeaderField> scan_fields(std::string_view message, std::size_t max_f
     std::vector<HeaderField> out;
     bool kept = false;  // the last field was kept: its continuation lines are its own
     std::size_t p = 0;
-    while (p < header.size() && out.size() < max_fields) {
+    while (p < header.size()) {
         auto e = header.find('\n', p);
         std::string_view line = header.substr(p, e == std::string_view::npos ? std::string_view::npos : e - p);
         p = e == std::string_view::npos ? header.size() : e + 1;
@@ -72,6 +72,7 @@ std::vector<HeaderField> scan_fields(std::string_view message, std::size_t max_f
         while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
         kept = keep(name);
         if (!kept) continue;
+        if (out.size() == max_fields) break;  // the last one kept has had its continuation lines
         std::string_view value = line.substr(colon + 1);
         while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
         out.push_back({std::string(name), std::string(value)});

@@ -52,3 +52,12 @@ TEST_CASE("fields by name: any case, WSP before the colon, their own continuatio
     for (int i = 0; i < 5000; ++i) many += "X-Filler: x\r\n";
     CHECK(fields_named(many + "From: late@x.fr\r\n\r\n", "From", 2).size() == 1);  // no count of fields hides it
 }
+
+TEST_CASE("the last field within the limit keeps its continuation lines") {
+    auto f = header_fields("A: 1\r\nB: 2\r\n 3\r\nC: 4\r\n\r\n", 2);
+    REQUIRE(f.size() == 2);
+    CHECK(f[1].value == "2 3");
+    auto from = fields_named("From: a@x.fr,\r\n b@x.fr\r\n\r\n", "From", 1);
+    REQUIRE(from.size() == 1);
+    CHECK(from[0].value == "a@x.fr, b@x.fr");
+}
