@@ -1,9 +1,11 @@
 // libFuzzer target: the message reader (our header scanner, fields by name, RFC 2047 decoding and
 // libetpan's MIME parser behind mime/). Any input must come back as a value, within the limits.
-#include <algorithm>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "core/text.h"
 #include "mime/message.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -15,12 +17,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto from = mss::mime::fields_named(message, "From", 2);
     if (from.size() > 2) __builtin_trap();
     if (fields.size() < 100) {
-        std::size_t all = 0;
+        std::vector<std::string> values;
         for (auto& f : fields)
-            if (f.name.size() == 4 && (f.name[0] | 0x20) == 'f' && (f.name[1] | 0x20) == 'r' && (f.name[2] | 0x20) == 'o' &&
-                (f.name[3] | 0x20) == 'm' && all++ < from.size() && f.value != from[all - 1].value)
-                __builtin_trap();
-        if (std::min<std::size_t>(all, 2) != from.size()) __builtin_trap();
+            if (mss::ascii_lower(f.name) == "from") values.push_back(f.value);
+        if (values.size() > 2) values.resize(2);
+        if (values.size() != from.size()) __builtin_trap();
+        for (std::size_t i = 0; i < values.size(); ++i)
+            if (values[i] != from[i].value) __builtin_trap();
     }
     mss::mime::MessageLimits limits;
     limits.max_depth = 8;
