@@ -21,13 +21,17 @@ def members(server):
     server.ctl("account", "member", "remove", PRACTICE, DOCTOR)
 
 
-def test_insert_right_alone_lets_a_member_append(server, members):
+def test_insert_right_alone_lets_a_member_append_and_copy(server, members):
     before = len(server.mail_list(PRACTICE))
     with server.imaps_login(DOCTOR) as c:
         typ, data = c.append(SHARED_INBOX, None, None, MESSAGE)
         assert typ == "OK", data
         assert re.search(rb"\[APPENDUID \d+ \d+\]", data[-1])
-    assert len(server.mail_list(PRACTICE)) == before + 1
+        assert c.append("INBOX", None, None, MESSAGE)[0] == "OK"
+        c.select("INBOX")
+        typ, data = c.copy("1:*", SHARED_INBOX)  # COPY needs "i" on the target, as APPEND does
+        assert typ == "OK" and b"[COPYUID " in data[-1], data
+    assert len(server.mail_list(PRACTICE)) > before + 1
 
 
 def test_without_lookup_or_read_the_shared_mailbox_is_not_listed_nor_read(server, members):
