@@ -28,6 +28,10 @@ constexpr const char* kCipherList =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
 
+// Key exchange groups, for TLS 1.3 as for TLS 1.2's ECDHE suites: elliptic curves only, no
+// finite-field groups (RFC 7919 ffdhe*, which OpenSSL offers by default for TLS 1.3).
+constexpr const char* kGroups = "X25519:P-256:P-384";
+
 // The default context and one per SNI name; streams hold the default, which keeps them all alive.
 struct Contexts {
     asio::ssl::context fallback{asio::ssl::context::tls_server};
@@ -85,6 +89,8 @@ Status configure(SSL_CTX* native, const TlsCertificate& files, X509_STORE* clien
     SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (SSL_CTX_set_cipher_list(native, kCipherList) != 1)
         return fail(ErrorKind::Invalid, "cipher list: " + openssl_error());
+    if (SSL_CTX_set1_groups_list(native, kGroups) != 1)
+        return fail(ErrorKind::Invalid, "key exchange groups: " + openssl_error());
     if (auto st = use_certificate(native, files); !st) return st;
     if (SSL_CTX_set1_verify_cert_store(native, client_trust) != 1)
         return fail(ErrorKind::Invalid, "client certificate trust store: " + openssl_error());

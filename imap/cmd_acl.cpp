@@ -111,7 +111,7 @@ asio::awaitable<void> Session::acl_change(const Command& cmd, const MailboxRef& 
     if (done) co_return ok(cmd, cmd.verb == Verb::DeleteAcl ? "DELETEACL completed" : "SETACL completed");
     switch (done.error().kind) {
         case ErrorKind::NotFound: co_return no(cmd, Code::NonExistent, "No such user");
-        case ErrorKind::Invalid: co_return no(cmd, Code::Cannot, "That identifier cannot be given rights here");
+        case ErrorKind::Invalid: co_return no(cmd, Code::Cannot, done.error().message);
         default: co_return no(cmd, Code::ServerBug, "The access list could not be changed");
     }
 }

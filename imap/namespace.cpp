@@ -69,8 +69,10 @@ Result<NameTarget> target_of(store::Store& store, const std::string& user, const
         if (name == kSharedRoot) return not_found(name);
         return NameTarget{user, name, std::string(kOwnerRights)};
     }
+    // Any right makes the mailbox the member's to name (RFC 4314 4: "i" alone allows APPEND); "l" and
+    // "r" only govern whether LIST shows it. Without any right, the answer is that of no mailbox.
     auto rights = rights_in(store, user, ascii_lower(shared->first));
-    if (!rights || !visible(*rights) || shared->second.empty()) return not_found(name);
+    if (!rights || rights->empty() || shared->second.empty()) return not_found(name);
     return NameTarget{ascii_lower(shared->first), shared->second, *rights};
 }
 

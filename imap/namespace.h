@@ -40,11 +40,12 @@ struct Listing {
 std::string display_name(const std::string& user, const std::string& owner, const std::string& folder);
 // Every mailbox the user may see (right "l" or "r"), own folders first, in name order.
 Result<std::vector<MailboxRef>> visible_mailboxes(store::Store& store, const std::string& user);
-// The existing mailbox of that name the user may see; NotFound otherwise (also when it exists but
-// is not the user's to see: the answer does not reveal it).
+// The existing mailbox of that name on which the user holds some right (its own, or a shared one:
+// any right, not only "l" or "r"; each command then checks the right it needs); NotFound otherwise
+// (also when it exists but the user holds no right there: the answer does not reveal it).
 Result<MailboxRef> find_mailbox(store::Store& store, const std::string& user, const std::string& name);
 // The owner and folder a name would denote (CREATE, RENAME targets); NotFound for a name in the
-// shared namespace of a mailbox the user is not a member of, or for the namespace roots.
+// shared namespace of a mailbox on which the user holds no right, or for the namespace roots.
 Result<NameTarget> target_of(store::Store& store, const std::string& user, const std::string& name);
 
 }  // namespace mss::imap

@@ -48,31 +48,52 @@ struct Walk {
     }
 };
 
-}  // namespace
-
-std::vector<HeaderField> header_fields(std::string_view message, std::size_t max_fields) {
+// The fields of the top-level header whose name keep() accepts, at most max_fields of them;
+// continuation lines are unfolded into the field they continue, and never start one.
+template <class Keep>
+std::vector<HeaderField> scan_fields(std::string_view message, std::size_t max_fields, Keep keep) {
     std::string_view header = message.substr(0, header_end(message));
     std::vector<HeaderField> out;
+    bool kept = false;  // the last field was kept: its continuation lines are its own
     std::size_t p = 0;
-    while (p < header.size() && out.size() < max_fields) {
+    while (p < header.size()) {
         auto e = header.find('\n', p);
         std::string_view line = header.substr(p, e == std::string_view::npos ? std::string_view::npos : e - p);
         p = e == std::string_view::npos ? header.size() : e + 1;
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.empty()) break;
-        if ((line.front() == ' ' || line.front() == '\t') && !out.empty()) {
-            out.back().value += std::string(line);  // unfold: CRLF removed, the WSP kept
+        if (line.front() == ' ' || line.front() == '\t') {
+            if (kept) out.back().value += std::string(line);  // unfold: CRLF removed, the WSP kept
             continue;
         }
         auto colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) continue;
         std::string_view name = line.substr(0, colon);
         while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+        kept = keep(name);
+        if (!kept) continue;
+        if (out.size() == max_fields) break;  // the last one kept has had its continuation lines
         std::string_view value = line.substr(colon + 1);
         while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
         out.push_back({std::string(name), std::string(value)});
     }
     return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+}  // namespace
+
+std::vector<HeaderField> header_fields(std::string_view message, std::size_t max_fields) {
+    return scan_fields(message, max_fields, [](std::string_view) { return true; });
+}
+
+std::vector<HeaderField> fields_named(std::string_view message, std::string_view name, std::size_t max_fields) {
+    return scan_fields(message, max_fields, [name](std::string_view field) { return iequals(field, name); });
 }
 
 std::string decode_header_text(std::string_view raw) {

@@ -34,6 +34,9 @@ struct MessageInfo {
 
 // Header fields of the message's top-level header (stops at the first empty line; bounded).
 std::vector<HeaderField> header_fields(std::string_view message, std::size_t max_fields = 1000);
+// The fields of the top-level header called name (case-insensitive), in order, at most max_fields
+// of them; the others are passed over without being kept, so that no count of fields hides one.
+std::vector<HeaderField> fields_named(std::string_view message, std::string_view name, std::size_t max_fields);
 // Decodes RFC 2047 encoded-words of an unstructured header value to UTF-8 (charset converted);
 // undecodable words are left as written.
 std::string decode_header_text(std::string_view raw);

@@ -7,6 +7,8 @@
 
 #include <libetpan/libetpan.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <optional>
 #include <utility>
@@ -283,6 +285,49 @@ std::optional<Address> first_address(std::string_view raw) {
     if (clistiter* it = clist_begin(list->ad_list))
         out = address_of(static_cast<const struct mailimf_address*>(clist_content(it)));
     mailimf_address_list_free(list);
+    return out;
+}
+
+namespace {
+
+// RFC 5322 3.2.3 atext, and 8-bit octets (RFC 6532 addresses).
+bool is_atext(unsigned char c) {
+    return std::isalnum(c) || c >= 0x80 || std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) !=
+                                               std::string_view::npos;
+}
+
+// local@domain, both dot-atoms: what libetpan gives for anything else (two addresses run together,
+// a quoted local part, a route, an unclosed angle) is not taken as an address.
+bool is_plain_addr_spec(std::string_view spec) {
+    auto at = spec.find('@');
+    if (at == std::string_view::npos || spec.find('@', at + 1) != std::string_view::npos) return false;
+    auto dot_atom = [](std::string_view s) {
+        if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != std::string_view::npos) return false;
+        return std::all_of(s.begin(), s.end(), [](char c) { return c == '.' || is_atext(static_cast<unsigned char>(c)); });
+    };
+    return dot_atom(spec.substr(0, at)) && dot_atom(spec.substr(at + 1));
+}
+
+}  // namespace
+
+std::optional<std::vector<Address>> mailbox_list(std::string_view raw) {
+    if (!comments_within_bounds(raw)) return std::nullopt;
+    std::string input(raw);
+    size_t index = 0;
+    struct mailimf_mailbox_list* list = nullptr;
+    if (mailimf_mailbox_list_parse(input.c_str(), input.size(), &index, &list) != MAILIMF_NO_ERROR || !list)
+        return std::nullopt;
+    std::vector<Address> out;
+    bool plain = true;
+    for (clistiter* it = clist_begin(list->mb_list); it; it = clist_next(it)) {
+        auto* mailbox = static_cast<const struct mailimf_mailbox*>(clist_content(it));
+        plain = plain && mailbox->mb_addr_spec && is_plain_addr_spec(mailbox->mb_addr_spec);
+        if (plain) out.push_back(address_of(mailbox));
+    }
+    mailimf_mailbox_list_free(list);
+    mailimf_cfws_parse(input.c_str(), input.size(), &index);  // a comment after the last mailbox
+    if (!plain || out.empty() || input.find_first_not_of(" \t\r\n", index) != std::string::npos)
+        return std::nullopt;
     return out;
 }
 

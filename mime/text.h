@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "mime/message.h"
@@ -25,6 +26,12 @@ struct Address {
 // The first address of an address-list field (From, To, Cc); nullopt when there is none or the
 // field cannot be parsed.
 std::optional<Address> first_address(std::string_view raw);
+
+// Every mailbox of a From or Sender value (RFC 5322 3.6.2 mailbox-list, mailbox), in order; nullopt
+// unless the whole value is one, each address a plain local@domain (libetpan reads two addresses run
+// together, or a quoted local part, as one address: neither is taken), so that no caller checks an
+// address other than the ones a mail client shows.
+std::optional<std::vector<Address>> mailbox_list(std::string_view raw);
 
 // A Date: field (RFC 5322 3.3, obsolete forms included).
 struct SentDate {

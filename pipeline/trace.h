@@ -19,8 +19,11 @@ struct SmimeResult {
 std::string authentication_results(std::string_view authserv_id, const SmimeResult& result);
 
 // The message without the Authentication-Results fields of its header whose authserv-id is
-// authserv_id (case-insensitive); the body and every other field untouched. Given back as it came,
-// without a copy, when it holds no such field (nearly always).
+// authserv_id in any spelling RFC 8601 section 5 makes equivalent (case, quoted string, quoted-pairs,
+// trailing dot, comments and folding around it), nor those whose authserv-id cannot be read; nor the
+// continuation lines that open a header, which would fold into the fields put on top of it. The body
+// and every other field untouched. Given back as it came, without a copy, when it holds none of these
+// (nearly always).
 std::string without_our_results(std::string message, std::string_view authserv_id);
 
 }  // namespace mss::pipeline

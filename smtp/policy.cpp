@@ -4,8 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "core/text.h"
+#include "mime/message.h"
+#include "mime/text.h"
 
 namespace mss::smtp {
 namespace {
@@ -26,6 +29,48 @@ Result<bool> is_full(store::Store& store, const std::string& address) {
     if (!used) return used.error();
     return (quota->storage_kib && used->storage_octets >= *quota->storage_kib * 1024) ||
            (quota->messages && used->messages >= *quota->messages);
+}
+
+// RFC 3463 X.6.0: a missing, repeated or unreadable originator field is a defect of the message's
+// content (class 6), not a matter of the sender's authority (X.7) nor of an envelope address (X.1), and
+// no narrower X.6.y code (conversions, UTF-8) fits. 550, as for the other content refusals of DATA.
+Reply malformed_header(std::string_view why) { return {550, "5.6.0", fmt::format("Message refused: {}", why)}; }
+
+// Words the sender's mail client shows: which field, which address, and what to do instead.
+Reply header_sender_refused(std::string_view field, const mime::Address& address, Port port,
+                            const store::Account* principal) {
+    std::string shown = fmt::format("{}@{}", address.mailbox, address.host);
+    if (!requires_auth(port))
+        return {553, "5.7.1",
+                fmt::format("{}: <{}> rejected: our own domain; its mail comes through the submission port", field,
+                            shown)};
+    return {553, "5.7.1",
+            fmt::format("{}: <{}> rejected: {} may not send as this address; write from your own address, or from "
+                        "a shared mailbox you have the right to send for",
+                        field, shown, principal ? principal->address : "the sender")};
+}
+
+Path path_of(const mime::Address& address) {
+    Path path;
+    path.local = address.mailbox;
+    path.domain = address.host;
+    return path;
+}
+
+// Every mailbox of one originator field (one only for Sender) through check_sender; nullopt when all pass.
+std::optional<Reply> check_field(store::Store& store, const Config& config, Port port,
+                                 const store::Account* principal, std::string_view field, std::string_view value,
+                                 bool single) {
+    auto mailboxes = mime::mailbox_list(value);
+    if (!mailboxes || (single && mailboxes->size() != 1))
+        return malformed_header(fmt::format("the {}: header field cannot be read as {}", field,
+                                            single ? "one address" : "a list of addresses"));
+    for (const auto& address : *mailboxes) {
+        Reply verdict = check_sender(store, config, port, principal, path_of(address));
+        if (verdict.code == 451) return verdict;
+        if (!verdict.positive()) return header_sender_refused(field, address, port, principal);
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -61,6 +106,19 @@ Reply check_sender(store::Store& store, const Config& config, Port port, const s
     if (!rights) return temporary(rights.error());
     if (rights->find(kSendAsRight) == std::string::npos) return not_owned(from, *principal);
     return ok;
+}
+
+Reply check_header_senders(store::Store& store, const Config& config, Port port, const store::Account* principal,
+                           std::string_view message) {
+    const Reply ok{250, "2.6.0", "Header senders OK"};
+    auto from = mime::fields_named(message, "From", 2);
+    auto sender = mime::fields_named(message, "Sender", 2);
+    if (from.empty())
+        return requires_auth(port) ? malformed_header("no From: header field (RFC 5322 requires one)") : ok;
+    if (from.size() > 1 || sender.size() > 1) return malformed_header("more than one From: or Sender: header field");
+    if (auto refusal = check_field(store, config, port, principal, "From", from.front().value, false)) return *refusal;
+    if (sender.empty()) return ok;
+    return check_field(store, config, port, principal, "Sender", sender.front().value, true).value_or(ok);
 }
 
 RecipientDecision check_recipient(store::Store& store, const Config& config, const Path& to) {

@@ -23,6 +23,14 @@ inline constexpr char kSendAsRight = '0';
 Reply check_sender(store::Store& store, const Config& config, Port port, const store::Account* principal,
                    const Path& from);
 
+// The message's From (each of its mailboxes) and Sender by the rule check_sender applies to MAIL FROM:
+// on submission, addresses the principal may send as, and a From is required; on the relay port, none
+// in our own domains. 250 2.6.0 when they pass; 550 5.6.0 for a header without From on submission,
+// with two From or two Sender fields, or one that cannot be read; 553 5.7.1 for an address the
+// sender may not use; 451 4.3.0.
+Reply check_header_senders(store::Store& store, const Config& config, Port port, const store::Account* principal,
+                           std::string_view message);
+
 // The local account a recipient names, or the refusal (550 5.1.1, 550 5.2.1, 554 5.7.1, 451 4.3.0,
 // and 452 4.2.2 for a mailbox at its quota: a temporary failure, so the sender retries and nothing
 // acknowledged is ever dropped).

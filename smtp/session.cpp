@@ -85,6 +85,7 @@ private:
     asio::awaitable<void> authenticate_password(const std::string& user, const std::string& password);
     asio::awaitable<void> learn_client_certificate();
     asio::awaitable<void> deliver(std::string message);
+    asio::awaitable<Reply> header_senders_step(std::string_view message);
     asio::awaitable<Result<pipeline::SmimeOutcome>> smime_step(std::string message);
     store::Delivery delivery_of(const std::string& id, pipeline::SmimeOutcome& smime) const;
     void log_smime(const std::string& id, const pipeline::SmimeOutcome& smime) const;
@@ -489,6 +490,17 @@ std::string Session::received_header(const std::string& id) const {
     return header;
 }
 
+// From and Sender against the sender's rights (policy.h). On the relay port the rule looks nothing up
+// in the store (our own domains are refused whoever asks): it runs here, not on the blocking pool.
+asio::awaitable<Reply> Session::header_senders_step(std::string_view message) {
+    if (!requires_auth(port_)) co_return check_header_senders(services_.store, *config_, port_, nullptr, message);
+    const store::Account* principal = principal_ ? &*principal_ : nullptr;
+    auto check = run_blocking(services_.blocking, [this, principal, message] {
+        return check_header_senders(services_.store, *config_, port_, principal, message);
+    });
+    co_return co_await std::move(check);
+}
+
 // The S/MIME step (pipeline/smime.h) on the blocking pool: RSA must not stall other connections.
 asio::awaitable<Result<pipeline::SmimeOutcome>> Session::smime_step(std::string message) {
     pipeline::Envelope envelope;
@@ -530,6 +542,14 @@ void Session::log_smime(const std::string& id, const pipeline::SmimeOutcome& smi
 
 asio::awaitable<void> Session::deliver(std::string message) {
     std::string id = queue_id();
+    Reply senders = co_await header_senders_step(message);
+    if (!senders.positive()) {
+        log::info(to_string(port_), "{}: from=<{}> refused by its header: {} {}", id, log::sanitize(tx_->from.address()),
+                  senders.enhanced, log::sanitize(senders.text));
+        say(senders);
+        tx_.reset();
+        co_return;
+    }
     auto step = smime_step(std::move(message));
     auto smime = co_await std::move(step);
     if (!smime) {

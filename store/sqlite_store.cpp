@@ -274,6 +274,18 @@ Result<std::string> normalise_rights(std::string_view rights) {
     return out;
 }
 
+// Members are people: personal mailboxes (domain.md 1: "several members (doctors, a secretary) share
+// it"). An organisational mailbox signs in only through its members, so as a member it would hand its
+// rights on to its own members, a chain neither IMAP's namespaces nor the send-as right follow (and
+// being its own member, a loop); an applicative mailbox is a machine that acts only as itself.
+std::optional<Error> membership_refusal(const Account& org, const Account& member) {
+    if (member.id == org.id) return fail(ErrorKind::Invalid, fmt::format("{} cannot be a member of itself", org.address));
+    if (member.kind == MailboxKind::Personal) return std::nullopt;
+    return fail(ErrorKind::Invalid,
+                fmt::format("{} is an {} mailbox: only personal mailboxes (people) can be members", member.address,
+                            member.kind == MailboxKind::Organisational ? "organisational" : "applicative"));
+}
+
 // What the store itself refuses: a delivery with no recipient would be filed nowhere, and a return
 // path holding CR, LF, NUL or angle brackets would forge the Return-Path field (RFC 5321 4.4).
 // Flags as stored: sorted, each once, separated by spaces.
@@ -403,8 +415,7 @@ public:
             return fail(ErrorKind::Invalid, fmt::format("{} is not an organisational mailbox", org->address));
         auto member = find_account(member_address);
         if (!member) return member.error();
-        if (member->kind == MailboxKind::Applicative)
-            return fail(ErrorKind::Invalid, "an applicative mailbox cannot be a member");
+        if (auto refusal = membership_refusal(*org, *member); refusal && !norm.value().empty()) return *refusal;
         std::lock_guard lock(write_mutex_);
         if (norm.value().empty()) {
             Stmt q(writer_, "DELETE FROM members WHERE org_account_id = ?1 AND member_account_id = ?2");

@@ -188,6 +188,8 @@ public:
     virtual Status set_password_hash(std::string_view address, std::string_view hash) = 0;
 
     // Organisational mailboxes only; rights replaces what the member held ("" removes the member).
+    // Members are personal mailboxes: granting rights to the organisational mailbox itself, to another
+    // organisational mailbox or to an applicative one is Invalid (removing such a member is not).
     virtual Status set_member(std::string_view org_address, std::string_view member_address,
                               std::string_view rights) = 0;
     virtual Result<std::vector<Member>> members(std::string_view org_address) = 0;

@@ -28,7 +28,7 @@ MESSAGES = [
      "Content-Type": "text/plain; charset=iso-8859-1", "Content-Transfer-Encoding": "quoted-printable",
      "body": "Compte rendu n=E9gatif."},
     # 3: another thread
-    {"From": "=?UTF-8?Q?Secr=C3=A9tariat_Martin?= <accueil@test.mssante.fr>",
+    {"From": "=?UTF-8?Q?Secr=C3=A9tariat_Martin?= <accueil@cabinet-martin.mssante.fr>",
      "Subject": "Rendez-vous", "Date": "Wed, 11 Mar 2026 17:30:00 +0100",
      "Message-ID": "<m3@test.mssante.fr>", "body": "Merci de confirmer le rendez-vous."},
     # 4: forwarded, no references: joins thread 3 by subject

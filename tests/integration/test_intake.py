@@ -82,8 +82,8 @@ def test_submission_requires_tls_then_auth(server):
 
 def test_send_as_rules(server):
     with submit(server, GP) as c:
-        assert c.sendmail(GP, [DOCTOR], b"Subject: as myself\r\n\r\nx\r\n") == {}
-        assert c.sendmail(PRACTICE, [DOCTOR], b"Subject: as the practice\r\n\r\nx\r\n") == {}
+        assert c.sendmail(GP, [DOCTOR], f"From: <{GP}>\r\nSubject: as myself\r\n\r\nx\r\n".encode()) == {}
+        assert c.sendmail(PRACTICE, [DOCTOR], f"From: <{PRACTICE}>\r\nSubject: as the practice\r\n\r\nx\r\n".encode()) == {}
     with submit(server, SECRETARY) as c:
         with pytest.raises(smtplib.SMTPSenderRefused) as e:
             c.sendmail(PRACTICE, [DOCTOR], b"Subject: no right 0\r\n\r\nx\r\n")
@@ -107,7 +107,7 @@ def test_lab_authenticates_by_certificate(server):
         assert "EXTERNAL" in c.esmtp_features["auth"]
         code, text = c.docmd("AUTH", "EXTERNAL =")
         assert (code, text[:5]) == (235, b"2.7.0")
-        assert c.sendmail(LAB, [GP], b"Subject: CR biologie\r\n\r\nGlycemie 5.1 mmol/l\r\n") == {}
+        assert c.sendmail(LAB, [GP], f"From: <{LAB}>\r\nSubject: CR biologie\r\n\r\nGlycemie 5.1 mmol/l\r\n".encode()) == {}
         with pytest.raises(smtplib.SMTPSenderRefused):
             c.sendmail(PRACTICE, [GP], b"Subject: not the lab\r\n\r\nx\r\n")
     assert count(server, GP) == before + 1

@@ -41,3 +41,15 @@ def test_member_list_shows_normalised_rights(fresh):
     fresh.ctl("account", "member", "add", PRACTICE, DOCTOR, "--rights", "0wsrl")
     lines = fresh.ctl("account", "member", "list", PRACTICE).stdout.decode().splitlines()
     assert f"{DOCTOR} lrsw0" in lines
+
+
+def test_members_are_personal_mailboxes(fresh):
+    other = "chu-cardio@test.mssante.fr"
+    fresh.ctl("account", "add", other, "--kind", "organisational")
+    assert f"{PRACTICE} cannot be a member of itself" in refused(
+        fresh, "account", "member", "add", PRACTICE, PRACTICE, "--rights", "lrs")
+    assert f"{other} is an organisational mailbox: only personal mailboxes (people) can be members" in refused(
+        fresh, "account", "member", "add", PRACTICE, other, "--rights", "lrsi0")
+    assert "only personal mailboxes" in refused(fresh, "account", "member", "add", other, PRACTICE, "--rights", "l")
+    listed = fresh.ctl("account", "member", "list", PRACTICE).stdout.decode()
+    assert PRACTICE not in listed and other not in listed

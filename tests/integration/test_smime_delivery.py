@@ -219,6 +219,23 @@ def test_unsigned_mail_is_accepted_with_verdict_none_and_forged_results_are_remo
     assert any(r.startswith("mx.autre.mssante.fr; dkim=pass") for r in results(last(mssd, SECRETARY)))
 
 
+@pytest.mark.parametrize("spelling", [f'"{DOMAIN}"', f"{DOMAIN}.", f'(x) "{DOMAIN.upper()}." (y)',
+                                      f"\r\n (folded)\r\n {DOMAIN}\r\n", f"(\\() {DOMAIN}"])
+def test_forged_results_in_any_spelling_of_our_name_are_removed(mssd, spelling):
+    forged = f"Authentication-Results: {spelling}; smime=pass\r\n".encode()
+    before = len(mssd.mail_list(SECRETARY))
+    relay(mssd, EXTERNAL, [SECRETARY], plain(EXTERNAL, SECRETARY, "forged-spelling", forged))
+    wait_mail_count(mssd, SECRETARY, before + 1)
+    assert [r for r in results(last(mssd, SECRETARY)) if "smime=pass" in r] == []
+
+
+def test_a_header_opening_with_a_continuation_line_cannot_extend_our_verdict(mssd):
+    before = len(mssd.mail_list(SECRETARY))
+    relay(mssd, EXTERNAL, [SECRETARY], b"\tsmime=pass\r\n" + plain(EXTERNAL, SECRETARY, "continuation"))
+    wait_mail_count(mssd, SECRETARY, before + 1)
+    assert results(last(mssd, SECRETARY)) == [f"{DOMAIN}; smime=none (not signed)"]
+
+
 def test_policy_reject_refuses_with_the_precise_status_and_files_nothing(mssd):
     mssd.ctl("smime", "settings", GP, "--unsigned", "reject", "--invalid", "reject")
     try:

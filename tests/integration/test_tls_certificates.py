@@ -281,3 +281,13 @@ def test_suites_without_aead_or_forward_secrecy_are_refused(srv):
         assert wait_new_log(srv, mark, r"TLS handshake with 127\.0\.0\.1 failed: .*no shared cipher"), suite
     ok = s_client(srv.submissions, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")
     assert ok.returncode == 0 and b"ECDHE-RSA-AES128-GCM-SHA256" in ok.stdout
+
+
+@pytest.mark.parametrize("version", ["-tls1_3", "-tls1_2"])
+def test_only_elliptic_curve_groups_are_offered(srv, version):
+    for group in ("ffdhe2048", "ffdhe3072", "ffdhe8192"):
+        assert s_client(srv.imaps, version, "-groups", group).returncode != 0, group
+    for group, shown in (("X25519", "X25519"), ("P-256", "prime256v1"), ("P-384", "secp384r1")):
+        ok = s_client(srv.imaps, version, "-groups", group)
+        assert ok.returncode == 0, group
+        assert re.search(rf"Server Temp Key: (ECDH, )?{shown}", ok.stdout.decode()), ok.stdout.decode()

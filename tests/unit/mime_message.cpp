@@ -39,3 +39,25 @@ TEST_CASE("MIME structure: parts and depth counted, limits enforced, broken MIME
     CHECK_FALSE(parse_message(std::string(100, 'x'), {50, 32, 100}).ok());
     (void)parse_message("Content-Type: multipart/mixed; boundary=\r\n\r\n--\r\n--\r\n");
 }
+
+TEST_CASE("fields by name: any case, WSP before the colon, their own continuation lines only, none past the header") {
+    std::string m = "Received: x\r\n from: a@x.fr\r\nFROM : <b@x.fr>,\r\n <c@x.fr>\r\nX: y\r\n <d@x.fr>\r\n"
+                    "From: e@x.fr\r\n\r\nFrom: body@x.fr\r\n";
+    auto from = fields_named(m, "From", 10);
+    REQUIRE(from.size() == 2);
+    CHECK(from[0].value == "<b@x.fr>, <c@x.fr>");
+    CHECK(from[1].value == "e@x.fr");
+    CHECK(fields_named(m, "from", 1).size() == 1);
+    std::string many;
+    for (int i = 0; i < 5000; ++i) many += "X-Filler: x\r\n";
+    CHECK(fields_named(many + "From: late@x.fr\r\n\r\n", "From", 2).size() == 1);  // no count of fields hides it
+}
+
+TEST_CASE("the last field within the limit keeps its continuation lines") {
+    auto f = header_fields("A: 1\r\nB: 2\r\n 3\r\nC: 4\r\n\r\n", 2);
+    REQUIRE(f.size() == 2);
+    CHECK(f[1].value == "2 3");
+    auto from = fields_named("From: a@x.fr,\r\n b@x.fr\r\n\r\n", "From", 1);
+    REQUIRE(from.size() == 1);
+    CHECK(from[0].value == "a@x.fr, b@x.fr");
+}

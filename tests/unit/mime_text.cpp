@@ -140,3 +140,21 @@ TEST_CASE("deeply nested comments and multiparts are refused, not recursed into"
     for (int i = 0; i < 100000; ++i) forwarded += "Content-Type: message/rfc822\r\n\r\n";
     CHECK_FALSE(body_text(forwarded).ok());
 }
+
+TEST_CASE("mailbox lists: every mailbox, trailing comments, and nothing libetpan would guess at") {
+    auto list = mailbox_list("Dr Marie Martin <marie.martin@x.fr>, jean@y.fr (Jean), =?utf-8?q?H=C3=A9l=C3=A8ne?= <h@z.fr>");
+    REQUIRE(list);
+    REQUIRE(list->size() == 3);
+    CHECK((*list)[0].display_name == "Dr Marie Martin");
+    CHECK((*list)[0].mailbox == "marie.martin");
+    CHECK((*list)[0].host == "x.fr");
+    CHECK((*list)[1].mailbox == "jean");
+    CHECK((*list)[2].display_name == "H\xc3\xa9l\xc3\xa8ne");
+    CHECK(mailbox_list("<a@x.fr> (comment (nested))\r\n"));
+    for (std::string_view unreadable : {"", "  ", "a@x.fr b@y.fr", "<a@x.fr", "Marie <a@x.fr> junk", "a@x.fr,",
+                                        "\"a\"@x.fr", "Grp: a@x.fr;", "Marie <@route:a@x.fr>", "a@x.fr.", "a..b@x.fr",
+                                        "a@x.fr@y.fr", "Ma\\\"rie <a@x.fr>"}) {
+        CAPTURE(unreadable);
+        CHECK_FALSE(mailbox_list(unreadable));
+    }
+}

@@ -56,3 +56,57 @@ TEST_CASE("messages without a header or with bare LF pass through") {
     CHECK(without_our_results("Authentication-Results: h; x\nA: b\n\nbody", "h") == "A: b\n\nbody");
     CHECK(without_our_results("Authentication-Results: h", "h") == "");
 }
+
+TEST_CASE("every spelling of our authserv-id is ours (RFC 8601 section 5)") {
+    for (std::string_view field : {
+             "Authentication-Results: \"mss.example\"; smime=pass\r\n",
+             "Authentication-Results: mss.example.; smime=pass\r\n",
+             "Authentication-Results: \"MSS.Example.\"; smime=pass\r\n",
+             "Authentication-Results: \"mss\\.example\"; smime=pass\r\n",
+             "Authentication-Results: \" mss.example \"; smime=pass\r\n",
+             "Authentication-Results: (a (nested \\) comment)) mss.example (x); smime=pass\r\n",
+             "Authentication-Results: (\\() mss.example; smime=pass\r\n",
+             "Authentication-Results:\r\n (folded)\r\n\tmss.example\r\n\t; smime=pass\r\n",
+             "Authentication-Results: \"mss.example\r\n \"; smime=pass\r\n",
+             "Authentication-Results: mss.example 1; smime=pass\r\n",
+             "Authentication-Results: mss.example(comment); smime=pass\r\n",
+             "AUTHENTICATION-RESULTS\t: mss.example;smime=pass\r\n",
+             "Authentication-Results: mss.example\r\n",
+         }) {
+        CAPTURE(field);
+        std::string message = std::string(field) + "Subject: x\r\n\r\nbody";
+        CHECK(without_our_results(message, "mss.example") == "Subject: x\r\n\r\nbody");
+    }
+}
+
+TEST_CASE("a field whose authserv-id cannot be read is removed: no reader could tell it is not ours") {
+    for (std::string_view field : {
+             "Authentication-Results: (unclosed mss.example; smime=pass\r\n",
+             "Authentication-Results: \"mss.example; smime=pass\r\n",
+             "Authentication-Results: mss.example/x; smime=pass\r\n",
+             "Authentication-Results: ; smime=pass\r\n",
+             "Authentication-Results: \"...\"; smime=pass\r\n",
+             "Authentication-Results:\r\n",
+         }) {
+        CAPTURE(field);
+        CHECK(without_our_results(std::string(field) + "\r\nbody", "mss.example") == "\r\nbody");
+    }
+}
+
+TEST_CASE("others' results stay, whatever their spelling") {
+    std::string message =
+        "Authentication-Results: \"mx.other.example\"; smime=pass\r\n"
+        "Authentication-Results: (mss.example) mx.other.example; dkim=pass\r\n"
+        "Authentication-Results: \"mss.example.evil\"; smime=pass\r\n"
+        "\r\n";
+    CHECK(without_our_results(message, "mss.example") == message);
+}
+
+TEST_CASE("our own name given with a trailing dot or capitals still finds our fields") {
+    CHECK(without_our_results("Authentication-Results: mss.example; x\r\n\r\n", "MSS.example.") == "\r\n");
+}
+
+TEST_CASE("continuation lines opening the header are dropped: they would fold into our fields") {
+    std::string message = " smime=pass\r\n\tmore\r\nSubject: x\r\n\r\n body\r\n";
+    CHECK(without_our_results(message, "mss.example") == "Subject: x\r\n\r\n body\r\n");
+}

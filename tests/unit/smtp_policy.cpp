@@ -143,3 +143,41 @@ TEST_CASE("a mailbox at its quota defers new mail with 452 4.2.2") {
     REQUIRE(f.store->set_quota(f.gp.address, store::Quota{}).ok());
     CHECK(std::holds_alternative<store::Account>(f.recipient("jean.dupont", "cab.mssante.fr")));
 }
+
+TEST_CASE("header senders: submission binds From and Sender to what the principal may send as") {
+    Fixture f;
+    auto check = [&](Port port, const store::Account* who, const std::string& header) {
+        return check_header_senders(*f.store, f.config, port, who, header + "Subject: x\r\n\r\nbody\r\n");
+    };
+    CHECK(check(Port::Submission, &f.gp, "From: Dr Jean Dupont <Jean.Dupont@cab.mssante.fr>\r\n").code == 250);
+    CHECK(check(Port::Submission, &f.gp, "From: <cabinet@cab.mssante.fr>\r\nSender: <jean.dupont@cab.mssante.fr>\r\n")
+              .code == 250);
+    Reply forged = check(Port::Submission, &f.secretary, "From: Dr Jean Dupont <jean.dupont@cab.mssante.fr>\r\n");
+    CHECK(forged.code == 553);
+    CHECK(forged.enhanced == "5.7.1");
+    CHECK(check(Port::Submission, &f.secretary, "From: <cabinet@cab.mssante.fr>\r\n").code == 553);  // no right 0
+    CHECK(check(Port::Submissions, &f.gp, "From: <jean.dupont@cab.mssante.fr>, <secretariat@cab.mssante.fr>\r\n").code ==
+          553);
+    CHECK(check(Port::Submission, &f.gp, "From: <jean.dupont@cab.mssante.fr>\r\nSender: <labo@cab.mssante.fr>\r\n")
+              .code == 553);
+    CHECK(check(Port::Submission, &f.lab, "From: <cabinet@cab.mssante.fr>\r\n").code == 553);
+    for (std::string header : {"", "From: jean.dupont@cab.mssante.fr secretariat@cab.mssante.fr\r\n",
+                               "From: <jean.dupont@cab.mssante.fr>\r\nFrom: <jean.dupont@cab.mssante.fr>\r\n"}) {
+        CAPTURE(header);
+        Reply malformed = check(Port::Submission, &f.gp, header);
+        CHECK(malformed.code == 550);
+        CHECK(malformed.enhanced == "5.6.0");
+    }
+}
+
+TEST_CASE("header senders: the relay port refuses our own domains in From or Sender, accepts no From") {
+    Fixture f;
+    auto check = [&](const std::string& header) {
+        return check_header_senders(*f.store, f.config, Port::Relay, nullptr, header + "\r\nbody\r\n");
+    };
+    CHECK(check("From: <dr@chu-x.mssante.fr>\r\n").code == 250);
+    CHECK(check("").code == 250);
+    CHECK(check("From: Dr Jean Dupont <jean.dupont@CAB.mssante.fr>\r\n").code == 553);
+    CHECK(check("From: <dr@chu-x.mssante.fr>\r\nSender: <secretariat@cab.mssante.fr>\r\n").code == 553);
+    CHECK(check("From: <dr@chu-x.mssante.fr> <jean.dupont@cab.mssante.fr>\r\n").code == 550);
+}

@@ -65,6 +65,16 @@ TEST_CASE("members of an organisational mailbox: rights normalised, refused, rem
     CHECK(s->set_member("cabinet@cab.fr", "lab@cab.fr", "lr").error().kind == ErrorKind::Invalid);
     CHECK(s->set_member("cabinet@cab.fr", "ghost@cab.fr", "lr").error().kind == ErrorKind::NotFound);
     REQUIRE(s->members("cabinet@cab.fr")->size() == 1);
+    REQUIRE(s->create_account({"chu@cab.fr", MailboxKind::Organisational, {}, {}, {}}).ok());
+    auto itself = s->set_member("cabinet@cab.fr", "CABINET@cab.fr", "lr");
+    CHECK(itself.error().kind == ErrorKind::Invalid);
+    CHECK(itself.error().message == "cabinet@cab.fr cannot be a member of itself");
+    auto other = s->set_member("cabinet@cab.fr", "chu@cab.fr", "i");
+    CHECK(other.error().kind == ErrorKind::Invalid);
+    CHECK(other.error().message.find("only personal mailboxes") != std::string::npos);
+    CHECK(s->set_member("chu@cab.fr", "cabinet@cab.fr", "0").error().kind == ErrorKind::Invalid);
+    CHECK(s->set_member("cabinet@cab.fr", "chu@cab.fr", "").ok());  // removal stays possible
+    REQUIRE(s->members("cabinet@cab.fr")->size() == 1);
     REQUIRE(s->set_member("cabinet@cab.fr", "dr@cab.fr", "").ok());
     CHECK(s->members("cabinet@cab.fr")->empty());
     CHECK(*s->rights_of("cabinet@cab.fr", "dr@cab.fr") == "");
