@@ -12,8 +12,9 @@
 namespace mss::auth {
 namespace {
 
-// A locked-out client's refusal waits this long (or less, if the lock-out ends sooner): a guesser's
-// reconnect loop then costs it seconds and us a timer, not a thread nor a TLS handshake a millisecond.
+// A refusal without a check (locked out, or the hashing queue full) waits this long, less if the
+// lock-out ends sooner: a guesser retrying in a loop then costs us a timer per second and connection,
+// not a spin of refusals and TLS handshakes on the I/O threads.
 constexpr int64_t kRefusalPauseSeconds = 1;
 
 ThrottlePolicy policy_of(const AuthGuardSettings& s) {
@@ -99,7 +100,10 @@ asio::awaitable<PasswordCheck> Guard::check_password(const PasswordRequest& r) {
         },
         asio::use_awaitable);
     std::optional<bool> matched = co_await std::move(hash);
-    if (!matched) co_return PasswordCheck{PasswordOutcome::Busy, std::nullopt};
+    if (!matched) {
+        co_await pause(kRefusalPauseSeconds);
+        co_return PasswordCheck{PasswordOutcome::Busy, std::nullopt};
+    }
     count(attempt, policy, *matched, r.peer_ip);
     if (!*matched) co_return PasswordCheck{PasswordOutcome::Refused, std::nullopt};
     co_return PasswordCheck{PasswordOutcome::Granted, std::move(holder.account)};
