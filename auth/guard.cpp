@@ -30,19 +30,20 @@ asio::awaitable<void> pause(int64_t seconds) {
     co_await timer.async_wait(use_tuple);
 }
 
-// Runs work (returning bool) on the hash pool in client's turn and resumes the caller on its own
+// Runs work (returning bool) on the hash pool in client's turn (before others' when clean) and resumes the caller on its own
 // executor with the result, or with nullopt at once when the pool's queue is full.
 template <class Work, class Token>
-auto async_hash(HashPool& pool, const std::string& client, HashQueueLimits limits, Work work, Token&& token) {
+auto async_hash(HashPool& pool, const std::string& client, HashQueueLimits limits, bool clean, Work work,
+                Token&& token) {
     return asio::async_initiate<Token, void(std::optional<bool>)>(
-        [&pool, &client, limits](auto handler, Work work) {
+        [&pool, &client, limits, clean](auto handler, Work work) {
             auto executor = asio::prefer(asio::get_associated_executor(handler),
                                          asio::execution::outstanding_work.tracked);
             auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
             auto resume = [executor, waiting](std::optional<bool> result) {
                 asio::post(executor, [waiting, result] { (*waiting)(result); });
             };
-            if (!pool.submit(client, limits, [work = std::move(work), resume] { resume(work()); }))
+            if (!pool.submit(client, limits, clean, [work = std::move(work), resume] { resume(work()); }))
                 resume(std::nullopt);
         },
         token, std::move(work));
@@ -94,7 +95,7 @@ asio::awaitable<PasswordCheck> Guard::check_password(const PasswordRequest& r) {
     auto lookup = run_blocking(r.store_pool, [&store = r.store, user = r.user] { return find_password_holder(store, user); });
     PasswordHolder holder = co_await std::move(lookup);
     auto hash = async_hash(
-        pool_, attempt.address, {settings.hash_queue, settings.hash_queue_per_ip},
+        pool_, attempt.address, {settings.hash_queue, settings.hash_queue_per_ip}, verdict.clean,
         [holder, password = r.password, log_n = r.config.password_scrypt_log_n] {
             return password_matches(holder, password, log_n);
         },

@@ -1,5 +1,6 @@
 // A fixed set of threads serving clients in turns: each turn runs the oldest job of the client at
-// the front, which goes to the back if it has more.
+// the front of the clean clients' line, or else of the others', and the client goes to the back of
+// its line if it has more.
 #include "auth/hash_pool.h"
 
 #include <algorithm>
@@ -19,14 +20,16 @@ HashPool::~HashPool() {
     for (auto& t : threads_) t.join();
 }
 
-bool HashPool::submit(const std::string& client, const HashQueueLimits& limits, std::function<void()> job) {
+bool HashPool::submit(const std::string& client, const HashQueueLimits& limits, bool clean,
+                      std::function<void()> job) {
     {
         std::lock_guard lock(mutex_);
         auto it = clients_.find(client);
         std::size_t mine = it == clients_.end() ? 0 : it->second.pending;
         if (pending_ >= limits.total || mine >= limits.per_client) return false;
         Client& c = clients_[client];
-        if (c.jobs.empty()) turns_.push_back(client);
+        c.clean = clean;
+        if (c.jobs.empty()) (clean ? clean_turns_ : turns_).push_back(client);
         c.jobs.push_back(std::move(job));
         ++c.pending;
         ++pending_;
@@ -43,14 +46,15 @@ std::size_t HashPool::pending() {
 void HashPool::work() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        ready_.wait(lock, [this] { return stopping_ || !turns_.empty(); });
-        if (turns_.empty()) return;  // stopping, nothing left
-        std::string client = std::move(turns_.front());
-        turns_.pop_front();
+        ready_.wait(lock, [this] { return stopping_ || !clean_turns_.empty() || !turns_.empty(); });
+        auto& line = clean_turns_.empty() ? turns_ : clean_turns_;
+        if (line.empty()) return;  // stopping, nothing left
+        std::string client = std::move(line.front());
+        line.pop_front();
         Client& c = clients_.at(client);
         auto job = std::move(c.jobs.front());
         c.jobs.pop_front();
-        if (!c.jobs.empty()) turns_.push_back(client);
+        if (!c.jobs.empty()) (c.clean ? clean_turns_ : turns_).push_back(client);
         lock.unlock();
         job();
         lock.lock();

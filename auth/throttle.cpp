@@ -97,7 +97,7 @@ ThrottleVerdict Throttle::before_check(const Attempt& a, const ThrottlePolicy& p
                               remaining(backoff(p.pair, pair.failures), pair.last, now));
     if (locked.count() > 0) return {true, locked};
     auto account = accounts_.count(a.account, p.forget_after, now);
-    return {false, remaining(backoff(p.account, account.failures), account.last, now)};
+    return {false, remaining(backoff(p.account, account.failures), account.last, now), address.failures == 0};
 }
 
 std::vector<LockOut> Throttle::failed(const Attempt& a, const ThrottlePolicy& p, Clock::time_point now) {

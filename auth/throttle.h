@@ -52,6 +52,7 @@ struct LockOut {
 struct ThrottleVerdict {
     bool locked_out = false;  // refuse without checking the password
     Seconds wait{0};          // when locked out: how long it lasts yet; else the delay before checking
+    bool clean = true;        // the address has no failure counted: its check goes before others'
 };
 
 class Throttle {

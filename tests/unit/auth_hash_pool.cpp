@@ -49,13 +49,13 @@ TEST_CASE("beyond the total bound, or a client's own, a check is refused at once
     {
         HashPool pool(1);
         HashQueueLimits limits{4, 2};
-        CHECK(pool.submit("a", limits, gate.job("a1")));
+        CHECK(pool.submit("a", limits, true, gate.job("a1")));
         gate.wait_entered(1);  // a1 runs and holds the only thread
-        CHECK(pool.submit("a", limits, gate.job("a2")));
-        CHECK_FALSE(pool.submit("a", limits, gate.job("a3")));  // a has 2 waiting or running
-        CHECK(pool.submit("b", limits, gate.job("b1")));
-        CHECK(pool.submit("c", limits, gate.job("c1")));
-        CHECK_FALSE(pool.submit("d", limits, gate.job("d1")));  // 4 in all
+        CHECK(pool.submit("a", limits, true, gate.job("a2")));
+        CHECK_FALSE(pool.submit("a", limits, true, gate.job("a3")));  // a has 2 waiting or running
+        CHECK(pool.submit("b", limits, true, gate.job("b1")));
+        CHECK(pool.submit("c", limits, true, gate.job("c1")));
+        CHECK_FALSE(pool.submit("d", limits, true, gate.job("d1")));  // 4 in all
         CHECK(pool.pending() == 4);
         gate.release();
     }
@@ -67,16 +67,32 @@ TEST_CASE("clients take turns: one with many checks waiting delays another by on
     {
         HashPool pool(1);
         HashQueueLimits limits{16, 8};
-        CHECK(pool.submit("guesser", limits, gate.job("g1")));
+        CHECK(pool.submit("guesser", limits, true, gate.job("g1")));
         gate.wait_entered(1);
-        for (const char* g : {"g2", "g3", "g4", "g5"}) CHECK(pool.submit("guesser", limits, gate.job(g)));
-        CHECK(pool.submit("owner", limits, gate.job("owner")));
+        for (const char* g : {"g2", "g3", "g4", "g5"}) CHECK(pool.submit("guesser", limits, true, gate.job(g)));
+        CHECK(pool.submit("owner", limits, true, gate.job("owner")));
         gate.release();
     }
     REQUIRE(gate.order.size() == 6);
     CHECK(gate.order[0] == "g1");
     CHECK(gate.order[1] == "g2");
     CHECK(gate.order[2] == "owner");
+}
+
+TEST_CASE("clients with a clean record go before those with failures, in turns among themselves") {
+    Gate gate;
+    {
+        HashPool pool(1);
+        HashQueueLimits limits{16, 8};
+        CHECK(pool.submit("first", limits, true, gate.job("first")));
+        gate.wait_entered(1);
+        for (const char* g : {"g1", "g2", "g3"}) CHECK(pool.submit("guesser", limits, false, gate.job(g)));
+        CHECK(pool.submit("user", limits, true, gate.job("user1")));
+        CHECK(pool.submit("other", limits, true, gate.job("other")));
+        CHECK(pool.submit("user", limits, true, gate.job("user2")));
+        gate.release();
+    }
+    CHECK(gate.order == std::vector<std::string>{"first", "user1", "other", "user2", "g1", "g2", "g3"});
 }
 
 TEST_CASE("a finished check frees its place") {
@@ -86,7 +102,7 @@ TEST_CASE("a finished check frees its place") {
     std::atomic<int> done = 0;
     HashQueueLimits limits{1, 1};
     for (int i = 0; i < 50; ++i) {
-        while (!pool.submit("a", limits, [&done] { ++done; })) std::this_thread::yield();
+        while (!pool.submit("a", limits, true, [&done] { ++done; })) std::this_thread::yield();
     }
     while (pool.pending() != 0) std::this_thread::yield();
     CHECK(done == 50);

@@ -48,6 +48,8 @@ TEST_CASE("an account is locked out from one address after 3 failures there, not
     auto v = t.before_check(guesser, kPolicy, t0 + seconds{12});
     CHECK(v.locked_out);
     CHECK(v.wait == seconds{50});
+    CHECK_FALSE(t.before_check(from("192.0.2.7", "marie@a.fr"), kPolicy, t0 + seconds{12}).clean);
+    CHECK(t.before_check(from("198.51.100.1", "marie@a.fr"), kPolicy, t0 + seconds{12}).clean);
     CHECK_FALSE(t.before_check(from("198.51.100.1", "jean@a.fr"), kPolicy, t0 + seconds{12}).locked_out);
     CHECK_FALSE(t.before_check(from("192.0.2.7", "marie@a.fr"), kPolicy, t0 + seconds{12}).locked_out);
     CHECK_FALSE(t.before_check(guesser, kPolicy, t0 + seconds{62}).locked_out);
