@@ -193,3 +193,27 @@ def test_others_sign_in_and_get_mail_while_guessing_goes_on(guarded):
         for t in guessers:
             t.join(timeout=30)
     assert seen["failed"] > 0 and seen["unavailable"] > 0
+
+
+def test_a_full_hashing_queue_is_a_temporary_refusal_on_both_protocols(fresh):
+    """One check at a time (hash_queue = 1) at the production cost: of two LOGINs sent together, one is
+    checked and the other refused at once as a temporary failure; SMTP AUTH alike."""
+    fresh.configure(password_scrypt_log_n=17, hash_queue=1, hash_queue_per_ip=1)
+    fresh.start()
+    first, second = RawIMAP(fresh, "127.0.0.40"), RawIMAP(fresh, "127.0.0.41")
+    first.sock.sendall(f'q1 LOGIN "{GP}" "guess"\r\n'.encode())
+    second.sock.sendall(f'q2 LOGIN "{DOCTOR}" "guess"\r\n'.encode())
+    replies = sorted([first.readline(), second.readline()])
+    first.close()
+    second.close()
+    assert replies[0].startswith("q1 NO [") and replies[1].startswith("q2 NO [")
+    assert sum("NO [UNAVAILABLE] Authentication service busy" in r for r in replies) == 1
+    assert sum("NO [AUTHENTICATIONFAILED]" in r for r in replies) == 1
+    assert fresh.wait_log(r"imap: authentication of \S+ from 127\.0\.0\.4[01] deferred: password checks queue full")
+
+    busy = RawIMAP(fresh, "127.0.0.42")
+    busy.sock.sendall(f'q3 LOGIN "{GP}" "guess"\r\n'.encode())
+    code, text = smtp_auth_plain(fresh, "127.0.0.43", DOCTOR, "guess")
+    assert "NO [AUTHENTICATIONFAILED]" in busy.readline()
+    busy.close()
+    assert (code, text[:5]) == (454, "4.7.0")
