@@ -76,7 +76,7 @@ void Guard::count(const Attempt& attempt, const ThrottlePolicy& policy, bool gra
     std::vector<LockOut> started;
     {
         std::lock_guard lock(mutex_);
-        if (granted) throttle_.succeeded(attempt);
+        if (granted) throttle_.succeeded(attempt, policy, Clock::now());
         else started = throttle_.failed(attempt, policy, Clock::now());
     }
     for (const auto& l : started) log::warn("auth", "{}", describe(l, attempt, peer_ip));

@@ -96,7 +96,8 @@ ThrottleVerdict Throttle::before_check(const Attempt& a, const ThrottlePolicy& p
     Seconds locked = std::max(remaining(backoff(p.address, address.failures), address.last, now),
                               remaining(backoff(p.pair, pair.failures), pair.last, now));
     if (locked.count() > 0) return {true, locked};
-    auto account = accounts_.count(a.account, p.forget_after, now);
+    bool known = known_.count(pair_key(a), p.known_for, now).failures > 0;
+    auto account = known ? Count{} : accounts_.count(a.account, p.forget_after, now);
     return {false, remaining(backoff(p.account, account.failures), account.last, now), address.failures == 0};
 }
 
@@ -111,10 +112,10 @@ std::vector<LockOut> Throttle::failed(const Attempt& a, const ThrottlePolicy& p,
     return started;
 }
 
-void Throttle::succeeded(const Attempt& a) {
+void Throttle::succeeded(const Attempt& a, const ThrottlePolicy& p, Clock::time_point now) {
     addresses_.erase(a.address);
     pairs_.erase(pair_key(a));
-    accounts_.erase(a.account);
+    known_.fail(pair_key(a), p.known_for, now);
 }
 
 }  // namespace mss::auth

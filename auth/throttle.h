@@ -1,6 +1,6 @@
 // Back-off against password guessing: failures counted per client address, per account from one
 // address and per account from anywhere, each count growing a lock-out or a delay and forgotten after
-// a quiet period. Pure arithmetic on times the caller passes in: no clock, no locking, no I/O; memory
+// a quiet period; the addresses an account signed in from lately are spared its delay. Pure arithmetic on times the caller passes in: no clock, no locking, no I/O; memory
 // bounded by a capacity per kind of count (the oldest counts go first). Trusts its caller's keys.
 #pragma once
 #include <chrono>
@@ -28,6 +28,7 @@ struct ThrottlePolicy {
     BackoffRule address;  // one address, any accounts: lock-out
     BackoffRule account;  // one account, any addresses: delay (its owner is never locked out)
     Seconds forget_after{3600};
+    Seconds known_for{7 * 86400};  // an account's sign-in spares its address the account's delay so long
 };
 
 // Who tries: the client's address key (client_key) and the account name as given (account_key),
@@ -57,13 +58,16 @@ struct ThrottleVerdict {
 
 class Throttle {
 public:
-    explicit Throttle(std::size_t capacity_per_kind) : addresses_(capacity_per_kind), pairs_(capacity_per_kind),
-                                                       accounts_(capacity_per_kind) {}
+    explicit Throttle(std::size_t capacity_per_kind)
+        : addresses_(capacity_per_kind), pairs_(capacity_per_kind), accounts_(capacity_per_kind),
+          known_(capacity_per_kind) {}
     ThrottleVerdict before_check(const Attempt& a, const ThrottlePolicy& p, Clock::time_point now);
     // Counts a failed check; the lock-outs and delays it starts, for the log.
     std::vector<LockOut> failed(const Attempt& a, const ThrottlePolicy& p, Clock::time_point now);
-    void succeeded(const Attempt& a);
-    std::size_t tracked() const { return addresses_.size() + pairs_.size() + accounts_.size(); }
+    // Resets the address's and the pair's counts and remembers the pair as known. The account's count
+    // stays: it tells of guessing from elsewhere, which this success says nothing about.
+    void succeeded(const Attempt& a, const ThrottlePolicy& p, Clock::time_point now);
+    std::size_t tracked() const { return addresses_.size() + pairs_.size() + accounts_.size() + known_.size(); }
 
 private:
     struct Count {
@@ -75,6 +79,7 @@ private:
     public:
         explicit Table(std::size_t capacity) : capacity_(capacity) {}
         Count count(const std::string& key, Seconds forget_after, Clock::time_point now);
+        // Counts one more (a failure, or a success in known_), as of now.
         unsigned fail(const std::string& key, Seconds forget_after, Clock::time_point now);
         void erase(const std::string& key);
         std::size_t size() const { return index_.size(); }
@@ -88,6 +93,7 @@ private:
     };
 
     Table addresses_, pairs_, accounts_;
+    Table known_;  // account from address pairs that signed in, by last success
 };
 
 }  // namespace mss::auth

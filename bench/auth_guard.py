@@ -55,9 +55,9 @@ def imap_session(port, trust, source, user, password):
 
 
 def legit_imap(port, trust, seconds, out):
-    latencies, errors = [], 0
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    latencies, starts, errors = [], [], 0
+    begin = time.monotonic()
+    while time.monotonic() < begin + seconds:
         t = time.monotonic()
         try:
             ok = imap_session(port, trust, LEGIT_IMAP_FROM, READER, PASSWORD).startswith("b OK")
@@ -65,25 +65,27 @@ def legit_imap(port, trust, seconds, out):
             ok = False
         if ok:
             latencies.append(time.monotonic() - t)
+            starts.append(t - begin)
         else:
             errors += 1
-    out.put(("imap", latencies, errors))
+    out.put(("imap", latencies, errors, starts))
 
 
 def legit_smtp(port, seconds, out):
-    latencies, errors = [], 0
+    latencies, starts, errors = [], [], 0
     message = f"From: <lab@labo-y.mssante.fr>\r\nTo: <{RECIPIENT}>\r\nSubject: CR\r\n\r\nGlycemie 5.1\r\n"
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    begin = time.monotonic()
+    while time.monotonic() < begin + seconds:
         t = time.monotonic()
         try:
             with smtplib.SMTP("127.0.0.1", port, timeout=300, source_address=(LEGIT_SMTP_FROM, 0)) as c:
                 c.sendmail("lab@labo-y.mssante.fr", [RECIPIENT], message.encode())
             latencies.append(time.monotonic() - t)
+            starts.append(t - begin)
         except (OSError, smtplib.SMTPException):
             errors += 1
         time.sleep(0.05)  # a steady trickle of mail, not a flood
-    out.put(("smtp", latencies, errors))
+    out.put(("smtp", latencies, errors, starts))
 
 
 def guesser(port, trust, source, threads, target, stop, out):
@@ -150,8 +152,8 @@ def phase(server, seconds, attack):
         p.start()
     results = {}
     for _ in legit:
-        kind, latencies, errors = out.get()
-        results[kind] = (latencies, errors)
+        kind, latencies, errors, starts = out.get()
+        results[kind] = (latencies, errors, starts)
     stop.set()
     attackers = [out.get() for _ in guessers]
     for p in legit + guessers:
@@ -185,9 +187,11 @@ def main():
             server.stop()
         lockouts = sum("auth: lock-out" in line for line in server.log)
     for kind, what in (("imap", "IMAPS connect+LOGIN+SELECT+LOGOUT"), ("smtp", "port-25 delivery")):
-        (q, qe), (l, le) = quiet[kind], loud[kind]
+        (q, qe, _), (l, le, ls_at) = quiet[kind], loud[kind]
         print(f"{kind} quiet  {summary(q)} errors={qe}   ({what})")
         print(f"{kind} attack {summary(l)} errors={le}")
+        slowest = sorted(zip(l, ls_at), reverse=True)[:3]
+        print(f"{kind} attack slowest: " + ", ".join(f"{x * 1000:.0f} ms at {at:.1f} s" for x, at in slowest))
         if q and l:
             qs, ls = sorted(q), sorted(l)
             p99 = lambda v: v[min(len(v) - 1, int(len(v) * 0.99))]  # noqa: E731

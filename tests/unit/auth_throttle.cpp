@@ -110,17 +110,35 @@ TEST_CASE("counts are forgotten after a quiet period") {
     CHECK(t.tracked() == 3);
 }
 
-TEST_CASE("a success resets the address, the pair and the account") {
+TEST_CASE("a success resets the address and the pair, not the other pairs of that address") {
     Throttle t(100);
     auto owner = from("192.0.2.7", "jean@a.fr");
     fail(t, owner, 2);
     for (unsigned i = 0; i < 8; ++i) t.failed(from("192.0.2.7", "x@a.fr"), kPolicy, t0);
-    t.succeeded(owner);
+    t.succeeded(owner, kPolicy, t0 + seconds{4});
+    CHECK(t.before_check(owner, kPolicy, t0 + seconds{4}).clean);
     CHECK(t.failed(owner, kPolicy, t0 + seconds{5}).empty());
     CHECK(t.failed(owner, kPolicy, t0 + seconds{6}).empty());
     CHECK_FALSE(t.before_check(owner, kPolicy, t0 + seconds{6}).locked_out);
     // the other account's pair still counts from that address
     CHECK(t.before_check(from("192.0.2.7", "x@a.fr"), kPolicy, t0 + seconds{6}).locked_out);
+}
+
+TEST_CASE("an address the account signed in from lately is spared the account's delay, others are not") {
+    Throttle t(100);
+    auto owner = from("203.0.113.9", "jean@a.fr");
+    t.succeeded(owner, kPolicy, t0);
+    const char* addresses[] = {"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"};
+    for (const char* a : addresses) t.failed(from(a, "jean@a.fr"), kPolicy, t0 + seconds{10});
+    CHECK(t.before_check(owner, kPolicy, t0 + seconds{10}).wait == seconds{0});
+    CHECK(t.before_check(from("198.51.100.1", "jean@a.fr"), kPolicy, t0 + seconds{10}).wait == seconds{1});
+    // the owner's success does not wipe the count of guesses from elsewhere
+    t.succeeded(owner, kPolicy, t0 + seconds{10});
+    CHECK(t.before_check(from("198.51.100.1", "jean@a.fr"), kPolicy, t0 + seconds{10}).wait == seconds{1});
+    // a week later the address is no longer known
+    auto later = t0 + seconds{10} + kPolicy.known_for;
+    fail(t, from("192.0.2.1", "jean@a.fr"), 5, later);
+    CHECK(t.before_check(owner, kPolicy, later + seconds{4}).wait > seconds{0});
 }
 
 TEST_CASE("memory is bounded: past capacity the oldest counts go") {
