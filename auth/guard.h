@@ -39,8 +39,9 @@ struct PasswordRequest {
 
 class Guard {
 public:
-    // Addresses, accounts from addresses and accounts remembered at most, each.
-    static constexpr std::size_t kTracked = 65536;
+    // Counts remembered at most of each kind (addresses, accounts from addresses, accounts, known
+    // sign-ins): some 200 octets plus twice the key's length each, 40 MiB at worst with 255-octet names.
+    static constexpr std::size_t kTracked = 16384;
 
     explicit Guard(unsigned hash_threads, std::size_t tracked = kTracked) : pool_(hash_threads), throttle_(tracked) {}
     asio::awaitable<PasswordCheck> check_password(const PasswordRequest& request);

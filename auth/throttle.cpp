@@ -63,7 +63,7 @@ Throttle::Count Throttle::Table::count(const std::string& key, Seconds forget_af
     return it == index_.end() ? Count{} : it->second->second;
 }
 
-unsigned Throttle::Table::fail(const std::string& key, Seconds forget_after, Clock::time_point now) {
+unsigned Throttle::Table::add(const std::string& key, Seconds forget_after, Clock::time_point now) {
     forget_older(now - forget_after);
     auto it = index_.find(key);
     if (it != index_.end()) {
@@ -106,16 +106,16 @@ std::vector<LockOut> Throttle::failed(const Attempt& a, const ThrottlePolicy& p,
     auto note = [&](LockKind kind, const BackoffRule& rule, unsigned failures) {
         if (auto d = backoff(rule, failures); d.count() > 0) started.push_back({kind, d, failures});
     };
-    note(LockKind::Address, p.address, addresses_.fail(a.address, p.forget_after, now));
-    note(LockKind::Pair, p.pair, pairs_.fail(pair_key(a), p.forget_after, now));
-    note(LockKind::Account, p.account, accounts_.fail(a.account, p.forget_after, now));
+    note(LockKind::Address, p.address, addresses_.add(a.address, p.forget_after, now));
+    note(LockKind::Pair, p.pair, pairs_.add(pair_key(a), p.forget_after, now));
+    note(LockKind::Account, p.account, accounts_.add(a.account, p.forget_after, now));
     return started;
 }
 
 void Throttle::succeeded(const Attempt& a, const ThrottlePolicy& p, Clock::time_point now) {
     addresses_.erase(a.address);
     pairs_.erase(pair_key(a));
-    known_.fail(pair_key(a), p.known_for, now);
+    known_.add(pair_key(a), p.known_for, now);
 }
 
 }  // namespace mss::auth

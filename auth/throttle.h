@@ -79,8 +79,8 @@ private:
     public:
         explicit Table(std::size_t capacity) : capacity_(capacity) {}
         Count count(const std::string& key, Seconds forget_after, Clock::time_point now);
-        // Counts one more (a failure, or a success in known_), as of now.
-        unsigned fail(const std::string& key, Seconds forget_after, Clock::time_point now);
+        // Counts one more event (a failure; a sign-in in known_) for key, as of now; the new count.
+        unsigned add(const std::string& key, Seconds forget_after, Clock::time_point now);
         void erase(const std::string& key);
         std::size_t size() const { return index_.size(); }
 
