@@ -222,7 +222,7 @@ password_scrypt_log_n = 17    # scrypt cost: N = 2^17, r = 8, p = 1
 
 [auth]
 # Password guessing. scrypt runs on threads of its own (128 MiB each at the cost above); checks
-# waiting beyond the queue get a temporary refusal at once (SMTP 454 4.7.0, IMAP NO [UNAVAILABLE]).
+# beyond the queue get a temporary refusal without a check (SMTP 454 4.7.0, IMAP NO [UNAVAILABLE]).
 hash_threads = 1
 hash_queue = 16               # checks waiting or running, all client addresses
 hash_queue_per_ip = 4         # of those, from one address (IPv6: one /64)

@@ -35,11 +35,11 @@ struct Limits {
 };
 
 // [auth]: password guessing (issue 9). scrypt runs on hash_threads threads of its own, never the
-// store's; checks waiting beyond hash_queue (hash_queue_per_ip from one address) are refused at once
-// as a temporary failure. Failures lock out an address, and an account from an address, for `lockout`
+// store's; checks beyond hash_queue (hash_queue_per_ip from one address) are refused unchecked as a
+// temporary failure. Failures lock out an address, and an account from an address, for `lockout`
 // seconds doubling with each further failure up to max_lockout; failures on an account from anywhere
 // delay its checks (1 s doubling, up to max_delay) without locking its owner out. Counts are
-// forgotten forget_after seconds after their last failure, and reset by a success.
+// forgotten forget_after seconds after their last failure; a success resets its address's and pair's.
 struct AuthGuardSettings {
     unsigned hash_threads = 1;             // scrypt at log_n 17 holds 128 MiB per thread
     unsigned hash_queue = 16;              // checks waiting or running, all addresses
