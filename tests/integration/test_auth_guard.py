@@ -197,7 +197,7 @@ def test_others_sign_in_and_get_mail_while_guessing_goes_on(guarded):
 
 def test_a_full_hashing_queue_is_a_temporary_refusal_on_both_protocols(fresh):
     """One check at a time (hash_queue = 1) at the production cost: of two LOGINs sent together, one is
-    checked and the other refused at once as a temporary failure; SMTP AUTH alike."""
+    checked and the other refused unchecked as a temporary failure; SMTP AUTH alike."""
     fresh.configure(password_scrypt_log_n=17, hash_queue=1, hash_queue_per_ip=1)
     fresh.start()
     first, second = RawIMAP(fresh, "127.0.0.40"), RawIMAP(fresh, "127.0.0.41")
