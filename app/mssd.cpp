@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "auth/guard.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/server.h"
@@ -124,15 +125,17 @@ int main(int argc, char** argv) {
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     asio::io_context io(static_cast<int>(threads));
     asio::thread_pool blocking(std::max(2u, threads));
+    // Password hashing on threads of its own (a restart changes how many), never the store's.
+    mss::auth::Guard guard(config->auth.hash_threads);
     std::optional<mss::store::GroupCommitter> committer(std::in_place, *store.value(), config->group_commit_max);
     auto vault = mss::crypto::KeyVault::open(config->smime.vault_key, true);
     if (!vault) {
         mss::log::error("mssd", "cannot open the key vault: {}", vault.error().message);
         return 1;
     }
-    mss::smtp::Services services{*store.value(), *committer, blocking, [&live] { return live.config(); },
+    mss::smtp::Services services{*store.value(), *committer, blocking, guard, [&live] { return live.config(); },
                                  vault.value(), [&live] { return live.trust(); }};
-    mss::imap::Services imap_services{*store.value(), blocking, [&live] { return live.config(); }};
+    mss::imap::Services imap_services{*store.value(), blocking, guard, [&live] { return live.config(); }};
     const mss::ConnectionBudget budget{config->limits.max_connections, config->limits.max_connections_per_ip};
 
     std::vector<std::unique_ptr<mss::Listener>> listeners;

@@ -1,4 +1,4 @@
-// Password and certificate checks, both blocking (scrypt, SQLite): callers run them off the I/O threads.
+// Password and certificate checks, all blocking (scrypt, SQLite): callers run them off the I/O threads.
 #include "auth/credentials.h"
 
 #include <fmt/format.h>
@@ -19,13 +19,17 @@ const std::string& dummy_hash(int log_n) {
 
 }  // namespace
 
-std::optional<store::Account> check_password(store::Store& store, std::string_view user, std::string_view password,
-                                             int scrypt_log_n) {
+PasswordHolder find_password_holder(store::Store& store, std::string_view user) {
     auto found = store.find_account(user);
     bool usable = found && !found->disabled && found->password_hash && found->kind != store::MailboxKind::Applicative;
-    bool match = crypto::verify_password(password, usable ? *found->password_hash : dummy_hash(scrypt_log_n));
-    if (usable && match) return std::move(found).value();
-    return std::nullopt;
+    if (!usable) return {};
+    return {std::move(found).value()};
+}
+
+bool password_matches(const PasswordHolder& holder, std::string_view password, int scrypt_log_n) {
+    bool match = crypto::verify_password(password, holder.account ? *holder.account->password_hash
+                                                                   : dummy_hash(scrypt_log_n));
+    return holder.account && match;
 }
 
 CertificateIdentity identify_certificate(store::Store& store, const tls::PeerCertificate& peer) {

@@ -11,10 +11,15 @@
 
 namespace mss::auth {
 
-// The account if the password is right and the mailbox may sign in with one (personal, enabled);
-// the KDF is paid even for unknown users, so timing does not tell which addresses exist.
-std::optional<store::Account> check_password(store::Store& store, std::string_view user, std::string_view password,
-                                             int scrypt_log_n);
+// The two halves of a password check, run on different pools (auth/guard.h): the look-up on the
+// store's, the KDF on the guard's. `account` is set only when the mailbox may sign in with a password
+// (personal, enabled, one set); otherwise the KDF still runs, on a dummy hash, so that timing does not
+// tell which addresses exist.
+struct PasswordHolder {
+    std::optional<store::Account> account;
+};
+PasswordHolder find_password_holder(store::Store& store, std::string_view user);
+bool password_matches(const PasswordHolder& holder, std::string_view password, int scrypt_log_n);
 
 // The applicative mailbox a verified client certificate is registered to, or why there is none (an
 // expired, revoked or untrusted certificate: its reason word, "client certificate refused, revoked: ...").

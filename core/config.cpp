@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/config_auth.h"
 #include "core/config_smime.h"
 #include "core/config_toml.h"
 #include "core/text.h"
@@ -117,7 +118,7 @@ Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "store", "smime"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -139,8 +140,12 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
     toml::table empty;
     auto* tls = root["tls"].as_table();
     if (auto s = read_tls(tls ? *tls : empty, dir, c.tls); !s) return s.error();
-    if (auto* t = root["security"].as_table())
+    if (auto* t = root["security"].as_table()) {
+        if (auto s = check_known(*t, {"password_scrypt_log_n"}, "security."); !s) return s.error();
         if (auto s = read_int(*t, "password_scrypt_log_n", c.password_scrypt_log_n, 10, 22); !s) return s.error();
+    }
+    if (auto* t = root["auth"].as_table())
+        if (auto s = read_auth_settings(*t, c.auth); !s) return s.error();
     if (auto* t = root["store"].as_table())
         if (auto s = read_int(*t, "group_commit_max", c.group_commit_max, 1, 100000); !s) return s.error();
     auto* smime = root["smime"].as_table();
@@ -227,6 +232,23 @@ key = "pki/server.key"
 
 [security]
 password_scrypt_log_n = 17    # scrypt cost: N = 2^17, r = 8, p = 1
+
+[auth]
+# Password guessing. scrypt runs on threads of its own (128 MiB each at the cost above); checks
+# beyond the queue get a temporary refusal without a check (SMTP 454 4.7.0, IMAP NO [UNAVAILABLE]).
+hash_threads = 1
+hash_queue = 16               # checks waiting or running, all client addresses
+hash_queue_per_ip = 4         # of those, from one address (IPv6: one /64)
+session_failures = 3          # failed authentications before the session is closed
+# Lock-outs: refused without a check for `lockout` seconds, doubling with each further failure.
+lockout_after = 3             # failures of one account from one address lock that pair out
+ip_lockout_after = 10         # failures from one address, any accounts, lock the address out
+lockout = 60                  # seconds
+max_lockout = 900             # seconds
+# Failures of one account from any address delay its checks (1 s, doubling) but never lock it out.
+account_delay_after = 5
+max_delay = 15                # seconds
+forget_after = 3600           # seconds without a failure before a count is forgotten
 
 [store]
 group_commit_max = 512        # messages made durable by one fsync at most

@@ -38,6 +38,26 @@ struct Limits {
     std::chrono::seconds shutdown_grace{30};      // SIGTERM: transactions in flight get this long
 };
 
+// [auth]: password guessing (issue 9). scrypt runs on hash_threads threads of its own, never the
+// store's; checks beyond hash_queue (hash_queue_per_ip from one address) are refused unchecked as a
+// temporary failure. Failures lock out an address, and an account from an address, for `lockout`
+// seconds doubling with each further failure up to max_lockout; failures on an account from anywhere
+// delay its checks (1 s doubling, up to max_delay) without locking its owner out. Counts are
+// forgotten forget_after seconds after their last failure; a success resets its address's and pair's.
+struct AuthGuardSettings {
+    unsigned hash_threads = 1;             // scrypt at log_n 17 holds 128 MiB per thread
+    unsigned hash_queue = 16;              // checks waiting or running, all addresses
+    unsigned hash_queue_per_ip = 4;        // of those, from one address (IPv6: one /64)
+    unsigned session_failures = 3;         // failed authentications before the session is closed
+    unsigned lockout_after = 3;            // failures of one account from one address
+    unsigned ip_lockout_after = 10;        // failures from one address, any accounts
+    unsigned account_delay_after = 5;      // failures of one account, any addresses
+    std::chrono::seconds lockout{60};      // the first lock-out; doubles with each further failure
+    std::chrono::seconds max_lockout{900};
+    std::chrono::seconds max_delay{15};
+    std::chrono::seconds forget_after{3600};
+};
+
 struct TlsCertificate {
     std::filesystem::path certificate;  // server chain, PEM (leaf first)
     std::filesystem::path key;          // its private key, PEM
@@ -80,6 +100,7 @@ struct Config {
     Limits limits;
     TlsFiles tls;
     int password_scrypt_log_n = 17;     // scrypt N = 2^log_n, r = 8, p = 1 (OWASP minimum)
+    AuthGuardSettings auth;
     unsigned group_commit_max = 512;    // deliveries per transaction at most
     SmimeConfig smime;
 

@@ -1,9 +1,10 @@
 // Not-authenticated state (RFC 3501 6.2): STARTTLS, LOGIN (refused before TLS: LOGINDISABLED),
-// AUTHENTICATE PLAIN / EXTERNAL with SASL-IR (RFC 4959). Credentials are checked by auth/, the
-// same code SMTP uses, on the blocking pool.
+// AUTHENTICATE PLAIN / EXTERNAL with SASL-IR (RFC 4959). Passwords are checked by auth::Guard, as
+// SMTP's are (lock-outs, delays, scrypt on its own threads); certificates by auth/credentials.
 #include <fmt/format.h>
 
 #include "auth/credentials.h"
+#include "auth/guard.h"
 #include "auth/sasl.h"
 #include "core/blocking.h"
 #include "core/log.h"
@@ -49,22 +50,47 @@ void Session::logged_in(const Command& cmd, store::Account account, std::string_
     ok(cmd, "Logged in", Code::Capability, capabilities());
 }
 
-asio::awaitable<void> Session::cmd_login(const Command& cmd) {
+asio::awaitable<bool> Session::cmd_login(const Command& cmd) {
     if (!stream_->secure()) {
         no(cmd, Code::PrivacyRequired, "LOGIN needs TLS: use STARTTLS first");
-        co_return;
+        co_return true;
     }
     const auto& args = std::get<LoginArgs>(cmd.args);
-    auto check = run_blocking(services_.blocking, [this, user = args.user, password = args.password] {
-        return auth::check_password(services_.store, user, password, config_->password_scrypt_log_n);
-    });
-    auto account = co_await std::move(check);
-    if (!account) {
-        log::warn("imap", "authentication failed for {} from {}", log::sanitize(args.user), stream_->peer_ip());
-        no(cmd, Code::AuthenticationFailed, "Authentication failed");
-        co_return;
+    co_return co_await password_sign_in(cmd, args.user, args.password, "LOGIN");
+}
+
+// Through the guard shared with SMTP; false when the session is over (too many failures).
+asio::awaitable<bool> Session::password_sign_in(const Command& cmd, const std::string& user,
+                                                const std::string& password, std::string_view how) {
+    auth::PasswordRequest request{services_.store, services_.blocking, *config_, stream_->peer_ip(), user, password};
+    auto check = services_.guard.check_password(request);
+    auth::PasswordCheck result = co_await std::move(check);
+    switch (result.outcome) {
+        case auth::PasswordOutcome::Granted: logged_in(cmd, std::move(*result.account), how); co_return true;
+        case auth::PasswordOutcome::Busy:
+            log::warn("imap", "authentication of {} from {} deferred: password checks queue full", log::sanitize(user),
+                      stream_->peer_ip());
+            no(cmd, Code::Unavailable, "Authentication service busy, try again later");
+            co_return true;
+        case auth::PasswordOutcome::LockedOut:
+            log::warn("imap", "authentication of {} from {} refused: locked out", log::sanitize(user),
+                      stream_->peer_ip());
+            no(cmd, Code::Unavailable, "Too many failed authentications, try again later");
+            break;
+        case auth::PasswordOutcome::Refused:
+            log::warn("imap", "authentication failed for {} from {}", log::sanitize(user), stream_->peer_ip());
+            no(cmd, Code::AuthenticationFailed, "Authentication failed");
+            break;
     }
-    logged_in(cmd, std::move(*account), "LOGIN");
+    co_return count_auth_failure();
+}
+
+// After auth.session_failures refusals the session ends: a guesser must reconnect (TLS again).
+bool Session::count_auth_failure() {
+    if (++auth_failures_ < config_->auth.session_failures) return true;
+    log::warn("imap", "{} failed authentications from {}, closing", auth_failures_, stream_->peer_ip());
+    untagged("BYE Too many failed authentications");
+    return false;
 }
 
 asio::awaitable<bool> Session::cmd_authenticate(const Command& cmd) {
@@ -98,22 +124,12 @@ asio::awaitable<bool> Session::cmd_authenticate(const Command& cmd) {
         if (!reason.empty()) {
             log::warn("imap", "AUTHENTICATE EXTERNAL from {} refused: {}", stream_->peer_ip(), reason);
             no(cmd, Code::AuthenticationFailed, "Authentication failed");
-            co_return true;
+            co_return count_auth_failure();
         }
         logged_in(cmd, *certificate_account_, "AUTHENTICATE EXTERNAL");
         co_return true;
     }
-    auto check = run_blocking(services_.blocking, [this, user = result.authcid, password = result.password] {
-        return auth::check_password(services_.store, user, password, config_->password_scrypt_log_n);
-    });
-    auto account = co_await std::move(check);
-    if (!account) {
-        log::warn("imap", "authentication failed for {} from {}", log::sanitize(result.authcid), stream_->peer_ip());
-        no(cmd, Code::AuthenticationFailed, "Authentication failed");
-        co_return true;
-    }
-    logged_in(cmd, std::move(*account), "AUTHENTICATE");
-    co_return true;
+    co_return co_await password_sign_in(cmd, result.authcid, result.password, "AUTHENTICATE");
 }
 
 }  // namespace mss::imap

@@ -221,11 +221,7 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
     if (state_ == State::NotAuthenticated) {
         switch (cmd.verb) {
             case Verb::StartTls: co_return co_await cmd_starttls(cmd);
-            case Verb::Login: {
-                auto login = cmd_login(cmd);
-                co_await std::move(login);
-                co_return true;
-            }
+            case Verb::Login: co_return co_await cmd_login(cmd);
             case Verb::Authenticate: co_return co_await cmd_authenticate(cmd);
             default: bad(cmd, "Log in first"); co_return true;
         }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "auth/guard.h"
 #include "core/config.h"
 #include "core/server.h"
 #include "store/store.h"
@@ -15,6 +16,7 @@ namespace mss::imap {
 struct Services {
     store::Store& store;
     asio::thread_pool& blocking;
+    auth::Guard& guard;  // password checks: lock-outs, delays, scrypt on its own threads
     std::function<std::shared_ptr<const Config>()> config;
 };
 

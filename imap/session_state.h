@@ -79,8 +79,11 @@ private:
 
     // Not authenticated (cmd_auth.cpp)
     asio::awaitable<bool> cmd_starttls(const Command& cmd);
-    asio::awaitable<void> cmd_login(const Command& cmd);
+    asio::awaitable<bool> cmd_login(const Command& cmd);
     asio::awaitable<bool> cmd_authenticate(const Command& cmd);
+    asio::awaitable<bool> password_sign_in(const Command& cmd, const std::string& user, const std::string& password,
+                                           std::string_view how);
+    bool count_auth_failure();
     asio::awaitable<void> learn_client_certificate();
     void logged_in(const Command& cmd, store::Account account, std::string_view how);
 
@@ -167,6 +170,7 @@ private:
     std::string certificate_refusal_ = "no client certificate";
     std::optional<SelectedMailbox> selected_;
     unsigned bad_commands_ = 0;
+    unsigned auth_failures_ = 0;  // refused credentials and lock-out refusals, toward auth.session_failures
     bool condstore_ = false;  // CONDSTORE enabled (RFC 7162 3.1): MODSEQ in FETCH responses
     bool qresync_ = false;    // QRESYNC enabled (ENABLE QRESYNC): VANISHED instead of EXPUNGE
     bool rev2_ = false;       // IMAP4rev2 enabled (RFC 9051): ESEARCH answers, no RECENT, LIST on SELECT

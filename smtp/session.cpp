@@ -12,6 +12,7 @@
 #include "core/blocking.h"
 #include "core/log.h"
 #include "auth/credentials.h"
+#include "auth/guard.h"
 #include "auth/sasl.h"
 #include "pipeline/smime.h"
 #include "smtp/intake.h"
@@ -82,7 +83,8 @@ private:
     asio::awaitable<bool> on_bdat(const Command& cmd);
 
     asio::awaitable<std::optional<std::string>> read_sasl_response(const std::string& challenge);
-    asio::awaitable<void> authenticate_password(const std::string& user, const std::string& password);
+    asio::awaitable<bool> authenticate_password(const std::string& user, const std::string& password);
+    asio::awaitable<bool> count_auth_failure();
     asio::awaitable<void> learn_client_certificate();
     asio::awaitable<void> deliver(std::string message);
     asio::awaitable<Reply> header_senders_step(std::string_view message);
@@ -112,6 +114,7 @@ private:
     tls::PeerCertificate peer_cert_;
     std::optional<Transaction> tx_;
     unsigned errors_ = 0;
+    unsigned auth_failures_ = 0;  // refused credentials and lock-out refusals, toward auth.session_failures
     unsigned messages_ = 0;
 };
 
@@ -333,30 +336,52 @@ asio::awaitable<bool> Session::on_auth(const Command& cmd) {
         if (!reason.empty()) {
             log::warn(to_string(port_), "AUTH EXTERNAL from {} refused: {}", stream_->peer_ip(), reason);
             say({535, "5.7.8", "Authentication credentials invalid"});
-            co_return true;
+            co_return co_await count_auth_failure();
         }
         principal_ = certificate_account_;
         log::info(to_string(port_), "AUTH EXTERNAL from {}: {}", stream_->peer_ip(), principal_->address);
         say({235, "2.7.0", "Authentication successful"});
         co_return true;
     }
-    co_await authenticate_password(result.authcid, result.password);
-    co_return true;
+    co_return co_await authenticate_password(result.authcid, result.password);
 }
 
-asio::awaitable<void> Session::authenticate_password(const std::string& user, const std::string& password) {
-    auto check = run_blocking(services_.blocking, [this, user, password] {
-        return auth::check_password(services_.store, user, password, config_->password_scrypt_log_n);
-    });
-    auto account = co_await std::move(check);
-    if (!account) {
-        log::warn(to_string(port_), "authentication failed for {} from {}", log::sanitize(user), stream_->peer_ip());
-        say({535, "5.7.8", "Authentication credentials invalid"});
-        co_return;
+// Through the guard shared with IMAP; false when the session is over (too many failures).
+asio::awaitable<bool> Session::authenticate_password(const std::string& user, const std::string& password) {
+    const std::string where(to_string(port_));
+    auth::PasswordRequest request{services_.store, services_.blocking, *config_, stream_->peer_ip(), user, password};
+    auto check = services_.guard.check_password(request);
+    auth::PasswordCheck result = co_await std::move(check);
+    switch (result.outcome) {
+        case auth::PasswordOutcome::Granted:
+            principal_ = std::move(result.account);
+            log::info(where, "authenticated {} from {}", principal_->address, stream_->peer_ip());
+            say({235, "2.7.0", "Authentication successful"});
+            co_return true;
+        case auth::PasswordOutcome::Busy:
+            log::warn(where, "authentication of {} from {} deferred: password checks queue full", log::sanitize(user),
+                      stream_->peer_ip());
+            say({454, "4.7.0", "Temporary authentication failure, try again later"});
+            co_return true;
+        case auth::PasswordOutcome::LockedOut:
+            log::warn(where, "authentication of {} from {} refused: locked out", log::sanitize(user), stream_->peer_ip());
+            say({454, "4.7.0", "Too many failed authentications, try again later"});
+            break;
+        case auth::PasswordOutcome::Refused:
+            log::warn(where, "authentication failed for {} from {}", log::sanitize(user), stream_->peer_ip());
+            say({535, "5.7.8", "Authentication credentials invalid"});
+            break;
     }
-    principal_ = std::move(account);
-    log::info(to_string(port_), "authenticated {} from {}", principal_->address, stream_->peer_ip());
-    say({235, "2.7.0", "Authentication successful"});
+    co_return co_await count_auth_failure();
+}
+
+// After auth.session_failures refusals the session ends: a guesser must reconnect (TLS again).
+asio::awaitable<bool> Session::count_auth_failure() {
+    if (++auth_failures_ < config_->auth.session_failures) co_return true;
+    log::warn(to_string(port_), "{} failed authentications from {}, closing", auth_failures_, stream_->peer_ip());
+    say_last({421, "4.7.0", fmt::format("{} Too many failed authentications, closing connection", config_->hostname)});
+    co_await stream_->close();
+    co_return false;
 }
 
 asio::awaitable<void> Session::on_mail(const Command& cmd) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "auth/guard.h"
 #include "core/config.h"
 #include "core/server.h"
 #include "crypto/key_vault.h"
@@ -20,6 +21,7 @@ struct Services {
     store::Store& store;
     store::GroupCommitter& committer;
     asio::thread_pool& blocking;
+    auth::Guard& guard;  // password checks: lock-outs, delays, scrypt on its own threads
     std::function<std::shared_ptr<const Config>()> config;  // current configuration (SIGHUP swaps it)
     const crypto::KeyVault& vault;                          // opens the S/MIME keys the server holds
     std::function<std::shared_ptr<const crypto::TrustStore>()> trust;  // anchors and CRLs (SIGHUP reloads)

@@ -1,0 +1,58 @@
+// The guard every password sign-in goes through, shared by SMTP AUTH and IMAP LOGIN/AUTHENTICATE so
+// both grant and refuse exactly the same: lock-outs and delays against guessing (auth/throttle.h),
+// the account look-up on the store's pool, scrypt on the guard's own bounded pool (auth/hash_pool.h).
+// Delays wait on asio timers: no thread is held. Trusts the store and the configuration.
+#pragma once
+#include <asio.hpp>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "auth/hash_pool.h"
+#include "auth/throttle.h"
+#include "core/config.h"
+#include "store/store.h"
+
+namespace mss::auth {
+
+enum class PasswordOutcome {
+    Granted,
+    Refused,    // wrong password, unknown or password-less account: SMTP 535 5.7.8, IMAP NO [AUTHENTICATIONFAILED]
+    LockedOut,  // too many failures, refused without a check: SMTP 454 4.7.0, IMAP NO [UNAVAILABLE]
+    Busy,       // the hashing queue is full: SMTP 454 4.7.0, IMAP NO [UNAVAILABLE]
+};
+
+struct PasswordCheck {
+    PasswordOutcome outcome = PasswordOutcome::Refused;
+    std::optional<store::Account> account;  // when granted
+};
+
+// What one check needs from its session; every reference outlives the check.
+struct PasswordRequest {
+    store::Store& store;
+    asio::thread_pool& store_pool;
+    const Config& config;
+    const std::string& peer_ip;
+    const std::string& user;
+    const std::string& password;
+};
+
+class Guard {
+public:
+    // Counts remembered at most of each kind (addresses, accounts from addresses, accounts, known
+    // sign-ins): some 200 octets plus twice the key's length each, 40 MiB at worst with 255-octet names.
+    static constexpr std::size_t kTracked = 16384;
+
+    explicit Guard(unsigned hash_threads, std::size_t tracked = kTracked) : pool_(hash_threads), throttle_(tracked) {}
+    asio::awaitable<PasswordCheck> check_password(const PasswordRequest& request);
+
+private:
+    ThrottleVerdict before_check(const Attempt& attempt, const ThrottlePolicy& policy);
+    void count(const Attempt& attempt, const ThrottlePolicy& policy, bool granted, const std::string& peer_ip);
+
+    HashPool pool_;
+    std::mutex mutex_;  // guards throttle_
+    Throttle throttle_;
+};
+
+}  // namespace mss::auth
