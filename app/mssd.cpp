@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <asio.hpp>
+#include <ctime>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -12,7 +14,11 @@
 #include "core/log.h"
 #include "core/server.h"
 #include "crypto/key_vault.h"
+#include "core/metrics.h"
 #include "crypto/trust.h"
+#include "http/autoconfig.h"
+#include "http/metrics_route.h"
+#include "http/session.h"
 #include "imap/session.h"
 #include "smtp/session.h"
 #include "store/group_commit.h"
@@ -21,7 +27,7 @@ namespace {
 
 struct Overrides {
     std::optional<std::string> listen;
-    std::optional<uint16_t> smtp, submission, submissions, imap, imaps;
+    std::optional<uint16_t> smtp, submission, submissions, imap, imaps, https;
 
     void apply(mss::Config& c) const {
         if (listen) c.listen = *listen;
@@ -30,6 +36,7 @@ struct Overrides {
         if (submissions) c.ports.submissions = *submissions;
         if (imap) c.ports.imap = *imap;
         if (imaps) c.ports.imaps = *imaps;
+        if (https) c.http.port = *https;
     }
 };
 
@@ -98,6 +105,8 @@ void keep_freed_memory() {
 
 int main(int argc, char** argv) {
     keep_freed_memory();
+    mss::metrics::process().gauge("process_start_time_seconds", "Start time of mssd since the Unix epoch, in seconds") =
+        std::time(nullptr);
     CLI::App app{"mssd: secure health messaging server (MSSanté)"};
     std::filesystem::path data;
     Overrides o;
@@ -108,6 +117,7 @@ int main(int argc, char** argv) {
     app.add_option("--submissions-port", o.submissions, "submission with implicit TLS");
     app.add_option("--imap-port", o.imap, "IMAP with STARTTLS");
     app.add_option("--imaps-port", o.imaps, "IMAP with implicit TLS");
+    app.add_option("--https-port", o.https, "HTTPS: autoconfiguration, metrics");
     CLI11_PARSE(app, argc, argv);
 
     Live live;
@@ -164,12 +174,36 @@ int main(int argc, char** argv) {
         listeners.push_back(std::move(listener).value());
     }
 
+    // HTTPS: its own connection budget; routes are registered here by what owns them.
+    std::map<std::string, uint16_t> bound;
+    for (auto& l : listeners) bound[l->name()] = l->port();
+    mss::http::Router router;
+    mss::http::add_autoconfig_routes(router, [&live, bound] {
+        auto c = live.config();
+        return mss::http::MailEndpoints{c->hostname, c->domains, bound.at("imaps"), bound.at("imap"),
+                                        bound.at("submissions"), bound.at("submission")};
+    });
+    mss::http::add_metrics_route(router, [&live] { return live.config(); });
+    mss::http::Services http_services{router, blocking, [&live] { return live.config(); }};
+    mss::ConnectionTable http_table(config->http.max_connections, config->http.max_connections_per_ip);
+    auto https = mss::Listener::open(io, config->listen, config->http.port, "https");
+    if (!https) {
+        mss::log::error("mssd", "{}", https.error().message);
+        return 1;
+    }
+    https.value()->start(http_table, [&live] { return live.tls(); },
+                         [&http_services](std::shared_ptr<mss::Stream> s, mss::Admission a) {
+                             return mss::http::run_session(std::move(s), a, true, http_services);
+                         });
+    listeners.push_back(std::move(https).value());
+
     auto reload = [&](std::string_view why) {
         if (auto s = live.load(data, o); !s) {
             mss::log::error("mssd", "reload refused, keeping the running configuration: {}", s.error().message);
         } else {
             auto c = live.config();
             table.set_limits(c->limits.max_connections, c->limits.max_connections_per_ip);
+            http_table.set_limits(c->http.max_connections, c->http.max_connections_per_ip);
             mss::log::info("mssd", "configuration and certificates reloaded ({}; listening ports are kept)", why);
         }
     };
@@ -196,6 +230,7 @@ int main(int argc, char** argv) {
         trust_check.cancel();
         for (auto& l : listeners) l->close();
         table.drain();
+        http_table.drain();
     };
     signals.async_wait(on_signal);
 
