@@ -12,10 +12,13 @@ Stream::Stream(asio::ip::tcp::socket socket, tls::Context tls)
     peer_ip_ = ec ? "unknown" : ep.address().to_string();
 }
 
+// A client that connects and never finishes its handshake is cut at the same deadline as a read.
 asio::awaitable<bool> Stream::handshake(std::string& error) {
+    arm_deadline();
     auto [ec] = co_await ssl_.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    timer_.cancel();
     if (ec) {
-        error = ec.message();
+        error = timed_out_ ? "no handshake within the timeout" : ec.message();
         co_return false;
     }
     secure_ = true;
@@ -41,6 +44,18 @@ void Stream::consume(std::size_t n) {
     }
 }
 
+void Stream::arm_deadline() {
+    timer_.expires_after(timeout_);
+    timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
+        if (ec) return;
+        if (auto self = weak.lock()) {
+            self->timed_out_ = true;
+            std::error_code ignored;
+            self->ssl_.next_layer().cancel(ignored);
+        }
+    });
+}
+
 asio::awaitable<ReadStatus> Stream::fill() {
     if (!out_.empty() && !co_await flush()) co_return ReadStatus::Closed;
     if (interrupted_ && idle_) co_return ReadStatus::Interrupted;
@@ -52,15 +67,7 @@ asio::awaitable<ReadStatus> Stream::fill() {
         in_.clear();
         in_pos_ = 0;
     }
-    timer_.expires_after(timeout_);
-    timer_.async_wait([weak = weak_from_this()](std::error_code ec) {
-        if (ec) return;
-        if (auto self = weak.lock()) {
-            self->timed_out_ = true;
-            std::error_code ignored;
-            self->ssl_.next_layer().cancel(ignored);
-        }
-    });
+    arm_deadline();
     // The read buffer is on the heap, sized for what is coming, not a 16 KiB array on this frame:
     // a connection waiting for its next command (idle_: IMAP IDLE, between commands) would hold
     // that for as long as it waits. A small read is still correct over TLS: what a record holds

@@ -39,7 +39,7 @@ public:
     bool secure() const { return secure_; }
     SSL* ssl() { return ssl_.native_handle(); }
 
-    // Server side handshake; false (and the reason) when it failed.
+    // Server side handshake, within the timeout; false (and the reason) when it failed.
     asio::awaitable<bool> handshake(std::string& error);
     // Drops any buffered input: after STARTTLS nothing sent in clear may be taken as encrypted.
     std::size_t discard_input();
@@ -70,6 +70,8 @@ public:
 
 private:
     asio::awaitable<ReadStatus> fill();
+    // Cancels the socket's pending operation when timeout_ passes (timed_out_ then says so).
+    void arm_deadline();
     std::size_t buffered() const { return in_.size() - in_pos_; }
 
     asio::ssl::stream<asio::ip::tcp::socket> ssl_;
