@@ -37,13 +37,15 @@ std::vector<std::string> codings(std::string_view value) {
     return out;
 }
 
-// "HTTP/" DIGIT "." DIGIT at the end of the request line: a version, if not one we speak.
+// "HTTP/" DIGIT "." DIGIT after method SP target SP: a version, if not one we speak. Beast reads
+// those eight octets whole before it refuses a version, so they are there when we look.
 bool names_a_version(std::string_view bytes) {
-    auto line = bytes.substr(0, bytes.find('\r'));
-    if (line.size() < 8) return false;
-    auto v = line.substr(line.size() - 8);
-    return v.substr(0, 5) == "HTTP/" && std::isdigit(static_cast<unsigned char>(v[5])) && v[6] == '.' &&
-           std::isdigit(static_cast<unsigned char>(v[7]));
+    auto first = bytes.find(' ');
+    auto second = first == std::string_view::npos ? first : bytes.find(' ', first + 1);
+    if (second == std::string_view::npos) return false;
+    auto v = bytes.substr(second + 1, 8);
+    return v.size() == 8 && v.substr(0, 5) == "HTTP/" && std::isdigit(static_cast<unsigned char>(v[5])) &&
+           v[6] == '.' && std::isdigit(static_cast<unsigned char>(v[7]));
 }
 
 // Beast's error as our status; rest is what the failing put was given (the request line first, if unread).
