@@ -37,7 +37,8 @@ std::vector<std::string> codings(std::string_view value) {
     return out;
 }
 
-// "HTTP/" DIGIT "." DIGIT after method SP target SP: a version, if not one we speak. Beast reads
+// "HTTP/" DIGIT "." DIGIT after method SP target SP, naming a version we do not speak (a refusal of
+// HTTP/1.1 is about something else: its line ending, say). Beast reads
 // those eight octets whole before it refuses a version, so they are there when we look.
 bool names_a_version(std::string_view bytes) {
     auto first = bytes.find(' ');
@@ -45,7 +46,7 @@ bool names_a_version(std::string_view bytes) {
     if (second == std::string_view::npos) return false;
     auto v = bytes.substr(second + 1, 8);
     return v.size() == 8 && v.substr(0, 5) == "HTTP/" && std::isdigit(static_cast<unsigned char>(v[5])) &&
-           v[6] == '.' && std::isdigit(static_cast<unsigned char>(v[7]));
+           v[6] == '.' && std::isdigit(static_cast<unsigned char>(v[7])) && v != "HTTP/1.1" && v != "HTTP/1.0";
 }
 
 // Beast's error as our status; rest is what the failing put was given (the request line first, if unread).
