@@ -310,3 +310,20 @@ def test_metrics_refused_to_an_unlisted_certificate(web):
     status, _ = metrics(web, source="127.0.0.2", cert=out / "cert.pem", key=out / "key.pem")
     assert status == 403
     assert web.wait_log(r"metrics refused to 127\.0\.0\.2 \(certificate: .*autre@|metrics refused to 127\.0\.0\.2 \(certificate: [^n]")
+
+
+def test_connection_budget_of_its_own(fresh):
+    """[http] max_connections counts HTTPS connections only: over it, 503 and close; mail listeners
+    are not affected."""
+    fresh.configure(max_connections=1)
+    fresh.start()
+    held = connect(fresh)
+    held.request("GET", "/metrics")
+    assert held.getresponse().read()
+    s = raw(fresh)
+    answer = read_all(s)
+    assert status_of(answer) == 503 and b"Retry-After: 10\r\n" in answer
+    assert fresh.wait_log(r"https: refused 127\.0\.0\.1: too many connections")
+    import imaplib
+    imaplib.IMAP4_SSL("127.0.0.1", fresh.imaps, ssl_context=fresh.tls_context(), timeout=30).logout()
+    held.close()
