@@ -135,17 +135,21 @@ asio::awaitable<std::string_view> Stream::read_more(ReadStatus& status) {
     co_return std::string_view(in_).substr(in_pos_);
 }
 
+// Writes have the same deadline as reads: a client that stops reading cannot hold its connection
+// (and the output queued for it) beyond the timeout.
 asio::awaitable<bool> Stream::flush() {
     if (out_.empty()) co_return true;
     std::string pending;
     pending.swap(out_);
     std::error_code ec;
+    arm_deadline();
     if (secure_)
         std::tie(ec, std::ignore) =
             co_await asio::async_write(ssl_, asio::buffer(pending), use_tuple);
     else
         std::tie(ec, std::ignore) = co_await asio::async_write(ssl_.next_layer(), asio::buffer(pending),
                                                                use_tuple);
+    timer_.cancel();
     co_return !ec;
 }
 

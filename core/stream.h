@@ -54,8 +54,10 @@ public:
     asio::awaitable<std::string_view> read_more(ReadStatus& status);
     void consume(std::size_t n);
 
-    // Queues output; it is written before the next read that would block, or by flush().
+    // Queues output; it is written before the next read that would block, or by flush(), within the
+    // timeout (false, and the stream timed out, when the client does not take it in time).
     void send(std::string_view bytes) { out_ += bytes; }
+    std::size_t queued() const { return out_.size(); }
     asio::awaitable<bool> flush();
     asio::awaitable<void> close();
 

@@ -18,6 +18,7 @@ namespace mss::http {
 namespace {
 
 constexpr std::string_view kWhere = "https";
+constexpr std::size_t kMaxQueued = 256 * 1024;
 
 enum class Outcome {
     Complete,  // a whole request is parsed
@@ -94,6 +95,9 @@ asio::awaitable<void> Session::run(Admission admission, bool implicit_tls) {
         Response response = co_await std::move(responding);
         answer(&request, response, request.method == "HEAD", close);
         if (close) break;
+        // Answers to pipelined requests wait for the batch to end, but not past this much: a client
+        // pipelining small requests for large answers cannot make us hold them all.
+        if (stream_->queued() >= kMaxQueued && !co_await stream_->flush()) break;
     }
     co_await stream_->close();
 }

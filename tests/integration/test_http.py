@@ -16,6 +16,7 @@ import pytest
 from mssd_harness import DOMAIN, GP, Server, deliver, wait_mail_count
 
 REQUEST_TIMEOUT = 2      # seconds; configured below so that slow clients are cut quickly
+IDLE_TIMEOUT = 3
 MAX_BODY = 65536
 
 
@@ -32,7 +33,7 @@ def web(tmp_path_factory):
     # The lab's ORG AUTH_CLI certificate may read the metrics from any address; colons and capitals
     # as `openssl x509 -fingerprint -sha256` prints them.
     fp = fingerprint(s.lab_dir / "cert.pem").upper()
-    s.configure(request_timeout=REQUEST_TIMEOUT, max_body_size=MAX_BODY,
+    s.configure(request_timeout=REQUEST_TIMEOUT, idle_timeout=IDLE_TIMEOUT, max_body_size=MAX_BODY,
                 metrics_certificates=[":".join(fp[i:i + 2] for i in range(0, 64, 2))])
     s.start()
     yield s
@@ -248,6 +249,34 @@ def test_slow_client_cut_with_408(web):
     assert status_of(answer) == 408 and b"Connection: close" in answer
     assert REQUEST_TIMEOUT - 0.5 < elapsed < REQUEST_TIMEOUT + 8
     assert web.wait_log(r"request from 127\.0\.0\.1 not complete within 2 s")
+
+
+def open_https_connections(server):
+    _, text = metrics(server)
+    return sample(text, 'mssd_connections_open{listener="https"}') - 1  # not counting this one
+
+
+def test_client_that_stops_reading_is_cut(web):
+    """Pipelined requests from a client that never reads its answers: once the socket buffers are full
+    the server's write waits, and is given up at the deadline instead of holding the connection."""
+    before = open_https_connections(web)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", web.https))
+    s = web.tls_context().wrap_socket(sock, server_hostname="127.0.0.1")
+    s.settimeout(2)
+    batch = b"GET /mail/config-v1.1.xml HTTP/1.1\r\nHost: x\r\n\r\n" * 100
+    try:
+        for _ in range(2000):  # until our own sending blocks: the server stopped reading us
+            s.sendall(batch)
+    except (socket.timeout, OSError):
+        pass
+    assert open_https_connections(web) == before + 1
+    deadline = time.monotonic() + IDLE_TIMEOUT + 10
+    while open_https_connections(web) != before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert open_https_connections(web) == before
+    s.close()
 
 
 def test_silent_connection_without_handshake_is_closed(web):
