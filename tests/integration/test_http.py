@@ -215,6 +215,14 @@ def test_chunked_body_is_read(web):
     assert statuses(answers) == [405, 200]
 
 
+def test_expect_100_continue(web, tmp_path):
+    body = tmp_path / "body"
+    body.write_bytes(b"y" * 32768)
+    r = curl(web, "-i", "-H", "Expect: 100-continue", "--data-binary", f"@{body}", url(web, "/metrics"))
+    # curl waited for our 100 before sending the body, then got the route's answer.
+    assert statuses(r.stdout) == [100, 405]
+
+
 @pytest.mark.parametrize("smuggled", [
     b"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     b"POST /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n",
