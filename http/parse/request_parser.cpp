@@ -67,7 +67,10 @@ ParseError refusal(const beast::error_code& ec, bool seen_request_line, std::str
 class RequestParser::Impl final : public bhttp::basic_parser<true> {
 public:
     explicit Impl(const ParseLimits& limits) : limits_(limits) {
-        header_limit(static_cast<std::uint32_t>(limits.max_header));
+        // Beast counts its header limit from where each call starts parsing, so how a header was cut
+        // changes what it lets through; our bound (header_bytes) is exact, Beast's is a backstop
+        // on buffering set beyond it.
+        header_limit(static_cast<std::uint32_t>(limits.max_header + limits.max_request_line + 4));
         body_limit(limits.max_body);
         eager(false);
     }
@@ -77,6 +80,15 @@ public:
     bool expect_continue = false;
     bool seen_request_line = false;
     bool seen_body = false;
+    std::size_t header_bytes = 0;  // of the request line and fields taken so far
+
+    // Whether a header section still arriving in unread can end within max_header.
+    bool header_may_fit(std::string_view unread) const {
+        std::size_t room = limits_.max_header > header_bytes ? limits_.max_header - header_bytes : 0;
+        if (unread.size() <= room) return true;
+        if (header_bytes > 0 && unread.substr(0, 2) == "\r\n") return true;  // the empty line ending it
+        return unread.substr(0, room).find("\r\n\r\n") != std::string_view::npos;
+    }
 
     // Obs-fold (RFC 9112 section 5.2): a field line starting with a space or tab. prev_ is the byte
     // before this piece of the header section, so a fold cut between two pieces is still seen.
@@ -207,17 +219,26 @@ std::size_t RequestParser::feed(std::string_view bytes) {
         bool in_header = !p.is_header_done();
         beast::error_code ec;
         std::size_t n = p.put(boost::asio::const_buffer(rest.data(), rest.size()), ec);
-        if (in_header) p.scan_header(rest.substr(0, n));
+        if (in_header) {
+            p.scan_header(rest.substr(0, n));
+            p.header_bytes += n;
+        }
         used += n;
         if (ec == bhttp::error::need_more) {
             // Beast waits for a whole header section; a request line alone may not grow past its own bound.
             std::size_t bound = p.limits().max_request_line;
             if (!p.seen_request_line && rest.size() > bound && rest.substr(0, bound).find('\n') == std::string_view::npos)
                 p.error = ParseError{414, "request line too long"};
+            else if (!p.is_header_done() && !p.header_may_fit(rest.substr(n)))
+                p.error = ParseError{431, "header section too large"};
             break;
         }
         if (ec) {
             if (!p.error) p.error = refusal(ec, p.seen_request_line, rest);
+            break;
+        }
+        if (in_header && p.is_header_done() && p.header_bytes > p.limits().max_header) {
+            p.error = ParseError{431, "header section too large"};
             break;
         }
         if (in_header && p.is_header_done() && p.obs_fold()) {
