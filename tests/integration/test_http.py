@@ -364,3 +364,14 @@ def test_connection_budget_of_its_own(fresh):
     import imaplib
     imaplib.IMAP4_SSL("127.0.0.1", fresh.imaps, ssl_context=fresh.tls_context(), timeout=30).logout()
     held.close()
+
+
+def test_sigterm_closes_kept_alive_connections(fresh):
+    fresh.start()
+    c = connect(fresh)
+    c.request("GET", "/metrics")
+    assert c.getresponse().read()
+    start = time.monotonic()
+    assert fresh.stop(timeout=20) == 0  # the idle kept-alive connection does not hold the shutdown
+    assert time.monotonic() - start < 10
+    c.close()
