@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <asio.hpp>
+#include <ctime>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -13,7 +15,11 @@
 #include "core/log.h"
 #include "core/server.h"
 #include "crypto/key_vault.h"
+#include "core/metrics.h"
 #include "crypto/trust.h"
+#include "http/autoconfig.h"
+#include "http/metrics_route.h"
+#include "http/session.h"
 #include "imap/session.h"
 #include "smtp/session.h"
 #include "store/group_commit.h"
@@ -22,7 +28,7 @@ namespace {
 
 struct Overrides {
     std::optional<std::string> listen;
-    std::optional<uint16_t> smtp, submission, submissions, imap, imaps;
+    std::optional<uint16_t> smtp, submission, submissions, imap, imaps, https;
 
     void apply(mss::Config& c) const {
         if (listen) c.listen = *listen;
@@ -31,6 +37,7 @@ struct Overrides {
         if (submissions) c.ports.submissions = *submissions;
         if (imap) c.ports.imap = *imap;
         if (imaps) c.ports.imaps = *imaps;
+        if (https) c.http.port = *https;
     }
 };
 
@@ -99,6 +106,8 @@ void keep_freed_memory() {
 
 int main(int argc, char** argv) {
     keep_freed_memory();
+    mss::metrics::process().gauge("process_start_time_seconds", "Start time of mssd since the Unix epoch, in seconds") =
+        std::time(nullptr);
     CLI::App app{"mssd: secure health messaging server (MSSanté)"};
     std::filesystem::path data;
     Overrides o;
@@ -109,6 +118,7 @@ int main(int argc, char** argv) {
     app.add_option("--submissions-port", o.submissions, "submission with implicit TLS");
     app.add_option("--imap-port", o.imap, "IMAP with STARTTLS");
     app.add_option("--imaps-port", o.imaps, "IMAP with implicit TLS");
+    app.add_option("--https-port", o.https, "HTTPS: autoconfiguration, metrics");
     CLI11_PARSE(app, argc, argv);
 
     Live live;
@@ -165,12 +175,37 @@ int main(int argc, char** argv) {
             return 1;
     }
 
+    // HTTPS: its own connection budget; routes are registered here by what owns them.
+    std::map<std::string, uint16_t> bound;
+    for (auto& l : listeners) bound[l->name()] = l->port();
+    mss::http::Router router;
+    mss::http::add_autoconfig_routes(router, [&live, bound] {
+        auto c = live.config();
+        return mss::http::MailEndpoints{c->hostname, c->domains, bound.at("imaps"), bound.at("imap"),
+                                        bound.at("submissions"), bound.at("submission")};
+    });
+    mss::http::add_metrics_route(router, [&live] { return live.config(); });
+    mss::http::Services http_services{router, blocking, [&live] { return live.config(); }};
+    auto https = mss::Listener::open(io, config->listen, config->http.port, "https",
+                                     {config->http.max_connections, config->http.max_connections_per_ip});
+    if (!https) {
+        mss::log::error("mssd", "{}", https.error().message);
+        return 1;
+    }
+    https.value()->start([&live] { return live.tls(); },
+                         [&http_services](std::shared_ptr<mss::Stream> s, mss::Admission a) {
+                             return mss::http::run_session(std::move(s), a, true, http_services);
+                         });
+    mss::Listener& https_listener = *https.value();
+    listeners.push_back(std::move(https).value());
+
     auto reload = [&](std::string_view why) {
         if (auto s = live.load(data, o); !s) {
             mss::log::error("mssd", "reload refused, keeping the running configuration: {}", s.error().message);
         } else {
             auto c = live.config();
             for (auto& l : listeners) l->connections().set_limits(c->limits.max_connections, c->limits.max_connections_per_ip);
+            https_listener.connections().set_limits(c->http.max_connections, c->http.max_connections_per_ip);
             mss::log::info("mssd", "configuration and certificates reloaded ({}; listening ports are kept)", why);
         }
     };

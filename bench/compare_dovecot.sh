@@ -59,7 +59,7 @@ for i in $(seq 0 $((IDLE_USERS - 1))); do echo "$PASSWORD" | "$BUILD/mssctl" --d
 MSSD_PORT=$(free_port)
 start_mssd() {
   "$BUILD/mssd" --data "$DATA" --listen 127.0.0.1 --smtp-port 0 --submission-port 0 --submissions-port 0 \
-    --imap-port 0 --imaps-port "$MSSD_PORT" 2>>"$WORK/mssd.log" &
+    --imap-port 0 --imaps-port "$MSSD_PORT" --https-port 0 2>>"$WORK/mssd.log" &
   MSSD_PID=$!
   for _ in $(seq 1 100); do grep -q "mssd: ready" "$WORK/mssd.log" 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/$MSSD_PORT) 2>/dev/null && return 0; sleep 0.2; done
   echo "mssd did not start" >&2; exit 1

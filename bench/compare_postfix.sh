@@ -39,7 +39,7 @@ DATA=$(mktemp -d)
 sed -i -e 's/^password_scrypt_log_n = .*/password_scrypt_log_n = 12/' \
        -e 's/^max_connections_per_ip = .*/max_connections_per_ip = 1000/' "$DATA/mssd.toml"
 echo pw | ./build/mssctl --data "$DATA" account add benchrcpt@bench.mssante.fr --kind personal --password-stdin >/dev/null
-./build/mssd --data "$DATA" --smtp-port $MSSD_PORT --submission-port 0 --submissions-port 0 --imap-port 0 --imaps-port 0 2>"$DATA/mssd.log" &
+./build/mssd --data "$DATA" --smtp-port $MSSD_PORT --submission-port 0 --submissions-port 0 --imap-port 0 --imaps-port 0 --https-port 0 2>"$DATA/mssd.log" &
 MSSD_PID=$!
 trap 'kill $MSSD_PID 2>/dev/null; postfix stop >/dev/null 2>&1; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 50); do grep -q "ready" "$DATA/mssd.log" && break; sleep 0.2; done

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/config_auth.h"
+#include "core/config_http.h"
 #include "core/config_smime.h"
 #include "core/config_toml.h"
 #include "core/text.h"
@@ -13,24 +14,6 @@
 
 namespace mss {
 namespace {
-
-template <class T>
-Status read_int(const toml::table& t, std::string_view key, T& out, int64_t min, int64_t max) {
-    auto node = t[key];
-    if (!node) return Ok{};
-    auto v = node.value<int64_t>();
-    if (!v || *v < min || *v > max)
-        return fail(ErrorKind::Invalid, fmt::format("{} must be an integer from {} to {}", key, min, max));
-    out = static_cast<T>(*v);
-    return Ok{};
-}
-
-Status read_seconds(const toml::table& t, std::string_view key, std::chrono::seconds& out) {
-    int64_t s = out.count();
-    auto st = read_int(t, key, s, 1, 3600);
-    out = std::chrono::seconds(s);
-    return st;
-}
 
 std::filesystem::path resolve(const std::filesystem::path& dir, std::string_view p) {
     std::filesystem::path path(p);
@@ -118,7 +101,7 @@ Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -150,12 +133,21 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
         if (auto s = read_int(*t, "group_commit_max", c.group_commit_max, 1, 100000); !s) return s.error();
     auto* smime = root["smime"].as_table();
     if (auto s = read_smime_config(smime ? *smime : empty, dir, c.smime); !s) return s.error();
+    if (auto* t = root["http"].as_table())
+        if (auto s = read_http_config(*t, c.http); !s) return s.error();
     c.ports = ports;
     c.limits = limits;
     return c;
 }
 
 }  // namespace
+
+Status read_seconds(const toml::table& t, std::string_view key, std::chrono::seconds& out) {
+    int64_t s = out.count();
+    auto st = read_int(t, key, s, 1, 3600);
+    out = std::chrono::seconds(s);
+    return st;
+}
 
 Status check_known(const toml::table& t, std::initializer_list<std::string_view> known, std::string_view where) {
     for (auto&& [k, v] : t) {
@@ -263,6 +255,19 @@ cipher = "aes-256-gcm"        # or "aes-256-cbc" for clients without authEnvelop
 vault_key = "vault.key"       # seals the private keys the server holds; keep it off the database's backups
 # [smime.domains."example.org"]
 # unsigned = "reject"
+
+[http]
+# HTTPS (implicit TLS, the [tls] certificates): mail-client autoconfiguration and /metrics.
+port = 8443
+max_connections = 1000        # this listener's own budget (max_connections_per_ip = 50 too)
+max_header_size = 16384       # request line and header fields; 431 past it (request line alone: 8192, 414)
+max_body_size = 10485760      # 413 past it
+request_timeout = 30          # seconds for a whole request; a slower client gets 408 and is cut
+idle_timeout = 60             # seconds a kept-alive connection may wait for its next request
+# Who may GET /metrics: these IP addresses, and clients whose verified certificate has one of these
+# SHA-256 fingerprints (openssl x509 -noout -fingerprint -sha256 -in cert.pem).
+metrics_clients = ["127.0.0.1", "::1"]
+metrics_certificates = []
 )",
                        domain);
 }

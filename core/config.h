@@ -91,6 +91,21 @@ struct SmimeConfig {
     const SmimePolicy& policy_for(std::string_view domain) const;
 };
 
+// [http]: the HTTPS listener (implicit TLS) for mail-client autoconfiguration, metrics and the
+// FHIR interfaces; its own connection budget and per-request bounds.
+struct HttpConfig {
+    uint16_t port = 8443;
+    unsigned max_connections = 1000;
+    unsigned max_connections_per_ip = 50;
+    std::size_t max_request_line = 8192;              // 414 past it (RFC 9112 section 3)
+    std::size_t max_header_size = 16384;              // request line and fields together; 431 past it
+    uint64_t max_body_size = 10 * 1024 * 1024;        // 413 past it
+    std::chrono::seconds request_timeout{30};         // a whole request, first byte to last; 408 past it
+    std::chrono::seconds idle_timeout{60};            // a kept-alive connection waiting for its next request
+    std::vector<std::string> metrics_clients{"127.0.0.1", "::1"};  // IP addresses that may GET /metrics
+    std::vector<std::string> metrics_certificates;    // SHA-256 (hex) of verified client certificates that may too
+};
+
 struct Config {
     std::filesystem::path data_dir;
     std::vector<std::string> domains;   // domains whose mailboxes live here (lower case)
@@ -103,6 +118,7 @@ struct Config {
     AuthGuardSettings auth;
     unsigned group_commit_max = 512;    // deliveries per transaction at most
     SmimeConfig smime;
+    HttpConfig http;
 
     std::filesystem::path database() const { return data_dir / "mssd.db"; }
     std::filesystem::path pki_dir() const { return data_dir / "pki"; }

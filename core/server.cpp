@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 
 namespace mss {
 namespace {
@@ -12,10 +13,12 @@ namespace {
 // One connection's life: the handler, then its slot back to the table (parameters, not captures:
 // see core/blocking.h).
 asio::awaitable<void> serve(ConnectionTable& table, ConnectionHandler handler, std::shared_ptr<Stream> stream,
-                            Admission admission) {
+                            Admission admission, metrics::Value& open) {
+    ++open;
     auto session = handler(stream, admission);
     co_await std::move(session);
     table.release(stream, admission.admitted);
+    --open;
 }
 
 }  // namespace
@@ -92,6 +95,12 @@ void Listener::stop() {
 }
 
 asio::awaitable<void> Listener::accept_loop(ContextSource tls, ConnectionHandler handler) {
+    auto& registry = metrics::process();
+    const metrics::Labels labels{{"listener", name_}};
+    auto& accepted = registry.counter("mssd_connections_accepted_total", "Connections accepted, by listener", labels);
+    auto& refused = registry.counter("mssd_connections_refused_total",
+                                     "Connections refused by the connection limits, by listener", labels);
+    auto& open = registry.gauge("mssd_connections_open", "Connections open now, by listener", labels);
     for (;;) {
         auto strand = asio::make_strand(io_);
         auto [ec, socket] = co_await acceptor_.async_accept(strand, use_tuple);
@@ -103,8 +112,9 @@ asio::awaitable<void> Listener::accept_loop(ContextSource tls, ConnectionHandler
         socket.set_option(asio::ip::tcp::no_delay(true), ec);
         auto stream = std::make_shared<Stream>(std::move(socket), tls());
         Admission admission = table_.admit(stream);
+        ++(admission.admitted ? accepted : refused);
         asio::co_spawn(
-            strand, serve(table_, handler, stream, admission),
+            strand, serve(table_, handler, stream, admission, open),
             [name = name_](std::exception_ptr e) {
                 if (!e) return;
                 try {

@@ -146,6 +146,12 @@ asio::awaitable<std::string_view> Stream::read_available(ReadStatus& status) {
     co_return std::string_view(in_).substr(in_pos_);
 }
 
+asio::awaitable<std::string_view> Stream::read_more(ReadStatus& status) {
+    status = co_await fill();
+    if (status != ReadStatus::Ok) co_return std::string_view();
+    co_return std::string_view(in_).substr(in_pos_);
+}
+
 asio::awaitable<bool> Stream::flush() {
     if (out_.empty()) co_return true;
     if (aborted_) co_return false;

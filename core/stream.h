@@ -55,10 +55,15 @@ public:
     asio::awaitable<LineRead> read_line(std::size_t max);
     // Buffered input, reading from the peer first if none is buffered; empty with status set on failure.
     asio::awaitable<std::string_view> read_available(ReadStatus& status);
+    // Reads from the peer once more, keeping what is buffered, and returns all of it: for parsers
+    // that need more than the bytes they were given (an HTTP header cut by a TCP segment).
+    asio::awaitable<std::string_view> read_more(ReadStatus& status);
     void consume(std::size_t n);
 
-    // Queues output; it is written before the next read that would block, or by flush().
+    // Queues output; it is written before the next read that would block, or by flush(), within the
+    // timeout (false, and the stream timed out, when the client does not take it in time).
     void send(std::string_view bytes) { out_ += bytes; }
+    std::size_t queued() const { return out_.size(); }
     asio::awaitable<bool> flush();
     // Flushes, sends TLS close_notify and closes, without waiting for the peer's close_notify
     // (RFC 8446 6.1 allows it): the connection and its slot are freed at once.

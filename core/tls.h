@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/config.h"
+#include "core/peer_certificate.h"
 #include "core/result.h"
 
 namespace mss::tls {
@@ -22,15 +23,6 @@ using Context = std::shared_ptr<asio::ssl::context>;
 
 // client_trust: anchors and CRLs with their flags (CRL checks), shared, not owned (reference counted).
 Result<Context> make_server_context(const TlsFiles& files, X509_STORE* client_trust);
-
-struct PeerCertificate {
-    bool presented = false;
-    bool verified = false;         // chains to a trusted CA, dates valid, not revoked, clientAuth
-    std::string reason;            // when not verified: "expired", "revoked", "untrusted-issuer"...
-    std::string verify_error;      // OpenSSL's words for that first fault
-    std::string subject;           // RFC 2253 form
-    std::string sha256_hex;        // of the leaf's DER
-};
 
 PeerCertificate peer_certificate(SSL* ssl);
 // "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384" for Received: headers and logs.

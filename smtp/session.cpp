@@ -11,6 +11,7 @@
 #include "core/base64.h"
 #include "core/blocking.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "auth/credentials.h"
 #include "auth/guard.h"
 #include "auth/sasl.h"
@@ -602,6 +603,9 @@ asio::awaitable<void> Session::deliver(std::string message) {
         say({451, "4.3.0", "Temporary failure storing the message, try again later"});
     } else {
         ++messages_;
+        ++metrics::process().counter("mssd_smtp_messages_stored_total",
+                                     "Messages stored and answered 250, by listener",
+                                     {{"listener", std::string(to_string(port_))}});
         log::info(to_string(port_), "{}: from=<{}> size={} nrcpt={} client={} stored", id,
                   log::sanitize(tx_->from.address()), size, rcpts, stream_->peer_ip());
         say({250, "2.0.0", fmt::format("Ok: queued as {}", id)});

@@ -103,7 +103,8 @@ class Server:
         self.log = []
         self.proc = subprocess.Popen(
             [str(MSSD), "--data", str(self.data), "--listen", "127.0.0.1", "--smtp-port", "0",
-             "--submission-port", "0", "--submissions-port", "0", "--imap-port", "0", "--imaps-port", "0"],
+             "--submission-port", "0", "--submissions-port", "0", "--imap-port", "0", "--imaps-port", "0",
+             "--https-port", "0"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
         ready = threading.Event()
 
@@ -164,6 +165,10 @@ class Server:
     @property
     def imaps(self):
         return self.ports["imaps"]
+
+    @property
+    def https(self):
+        return self.ports["https"]
 
 
 # -- helpers for the interop and conformance tests (added; nothing above depends on them) --------
