@@ -48,11 +48,10 @@ TEST_CASE("handlers run where they were registered to, and failures become 500")
         http::Run::Inline);
     auto config = std::make_shared<const Config>();
     http::Services services{router, pool, [config] { return config; }};
-    ConnectionTable table(10, 10);
-    auto listener = Listener::open(io, "127.0.0.1", 0, "http-test");
+    auto listener = Listener::open(io, "127.0.0.1", 0, "http-test", {10, 10});
     REQUIRE(listener);
     auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-    listener.value()->start(table, [tls] { return tls; }, [&](std::shared_ptr<Stream> s, Admission a) {
+    listener.value()->start([tls] { return tls; }, [&](std::shared_ptr<Stream> s, Admission a) {
         return http::run_session(std::move(s), a, false, services);
     });
     std::thread runner([&] {
@@ -64,7 +63,7 @@ TEST_CASE("handlers run where they were registered to, and failures become 500")
                             "GET /blocking HTTP/1.1\r\nHost: x\r\n\r\n"
                             "GET /throws HTTP/1.1\r\nHost: x\r\n\r\n"
                             "GET /split HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    listener.value()->close();
+    listener.value()->stop();
     runner.join();  // the accept loop ended and the session closed: nothing left to run
 
     auto first = answers.find("HTTP/1.1 200 OK");
