@@ -44,15 +44,22 @@ class Server:
         self.ctl("init", "--domain", DOMAIN)
         self.configure(password_scrypt_log_n=12, **settings)
 
-    def configure(self, **settings):
-        """Rewrites `key = value` lines of mssd.toml (every key is on its own line there)."""
+    def configure(self, section=None, **settings):
+        """Rewrites `key = value` lines of mssd.toml (every key is on its own line there), within the
+        [section] table when one is named (a key such as max_connections is in several tables)."""
         path = self.data / "mssd.toml"
         text = path.read_text()
+        start, end = 0, len(text)
+        if section:
+            start = text.index(f"\n[{section}]\n")
+            following = re.search(r"^\[", text[start + 2:], flags=re.M)
+            end = start + 2 + following.start() if following else len(text)
+        part = text[start:end]
         for key, value in settings.items():
             rendered = f'"{value}"' if isinstance(value, str) else str(value)
-            text, n = re.subn(rf"^{key} = .*$", f"{key} = {rendered}", text, flags=re.M)
-            assert n == 1, f"no key {key} in mssd.toml"
-        path.write_text(text)
+            part, n = re.subn(rf"^{key} = .*$", f"{key} = {rendered}", part, flags=re.M)
+            assert n == 1, f"no key {key}, or more than one, in mssd.toml{f' [{section}]' if section else ''}"
+        path.write_text(text[:start] + part + text[end:])
 
     def add_standard_accounts(self):
         pw = (PASSWORD + "\n").encode()

@@ -159,7 +159,7 @@ def test_imap_before_login_has_one_deadline(fresh):
 
 
 def test_a_flood_on_one_listener_leaves_the_others_open(fresh):
-    fresh.configure(max_connections=3, max_connections_per_ip=100)
+    fresh.configure(section="limits", max_connections=3, max_connections_per_ip=100)
     fresh.start()
     flood = [raw(fresh.smtp) for _ in range(3)]
     over = socket.create_connection(("127.0.0.1", fresh.smtp), timeout=10)
@@ -174,7 +174,7 @@ def test_a_flood_on_one_listener_leaves_the_others_open(fresh):
 
 
 def test_a_refusal_on_implicit_tls_is_not_written_in_clear(fresh):
-    fresh.configure(max_connections_per_ip=1)
+    fresh.configure(section="limits", max_connections_per_ip=1)
     fresh.start()
     for port in (fresh.imaps, fresh.submissions):
         held = fresh.tls_context().wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
@@ -222,7 +222,7 @@ def test_a_password_in_a_literal_still_signs_in(server):
 
 
 def test_logout_frees_the_connection_at_once(fresh):
-    fresh.configure(max_connections_per_ip=1)
+    fresh.configure(section="limits", max_connections_per_ip=1)
     fresh.start()
     first = fresh.tls_context().wrap_socket(socket.create_connection(("127.0.0.1", fresh.imaps), timeout=10),
                                             server_hostname="localhost")

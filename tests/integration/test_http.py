@@ -352,7 +352,7 @@ def test_metrics_refused_to_an_unlisted_certificate(web):
 def test_connection_budget_of_its_own(fresh):
     """[http] max_connections counts HTTPS connections only: over it, 503 and close; mail listeners
     are not affected."""
-    fresh.configure(max_connections=1)
+    fresh.configure(section="http", max_connections=1)
     fresh.start()
     held = connect(fresh)
     held.request("GET", "/metrics")
