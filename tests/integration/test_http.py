@@ -34,6 +34,7 @@ def web(tmp_path_factory):
     # as `openssl x509 -fingerprint -sha256` prints them.
     fp = fingerprint(s.lab_dir / "cert.pem").upper()
     s.configure(request_timeout=REQUEST_TIMEOUT, idle_timeout=IDLE_TIMEOUT, max_body_size=MAX_BODY,
+                handshake_timeout=REQUEST_TIMEOUT,
                 metrics_certificates=[":".join(fp[i:i + 2] for i in range(0, 64, 2))])
     s.start()
     yield s

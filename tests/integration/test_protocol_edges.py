@@ -170,17 +170,3 @@ def test_sighup_reloads_and_refuses_broken_config(fresh):
     assert fresh.wait_log("reload refused")
     with socket.create_connection(("127.0.0.1", fresh.smtp), timeout=10) as ok:
         assert ok.makefile("rb").readline().startswith(b"220 ")
-
-
-@pytest.mark.parametrize("listener", ["submissions", "imaps"])
-def test_silent_client_cut_before_the_tls_handshake(fresh, listener):
-    """A client that connects to an implicit-TLS port and never says ClientHello is cut at the command
-    timeout (it held its connection, and SIGTERM's drain, forever before)."""
-    import time
-    fresh.configure(command_timeout=2)
-    fresh.start()
-    sock = socket.create_connection(("127.0.0.1", fresh.ports[listener]), timeout=30)
-    start = time.monotonic()
-    assert sock.recv(100) == b""
-    assert time.monotonic() - start < 8
-    assert fresh.wait_log(r"TLS handshake with 127\.0\.0\.1 failed: no handshake within the timeout")
