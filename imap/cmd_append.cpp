@@ -1,13 +1,16 @@
 // APPEND (RFC 3501 6.3.11) and MULTIAPPEND (RFC 3502) with APPENDUID (RFC 4315): a client files
 // messages into a mailbox it holds right "i" on (its Sent copy, drafts, a shared folder), all of them
 // or none. Durable when the OK leaves; refused with [OVERQUOTA] past the mailbox's quota and [TOOBIG]
-// past the message size limit. APPEND UTF8 (RFC 6855) only once UTF-8 is enabled.
+// past the message size limit. APPEND UTF8 (RFC 6855) only once UTF-8 is enabled. A part holding
+// NUL octets (literal8, RFC 3516) is stored re-encoded in base64.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <ctime>
+#include <list>
 
 #include "core/blocking.h"
+#include "imap/append_encoding.h"
 #include "imap/names.h"
 #include "imap/session_state.h"
 
@@ -15,13 +18,22 @@ namespace mss::imap {
 namespace {
 
 struct Filed {
-    std::vector<store::NewMessage> messages;  // views into the command's messages
+    std::list<std::string> reencoded;         // binary messages as they are stored (nodes never move)
+    std::vector<store::NewMessage> messages;  // views into the command's messages, or into reencoded
 };
 
-Filed new_messages(const AppendArgs& args) {
+// nullopt when a message holds NUL octets that no re-encoding can remove (in a header).
+std::optional<Filed> new_messages(const AppendArgs& args) {
     Filed out;
-    for (const auto& m : args.messages)
-        out.messages.push_back({m.data, m.flags, m.internal_date ? m.internal_date->unix_time() : std::time(nullptr)});
+    for (const auto& m : args.messages) {
+        std::string_view content = m.data;
+        if (content.find('\0') != std::string_view::npos) {
+            auto stored = without_nul_octets(content);
+            if (!stored) return std::nullopt;
+            content = out.reencoded.emplace_back(std::move(*stored));
+        }
+        out.messages.push_back({content, m.flags, m.internal_date ? m.internal_date->unix_time() : std::time(nullptr)});
+    }
     return out;
 }
 
@@ -38,7 +50,9 @@ asio::awaitable<void> Session::cmd_append(const Command& cmd) {
     auto target = co_await find_mailbox(args.mailbox);
     if (!target) co_return no(cmd, Code::TryCreate, "No such mailbox");
     if (!target->may('i')) co_return no(cmd, Code::NoPerm, "You may not add messages to that mailbox");
-    auto work = run_blocking(services_.blocking, [&store = services_.store, to = *target, filed = new_messages(args)] {
+    auto filed = new_messages(args);
+    if (!filed) co_return no(cmd, Code::Cannot, "A message holds NUL octets outside the body of any part");
+    auto work = run_blocking(services_.blocking, [&store = services_.store, to = *target, filed = std::move(*filed)] {
         return store.append_all(to.owner, to.folder, filed.messages);
     });
     auto uids = co_await std::move(work);

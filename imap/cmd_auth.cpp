@@ -50,6 +50,19 @@ void Session::logged_in(const Command& cmd, store::Account account, std::string_
     ok(cmd, "Logged in", Code::Capability, capabilities());
 }
 
+// RFC 8437: back to the not-authenticated state as on a new connection (TLS is kept): no user, no
+// mailbox, no extension enabled, the limits and the deadline of a session before login.
+void Session::cmd_unauthenticate(const Command& cmd) {
+    log::info("imap", "UNAUTHENTICATE {} from {}", user_->address, stream_->peer_ip());
+    selected_.reset();
+    user_.reset();
+    state_ = State::NotAuthenticated;
+    condstore_ = qresync_ = rev2_ = utf8_accept_ = false;
+    assembler_.set_limits(before_login_limits());
+    login_deadline_ = std::chrono::steady_clock::now() + config_->limits.login_timeout;
+    ok(cmd, "UNAUTHENTICATE completed");
+}
+
 asio::awaitable<bool> Session::cmd_login(const Command& cmd) {
     if (!stream_->secure()) {
         no(cmd, Code::PrivacyRequired, "LOGIN needs TLS: use STARTTLS first");

@@ -22,11 +22,13 @@ bool is_selected_only(Verb verb) {
 }
 constexpr auto kAutologout = std::chrono::minutes(30);  // RFC 3501 5.4: at least 30 minutes
 
+}  // namespace
+
 // Before login a command's literals hold only what LOGIN or AUTHENTICATE needs: RFC 7888 section 4
 // lets a server refuse larger ones, so a stranger holds one command line (as after login: an ID
 // with long parameters is sent before login too) and a few KiB more at most, and a
 // non-synchronising literal too large to skip cheaply closes the connection.
-FramingLimits before_login() {
+FramingLimits before_login_limits() {
     FramingLimits limits;
     limits.max_literal = 8 * 1024;
     limits.max_append_literal = 8 * 1024;
@@ -35,14 +37,13 @@ FramingLimits before_login() {
     limits.max_discard = 64 * 1024;
     return limits;
 }
-}  // namespace
 
 Session::Session(std::shared_ptr<Stream> stream, bool implicit_tls, Services& services)
     : stream_(std::move(stream)),
       implicit_tls_(implicit_tls),
       services_(services),
       config_(services.config()),
-      assembler_(before_login()),
+      assembler_(before_login_limits()),
       login_deadline_(std::chrono::steady_clock::now() + config_->limits.login_timeout) {}
 
 // Once logged in: an APPEND literal up to the message size limit, the framing's defaults otherwise.
@@ -90,7 +91,8 @@ std::string Session::capabilities() const {
     std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE NAMESPACE CHILDREN "
                        "SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC ACL RIGHTS=texk "
                        "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE ESEARCH SEARCHRES SORT SORT=DISPLAY "
-                       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN BINARY MULTIAPPEND UTF8=ACCEPT";
+                       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN BINARY MULTIAPPEND UTF8=ACCEPT STATUS=SIZE "
+                       "UNAUTHENTICATE";
     caps += fmt::format(" APPENDLIMIT={}", config_->limits.max_message_size);
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
@@ -231,6 +233,7 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
         case Verb::StartTls:
         case Verb::Login:
         case Verb::Authenticate: bad(cmd, "Already authenticated"); co_return true;
+        case Verb::Unauthenticate: cmd_unauthenticate(cmd); co_return true;
         case Verb::List: work = cmd_list(cmd); break;
         case Verb::Lsub: work = cmd_lsub(cmd); break;
         case Verb::Namespace: cmd_namespace(cmd); co_return true;

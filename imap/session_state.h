@@ -16,6 +16,9 @@ namespace mss::imap {
 
 enum class State { NotAuthenticated, Authenticated, Selected, Logout };
 
+// The framing limits of a session before login (and after UNAUTHENTICATE).
+FramingLimits before_login_limits();
+
 // The mailbox a SELECT or EXAMINE opened, as the client last saw it: index + 1 is the message
 // sequence number.
 struct SelectedMailbox {
@@ -86,6 +89,7 @@ private:
     bool count_auth_failure();
     asio::awaitable<void> learn_client_certificate();
     void logged_in(const Command& cmd, store::Account account, std::string_view how);
+    void cmd_unauthenticate(const Command& cmd);
 
     // Mailboxes (cmd_mailbox.cpp)
     asio::awaitable<void> cmd_status(const Command& cmd);

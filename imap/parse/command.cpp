@@ -634,12 +634,13 @@ constexpr VerbName kVerbs[] = {
     {"GETQUOTA", Verb::GetQuota},     {"GETQUOTAROOT", Verb::GetQuotaRoot},
     {"SETQUOTA", Verb::SetQuota},     {"ID", Verb::Id},
     {"SORT", Verb::Sort},             {"THREAD", Verb::Thread},
+    {"UNAUTHENTICATE", Verb::Unauthenticate},
 };
 
 Arguments arguments(Cursor& in, Verb verb, bool uid) {
     switch (verb) {
         case Verb::Capability: case Verb::Noop: case Verb::Logout: case Verb::StartTls: case Verb::Namespace:
-        case Verb::Idle: case Verb::Check: case Verb::Close: case Verb::Unselect:
+        case Verb::Idle: case Verb::Check: case Verb::Close: case Verb::Unselect: case Verb::Unauthenticate:
             return NoArgs{};
         case Verb::Expunge:
             if (!uid) return NoArgs{};

@@ -26,6 +26,7 @@ enum class Verb {
     GetAcl, SetAcl, DeleteAcl, ListRights, MyRights,               // RFC 4314
     GetQuota, GetQuotaRoot, SetQuota,                              // RFC 9208
     Id,                                                            // RFC 2971
+    Unauthenticate,                                                // RFC 8437
     Sort, Thread,                                                  // RFC 5256
 };
 

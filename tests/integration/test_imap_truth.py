@@ -188,3 +188,24 @@ def test_exactly_one_imap4rev1_session_sees_a_new_message_as_recent(server):
     assert "* 0 RECENT" in first.ok("SELECT INBOX")
     first.close()
     second.close()
+
+
+def test_a_binary_part_is_stored_without_nul_and_read_back_with_binary(server):
+    from mssd_harness import add_personal_account
+    user = add_personal_account(server, "binaire@test.mssante.fr")
+    pdf = b"%PDF-1.4\x00\x01\x02 fin"
+    message = (b"Subject: CR\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+               b"Content-Type: text/plain\r\n\r\ntexte\r\n--b\r\nContent-Type: application/pdf\r\n"
+               b"Content-Transfer-Encoding: binary\r\n\r\n" + pdf + b"\r\n--b--\r\n")
+    session = Session(server, user)
+    session.sock.sendall(b"a APPEND INBOX ~{%d}\r\n" % len(message))
+    assert session.file.readline().startswith(b"+")
+    session.sock.sendall(message + b"\r\n")
+    assert session.file.readline().startswith(b"a OK [APPENDUID")
+    session.ok("SELECT INBOX")
+    lines = session.ok("FETCH 1 BODY.PEEK[]")
+    assert "\x00" not in "\n".join(lines) and "Content-Transfer-Encoding: base64" in lines, lines
+    lines = session.ok("FETCH 1 (BINARY.SIZE[2] BINARY.PEEK[2])")
+    assert f"BINARY.SIZE[2] {len(pdf)}" in lines[0] and lines[0].endswith(f"BINARY[2] ~{{{len(pdf)}}}"), lines
+    assert lines[1].startswith(pdf.decode().split("\r\n")[0]), lines
+    session.close()
