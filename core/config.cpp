@@ -112,7 +112,7 @@ Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "store", "smime"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "store", "smime", "directory"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -138,6 +138,13 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
         if (auto s = read_int(*t, "password_scrypt_log_n", c.password_scrypt_log_n, 10, 22); !s) return s.error();
     if (auto* t = root["store"].as_table())
         if (auto s = read_int(*t, "group_commit_max", c.group_commit_max, 1, 100000); !s) return s.error();
+    if (auto* t = root["directory"].as_table()) {
+        if (auto s = check_known(*t, {"patient_domain"}, "directory."); !s) return s.error();
+        auto patients = (*t)["patient_domain"].value<std::string>();
+        if ((*t)["patient_domain"] && (!patients || patients->empty()))
+            return fail(ErrorKind::Invalid, "directory.patient_domain must be a domain name");
+        if (patients) c.directory.patient_domain = ascii_lower(*patients);
+    }
     auto* smime = root["smime"].as_table();
     if (auto s = read_smime_config(smime ? *smime : empty, dir, c.smime); !s) return s.error();
     c.ports = ports;
@@ -228,6 +235,10 @@ cipher = "aes-256-gcm"        # or "aes-256-cbc" for clients without authEnvelop
 vault_key = "vault.key"       # seals the private keys the server holds; keep it off the database's backups
 # [smime.domains."example.org"]
 # unsigned = "reject"
+
+[directory]
+# Patients' addresses: <15-character INS matricule>@patient_domain, accepted when the INS key is right.
+patient_domain = "patient.mssante.fr"
 )",
                        domain);
 }

@@ -67,6 +67,12 @@ struct SmimeConfig {
     const SmimePolicy& policy_for(std::string_view domain) const;
 };
 
+// The national directory (DATA/directory.db, filled by `mssctl directory import`).
+struct DirectorySettings {
+    // Patients' addresses (Mon espace santé): <INS matricule>@this domain, checked by the INS key.
+    std::string patient_domain = "patient.mssante.fr";
+};
+
 struct Config {
     std::filesystem::path data_dir;
     std::vector<std::string> domains;   // domains whose mailboxes live here (lower case)
@@ -78,8 +84,10 @@ struct Config {
     int password_scrypt_log_n = 17;     // scrypt N = 2^log_n, r = 8, p = 1 (OWASP minimum)
     unsigned group_commit_max = 512;    // deliveries per transaction at most
     SmimeConfig smime;
+    DirectorySettings directory;
 
     std::filesystem::path database() const { return data_dir / "mssd.db"; }
+    std::filesystem::path directory_database() const { return data_dir / "directory.db"; }
     std::filesystem::path pki_dir() const { return data_dir / "pki"; }
     bool serves_domain(std::string_view domain) const;
 };

@@ -18,6 +18,7 @@ namespace mss::smtp {
 // Everything a session uses that outlives it.
 struct Services {
     store::Store& store;
+    directory::Directory& directory;  // the national directory, read-only (imports come from mssctl)
     store::GroupCommitter& committer;
     asio::thread_pool& blocking;
     std::function<std::shared_ptr<const Config>()> config;  // current configuration (SIGHUP swaps it)
