@@ -1,13 +1,14 @@
 // SQLite implementation of the Directory (DATA/directory.db): WAL, one writer connection behind a
-// mutex for imports, reader connections from a pool for look-ups. Imports stage the new file in a
-// TEMP table, then work out and apply the differences with set operations, as one transaction: the
-// memory used is SQLite's page cache whatever the file's size. SQL a PostgreSQL backend can run.
+// mutex for imports, reader connections from a pool for look-ups. An import is one transaction that
+// compares each row with the fingerprint held under its key and writes only what changed; memory is
+// bounded by the keys (24 + 16 octets a row), never the rows. SQL a PostgreSQL backend can run.
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <ctime>
+#include <functional>
 #include <mutex>
-#include <unordered_set>
 
 #include "core/text.h"
 #include "directory/directory.h"
@@ -182,9 +183,57 @@ std::string escape_like(std::string_view s) {
     return out;
 }
 
+// FNV-1a of a mailbox's address: its key in memory during an import.
+uint64_t address_key(std::string_view address) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : address) h = (h ^ c) * 1099511628211ull;
+    return h;
+}
+
+// A set of 64-bit keys with open addressing: 8 octets a slot, at most half full. The keys of a
+// national file (2 million) fit in 32 MiB, where a node-based set takes about three times that.
+class KeySet {
+public:
+    // false: the key was there already.
+    bool insert(uint64_t key) {
+        if (key == 0) key = 1;  // 0 marks an empty slot
+        if ((size_ + 1) * 2 > slots_.size()) grow();
+        for (std::size_t i = slot(key);; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == key) return false;
+            if (slots_[i] == 0) {
+                slots_[i] = key;
+                ++size_;
+                return true;
+            }
+        }
+    }
+
+private:
+    std::size_t slot(uint64_t key) const { return (key * 0x9E3779B97F4A7C15ull) >> 20 & (slots_.size() - 1); }
+    void grow() {
+        std::vector<uint64_t> old(std::max<std::size_t>(slots_.size() * 2, 1024), 0);
+        old.swap(slots_);
+        size_ = 0;
+        for (uint64_t k : old)
+            if (k) insert(k);
+    }
+    std::vector<uint64_t> slots_;
+    std::size_t size_ = 0;
+};
+
+// What the directory holds of one kind before the import: each key's fingerprint, sorted by key,
+// and whether the file gave that key again.
+struct Held {
+    uint64_t key = 0, fingerprint = 0;
+    bool seen = false;
+    bool operator<(const Held& o) const { return key < o.key; }
+};
+
 class SqliteDirectory;
 
-// Staging, then the differences applied in the writer's transaction (begun by begin_import).
+// One import inside the writer's transaction (begun by begin()): each row is compared with what the
+// directory held under its key, as it arrives; only added and changed rows are written, withdrawn
+// ones deleted at commit. Memory: 24 octets per held row and 16 per slot of the key set.
 class SqliteImport final : public ImportSession {
 public:
     SqliteImport(SqliteDirectory& dir, std::unique_lock<std::mutex> lock, ExtractionKind kind);
@@ -197,16 +246,20 @@ public:
     Status begin();
 
 private:
-    Result<ImportCounts> apply();
-    bool first_time(uint64_t key) { return keys_.insert(key).second; }
+    enum class Verdict { Duplicate, Unchanged, Changed, Added };
+    Verdict classify(uint64_t key, uint64_t fingerprint);
+    Result<bool> write(Verdict verdict, const std::function<void(Stmt&)>& bind_key,
+                       const std::function<void(Stmt&)>& bind_row);
+    Status delete_withdrawn();
 
     SqliteDirectory& dir_;
     std::unique_lock<std::mutex> lock_;
     ExtractionKind kind_;
     std::string table_, key_column_, columns_;
-    std::unordered_set<uint64_t> keys_;  // hashes of the staged keys: duplicates within the file
-    std::unique_ptr<Stmt> insert_;
-    uint64_t staged_ = 0;
+    std::vector<Held> held_;
+    KeySet keys_;  // every key the file gave: duplicates within the file
+    std::unique_ptr<Stmt> insert_, remove_;
+    ImportCounts counts_;
     bool open_ = false;
 };
 
@@ -333,107 +386,131 @@ SqliteImport::SqliteImport(SqliteDirectory& dir, std::unique_lock<std::mutex> lo
 }
 
 SqliteImport::~SqliteImport() {
-    if (!open_) return;
-    sqlite3_exec(dir_.writer(), "ROLLBACK", nullptr, nullptr, nullptr);
-    sqlite3_exec(dir_.writer(), fmt::format("DROP TABLE IF EXISTS temp.staging_{}", table_).c_str(), nullptr, nullptr,
-                 nullptr);
+    insert_.reset();
+    remove_.reset();
+    if (open_) sqlite3_exec(dir_.writer(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 Status SqliteImport::begin() {
     sqlite3* db = dir_.writer();
-    if (auto s = exec(db, fmt::format("DROP TABLE IF EXISTS temp.staging_{}", table_)); !s) return s;
-    // The staging table has the target's columns and no index: rows go in at the speed of appends.
-    if (auto s = exec(db, fmt::format("CREATE TEMP TABLE staging_{0} AS SELECT * FROM {0} WHERE 0 = 1", table_)); !s)
-        return s;
     if (auto s = exec(db, "BEGIN IMMEDIATE"); !s) return s;
     open_ = true;
+    {
+        Stmt q(db, fmt::format("SELECT {}, fingerprint FROM {}", key_column_, table_));
+        bool by_address = kind_ == ExtractionKind::Correspondance;
+        while (q.step() == SQLITE_ROW)
+            held_.push_back({by_address ? address_key(q.text(0)) : static_cast<uint64_t>(q.i64(0)),
+                             static_cast<uint64_t>(q.i64(1)), false});
+        if (!q.ok()) return q.error();
+    }
+    std::sort(held_.begin(), held_.end());
     std::string marks;
     for (int i = 0; i < 18; ++i) marks += i ? ", ?" : "?";
-    insert_ = std::make_unique<Stmt>(db, fmt::format("INSERT INTO staging_{} ({}) VALUES ({})", table_, columns_, marks));
+    insert_ = std::make_unique<Stmt>(db, fmt::format("INSERT INTO {} ({}) VALUES ({})", table_, columns_, marks));
+    remove_ = std::make_unique<Stmt>(db, fmt::format("DELETE FROM {} WHERE {} = ?", table_, key_column_));
     if (!insert_->ok()) return insert_->error();
+    if (!remove_->ok()) return remove_->error();
     return Ok{};
+}
+
+// Same key and fingerprint: unchanged; same key, other fingerprint: changed; a key the directory
+// did not hold: added. What is held and never seen again is withdrawn at commit.
+SqliteImport::Verdict SqliteImport::classify(uint64_t key, uint64_t fingerprint) {
+    if (!keys_.insert(key)) return Verdict::Duplicate;
+    auto it = std::lower_bound(held_.begin(), held_.end(), Held{key, 0, false});
+    if (it == held_.end() || it->key != key) return Verdict::Added;
+    it->seen = true;
+    return it->fingerprint == fingerprint ? Verdict::Unchanged : Verdict::Changed;
+}
+
+Result<bool> SqliteImport::write(Verdict verdict, const std::function<void(Stmt&)>& bind_key,
+                                 const std::function<void(Stmt&)>& bind_row) {
+    switch (verdict) {
+        case Verdict::Duplicate: return false;
+        case Verdict::Unchanged: ++counts_.unchanged; return true;
+        case Verdict::Changed:
+            bind_key(remove_->reset());
+            if (remove_->step() != SQLITE_DONE) return remove_->error();
+            ++counts_.changed;
+            break;
+        case Verdict::Added: ++counts_.added; break;
+    }
+    bind_row(insert_->reset());
+    if (insert_->step() != SQLITE_DONE) return insert_->error();
+    return true;
 }
 
 Result<bool> SqliteImport::add(const MailboxEntry& e) {
     if (kind_ != ExtractionKind::Correspondance) return fail(ErrorKind::Invalid, "a mailbox in an activity import");
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : e.address) h = (h ^ c) * 1099511628211ull;
-    if (!first_time(h)) return false;
-    auto& q = insert_->reset();
-    int c = 1;
-    q.bind(c++, e.address);
-    q.bind(c++, to_string(e.type));
-    for (const std::string* f : {&e.ps_idnat, &e.structure_id, &e.service, &e.civility, &e.family, &e.given,
-                                 &e.profession_code, &e.profession, &e.specialty, &e.structure_name, &e.postcode,
-                                 &e.city, &e.department, &e.country})
-        q.bind(c++, *f);
-    q.bind(c++, int64_t{e.liste_rouge});
-    q.bind(c, static_cast<int64_t>(e.fingerprint));
-    if (q.step() != SQLITE_DONE) return q.error();
-    ++staged_;
-    return true;
+    return write(classify(address_key(e.address), e.fingerprint), [&](Stmt& q) { q.bind(1, e.address); },
+                 [&](Stmt& q) {
+                     int c = 1;
+                     q.bind(c++, e.address);
+                     q.bind(c++, to_string(e.type));
+                     for (const std::string* f : {&e.ps_idnat, &e.structure_id, &e.service, &e.civility, &e.family,
+                                                  &e.given, &e.profession_code, &e.profession, &e.specialty,
+                                                  &e.structure_name, &e.postcode, &e.city, &e.department, &e.country})
+                         q.bind(c++, *f);
+                     q.bind(c++, int64_t{e.liste_rouge});
+                     q.bind(c, static_cast<int64_t>(e.fingerprint));
+                 });
 }
 
 Result<bool> SqliteImport::add(const ActivityEntry& e) {
     if (kind_ != ExtractionKind::PersonneActivite) return fail(ErrorKind::Invalid, "an activity in a mailbox import");
     int64_t key = activity_key(e);
-    if (!first_time(static_cast<uint64_t>(key))) return false;
-    auto& q = insert_->reset();
-    int c = 1;
-    q.bind(c++, key);
-    for (const std::string* f : {&e.ps_idnat, &e.civility, &e.family, &e.given, &e.profession_code, &e.profession,
-                                 &e.specialty_code, &e.specialty, &e.mode_code, &e.siret, &e.finess_site, &e.finess_ej,
-                                 &e.structure_id, &e.structure_name, &e.postcode, &e.city})
-        q.bind(c++, *f);
-    q.bind(c, static_cast<int64_t>(e.fingerprint));
-    if (q.step() != SQLITE_DONE) return q.error();
-    ++staged_;
-    return true;
+    return write(classify(static_cast<uint64_t>(key), e.fingerprint), [&](Stmt& q) { q.bind(1, key); },
+                 [&](Stmt& q) {
+                     int c = 1;
+                     q.bind(c++, key);
+                     for (const std::string* f : {&e.ps_idnat, &e.civility, &e.family, &e.given, &e.profession_code,
+                                                  &e.profession, &e.specialty_code, &e.specialty, &e.mode_code,
+                                                  &e.siret, &e.finess_site, &e.finess_ej, &e.structure_id,
+                                                  &e.structure_name, &e.postcode, &e.city})
+                         q.bind(c++, *f);
+                     q.bind(c, static_cast<int64_t>(e.fingerprint));
+                 });
 }
 
-// Same key and fingerprint: unchanged; same key, other fingerprint: changed; a key only in the
-// staging table: added; only in the directory: withdrawn.
-Result<ImportCounts> SqliteImport::apply() {
+// Held keys the file did not give again. Mailboxes are keyed by address, which held_ keeps only as a
+// hash: their table is read once more for the addresses to delete.
+Status SqliteImport::delete_withdrawn() {
+    KeySet withdrawn;
+    for (const auto& h : held_)
+        if (!h.seen) ++counts_.withdrawn, withdrawn.insert(h.key);
+    if (counts_.withdrawn == 0) return Ok{};
     sqlite3* db = dir_.writer();
-    const std::string& t = table_;
-    const std::string& k = key_column_;
-    auto before = scalar(db, fmt::format("SELECT COUNT(*) FROM {}", t));
-    if (!before) return before.error();
-    ImportCounts n;
-    if (*before == 0) {
-        if (auto s = exec(db, fmt::format("INSERT INTO {0} SELECT * FROM staging_{0}", t)); !s) return s.error();
-        n.added = staged_;
-        return n;
+    if (kind_ == ExtractionKind::PersonneActivite) {
+        for (const auto& h : held_) {
+            if (h.seen) continue;
+            remove_->reset().bind(1, static_cast<int64_t>(h.key));
+            if (remove_->step() != SQLITE_DONE) return remove_->error();
+        }
+        return Ok{};
     }
-    if (auto s = exec(db, fmt::format("CREATE INDEX temp.staging_{0}_key ON staging_{0}({1})", t, k)); !s)
-        return s.error();
-    auto unchanged = scalar(db, fmt::format("SELECT COUNT(*) FROM staging_{0} s JOIN {0} d ON d.{1} = s.{1} "
-                                            "AND d.fingerprint = s.fingerprint", t, k));
-    if (!unchanged) return unchanged.error();
-    auto changed = scalar(db, fmt::format("SELECT COUNT(*) FROM staging_{0} s JOIN {0} d ON d.{1} = s.{1} "
-                                          "AND d.fingerprint <> s.fingerprint", t, k));
-    if (!changed) return changed.error();
-    if (auto s = exec(db, fmt::format("DELETE FROM {0} WHERE NOT EXISTS (SELECT 1 FROM staging_{0} s WHERE "
-                                      "s.{1} = {0}.{1} AND s.fingerprint = {0}.fingerprint)", t, k));
-        !s)
-        return s.error();
-    if (auto s = exec(db, fmt::format("INSERT INTO {0} SELECT * FROM staging_{0} s WHERE NOT EXISTS "
-                                      "(SELECT 1 FROM {0} d WHERE d.{1} = s.{1})", t, k));
-        !s)
-        return s.error();
-    n.unchanged = static_cast<uint64_t>(*unchanged);
-    n.changed = static_cast<uint64_t>(*changed);
-    n.added = staged_ - n.unchanged - n.changed;
-    n.withdrawn = static_cast<uint64_t>(*before) - n.unchanged - n.changed;
-    return n;
+    std::vector<std::string> addresses;
+    {
+        Stmt q(db, "SELECT address FROM mailboxes");
+        while (q.step() == SQLITE_ROW) {
+            std::string a = q.text(0);
+            if (!withdrawn.insert(address_key(a))) addresses.push_back(std::move(a));
+        }
+        if (!q.ok()) return q.error();
+    }
+    for (const auto& a : addresses) {
+        remove_->reset().bind(1, a);
+        if (remove_->step() != SQLITE_DONE) return remove_->error();
+    }
+    return Ok{};
 }
 
 Result<ImportCounts> SqliteImport::commit(std::string_view source, uint64_t rows, uint64_t bad_rows) {
     if (!open_) return fail(ErrorKind::Invalid, "this import was committed already");
     sqlite3* db = dir_.writer();
+    if (auto s = delete_withdrawn(); !s) return s.error();
     insert_.reset();
-    auto counts = apply();
-    if (!counts) return counts.error();
+    remove_.reset();
+    const ImportCounts& n = counts_;
     Stmt record(db, "INSERT INTO imports (kind, source, imported_at, total_rows, bad_rows, added, changed, withdrawn, "
                     "unchanged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind) DO UPDATE SET "
                     "source = excluded.source, imported_at = excluded.imported_at, total_rows = excluded.total_rows, "
@@ -441,15 +518,14 @@ Result<ImportCounts> SqliteImport::commit(std::string_view source, uint64_t rows
                     "withdrawn = excluded.withdrawn, unchanged = excluded.unchanged");
     record.bind(1, to_string(kind_)).bind(2, source).bind(3, static_cast<int64_t>(std::time(nullptr)))
         .bind(4, static_cast<int64_t>(rows)).bind(5, static_cast<int64_t>(bad_rows))
-        .bind(6, static_cast<int64_t>(counts->added)).bind(7, static_cast<int64_t>(counts->changed))
-        .bind(8, static_cast<int64_t>(counts->withdrawn)).bind(9, static_cast<int64_t>(counts->unchanged));
+        .bind(6, static_cast<int64_t>(n.added)).bind(7, static_cast<int64_t>(n.changed))
+        .bind(8, static_cast<int64_t>(n.withdrawn)).bind(9, static_cast<int64_t>(n.unchanged));
     if (record.step() != SQLITE_DONE) return record.error();
     if (auto s = exec(db, "COMMIT"); !s) return s.error();
     open_ = false;
-    exec_quietly(db, fmt::format("DROP TABLE IF EXISTS temp.staging_{}", table_));
     sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     lock_.unlock();  // the next import may begin while this session object lives on
-    return counts;
+    return n;
 }
 
 Result<ImportCounts> SqliteDirectory::replace_whitelist(std::span<const WhitelistEntry> entries, std::string_view source) {

@@ -78,6 +78,8 @@ Result<Whitelist> read(const xmlNode* root) {
     return w;
 }
 
+void ignore_libxml2_message(void*, const char*, ...) {}
+
 std::string trimmed_message(std::string_view m) {
     while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.remove_suffix(1);
     return std::string(m);
@@ -92,6 +94,8 @@ Result<Whitelist> parse_whitelist(std::string_view xml) {
         return fail(ErrorKind::Invalid, "a DOCTYPE or entity declaration: refused (no DTD is published for this file)");
     static std::once_flag init;
     std::call_once(init, [] { xmlInitParser(); });
+    // The reasons go into our Error; libxml2's own messages (e.g. encoder errors) stay off stderr.
+    xmlSetGenericErrorFunc(nullptr, ignore_libxml2_message);
     // No XML_PARSE_NOENT (entities are not substituted), no XML_PARSE_DTDLOAD, no network.
     const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS;
     std::unique_ptr<xmlDoc, DocFree> doc(
