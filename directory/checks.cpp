@@ -45,9 +45,10 @@ bool ins_valid(std::string_view matricule) {
     std::string nir(matricule.substr(0, 13));
     std::string_view key = matricule.substr(13);
     if (!digits(key)) return false;
-    if (nir[5] == '2' && (nir[6] == 'A' || nir[6] == 'B')) {
+    char corsica = static_cast<char>(nir[6] & ~0x20);  // addresses often arrive lower-cased: 2a, 2b
+    if (nir[5] == '2' && (corsica == 'A' || corsica == 'B')) {
         nir[5] = '1';
-        nir[6] = nir[6] == 'A' ? '9' : '8';
+        nir[6] = corsica == 'A' ? '9' : '8';
     }
     if (!digits(nir)) return false;
     uint64_t value = std::stoull(nir);

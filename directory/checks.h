@@ -10,7 +10,7 @@ namespace mss::directory {
 bool finess_valid(std::string_view finess);
 
 // An INS matricule: 13-character NIR (2A/2B allowed as the département) then its 2-digit key,
-// 97 - NIR mod 97, the NIR of Corsica read with 2A as 19 and 2B as 18.
+// 97 - NIR mod 97, the NIR of Corsica read with 2A as 19 and 2B as 18 (either case).
 bool ins_valid(std::string_view matricule);
 
 // A mailbox address as the directory lists it: an ASCII dot-atom local part (at most 64 octets),

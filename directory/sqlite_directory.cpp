@@ -125,7 +125,9 @@ Status migrate(sqlite3* db) {
         if (!wal.ok() || wal.step() != SQLITE_ROW || ascii_lower(wal.text(0)) != "wal")
             return fail(ErrorKind::Io, "cannot put the directory in WAL mode");
     }
-    if (auto s = exec(db, "PRAGMA synchronous=FULL"); !s) return s;
+    // After a national import's checkpoint the WAL file shrinks back to 64 MiB instead of staying
+    // the size of the import.
+    if (auto s = exec(db, "PRAGMA synchronous=FULL; PRAGMA journal_size_limit=67108864"); !s) return s;
     auto version = scalar(db, "PRAGMA user_version");
     if (!version) return version.error();
     if (*version > kSchemaVersion)

@@ -20,6 +20,7 @@ TEST_CASE("INS matricule: 97 - NIR mod 97, Corsica read with 2A as 19 and 2B as 
     // 2A: 1 84 12 2A 108 042 is read 1841219108042; 2B as 1841218108042.
     CHECK(ins_valid("18412" "2A" "108042" "88"));
     CHECK(ins_valid("18412" "2B" "108042" "18"));
+    CHECK(ins_valid("18412" "2a" "108042" "88"));
     CHECK_FALSE(ins_valid("18412" "2A" "108042" "18"));
     for (auto bad : {"", "18412751080423", "1841275108042311", "18412751080423x", "18412" "2C" "108042" "88"})
         CHECK_MESSAGE(!ins_valid(bad), bad);
