@@ -149,3 +149,32 @@ TEST_CASE("a file refused whole leaves the directory as it was") {
     CHECK(bad[0].line == 3);
     CHECK(bad[0].reason == "duplicate mailbox address");
 }
+
+TEST_CASE("activities: keyed by professional, structure, profession, mode and savoir-faire") {
+    unit_test::TempDir tmp;
+    auto d = std::move(open_sqlite_directory(tmp.path / "directory.db")).value();
+    auto activity = [](std::string structure, uint64_t fingerprint) {
+        ActivityEntry e;
+        e.ps_idnat = "810001045367";
+        e.profession_code = "10";
+        e.structure_id = std::move(structure);
+        e.fingerprint = fingerprint;
+        return e;
+    };
+    auto run = [&](std::initializer_list<ActivityEntry> entries) {
+        auto session = std::move(d->begin_import(ExtractionKind::PersonneActivite)).value();
+        for (const auto& e : entries) REQUIRE(session->add(e).value());
+        CHECK_FALSE(session->add(MailboxEntry{}).ok());  // not in an activity import
+        return session->commit("a.txt", entries.size(), 0).value();
+    };
+    CHECK(run({activity("S1", 1), activity("S2", 1)}).added == 2);
+    auto n = run({activity("S1", 2), activity("S3", 1)});
+    CHECK(n.changed == 1);
+    CHECK(n.added == 1);
+    CHECK(n.withdrawn == 1);
+    auto held = d->activities("810001045367").value();
+    REQUIRE(held.size() == 2);
+    CHECK(held[0].structure_id == "S1");
+    CHECK(held[0].fingerprint == 2);
+    CHECK(held[1].structure_id == "S3");
+}
