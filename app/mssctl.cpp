@@ -1,5 +1,5 @@
 // mssctl: the operator's tool for a data directory: init, accounts and organisational members,
-// stored mail, the test IGC and S/MIME. Wiring only: checks arguments, calls the modules, prints results.
+// stored mail, the test IGC, S/MIME and the national directory. Wiring only: checks arguments, calls the modules, prints results.
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/config.h"
+#include "core/log.h"
 #include "core/text.h"
 #include "crypto/key_vault.h"
 #include "crypto/password.h"
@@ -19,6 +20,9 @@
 #include "crypto/revocation.h"
 #include "crypto/smime.h"
 #include "crypto/trust.h"
+#include "directory/directory.h"
+#include "directory/export.h"
+#include "directory/import.h"
 #include "directory/ps_idnat.h"
 #include "mime/message.h"
 #include "store/store.h"
@@ -474,6 +478,119 @@ struct SmimeCli {
     }
 };
 
+// `mssctl directory ...`: imports of the national files, status, search, export of our mailboxes.
+struct DirectoryCli {
+    CLI::App *import, *whitelist_import, *status, *search, *exporter;
+    fs::path file;
+    directory::SearchQuery query;
+    static constexpr std::size_t kBadRowsShown = 100;
+
+    void attach(CLI::App& app) {
+        auto* dir = app.add_subcommand("directory", "the national directory (Annuaire Sante extractions, whitelist)");
+        dir->require_subcommand(1);
+        import = dir->add_subcommand("import", "import Extraction_Correspondance_MSSante or "
+                                               "PS_LibreAcces_Personne_activite (.txt or .zip): all or nothing");
+        import->add_option("file", file)->required()->check(CLI::ExistingFile);
+        auto* whitelist = dir->add_subcommand("whitelist", "the operators' whitelist (liste blanche)");
+        whitelist->require_subcommand(1);
+        whitelist_import = whitelist->add_subcommand("import", "replace the whitelist with the national XML file");
+        whitelist_import->add_option("file", file)->required()->check(CLI::ExistingFile);
+        status = dir->add_subcommand("status", "last import of each file, with its counts; entries held");
+        search = dir->add_subcommand("search", "one line per mailbox: address kind PS_IdNat name profession structure");
+        search->add_option("--ps-idnat", query.ps_idnat, "exact PS_IdNat");
+        search->add_option("--name", query.name, "start of the family or given name");
+        search->add_option("--address", query.address, "part of the address");
+        search->add_option("--postcode", query.postcode, "exact postcode");
+        search->add_option("--profession", query.profession, "profession code, or part of its label");
+        search->add_option("--limit", query.limit, "lines at most (default 50)");
+        exporter = dir->add_subcommand("export", "our mailboxes in the Extraction_Correspondance format");
+        exporter->add_option("file", file)->required();
+    }
+
+    std::optional<int> run(const fs::path& data) {
+        if (*import) return run_import(data);
+        if (*whitelist_import) return run_whitelist(data);
+        if (*status) return run_status(data);
+        if (*search) return run_search(data);
+        if (*exporter) return run_export(data);
+        return std::nullopt;
+    }
+
+    static std::unique_ptr<directory::Directory> open(const fs::path& data) {
+        Config c = load(data);
+        return need(directory::open_sqlite_directory(c.directory_database()), c.directory_database().string());
+    }
+
+    static std::string counts(const directory::ImportCounts& n) {
+        return fmt::format("{} added, {} changed, {} withdrawn, {} unchanged", n.added, n.changed, n.withdrawn,
+                           n.unchanged);
+    }
+
+    int run_import(const fs::path& data) {
+        auto dir = open(data);
+        std::size_t bad = 0;
+        auto report = directory::import_extraction(*dir, file, [&](const directory::BadRow& b) {
+            if (++bad <= kBadRowsShown) std::cerr << fmt::format("{}: line {}: {}\n", file.filename().string(), b.line, b.reason);
+        });
+        if (!report) {
+            log::error("directory", "import of {} refused, the directory is unchanged: {}", file.string(),
+                       report.error().message);
+            throw Failure{fmt::format("{}: refused, the directory is unchanged: {}", file.string(), report.error().message)};
+        }
+        if (bad > kBadRowsShown) std::cerr << fmt::format("... and {} more bad rows\n", bad - kBadRowsShown);
+        std::string line = fmt::format("{} ({}): {} rows, {}, {} bad rows set aside", file.filename().string(),
+                                       directory::to_string(report->kind), report->rows, counts(report->counts),
+                                       report->bad_rows);
+        log::info("directory", "imported {}", line);
+        fmt::print("imported {}\n", line);
+        return 0;
+    }
+
+    int run_whitelist(const fs::path& data) {
+        auto dir = open(data);
+        auto n = directory::import_whitelist(*dir, file);
+        if (!n) {
+            log::error("directory", "whitelist {} refused, the whitelist is unchanged: {}", file.string(), n.error().message);
+            throw Failure{fmt::format("{}: refused, the whitelist is unchanged: {}", file.string(), n.error().message)};
+        }
+        log::info("directory", "whitelist {} imported: {}", file.filename().string(), counts(*n));
+        fmt::print("imported whitelist {}: {}\n", file.filename().string(), counts(*n));
+        return 0;
+    }
+
+    int run_status(const fs::path& data) {
+        auto st = need(open(data)->status());
+        for (const auto& r : st.imports)
+            fmt::print("{}: {} at {:%Y-%m-%d %H:%M:%S} UTC, {} rows ({} bad), {}\n", r.kind, r.source,
+                       fmt::gmtime(static_cast<std::time_t>(r.imported_at)), r.rows, r.bad_rows, counts(r.counts));
+        if (st.imports.empty()) fmt::print("never imported\n");
+        fmt::print("mailboxes {} activities {} whitelist {} entries ({} domains)\n", st.mailboxes, st.activities,
+                   st.whitelist_entries, st.whitelisted_domains);
+        return 0;
+    }
+
+    int run_search(const fs::path& data) {
+        for (const auto& m : need(open(data)->search(query))) {
+            std::string name = m.given.empty() ? m.family : m.given + " " + m.family;
+            fmt::print("{} {} {} {} {} {}\n", m.address, directory::to_string(m.type), m.ps_idnat.empty() ? "-" : m.ps_idnat,
+                       name.empty() ? "-" : name, m.profession.empty() ? "-" : m.profession,
+                       m.structure_name.empty() ? "-" : m.structure_name);
+        }
+        return 0;
+    }
+
+    int run_export(const fs::path& data) {
+        Config c = load(data);
+        std::ofstream out(file, std::ios::binary | std::ios::trunc);
+        if (!out) throw Failure{fmt::format("cannot write {}", file.string())};
+        auto rows = need(directory::export_correspondance(*open_store(c), out));
+        out.close();
+        if (!out) throw Failure{fmt::format("cannot write {}", file.string())};
+        fmt::print("exported {} mailboxes to {}\n", rows, file.string());
+        return 0;
+    }
+};
+
 }  // namespace
 
 // Sets the limits when set is true, then prints "STORAGE used/limit KiB, MESSAGES used/limit".
@@ -553,6 +670,8 @@ int main(int argc, char** argv) {
     pki.attach(app);
     SmimeCli smime;
     smime.attach(app);
+    DirectoryCli directory_cli;
+    directory_cli.attach(app);
 
     CLI11_PARSE(app, argc, argv);
     int status = 0;
@@ -580,6 +699,7 @@ int main(int argc, char** argv) {
         else if (*mail_fetch) std::cout << need(open_store(load(data))->fetch_message(address, folder, uid));
         else if (auto st = pki.run(data)) status = *st;
         else if (auto st = smime.run(data)) status = *st;
+        else if (auto st = directory_cli.run(data)) status = *st;
     } catch (const Failure& f) {
         std::cerr << "mssctl: " << f.message << "\n";
         return 1;

@@ -132,6 +132,11 @@ int main(int argc, char** argv) {
         mss::log::error("mssd", "cannot open the store {}: {}", config->database().string(), store.error().message);
         return 1;
     }
+    auto directory = mss::directory::open_sqlite_directory(config->directory_database(), {.read_only = true});
+    if (!directory) {
+        mss::log::error("mssd", "cannot open the directory: {}", directory.error().message);
+        return 1;
+    }
     unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     asio::io_context io(static_cast<int>(threads));
     asio::thread_pool blocking(std::max(2u, threads));
@@ -143,7 +148,7 @@ int main(int argc, char** argv) {
         mss::log::error("mssd", "cannot open the key vault: {}", vault.error().message);
         return 1;
     }
-    mss::smtp::Services services{*store.value(), *committer, blocking, guard, [&live] { return live.config(); },
+    mss::smtp::Services services{*store.value(), *directory.value(), *committer, blocking, guard, [&live] { return live.config(); },
                                  vault.value(), [&live] { return live.trust(); }};
     mss::imap::Services imap_services{*store.value(), blocking, guard, [&live] { return live.config(); }};
     const mss::ConnectionBudget budget{config->limits.max_connections, config->limits.max_connections_per_ip};

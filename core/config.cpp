@@ -101,7 +101,7 @@ Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -131,6 +131,13 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
         if (auto s = read_auth_settings(*t, c.auth); !s) return s.error();
     if (auto* t = root["store"].as_table())
         if (auto s = read_int(*t, "group_commit_max", c.group_commit_max, 1, 100000); !s) return s.error();
+    if (auto* t = root["directory"].as_table()) {
+        if (auto s = check_known(*t, {"patient_domain"}, "directory."); !s) return s.error();
+        auto patients = (*t)["patient_domain"].value<std::string>();
+        if ((*t)["patient_domain"] && (!patients || patients->empty()))
+            return fail(ErrorKind::Invalid, "directory.patient_domain must be a domain name");
+        if (patients) c.directory.patient_domain = ascii_lower(*patients);
+    }
     auto* smime = root["smime"].as_table();
     if (auto s = read_smime_config(smime ? *smime : empty, dir, c.smime); !s) return s.error();
     if (auto* t = root["http"].as_table())
@@ -268,6 +275,10 @@ idle_timeout = 60             # seconds a kept-alive connection may wait for its
 # SHA-256 fingerprints (openssl x509 -noout -fingerprint -sha256 -in cert.pem).
 metrics_clients = ["127.0.0.1", "::1"]
 metrics_certificates = []
+
+[directory]
+# Patients' addresses: <15-character INS matricule>@patient_domain, accepted when the INS key is right.
+patient_domain = "patient.mssante.fr"
 )",
                        domain);
 }

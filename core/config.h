@@ -104,6 +104,10 @@ struct HttpConfig {
     std::chrono::seconds idle_timeout{60};            // a kept-alive connection waiting for its next request
     std::vector<std::string> metrics_clients{"127.0.0.1", "::1"};  // IP addresses that may GET /metrics
     std::vector<std::string> metrics_certificates;    // SHA-256 (hex) of verified client certificates that may too
+// The national directory (DATA/directory.db, filled by `mssctl directory import`).
+struct DirectorySettings {
+    // Patients' addresses (Mon espace santé): <INS matricule>@this domain, checked by the INS key.
+    std::string patient_domain = "patient.mssante.fr";
 };
 
 struct Config {
@@ -119,8 +123,10 @@ struct Config {
     unsigned group_commit_max = 512;    // deliveries per transaction at most
     SmimeConfig smime;
     HttpConfig http;
+    DirectorySettings directory;
 
     std::filesystem::path database() const { return data_dir / "mssd.db"; }
+    std::filesystem::path directory_database() const { return data_dir / "directory.db"; }
     std::filesystem::path pki_dir() const { return data_dir / "pki"; }
     bool serves_domain(std::string_view domain) const;
 };

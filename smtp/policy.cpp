@@ -9,6 +9,7 @@
 #include "core/text.h"
 #include "mime/message.h"
 #include "mime/text.h"
+#include "directory/checks.h"
 
 namespace mss::smtp {
 namespace {
@@ -71,6 +72,43 @@ std::optional<Reply> check_field(store::Store& store, const Config& config, Port
         if (!verdict.positive()) return header_sender_refused(field, address, port, principal);
     }
     return std::nullopt;
+
+// No outbound queue yet (the relay issue): say so rather than accept and drop.
+Reply relaying_not_configured(const std::string& address) {
+    return {451, "4.4.0",
+            fmt::format("<{}>: this address is in the MSSante space of trust, but this server cannot yet send to "
+                        "other MSSante operators (relaying is not configured); the message was not sent, "
+                        "please try again later or contact your administrator",
+                        address)};
+}
+
+// A recipient at another operator (submission only): a patient's INS address, or a mailbox listed in
+// the national directory at a whitelisted domain.
+Reply check_remote(directory::Directory& directory, const Config& config, const Path& to) {
+    std::string address = ascii_lower(to.address());
+    std::string domain = ascii_lower(to.domain);
+    if (domain == config.directory.patient_domain) {
+        if (directory::ins_valid(to.local)) return relaying_not_configured(address);
+        return {550, "5.1.1",
+                fmt::format("<{}>: not a patient address: a patient's address is their 15-character INS number "
+                            "(social security number and its key), and this one is wrong",
+                            address)};
+    }
+    auto trusted = directory.domain_whitelisted(domain);
+    if (!trusted) return temporary(trusted.error());
+    if (!*trusted)
+        return {550, "5.7.1",
+                fmt::format("<{}>: the domain {} is outside the MSSante space of trust: health data cannot be "
+                            "sent there from this mailbox",
+                            address, domain)};
+    auto listed = directory.find_mailbox(address);
+    if (!listed) return temporary(listed.error());
+    if (!*listed)
+        return {550, "5.1.1",
+                fmt::format("<{}>: this address is not in the national health directory (Annuaire Sante): "
+                            "check its spelling, or ask the recipient for their MSSante address",
+                            address)};
+    return relaying_not_configured(address);
 }
 
 }  // namespace
@@ -121,12 +159,14 @@ Reply check_header_senders(store::Store& store, const Config& config, Port port,
     return check_field(store, config, port, principal, "Sender", sender.front().value, true).value_or(ok);
 }
 
-RecipientDecision check_recipient(store::Store& store, const Config& config, const Path& to) {
+RecipientDecision check_recipient(store::Store& store, directory::Directory& directory, const Config& config,
+                                  Port port, const Path& to) {
     std::string address = to.address();
     if (to.domain.empty()) {  // <Postmaster>, RFC 5321 4.5.1
         address = fmt::format("postmaster@{}", config.domains.front());
     } else if (!config.serves_domain(to.domain)) {
-        return Reply{554, "5.7.1", fmt::format("<{}>: Relay access denied", to.address())};
+        if (!requires_auth(port)) return Reply{554, "5.7.1", fmt::format("<{}>: Relay access denied", to.address())};
+        return check_remote(directory, config, to);
     }
     auto account = store.find_account(address);
     if (!account) {

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "core/config.h"
+#include "directory/directory.h"
 #include "smtp/parse/command.h"
 #include "store/store.h"
 
@@ -33,8 +34,11 @@ Reply check_header_senders(store::Store& store, const Config& config, Port port,
 
 // The local account a recipient names, or the refusal (550 5.1.1, 550 5.2.1, 554 5.7.1, 451 4.3.0,
 // and 452 4.2.2 for a mailbox at its quota: a temporary failure, so the sender retries and nothing
-// acknowledged is ever dropped).
+// acknowledged is ever dropped). On submission, a remote recipient must be listed in the national
+// directory (else 550 5.1.1) at a whitelisted domain (else 550 5.7.1), and a patient's address must
+// carry a valid INS; such a recipient gets 451 4.4.0 until relaying to other operators exists.
 using RecipientDecision = std::variant<store::Account, Reply>;
-RecipientDecision check_recipient(store::Store& store, const Config& config, const Path& to);
+RecipientDecision check_recipient(store::Store& store, directory::Directory& directory, const Config& config,
+                                  Port port, const Path& to);
 
 }  // namespace mss::smtp

@@ -414,7 +414,7 @@ asio::awaitable<void> Session::on_rcpt(const Command& cmd) {
     if (cmd.path.non_ascii && !tx_->params.smtputf8)
         co_return say({553, "5.6.7", "Non-ASCII address needs SMTPUTF8 on MAIL FROM"});
     auto check = run_blocking(services_.blocking, [this, path = cmd.path] {
-        return check_recipient(services_.store, *config_, path);
+        return check_recipient(services_.store, services_.directory, *config_, port_, path);
     });
     auto decision = co_await std::move(check);
     if (auto* reply = std::get_if<Reply>(&decision)) {

@@ -19,6 +19,7 @@ namespace mss::smtp {
 // Everything a session uses that outlives it.
 struct Services {
     store::Store& store;
+    directory::Directory& directory;  // the national directory, read-only (imports come from mssctl)
     store::GroupCommitter& committer;
     asio::thread_pool& blocking;
     auth::Guard& guard;  // password checks: lock-outs, delays, scrypt on its own threads

@@ -14,6 +14,7 @@ namespace {
 struct Fixture {
     std::filesystem::path dir;
     std::unique_ptr<store::Store> store;
+    std::unique_ptr<directory::Directory> directory;
     Config config;
     store::Account gp, secretary, practice, lab;
 
@@ -21,6 +22,7 @@ struct Fixture {
         char tmpl[] = "/tmp/mssd-policy-XXXXXX";
         dir = mkdtemp(tmpl);
         store = std::move(store::open_sqlite(dir / "t.db")).value();
+        directory = std::move(directory::open_sqlite_directory(dir / "directory.db")).value();
         config.domains = {"cab.mssante.fr"};
         config.hostname = "mx.cab.mssante.fr";
         gp = add("jean.dupont@cab.mssante.fr", store::MailboxKind::Personal);
@@ -45,8 +47,8 @@ struct Fixture {
         p.null = address.empty();
         return check_sender(*store, config, port, who, p);
     }
-    RecipientDecision recipient(const std::string& local, const std::string& domain) {
-        return check_recipient(*store, config, Path{false, local, domain, false});
+    RecipientDecision recipient(const std::string& local, const std::string& domain, Port port = Port::Relay) {
+        return check_recipient(*store, *directory, config, port, Path{false, local, domain, false});
     }
 };
 
@@ -180,4 +182,65 @@ TEST_CASE("header senders: the relay port refuses our own domains in From or Sen
     CHECK(check("From: Dr Jean Dupont <jean.dupont@CAB.mssante.fr>\r\n").code == 553);
     CHECK(check("From: <dr@chu-x.mssante.fr>\r\nSender: <secretariat@cab.mssante.fr>\r\n").code == 553);
     CHECK(check("From: <dr@chu-x.mssante.fr> <jean.dupont@cab.mssante.fr>\r\n").code == 550);
+
+namespace {
+
+// The directory as an import leaves it: one listed mailbox at a whitelisted domain, one listed at a
+// domain outside the whitelist.
+void list_remote_mailboxes(directory::Directory& d) {
+    auto session = std::move(d.begin_import(directory::ExtractionKind::Correspondance)).value();
+    for (auto address : {"cardio@chu-x.mssante.fr", "dr.who@outside.example.org"}) {
+        directory::MailboxEntry e;
+        e.address = address;
+        e.type = directory::MailboxType::Org;
+        REQUIRE(session->add(e).value());
+    }
+    REQUIRE(session->commit("test", 2, 0).ok());
+    directory::WhitelistEntry chu{"chu-x.mssante.fr", "CN=smtp.chu-x.mssante.fr,O=CHU X,C=FR", "", "", "", ""};
+    REQUIRE(d.replace_whitelist(std::span(&chu, 1), "test").ok());
+}
+
+Reply refusal(const RecipientDecision& d) {
+    REQUIRE(std::holds_alternative<Reply>(d));
+    return std::get<Reply>(d);
+}
+
+}  // namespace
+
+TEST_CASE("submission to another operator: listed and whitelisted, unlisted, outside the space of trust") {
+    Fixture f;
+    list_remote_mailboxes(*f.directory);
+    Reply listed = refusal(f.recipient("Cardio", "CHU-X.mssante.fr", Port::Submission));
+    CHECK(listed.code == 451);
+    CHECK(listed.enhanced == "4.4.0");
+    CHECK(listed.text.find("relaying is not configured") != std::string::npos);
+    Reply unlisted = refusal(f.recipient("nobody", "chu-x.mssante.fr", Port::Submission));
+    CHECK(unlisted.code == 550);
+    CHECK(unlisted.enhanced == "5.1.1");
+    CHECK(unlisted.text.find("not in the national health directory") != std::string::npos);
+    Reply outside = refusal(f.recipient("dr.who", "outside.example.org", Port::Submissions));
+    CHECK(outside.code == 550);
+    CHECK(outside.enhanced == "5.7.1");
+    CHECK(outside.text.find("outside the MSSante space of trust") != std::string::npos);
+}
+
+TEST_CASE("the relay port still refuses every remote recipient, listed or not") {
+    Fixture f;
+    list_remote_mailboxes(*f.directory);
+    Reply r = refusal(f.recipient("cardio", "chu-x.mssante.fr", Port::Relay));
+    CHECK(r.code == 554);
+    CHECK(r.enhanced == "5.7.1");
+}
+
+TEST_CASE("patient addresses: the INS key decides") {
+    Fixture f;
+    // NIR 1 84 12 75 108 042: key 97 - 1841275108042 mod 97 = 31.
+    Reply good = refusal(f.recipient("184127510804231", "patient.mssante.fr", Port::Submission));
+    CHECK(good.enhanced == "4.4.0");
+    Reply bad = refusal(f.recipient("184127510804232", "patient.mssante.fr", Port::Submission));
+    CHECK(bad.code == 550);
+    CHECK(bad.enhanced == "5.1.1");
+    f.config.directory.patient_domain = "patients.example.fr";
+    CHECK(refusal(f.recipient("184127510804231", "patient.mssante.fr", Port::Submission)).enhanced == "5.7.1");
+    CHECK(refusal(f.recipient("184127510804231", "patients.example.fr", Port::Submission)).enhanced == "4.4.0");
 }

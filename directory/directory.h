@@ -1,0 +1,87 @@
+// The national directory as this server holds it: mailboxes (Extraction_Correspondance_MSSante),
+// professional activities (PS_LibreAcces_Personne_activite) and the operators' whitelist, replaced
+// by imports and read by the recipient policy, mssctl and, later, the FHIR and LDAP front ends.
+// An interface, so a PostgreSQL backend can sit beside SQLite. Trusts its callers' checked entries.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "directory/entries.h"
+#include "directory/extraction.h"
+#include "directory/whitelist.h"
+
+namespace mss::directory {
+
+struct ImportCounts {
+    uint64_t added = 0, changed = 0, withdrawn = 0, unchanged = 0;
+};
+
+// The last import of one kind of file: "correspondance", "personne-activite" or "whitelist".
+struct ImportRecord {
+    std::string kind;
+    std::string source;       // the file's name as given to the import
+    int64_t imported_at = 0;  // unix seconds
+    uint64_t rows = 0, bad_rows = 0;
+    ImportCounts counts;
+};
+
+struct DirectoryStatus {
+    std::vector<ImportRecord> imports;  // one per kind ever imported
+    uint64_t mailboxes = 0, activities = 0, whitelist_entries = 0, whitelisted_domains = 0;
+};
+
+// Mailboxes matching every criterion given (none given: all), ordered by address, one page of them.
+// Text criteria compare without ASCII case: name matches the start of the family or given name,
+// address and profession (code or label) a part of it.
+struct SearchQuery {
+    std::optional<std::string> ps_idnat, name, family, given, address, postcode, profession;
+    bool include_liste_rouge = true;  // false for anything published
+    std::size_t offset = 0;
+    std::size_t limit = 50;
+};
+
+// One import of one kind of extraction: the entries are staged, then commit works out what was
+// added, changed and withdrawn since the last import of that kind and applies it as one
+// transaction. Destroyed without commit: nothing changed. Not thread-safe; one import at a time.
+class ImportSession {
+public:
+    virtual ~ImportSession() = default;
+    // false: the entry's key (mailbox address; activity key) was staged already by an earlier row.
+    virtual Result<bool> add(const MailboxEntry& entry) = 0;
+    virtual Result<bool> add(const ActivityEntry& entry) = 0;
+    virtual Result<ImportCounts> commit(std::string_view source, uint64_t rows, uint64_t bad_rows) = 0;
+};
+
+class Directory {
+public:
+    virtual ~Directory() = default;
+
+    virtual Result<std::unique_ptr<ImportSession>> begin_import(ExtractionKind kind) = 0;
+    // Replaces the whole whitelist in one transaction.
+    virtual Result<ImportCounts> replace_whitelist(std::span<const WhitelistEntry> entries, std::string_view source) = 0;
+
+    virtual Result<std::optional<MailboxEntry>> find_mailbox(std::string_view address) = 0;  // lower case
+    virtual Result<bool> domain_whitelisted(std::string_view domain) = 0;                     // lower case
+    virtual Result<std::vector<WhitelistEntry>> whitelist_entries(std::string_view domain) = 0;
+    virtual Result<std::vector<MailboxEntry>> search(const SearchQuery& query) = 0;
+    virtual Result<std::vector<ActivityEntry>> activities(std::string_view ps_idnat) = 0;
+    virtual Result<DirectoryStatus> status() = 0;
+};
+
+struct DirectoryOptions {
+    bool read_only = false;  // look-ups only (mssd); the file and schema are created if missing
+};
+
+// SQLite in WAL mode (DATA/directory.db): readers keep the directory they started with while an
+// import writes, and see the new one at their next look-up. Thread-safe.
+Result<std::unique_ptr<Directory>> open_sqlite_directory(const std::filesystem::path& file,
+                                                         DirectoryOptions options = {});
+
+}  // namespace mss::directory

@@ -1,0 +1,651 @@
+// SQLite implementation of the Directory (DATA/directory.db): WAL, one writer connection behind a
+// mutex for imports, reader connections from a pool for look-ups. An import is one transaction that
+// compares each row with the fingerprint held under its key and writes only what changed; memory is
+// bounded by the keys (24 + 16 octets a row), never the rows. SQL a PostgreSQL backend can run.
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <ctime>
+#include <functional>
+#include <mutex>
+
+#include "core/text.h"
+#include "directory/directory.h"
+
+namespace mss::directory {
+namespace {
+
+// The schema as steps: step i takes PRAGMA user_version from i to i + 1. Append steps, never edit one.
+constexpr const char* kSchemaSteps[] = {
+    R"SQL(
+CREATE TABLE IF NOT EXISTS mailboxes (
+  address TEXT PRIMARY KEY, type TEXT NOT NULL, ps_idnat TEXT NOT NULL, structure_id TEXT NOT NULL,
+  service TEXT NOT NULL, civility TEXT NOT NULL, family TEXT NOT NULL, given TEXT NOT NULL,
+  profession_code TEXT NOT NULL, profession TEXT NOT NULL, specialty TEXT NOT NULL, structure_name TEXT NOT NULL,
+  postcode TEXT NOT NULL, city TEXT NOT NULL, department TEXT NOT NULL, country TEXT NOT NULL,
+  liste_rouge INTEGER NOT NULL, fingerprint BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS mailboxes_by_ps_idnat ON mailboxes(ps_idnat);
+CREATE INDEX IF NOT EXISTS mailboxes_by_postcode ON mailboxes(postcode);
+CREATE TABLE IF NOT EXISTS activities (
+  activity_key BIGINT PRIMARY KEY, ps_idnat TEXT NOT NULL, civility TEXT NOT NULL, family TEXT NOT NULL,
+  given TEXT NOT NULL, profession_code TEXT NOT NULL, profession TEXT NOT NULL, specialty_code TEXT NOT NULL,
+  specialty TEXT NOT NULL, mode_code TEXT NOT NULL, siret TEXT NOT NULL, finess_site TEXT NOT NULL,
+  finess_ej TEXT NOT NULL, structure_id TEXT NOT NULL, structure_name TEXT NOT NULL, postcode TEXT NOT NULL,
+  city TEXT NOT NULL, fingerprint BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS activities_by_ps_idnat ON activities(ps_idnat);
+CREATE TABLE IF NOT EXISTS whitelist (
+  domain TEXT NOT NULL, operator_dn TEXT NOT NULL, description TEXT NOT NULL, responsible_contact TEXT NOT NULL,
+  support_contact TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY(domain, operator_dn));
+CREATE TABLE IF NOT EXISTS imports (
+  kind TEXT PRIMARY KEY, source TEXT NOT NULL, imported_at BIGINT NOT NULL, total_rows BIGINT NOT NULL,
+  bad_rows BIGINT NOT NULL, added BIGINT NOT NULL, changed BIGINT NOT NULL, withdrawn BIGINT NOT NULL,
+  unchanged BIGINT NOT NULL);
+)SQL",
+};
+constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
+
+constexpr const char* kMailboxColumns =
+    "address, type, ps_idnat, structure_id, service, civility, family, given, profession_code, profession, "
+    "specialty, structure_name, postcode, city, department, country, liste_rouge, fingerprint";
+constexpr const char* kActivityColumns =
+    "activity_key, ps_idnat, civility, family, given, profession_code, profession, specialty_code, specialty, "
+    "mode_code, siret, finess_site, finess_ej, structure_id, structure_name, postcode, city, fingerprint";
+
+class Stmt {
+public:
+    Stmt(sqlite3* db, const std::string& sql) : db_(db) {
+        rc_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr);
+    }
+    ~Stmt() { sqlite3_finalize(stmt_); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+    bool ok() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW || rc_ == SQLITE_DONE; }
+    Stmt& bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); return *this; }
+    Stmt& bind(int i, std::string_view v) {
+        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    int step() { return rc_ = sqlite3_step(stmt_); }
+    Stmt& reset() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        return *this;
+    }
+    int64_t i64(int c) { return sqlite3_column_int64(stmt_, c); }
+    std::string text(int c) {
+        auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
+    }
+    Error error() const { return fail(ErrorKind::Io, sqlite3_errmsg(db_)); }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+    int rc_;
+};
+
+Status exec(sqlite3* db, const std::string& sql) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+        std::string text = msg ? msg : "sqlite error";
+        sqlite3_free(msg);
+        return fail(ErrorKind::Io, text);
+    }
+    return Ok{};
+}
+
+// For ROLLBACK, COMMIT of a read and clean-ups on paths that already report an error.
+void exec_quietly(sqlite3* db, const std::string& sql) { sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr); }
+
+Result<int64_t> scalar(sqlite3* db, const std::string& sql) {
+    Stmt q(db, sql);
+    if (!q.ok() || q.step() != SQLITE_ROW) return q.error();
+    return q.i64(0);
+}
+
+struct DbClose {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using Db = std::unique_ptr<sqlite3, DbClose>;
+
+Result<Db> open_db(const std::filesystem::path& file, int flags) {
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(file.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    Db db(raw);
+    if (rc != SQLITE_OK)
+        return fail(ErrorKind::Io, fmt::format("{}: {}", file.string(), raw ? sqlite3_errmsg(raw) : "cannot open"));
+    if (auto s = exec(db.get(), "PRAGMA busy_timeout=10000"); !s) return s.error();
+    return db;
+}
+
+Status migrate(sqlite3* db) {
+    {
+        Stmt wal(db, "PRAGMA journal_mode=WAL");
+        if (!wal.ok() || wal.step() != SQLITE_ROW || ascii_lower(wal.text(0)) != "wal")
+            return fail(ErrorKind::Io, "cannot put the directory in WAL mode");
+    }
+    // After a national import's checkpoint the WAL file shrinks back to 64 MiB instead of staying
+    // the size of the import.
+    if (auto s = exec(db, "PRAGMA synchronous=FULL; PRAGMA journal_size_limit=67108864"); !s) return s;
+    auto version = scalar(db, "PRAGMA user_version");
+    if (!version) return version.error();
+    if (*version > kSchemaVersion)
+        return fail(ErrorKind::Invalid, "directory.db was written by a newer mssd");
+    for (int64_t v = *version; v < kSchemaVersion; ++v) {
+        if (auto s = exec(db, "BEGIN IMMEDIATE"); !s) return s;
+        if (auto s = exec(db, kSchemaSteps[v]); !s) return exec_quietly(db, "ROLLBACK"), s;
+        if (auto s = exec(db, fmt::format("PRAGMA user_version={}", v + 1)); !s) return exec_quietly(db, "ROLLBACK"), s;
+        if (auto s = exec(db, "COMMIT"); !s) return s;
+    }
+    return Ok{};
+}
+
+MailboxEntry mailbox_from(Stmt& q) {
+    MailboxEntry e;
+    e.address = q.text(0);
+    e.type = mailbox_type_from(q.text(1)).value_or(MailboxType::Per);
+    std::string* fields[] = {&e.ps_idnat, &e.structure_id, &e.service, &e.civility, &e.family, &e.given,
+                             &e.profession_code, &e.profession, &e.specialty, &e.structure_name, &e.postcode,
+                             &e.city, &e.department, &e.country};
+    int c = 2;
+    for (auto* f : fields) *f = q.text(c++);
+    e.liste_rouge = q.i64(c++) != 0;
+    e.fingerprint = static_cast<uint64_t>(q.i64(c));
+    return e;
+}
+
+ActivityEntry activity_from(Stmt& q) {
+    ActivityEntry e;
+    std::string* fields[] = {&e.ps_idnat, &e.civility, &e.family, &e.given, &e.profession_code, &e.profession,
+                             &e.specialty_code, &e.specialty, &e.mode_code, &e.siret, &e.finess_site,
+                             &e.finess_ej, &e.structure_id, &e.structure_name, &e.postcode, &e.city};
+    int c = 1;
+    for (auto* f : fields) *f = q.text(c++);
+    e.fingerprint = static_cast<uint64_t>(q.i64(c));
+    return e;
+}
+
+// FNV-1a of the activity's key fields: the activity's identity from one extraction to the next.
+int64_t activity_key(const ActivityEntry& e) {
+    uint64_t h = 1469598103934665603ull;
+    for (const std::string* f : {&e.ps_idnat, &e.structure_id, &e.profession_code, &e.mode_code, &e.specialty_code}) {
+        for (unsigned char c : *f) h = (h ^ c) * 1099511628211ull;
+        h = (h ^ '|') * 1099511628211ull;
+    }
+    return static_cast<int64_t>(h);
+}
+
+std::string escape_like(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+// FNV-1a of a mailbox's address: its key in memory during an import.
+uint64_t address_key(std::string_view address) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : address) h = (h ^ c) * 1099511628211ull;
+    return h;
+}
+
+// A set of 64-bit keys with open addressing: 8 octets a slot, at most half full. The keys of a
+// national file (2 million) fit in 32 MiB, where a node-based set takes about three times that.
+class KeySet {
+public:
+    // false: the key was there already.
+    bool insert(uint64_t key) {
+        if (key == 0) key = 1;  // 0 marks an empty slot
+        if ((size_ + 1) * 2 > slots_.size()) grow();
+        for (std::size_t i = slot(key);; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == key) return false;
+            if (slots_[i] == 0) {
+                slots_[i] = key;
+                ++size_;
+                return true;
+            }
+        }
+    }
+
+private:
+    std::size_t slot(uint64_t key) const { return (key * 0x9E3779B97F4A7C15ull) >> 20 & (slots_.size() - 1); }
+    void grow() {
+        std::vector<uint64_t> old(std::max<std::size_t>(slots_.size() * 2, 1024), 0);
+        old.swap(slots_);
+        size_ = 0;
+        for (uint64_t k : old)
+            if (k) insert(k);
+    }
+    std::vector<uint64_t> slots_;
+    std::size_t size_ = 0;
+};
+
+// What the directory holds of one kind before the import: each key's fingerprint, sorted by key,
+// and whether the file gave that key again.
+struct Held {
+    uint64_t key = 0, fingerprint = 0;
+    bool seen = false;
+    bool operator<(const Held& o) const { return key < o.key; }
+};
+
+class SqliteDirectory;
+
+// One import inside the writer's transaction (begun by begin()): each row is compared with what the
+// directory held under its key, as it arrives; only added and changed rows are written, withdrawn
+// ones deleted at commit. Memory: 24 octets per held row and 16 per slot of the key set.
+class SqliteImport final : public ImportSession {
+public:
+    SqliteImport(SqliteDirectory& dir, std::unique_lock<std::mutex> lock, ExtractionKind kind);
+    ~SqliteImport() override;
+
+    Result<bool> add(const MailboxEntry& e) override;
+    Result<bool> add(const ActivityEntry& e) override;
+    Result<ImportCounts> commit(std::string_view source, uint64_t rows, uint64_t bad_rows) override;
+
+    Status begin();
+
+private:
+    enum class Verdict { Duplicate, Unchanged, Changed, Added };
+    Verdict classify(uint64_t key, uint64_t fingerprint);
+    Result<bool> write(Verdict verdict, const std::function<void(Stmt&)>& bind_key,
+                       const std::function<void(Stmt&)>& bind_row);
+    Status delete_withdrawn();
+
+    SqliteDirectory& dir_;
+    std::unique_lock<std::mutex> lock_;
+    ExtractionKind kind_;
+    std::string table_, key_column_, columns_;
+    std::vector<Held> held_;
+    KeySet keys_;  // every key the file gave: duplicates within the file
+    std::unique_ptr<Stmt> insert_, remove_;
+    ImportCounts counts_;
+    bool open_ = false;
+};
+
+class SqliteDirectory final : public Directory {
+public:
+    SqliteDirectory(std::filesystem::path file, Db writer, bool read_only)
+        : file_(std::move(file)), writer_(std::move(writer)), read_only_(read_only) {}
+
+    Result<std::unique_ptr<ImportSession>> begin_import(ExtractionKind kind) override {
+        if (read_only_) return fail(ErrorKind::Denied, "the directory was opened for look-ups only");
+        auto session = std::make_unique<SqliteImport>(*this, std::unique_lock(write_mutex_), kind);
+        if (auto s = session->begin(); !s) return s.error();
+        return std::unique_ptr<ImportSession>(std::move(session));
+    }
+
+    Result<ImportCounts> replace_whitelist(std::span<const WhitelistEntry> entries, std::string_view source) override;
+
+    Result<std::optional<MailboxEntry>> find_mailbox(std::string_view address) override {
+        return with_reader([&](Reader& r) -> Result<std::optional<MailboxEntry>> {
+            auto& q = r.find_mailbox;
+            q.reset().bind(1, address);
+            int rc = q.step();
+            if (rc == SQLITE_DONE) return std::optional<MailboxEntry>();
+            if (rc != SQLITE_ROW) return q.error();
+            return std::optional<MailboxEntry>(mailbox_from(q));
+        });
+    }
+
+    Result<bool> domain_whitelisted(std::string_view domain) override {
+        return with_reader([&](Reader& r) -> Result<bool> {
+            auto& q = r.whitelisted;
+            q.reset().bind(1, domain);
+            int rc = q.step();
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE) return q.error();
+            return rc == SQLITE_ROW;
+        });
+    }
+
+    Result<std::vector<WhitelistEntry>> whitelist_entries(std::string_view domain) override {
+        return with_reader([&](Reader& r) -> Result<std::vector<WhitelistEntry>> {
+            Stmt q(r.db.get(), "SELECT domain, operator_dn, description, responsible_contact, support_contact, updated "
+                               "FROM whitelist WHERE domain = ? ORDER BY operator_dn");
+            q.bind(1, domain);
+            std::vector<WhitelistEntry> out;
+            while (q.step() == SQLITE_ROW)
+                out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5)});
+            if (!q.ok()) return q.error();
+            return out;
+        });
+    }
+
+    Result<std::vector<MailboxEntry>> search(const SearchQuery& query) override;
+
+    Result<std::vector<ActivityEntry>> activities(std::string_view ps_idnat) override {
+        return with_reader([&](Reader& r) -> Result<std::vector<ActivityEntry>> {
+            Stmt q(r.db.get(), fmt::format("SELECT {} FROM activities WHERE ps_idnat = ? ORDER BY structure_id, "
+                                           "profession_code", kActivityColumns));
+            q.bind(1, ps_idnat);
+            std::vector<ActivityEntry> out;
+            while (q.step() == SQLITE_ROW) out.push_back(activity_from(q));
+            if (!q.ok()) return q.error();
+            return out;
+        });
+    }
+
+    Result<DirectoryStatus> status() override;
+
+    sqlite3* writer() { return writer_.get(); }
+
+private:
+    struct Reader {
+        Db db;
+        Stmt find_mailbox, whitelisted;
+        explicit Reader(Db d)
+            : db(std::move(d)),
+              find_mailbox(db.get(), fmt::format("SELECT {} FROM mailboxes WHERE address = ?", kMailboxColumns)),
+              whitelisted(db.get(), "SELECT 1 FROM whitelist WHERE domain = ? LIMIT 1") {}
+        // A statement left on a row would hold its read snapshot: the next look-up would not see
+        // the imports committed since.
+        void end_read() {
+            find_mailbox.reset();
+            whitelisted.reset();
+        }
+    };
+
+    // Runs f on an idle reader connection (a new one when none is idle), then returns it to the pool.
+    template <class F>
+    auto with_reader(F&& f) -> decltype(f(std::declval<Reader&>())) {
+        std::unique_ptr<Reader> reader;
+        {
+            std::lock_guard lock(pool_mutex_);
+            if (!pool_.empty()) {
+                reader = std::move(pool_.back());
+                pool_.pop_back();
+            }
+        }
+        if (!reader) {
+            auto db = open_db(file_, SQLITE_OPEN_READONLY);
+            if (!db) return db.error();
+            reader = std::make_unique<Reader>(std::move(db).value());
+            if (!reader->find_mailbox.ok() || !reader->whitelisted.ok()) return reader->find_mailbox.error();
+        }
+        auto result = f(*reader);
+        reader->end_read();
+        std::lock_guard lock(pool_mutex_);
+        pool_.push_back(std::move(reader));
+        return result;
+    }
+
+    std::filesystem::path file_;
+    std::mutex write_mutex_;
+    Db writer_;
+    bool read_only_;
+    std::mutex pool_mutex_;
+    std::vector<std::unique_ptr<Reader>> pool_;
+};
+
+SqliteImport::SqliteImport(SqliteDirectory& dir, std::unique_lock<std::mutex> lock, ExtractionKind kind)
+    : dir_(dir), lock_(std::move(lock)), kind_(kind) {
+    bool mailboxes = kind == ExtractionKind::Correspondance;
+    table_ = mailboxes ? "mailboxes" : "activities";
+    key_column_ = mailboxes ? "address" : "activity_key";
+    columns_ = mailboxes ? kMailboxColumns : kActivityColumns;
+}
+
+SqliteImport::~SqliteImport() {
+    insert_.reset();
+    remove_.reset();
+    if (open_) sqlite3_exec(dir_.writer(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Status SqliteImport::begin() {
+    sqlite3* db = dir_.writer();
+    if (auto s = exec(db, "BEGIN IMMEDIATE"); !s) return s;
+    open_ = true;
+    {
+        Stmt q(db, fmt::format("SELECT {}, fingerprint FROM {}", key_column_, table_));
+        bool by_address = kind_ == ExtractionKind::Correspondance;
+        while (q.step() == SQLITE_ROW)
+            held_.push_back({by_address ? address_key(q.text(0)) : static_cast<uint64_t>(q.i64(0)),
+                             static_cast<uint64_t>(q.i64(1)), false});
+        if (!q.ok()) return q.error();
+    }
+    std::sort(held_.begin(), held_.end());
+    std::string marks;
+    for (int i = 0; i < 18; ++i) marks += i ? ", ?" : "?";
+    insert_ = std::make_unique<Stmt>(db, fmt::format("INSERT INTO {} ({}) VALUES ({})", table_, columns_, marks));
+    remove_ = std::make_unique<Stmt>(db, fmt::format("DELETE FROM {} WHERE {} = ?", table_, key_column_));
+    if (!insert_->ok()) return insert_->error();
+    if (!remove_->ok()) return remove_->error();
+    return Ok{};
+}
+
+// Same key and fingerprint: unchanged; same key, other fingerprint: changed; a key the directory
+// did not hold: added. What is held and never seen again is withdrawn at commit.
+SqliteImport::Verdict SqliteImport::classify(uint64_t key, uint64_t fingerprint) {
+    if (!keys_.insert(key)) return Verdict::Duplicate;
+    auto it = std::lower_bound(held_.begin(), held_.end(), Held{key, 0, false});
+    if (it == held_.end() || it->key != key) return Verdict::Added;
+    it->seen = true;
+    return it->fingerprint == fingerprint ? Verdict::Unchanged : Verdict::Changed;
+}
+
+Result<bool> SqliteImport::write(Verdict verdict, const std::function<void(Stmt&)>& bind_key,
+                                 const std::function<void(Stmt&)>& bind_row) {
+    switch (verdict) {
+        case Verdict::Duplicate: return false;
+        case Verdict::Unchanged: ++counts_.unchanged; return true;
+        case Verdict::Changed:
+            bind_key(remove_->reset());
+            if (remove_->step() != SQLITE_DONE) return remove_->error();
+            ++counts_.changed;
+            break;
+        case Verdict::Added: ++counts_.added; break;
+    }
+    bind_row(insert_->reset());
+    if (insert_->step() != SQLITE_DONE) return insert_->error();
+    return true;
+}
+
+Result<bool> SqliteImport::add(const MailboxEntry& e) {
+    if (kind_ != ExtractionKind::Correspondance) return fail(ErrorKind::Invalid, "a mailbox in an activity import");
+    return write(classify(address_key(e.address), e.fingerprint), [&](Stmt& q) { q.bind(1, e.address); },
+                 [&](Stmt& q) {
+                     int c = 1;
+                     q.bind(c++, e.address);
+                     q.bind(c++, to_string(e.type));
+                     for (const std::string* f : {&e.ps_idnat, &e.structure_id, &e.service, &e.civility, &e.family,
+                                                  &e.given, &e.profession_code, &e.profession, &e.specialty,
+                                                  &e.structure_name, &e.postcode, &e.city, &e.department, &e.country})
+                         q.bind(c++, *f);
+                     q.bind(c++, int64_t{e.liste_rouge});
+                     q.bind(c, static_cast<int64_t>(e.fingerprint));
+                 });
+}
+
+Result<bool> SqliteImport::add(const ActivityEntry& e) {
+    if (kind_ != ExtractionKind::PersonneActivite) return fail(ErrorKind::Invalid, "an activity in a mailbox import");
+    int64_t key = activity_key(e);
+    return write(classify(static_cast<uint64_t>(key), e.fingerprint), [&](Stmt& q) { q.bind(1, key); },
+                 [&](Stmt& q) {
+                     int c = 1;
+                     q.bind(c++, key);
+                     for (const std::string* f : {&e.ps_idnat, &e.civility, &e.family, &e.given, &e.profession_code,
+                                                  &e.profession, &e.specialty_code, &e.specialty, &e.mode_code,
+                                                  &e.siret, &e.finess_site, &e.finess_ej, &e.structure_id,
+                                                  &e.structure_name, &e.postcode, &e.city})
+                         q.bind(c++, *f);
+                     q.bind(c, static_cast<int64_t>(e.fingerprint));
+                 });
+}
+
+// Held keys the file did not give again. Mailboxes are keyed by address, which held_ keeps only as a
+// hash: their table is read once more for the addresses to delete.
+Status SqliteImport::delete_withdrawn() {
+    KeySet withdrawn;
+    for (const auto& h : held_)
+        if (!h.seen) ++counts_.withdrawn, withdrawn.insert(h.key);
+    if (counts_.withdrawn == 0) return Ok{};
+    sqlite3* db = dir_.writer();
+    if (kind_ == ExtractionKind::PersonneActivite) {
+        for (const auto& h : held_) {
+            if (h.seen) continue;
+            remove_->reset().bind(1, static_cast<int64_t>(h.key));
+            if (remove_->step() != SQLITE_DONE) return remove_->error();
+        }
+        return Ok{};
+    }
+    std::vector<std::string> addresses;
+    {
+        Stmt q(db, "SELECT address FROM mailboxes");
+        while (q.step() == SQLITE_ROW) {
+            std::string a = q.text(0);
+            if (!withdrawn.insert(address_key(a))) addresses.push_back(std::move(a));
+        }
+        if (!q.ok()) return q.error();
+    }
+    for (const auto& a : addresses) {
+        remove_->reset().bind(1, a);
+        if (remove_->step() != SQLITE_DONE) return remove_->error();
+    }
+    return Ok{};
+}
+
+Result<ImportCounts> SqliteImport::commit(std::string_view source, uint64_t rows, uint64_t bad_rows) {
+    if (!open_) return fail(ErrorKind::Invalid, "this import was committed already");
+    sqlite3* db = dir_.writer();
+    if (auto s = delete_withdrawn(); !s) return s.error();
+    insert_.reset();
+    remove_.reset();
+    const ImportCounts& n = counts_;
+    Stmt record(db, "INSERT INTO imports (kind, source, imported_at, total_rows, bad_rows, added, changed, withdrawn, "
+                    "unchanged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind) DO UPDATE SET "
+                    "source = excluded.source, imported_at = excluded.imported_at, total_rows = excluded.total_rows, "
+                    "bad_rows = excluded.bad_rows, added = excluded.added, changed = excluded.changed, "
+                    "withdrawn = excluded.withdrawn, unchanged = excluded.unchanged");
+    record.bind(1, to_string(kind_)).bind(2, source).bind(3, static_cast<int64_t>(std::time(nullptr)))
+        .bind(4, static_cast<int64_t>(rows)).bind(5, static_cast<int64_t>(bad_rows))
+        .bind(6, static_cast<int64_t>(n.added)).bind(7, static_cast<int64_t>(n.changed))
+        .bind(8, static_cast<int64_t>(n.withdrawn)).bind(9, static_cast<int64_t>(n.unchanged));
+    if (record.step() != SQLITE_DONE) return record.error();
+    if (auto s = exec(db, "COMMIT"); !s) return s.error();
+    open_ = false;
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock_.unlock();  // the next import may begin while this session object lives on
+    return n;
+}
+
+Result<ImportCounts> SqliteDirectory::replace_whitelist(std::span<const WhitelistEntry> entries, std::string_view source) {
+    if (read_only_) return fail(ErrorKind::Denied, "the directory was opened for look-ups only");
+    std::lock_guard lock(write_mutex_);
+    sqlite3* db = writer_.get();
+    auto rollback = [db](Error e) -> Result<ImportCounts> {
+        exec_quietly(db, "ROLLBACK");
+        return e;
+    };
+    if (auto s = exec(db, "BEGIN IMMEDIATE"); !s) return s.error();
+    ImportCounts n;
+    Stmt same(db, "SELECT description, responsible_contact, support_contact, updated FROM whitelist "
+                  "WHERE domain = ? AND operator_dn = ?");
+    for (const auto& e : entries) {
+        same.reset().bind(1, e.domain).bind(2, e.operator_dn);
+        int rc = same.step();
+        if (rc == SQLITE_DONE) ++n.added;
+        else if (rc != SQLITE_ROW) return rollback(same.error());
+        else if (WhitelistEntry{e.domain, e.operator_dn, same.text(0), same.text(1), same.text(2), same.text(3)} == e)
+            ++n.unchanged;
+        else ++n.changed;
+    }
+    auto before = scalar(db, "SELECT COUNT(*) FROM whitelist");
+    if (!before) return rollback(before.error());
+    n.withdrawn = static_cast<uint64_t>(*before) - n.unchanged - n.changed;
+    if (auto s = exec(db, "DELETE FROM whitelist"); !s) return rollback(s.error());
+    Stmt insert(db, "INSERT INTO whitelist (domain, operator_dn, description, responsible_contact, support_contact, "
+                    "updated) VALUES (?, ?, ?, ?, ?, ?)");
+    for (const auto& e : entries) {
+        insert.reset().bind(1, e.domain).bind(2, e.operator_dn).bind(3, e.description).bind(4, e.responsible_contact)
+            .bind(5, e.support_contact).bind(6, e.updated);
+        if (insert.step() != SQLITE_DONE) return rollback(insert.error());
+    }
+    Stmt record(db, "INSERT INTO imports (kind, source, imported_at, total_rows, bad_rows, added, changed, withdrawn, "
+                    "unchanged) VALUES ('whitelist', ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (kind) DO UPDATE SET "
+                    "source = excluded.source, imported_at = excluded.imported_at, total_rows = excluded.total_rows, "
+                    "bad_rows = 0, added = excluded.added, changed = excluded.changed, "
+                    "withdrawn = excluded.withdrawn, unchanged = excluded.unchanged");
+    record.bind(1, source).bind(2, static_cast<int64_t>(std::time(nullptr))).bind(3, static_cast<int64_t>(entries.size()))
+        .bind(4, static_cast<int64_t>(n.added)).bind(5, static_cast<int64_t>(n.changed))
+        .bind(6, static_cast<int64_t>(n.withdrawn)).bind(7, static_cast<int64_t>(n.unchanged));
+    if (record.step() != SQLITE_DONE) return rollback(record.error());
+    if (auto s = exec(db, "COMMIT"); !s) return rollback(s.error());
+    return n;
+}
+
+Result<std::vector<MailboxEntry>> SqliteDirectory::search(const SearchQuery& query) {
+    std::string where = "1 = 1";
+    std::vector<std::string> args;
+    auto like = [](const std::string& v) { return escape_like(ascii_lower(v)); };
+    if (query.ps_idnat) where += " AND ps_idnat = ?", args.push_back(*query.ps_idnat);
+    if (query.postcode) where += " AND postcode = ?", args.push_back(*query.postcode);
+    if (query.family) where += " AND lower(family) = ?", args.push_back(ascii_lower(*query.family));
+    if (query.given) where += " AND lower(given) = ?", args.push_back(ascii_lower(*query.given));
+    if (query.name) {
+        where += " AND (lower(family) LIKE ? ESCAPE '\\' OR lower(given) LIKE ? ESCAPE '\\')";
+        args.push_back(like(*query.name) + "%");
+        args.push_back(like(*query.name) + "%");
+    }
+    if (query.address) where += " AND address LIKE ? ESCAPE '\\'", args.push_back("%" + like(*query.address) + "%");
+    if (query.profession) {
+        where += " AND (profession_code = ? OR lower(profession) LIKE ? ESCAPE '\\')";
+        args.push_back(*query.profession);
+        args.push_back("%" + like(*query.profession) + "%");
+    }
+    if (!query.include_liste_rouge) where += " AND liste_rouge = 0";
+    std::string sql = fmt::format("SELECT {} FROM mailboxes WHERE {} ORDER BY address LIMIT {} OFFSET {}",
+                                  kMailboxColumns, where, query.limit, query.offset);
+    return with_reader([&](Reader& r) -> Result<std::vector<MailboxEntry>> {
+        Stmt q(r.db.get(), sql);
+        if (!q.ok()) return q.error();
+        int i = 1;
+        for (const auto& a : args) q.bind(i++, a);
+        std::vector<MailboxEntry> out;
+        while (q.step() == SQLITE_ROW) out.push_back(mailbox_from(q));
+        if (!q.ok()) return q.error();
+        return out;
+    });
+}
+
+Result<DirectoryStatus> SqliteDirectory::status() {
+    return with_reader([&](Reader& r) -> Result<DirectoryStatus> {
+        sqlite3* db = r.db.get();
+        if (auto s = exec(db, "BEGIN"); !s) return s.error();  // one snapshot for every count
+        DirectoryStatus st;
+        Stmt q(db, "SELECT kind, source, imported_at, total_rows, bad_rows, added, changed, withdrawn, unchanged "
+                   "FROM imports ORDER BY kind");
+        while (q.step() == SQLITE_ROW) {
+            ImportRecord rec{q.text(0), q.text(1), q.i64(2), static_cast<uint64_t>(q.i64(3)),
+                             static_cast<uint64_t>(q.i64(4)), {}};
+            rec.counts = {static_cast<uint64_t>(q.i64(5)), static_cast<uint64_t>(q.i64(6)),
+                          static_cast<uint64_t>(q.i64(7)), static_cast<uint64_t>(q.i64(8))};
+            st.imports.push_back(std::move(rec));
+        }
+        std::pair<const char*, uint64_t*> counts[] = {
+            {"SELECT COUNT(*) FROM mailboxes", &st.mailboxes},
+            {"SELECT COUNT(*) FROM activities", &st.activities},
+            {"SELECT COUNT(*) FROM whitelist", &st.whitelist_entries},
+            {"SELECT COUNT(DISTINCT domain) FROM whitelist", &st.whitelisted_domains}};
+        for (auto [sql, out] : counts) {
+            auto v = scalar(db, sql);
+            if (!v) return exec_quietly(db, "ROLLBACK"), v.error();
+            *out = static_cast<uint64_t>(*v);
+        }
+        exec_quietly(db, "COMMIT");
+        return st;
+    });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Directory>> open_sqlite_directory(const std::filesystem::path& file, DirectoryOptions options) {
+    auto writer = open_db(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (!writer) return writer.error();
+    if (auto s = migrate(writer->get()); !s) return fail(s.error().kind, fmt::format("{}: {}", file.string(), s.error().message));
+    return std::unique_ptr<Directory>(
+        std::make_unique<SqliteDirectory>(file, std::move(writer).value(), options.read_only));
+}
+
+}  // namespace mss::directory
