@@ -104,6 +104,8 @@ struct HttpConfig {
     std::chrono::seconds idle_timeout{60};            // a kept-alive connection waiting for its next request
     std::vector<std::string> metrics_clients{"127.0.0.1", "::1"};  // IP addresses that may GET /metrics
     std::vector<std::string> metrics_certificates;    // SHA-256 (hex) of verified client certificates that may too
+};
+
 // The national directory (DATA/directory.db, filled by `mssctl directory import`).
 struct DirectorySettings {
     // Patients' addresses (Mon espace santé): <INS matricule>@this domain, checked by the INS key.

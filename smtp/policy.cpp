@@ -72,6 +72,7 @@ std::optional<Reply> check_field(store::Store& store, const Config& config, Port
         if (!verdict.positive()) return header_sender_refused(field, address, port, principal);
     }
     return std::nullopt;
+}
 
 // No outbound queue yet (the relay issue): say so rather than accept and drop.
 Reply relaying_not_configured(const std::string& address) {

@@ -182,6 +182,7 @@ TEST_CASE("header senders: the relay port refuses our own domains in From or Sen
     CHECK(check("From: Dr Jean Dupont <jean.dupont@CAB.mssante.fr>\r\n").code == 553);
     CHECK(check("From: <dr@chu-x.mssante.fr>\r\nSender: <secretariat@cab.mssante.fr>\r\n").code == 553);
     CHECK(check("From: <dr@chu-x.mssante.fr> <jean.dupont@cab.mssante.fr>\r\n").code == 550);
+}
 
 namespace {
 
