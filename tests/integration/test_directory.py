@@ -2,41 +2,23 @@
 extraction files and the whitelist, RCPT answers for listed, unlisted, non-whitelisted, withdrawn and
 patient recipients while mssd runs, and bad files refused whole with the previous directory serving."""
 import io
+import pathlib
 import smtplib
+import sys
 import zipfile
 
 import pytest
 
 from mssd_harness import GP, PASSWORD
 
-CORRESPONDANCE = [
-    "Type de BAL", "Adresse BAL", "Type Identifiant PP", "Identifiant PP", "Identification nationale PP",
-    "Type identifiant structure", "Identification Structure", "Service de rattachement", "Civilité d'exercice",
-    "Nom d'exercice", "Prénom d'exercice", "Catégorie profession", "Libellé de catégorie profession",
-    "Code Profession", "Libellé Profession", "Code savoir-faire", "Libellé savoir-faire", "Dématérialisation",
-    "Raison Sociale structure BAL", "Enseigne commerciale structure BAL", "L2COMPLEMENTLOCALISATION",
-    "L3COMPLEMENTDISTRIBUTION", "L4NUMEROVOIE", "L4COMPLEMENTNUMEROVOIE", "NL4TYPEVOIE", "L4LIBELLEVOIE",
-    "L5LIEUDITMENTION", "L6LIGNEACHEMINEMENT", "Code postal", "Département", "Pays"]
+# The published formats and key arithmetic, as the benchmark's generator writes them.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "bench"))
+from gen_directory import CORRESPONDANCE, rpps  # noqa: E402
 
 LISTED = "helene.lefevre@chu-x.mssante.fr"
 CARDIO = "cardiologie@chu-x.mssante.fr"
 OUTSIDE = "dr.martin@clinique-hors-liste.fr"
 UNLISTED = "inconnu@chu-x.mssante.fr"
-
-
-def luhn_key(digits):
-    total = 0
-    for i, ch in enumerate(reversed(digits + "0")):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d * 2 > 9 else d * 2
-        total += d
-    return str((10 - total % 10) % 10)
-
-
-def rpps(n):
-    body = f"1{n:09d}"
-    return body + luhn_key(body)
 
 
 def mailbox_row(kind, address, rpps_number=None, family="", given="", profession="", postcode="75013"):
