@@ -53,7 +53,9 @@ trap cleanup EXIT
 DATA="$WORK/mssd"
 "$BUILD/mssctl" --data "$DATA" init --domain "$DOMAIN" >/dev/null
 sed -i -e 's/^password_scrypt_log_n = .*/password_scrypt_log_n = 12/' \
-       -e 's/^max_connections_per_ip = .*/max_connections_per_ip = 20000\nmax_connections = 20000/' "$DATA/mssd.toml"
+       -e 's/^max_connections_per_ip = .*/max_connections_per_ip = 20000/' -e 's/^max_connections = .*/max_connections = 20000/' \
+       -e 's/^hash_queue = .*/hash_queue = 100000/' -e 's/^hash_queue_per_ip = .*/hash_queue_per_ip = 100000/' \
+       "$DATA/mssd.toml"
 for u in $LOAD_USERS; do echo "$PASSWORD" | "$BUILD/mssctl" --data "$DATA" account add "$u@$DOMAIN" --kind personal --password-stdin >/dev/null; done
 for i in $(seq 0 $((IDLE_USERS - 1))); do echo "$PASSWORD" | "$BUILD/mssctl" --data "$DATA" account add "idle$i@$DOMAIN" --kind personal --password-stdin >/dev/null; done
 MSSD_PORT=$(free_port)

@@ -236,8 +236,9 @@ password_scrypt_log_n = 17    # scrypt cost: N = 2^17, r = 8, p = 1
 # Password guessing. scrypt runs on threads of its own (128 MiB each at the cost above); checks
 # beyond the queue get a temporary refusal without a check (SMTP 454 4.7.0, IMAP NO [UNAVAILABLE]).
 hash_threads = 1
-hash_queue = 16               # checks waiting or running, all client addresses
-hash_queue_per_ip = 4         # of those, from one address (IPv6: one /64)
+hash_queue = 64               # checks waiting or running, all client addresses
+hash_queue_per_ip = 16        # of those, from one address (IPv6: one /64); a mail client opens up to
+                              # 5 connections at once, and a hospital's users may share one address
 session_failures = 3          # failed authentications before the session is closed
 # Lock-outs: refused without a check for `lockout` seconds, doubling with each further failure.
 lockout_after = 3             # failures of one account from one address lock that pair out

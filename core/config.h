@@ -46,8 +46,8 @@ struct Limits {
 // forgotten forget_after seconds after their last failure; a success resets its address's and pair's.
 struct AuthGuardSettings {
     unsigned hash_threads = 1;             // scrypt at log_n 17 holds 128 MiB per thread
-    unsigned hash_queue = 16;              // checks waiting or running, all addresses
-    unsigned hash_queue_per_ip = 4;        // of those, from one address (IPv6: one /64)
+    unsigned hash_queue = 64;              // checks waiting or running, all addresses
+    unsigned hash_queue_per_ip = 16;       // of those, from one address (IPv6: one /64; a hospital's NAT)
     unsigned session_failures = 3;         // failed authentications before the session is closed
     unsigned lockout_after = 3;            // failures of one account from one address
     unsigned ip_lockout_after = 10;        // failures from one address, any accounts
