@@ -147,6 +147,9 @@ asio::awaitable<void> Session::run(Admission admission) {
     untagged(fmt::format("OK [CAPABILITY {}] mssd ready", capabilities()));
     for (;;) {
         while (auto event = assembler_.next()) {
+            // A command (or its refusal) is whole: the next one gets its own deadline, even when its
+            // first octets are already buffered (pipelining clients never leave the assembler idle).
+            if (!std::holds_alternative<LiteralContinuation>(*event)) command_deadline_.reset();
             auto handled = handle(std::move(*event));
             if (!co_await std::move(handled)) {
                 co_await stream_->close();

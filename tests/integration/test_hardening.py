@@ -238,3 +238,23 @@ def test_logout_frees_the_connection_at_once(fresh):
     assert second.makefile("rb").readline().startswith(b"* OK")
     first.close()
     second.close()
+
+
+def test_a_pipelining_client_gets_a_deadline_per_command_not_per_session(fresh):
+    """A sync client that always has its next command on the way never leaves the framing idle: each
+    command still gets message_timeout of its own (the first deadline used to last the whole session)."""
+    fresh.configure(message_timeout=2)
+    fresh.start()
+    s = fresh.tls_context().wrap_socket(socket.create_connection(("127.0.0.1", fresh.imaps), timeout=10),
+                                        server_hostname="localhost")
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(f'l LOGIN "{GP}" "{PASSWORD}"\r\n'.encode())
+    assert f.readline().startswith(b"l OK")
+    s.sendall(b"t0 NOOP\r\nt1 NO")
+    for i in range(1, 12):
+        assert f.readline().startswith(b"t%d OK" % (i - 1))
+        time.sleep(0.5)
+        s.sendall(b"OP\r\nt%d NO" % (i + 1))
+    assert f.readline().startswith(b"t11 OK")
+    s.close()
