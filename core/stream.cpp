@@ -170,10 +170,21 @@ asio::awaitable<bool> Stream::flush() {
     co_return !ec;
 }
 
-asio::awaitable<void> Stream::close() {
+asio::awaitable<void> Stream::close(Linger linger) {
     co_await flush();
     std::error_code ignored;
-    if (secure_ && !aborted_) {
+    if (linger == Linger::Yes && !aborted_) {
+        // What the peer still sends is read and dropped until it closes (it stops once it has read
+        // our answer) or the timer ends it.
+        arm_timer(std::chrono::steady_clock::now() + std::chrono::seconds(2));
+        char drop[4096];
+        for (std::error_code ec; !ec;) {
+            if (secure_) std::tie(ec, std::ignore) = co_await ssl_.async_read_some(asio::buffer(drop), use_tuple);
+            else std::tie(ec, std::ignore) = co_await ssl_.next_layer().async_read_some(asio::buffer(drop), use_tuple);
+        }
+        disarm_timer();
+    }
+    if (secure_ && !aborted_ && !timed_out_) {
         // After our close_notify is written, OpenSSL waits to read the peer's: the receive side is
         // shut first, so that read ends at once, and the timer bounds a peer that stalls our write.
         ssl_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_receive, ignored);

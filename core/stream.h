@@ -66,8 +66,12 @@ public:
     std::size_t queued() const { return out_.size(); }
     asio::awaitable<bool> flush();
     // Flushes, sends TLS close_notify and closes, without waiting for the peer's close_notify
-    // (RFC 8446 6.1 allows it): the connection and its slot are freed at once.
-    asio::awaitable<void> close();
+    // (RFC 8446 6.1 allows it): the connection and its slot are freed at once. With Linger::Yes, the
+    // peer may still be sending what we refused (an HTTP body): its octets are read and dropped for
+    // up to 2 s first, since closing on unread input sends a reset that can destroy our answer before
+    // the peer reads it (RFC 9112 9.6).
+    enum class Linger { No, Yes };
+    asio::awaitable<void> close(Linger linger = Linger::No);
 
     // Marks the stream as waiting for the next command: only then may interrupt() end a read.
     void set_idle(bool idle) { idle_ = idle; }

@@ -70,6 +70,7 @@ asio::awaitable<void> Session::run(Admission admission, bool implicit_tls) {
         co_await stream_->close();
         co_return;
     }
+    auto linger = Stream::Linger::No;  // after a refusal the rest of the request may still be coming
     for (;;) {
         RequestParser parser(limits_of(config_->http));
         auto reading = read_request(parser);
@@ -79,12 +80,14 @@ asio::awaitable<void> Session::run(Admission admission, bool implicit_tls) {
             log::info(kWhere, "request from {} not complete within {} s", stream_->peer_ip(),
                       config_->http.request_timeout.count());
             answer(nullptr, Response::text(408, "Request Timeout\n"), false, true);
+            linger = Stream::Linger::Yes;
             break;
         }
         if (outcome == Outcome::Refused) {
             const auto& e = *parser.error();
             log::info(kWhere, "request from {} refused with {}: {}", stream_->peer_ip(), e.status, e.reason);
             answer(nullptr, Response::text(e.status, std::string(reason_phrase(e.status)) + "\n"), false, true);
+            linger = Stream::Linger::Yes;
             break;
         }
         bool close = !parser.keep_alive();
@@ -99,7 +102,7 @@ asio::awaitable<void> Session::run(Admission admission, bool implicit_tls) {
         // pipelining small requests for large answers cannot make us hold them all.
         if (stream_->queued() >= kMaxQueued && !co_await stream_->flush()) break;
     }
-    co_await stream_->close();
+    co_await stream_->close(linger);
 }
 
 asio::awaitable<bool> Session::handshake() {
