@@ -12,17 +12,13 @@ import threading
 
 import pytest
 
-from mssd_harness import DOCTOR, GP, PASSWORD, DOMAIN, Server, deliver, wait_mail_count
+from mssd_harness import DOCTOR, GP, PASSWORD, DOMAIN, deliver, wait_mail_count
 
 
 @pytest.fixture(scope="module")
-def guarded(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("mssd"))
-    s.init()
-    s.add_standard_accounts()
-    s.start()
-    yield s
-    s.stop()
+def guarded(server):
+    """conftest's running mssd with the standard accounts, under the name these tests read best with."""
+    return server
 
 
 class BoundIMAP(imaplib.IMAP4_SSL):
