@@ -1,0 +1,39 @@
+// Hardened libxml2 parsing shared by the CDA and XDM readers: bounded size and depth, no network,
+// no DTD, no entity substitution, and any DOCTYPE refused before libxml2 reads it, so that no
+// entity declaration (XXE, billion laughs) is ever seen. Trusts nothing in the bytes.
+#pragma once
+#include <libxml/tree.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cda/ack.h"
+
+namespace mss::cda {
+
+struct XmlLimits {
+    std::size_t max_octets = 20 * 1024 * 1024;
+    int max_depth = 128;  // element nesting; CDA level 3 bodies stay well under it
+};
+
+struct XmlDocFree {
+    void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+};
+using XmlDoc = std::unique_ptr<xmlDoc, XmlDocFree>;
+
+// what names the document in reasons ("METADATA.XML", "the CDA"). Refusals are 906.
+Outcome<XmlDoc> parse_xml(std::string_view xml, std::string_view what, const XmlLimits& limits);
+
+// Navigation helpers over parsed trees; ns is the element's namespace URI.
+bool is_element(const xmlNode* n, std::string_view ns, std::string_view name);
+const xmlNode* child(const xmlNode* n, std::string_view ns, std::string_view name);
+std::vector<const xmlNode*> children(const xmlNode* n, std::string_view ns, std::string_view name);
+// The node at the end of a path of child names (all in ns), or null.
+const xmlNode* path(const xmlNode* n, std::string_view ns, std::initializer_list<std::string_view> names);
+std::string attribute(const xmlNode* n, std::string_view name);
+std::string text(const xmlNode* n);  // trimmed text content
+
+}  // namespace mss::cda
