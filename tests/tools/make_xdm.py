@@ -52,7 +52,7 @@ class Patient:
 
 @dataclass
 class Author:
-    ps_idnat: str = "810001234567"
+    ps_idnat: str = "810001234565"
     family: str = "MARTIN"
     given: str = "Paul"
     organisation: str = "Laboratoire des Lilas"
@@ -347,7 +347,7 @@ def main() -> int:
     ap.add_argument("--given", default="Marie")
     ap.add_argument("--birth", default="19800512")
     ap.add_argument("--gender", default="F")
-    ap.add_argument("--author", default="810001234567")
+    ap.add_argument("--author", default="810001234565")
     ap.add_argument("--set-id")
     ap.add_argument("--replaces", default="CRBIO-2026-0001")
     ap.add_argument("--version", type=int)
