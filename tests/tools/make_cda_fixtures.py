@@ -19,7 +19,7 @@ def zip_of(members) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in members:
-            z.writestr(zipfile.ZipInfo(name), data, compress_type=zipfile.ZIP_DEFLATED)
+            m.FixedTimeZip(z).writestr(name, data)
     return buf.getvalue()
 
 

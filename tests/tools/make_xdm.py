@@ -7,14 +7,15 @@ Trusts nothing and touches nothing but the file it writes (or stdout). Used by c
 Command line:
   make_xdm.py KIND [KIND...] -o OUT [--bare] [--ins NIR13|INS15] [--oid OID] [--family F] [--given G]
               [--birth YYYYMMDD] [--gender F|M] [--author PS_IDNAT] [--set-id ID] [--replaces DOC_ID]
-              [--version N] [--pad-kib N] [--two-patients]
+              [--version N] [--pad-kib N] [--pdf-kib N] [--two-patients]
   KIND: bio (CR d'examens biologiques 11502-2, structured body), discharge (lettre de liaison
   11490-0, nonXMLBody with a small PDF), replacement (a bio report with relatedDocument RPLC
   replacing --replaces, same --set-id, versionNumber 2).
   Without --bare, OUT is an IHE_XDM.ZIP holding README.TXT, INDEX.HTM and IHE_XDM/SUBSET01/ with
   METADATA.XML and DOC0001.XML, DOC0002.XML...; with --bare (one KIND), OUT is the CDA itself.
   --ins takes a 13-digit NIR (its key is computed) or a full 15-character matricule (kept as is,
-  so a wrong key can be tested). --pad-kib grows the structured body to about N KiB (benchmarks).
+  so a wrong key can be tested). --pad-kib grows the structured body to about N KiB, --pdf-kib the
+  discharge letter's PDF by about N KiB of incompressible octets (benchmarks).
   OUT '-' writes to stdout.
 
 As a module: ins_of(nir13), bio_cda(...), discharge_cda(...), replacement_cda(...), xdm_zip(docs)
@@ -24,6 +25,7 @@ import argparse
 import base64
 import hashlib
 import io
+import random
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -175,15 +177,18 @@ def bio_body(pad_kib: int = 0) -> str:
 """
 
 
-def small_pdf(text: str = "Lettre de liaison") -> bytes:
-    """A minimal but valid one-page PDF saying text."""
+def small_pdf(text: str = "Lettre de liaison", pad_kib: int = 0) -> bytes:
+    """A minimal but valid one-page PDF saying text; pad_kib adds that many KiB of incompressible
+    octets in a PDF comment (as a scanned page would), for archives of a realistic size."""
+    rng = random.Random(pad_kib)
+    pad = b"".join(b"%" + bytes(rng.randrange(33, 127) for _ in range(63)) + b"\n" for _ in range(pad_kib * 16))
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
             b"/Resources << /Font << /F1 5 0 R >> >> >>",
             b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    out, offsets = bytearray(b"%PDF-1.4\n" + pad), []
     for i, o in enumerate(objs, 1):
         offsets.append(len(out))
         out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
@@ -207,9 +212,9 @@ def bio_doc(patient=None, author=None, doc_id="CRBIO-2026-0001", set_id="SET-CRB
                "1.2.250.1.213.1.1.1.55", bio_body(pad_kib), patient or Patient(), author or Author())
 
 
-def discharge_doc(patient=None, author=None, doc_id="LDL-2026-0001", set_id="SET-LDL-0001") -> Doc:
+def discharge_doc(patient=None, author=None, doc_id="LDL-2026-0001", set_id="SET-LDL-0001", pdf_kib=0) -> Doc:
     d = Doc(doc_id, set_id, 1, "11490-0", "Lettre de liaison à la sortie d'un établissement de soins",
-            "Lettre de liaison à la sortie", "1.3.6.1.4.1.19376.1.2.20", pdf_body(small_pdf()),
+            "Lettre de liaison à la sortie", "1.3.6.1.4.1.19376.1.2.20", pdf_body(small_pdf(pad_kib=pdf_kib)),
             patient or Patient(), author or Author())
     return d
 
@@ -320,12 +325,24 @@ def metadata_xml(docs, contents, uris, patient_overrides=None) -> str:
 """
 
 
+class FixedTimeZip:
+    """Writes members with one fixed timestamp, so that the same documents give the same octets."""
+
+    def __init__(self, zf):
+        self.zf = zf
+
+    def writestr(self, name, data):
+        self.zf.writestr(zipfile.ZipInfo(name, date_time=(2026, 12, 6, 9, 30, 0)), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
+
+
 def xdm_zip(docs, patient_overrides=None, metadata_override=None) -> bytes:
     """The IHE_XDM.ZIP of docs (Doc objects): README.TXT, INDEX.HTM, SUBSET01 with METADATA.XML."""
     contents = [cda(d).encode() for d in docs]
     uris = [f"DOC{i + 1:04d}.XML" for i in range(len(docs))]
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        z = FixedTimeZip(zf)
         z.writestr("README.TXT", "Archive IHE XDM produite par mssd tests/tools/make_xdm.py\r\n")
         z.writestr("INDEX.HTM", "<html><body>" + "".join(f'<a href="IHE_XDM/SUBSET01/{u}">{u}</a>' for u in uris)
                    + "</body></html>")
@@ -352,6 +369,7 @@ def main() -> int:
     ap.add_argument("--replaces", default="CRBIO-2026-0001")
     ap.add_argument("--version", type=int)
     ap.add_argument("--pad-kib", type=int, default=0)
+    ap.add_argument("--pdf-kib", type=int, default=0, help="grow the discharge letter's PDF by about N KiB")
     ap.add_argument("--two-patients", action="store_true", help="give the second document another patient")
     a = ap.parse_args()
     ins = ins_of(a.ins) if len(a.ins) == 13 else a.ins
@@ -361,7 +379,7 @@ def main() -> int:
         if a.two_patients and i == 1:
             p = Patient(ins_of("1750699123456"), INS_NIR, "DURAND", "Jean", "19750601", "M")
         au = Author(ps_idnat=a.author)
-        d = {"bio": lambda: bio_doc(p, au, pad_kib=a.pad_kib), "discharge": lambda: discharge_doc(p, au),
+        d = {"bio": lambda: bio_doc(p, au, pad_kib=a.pad_kib), "discharge": lambda: discharge_doc(p, au, pdf_kib=a.pdf_kib),
              "replacement": lambda: replacement_doc(p, au, replaces=a.replaces)}[kind]()
         if a.set_id:
             d.set_id = a.set_id
