@@ -234,11 +234,12 @@ std::vector<std::string> submission_set_ids(const xmlNode* list) {
 Outcome<SubmissionSet> submission_set_of(const xmlNode* list) {
     auto ids = submission_set_ids(list);
     auto packages = children(list, rim, "RegistryPackage");
-    const xmlNode* set = nullptr;
+    std::vector<const xmlNode*> sets;
     for (const xmlNode* p : packages)
-        if (std::find(ids.begin(), ids.end(), attribute(p, "id")) != ids.end()) set = set ? nullptr : p;
-    if (!set && ids.empty() && packages.size() == 1) set = packages.front();
-    if (!set) return bad("METADATA.XML: not exactly one submission set");
+        if (std::find(ids.begin(), ids.end(), attribute(p, "id")) != ids.end()) sets.push_back(p);
+    if (ids.empty() && packages.size() == 1) sets = packages;
+    if (sets.size() != 1) return bad(fmt::format("METADATA.XML: {} submission sets (one expected)", sets.size()));
+    const xmlNode* set = sets.front();
     SubmissionSet s;
     s.entry_id = attribute(set, "id");
     auto patient = patient_of(set, kSetPatientId, "the submission set");

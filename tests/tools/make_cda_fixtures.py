@@ -75,6 +75,16 @@ def main() -> int:
     files["metadata_patient.zip"] = zip_of(
         [(n, meta.replace(m.esc(m.patient_cx(bio.patient)), m.esc(m.patient_cx(other))).encode() if n.endswith("METADATA.XML") else d)
          for n, d in members_of(good)])
+    # Three RegistryPackages all classified as the submission set (an odd count once slipped through).
+    start, end = meta.index("<rim:RegistryPackage"), meta.index("</rim:RegistryPackage>") + len("</rim:RegistryPackage>")
+    more = ""
+    for n in (2, 3):
+        more += meta[start:end].replace("SubmissionSet01", f"SubmissionSet0{n}").replace('id="SS-', f'id="SS{n}-')
+        more += (f'<rim:Classification classifiedObject="SubmissionSet0{n}" classificationNode="{m.SS_NODE}" '
+                 f'id="SS{n}-class"/>')
+    two_sets = meta[:end] + more + meta[end:]
+    files["three_sets.zip"] = zip_of([(n, two_sets.encode() if n.endswith("METADATA.XML") else d)
+                                    for n, d in members_of(good)])
     for name, data in files.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)

@@ -93,6 +93,7 @@ TEST_CASE("each refused archive: 906 with its reason") {
         {"hash_mismatch.zip", "SHA-1 differs"},
         {"two_patients.zip", "two patients"},
         {"metadata_patient.zip", "not the metadata's"},
+        {"three_sets.zip", "3 submission sets"},
     };
     for (const auto& c : cases) {
         auto a = read_xdm(cda_fixture(c.file));
