@@ -98,6 +98,18 @@ TEST_CASE("a DOCTYPE, XXE and billion laughs are refused before libxml2 reads th
     check_refused(replaced(bio, "<title>Compte", "<title>&xxe;Compte"), "not well-formed");
 }
 
+TEST_CASE("a DOCTYPE in UTF-16, invisible to the octet search, is still refused") {
+    std::string ascii = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\">"
+                        "<!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]><ClinicalDocument xmlns=\"urn:hl7-org:v3\">"
+                        "<title>&b;</title></ClinicalDocument>";
+    std::string utf16 = "\xFF\xFE";
+    for (char c : ascii) {
+        utf16 += c;
+        utf16 += '\0';
+    }
+    check_refused(utf16, "DOCTYPE");
+}
+
 TEST_CASE("a CDA over the size bound is refused unread; the default bound is 20 MiB") {
     std::string bio = cda_fixture("bio.xml");
     check_refused(bio, "larger than 1024 octets", XmlLimits{1024, 128});
