@@ -17,12 +17,18 @@ Command line:
   so a wrong key can be tested). --pad-kib grows the structured body to about N KiB, --pdf-kib the
   discharge letter's PDF by about N KiB of incompressible octets (benchmarks).
   OUT '-' writes to stdout.
+  --eml FROM TO writes instead a whole message as the sending software of Référentiel #2 would:
+  the IHE_XDM.ZIP (and the discharge letter's PDF, if any) attached, Subject
+  "XDM/1.0/DDM+<label> <FAMILY> <given> <DD/MM/YYYY>", X-MSS-CODECDA, X-MSS-INS: O, X-MSS-NIL and
+  Disposition-Notification-To: FROM (drop it with --no-mdn).
 
-As a module: ins_of(nir13), bio_cda(...), discharge_cda(...), replacement_cda(...), xdm_zip(docs)
-return str/bytes, for tests that need to alter a document before packing it.
+As a module: ins_of(nir13), bio_cda(...), discharge_cda(...), replacement_cda(...), xdm_zip(docs),
+message(docs, sender, recipient) return str/bytes, for tests that need to alter a document first.
 """
 import argparse
 import base64
+import email.policy
+from email.message import EmailMessage
 import hashlib
 import io
 import random
@@ -353,6 +359,32 @@ def xdm_zip(docs, patient_overrides=None, metadata_override=None) -> bytes:
     return buf.getvalue()
 
 
+def subject_of(docs) -> str:
+    """The CI-SIS subject: XDM/1.0/DDM+<label> <FAMILY> <given> <DD/MM/YYYY> (label cut to 40 characters)."""
+    p = docs[0].patient
+    label = docs[0].display[:40] if len(docs) == 1 else f"{len(docs)} documents"
+    return f"XDM/1.0/DDM+{label} {p.family} {p.given} {p.birth[6:8]}/{p.birth[4:6]}/{p.birth[:4]}"
+
+
+def message(docs, sender: str, recipient: str, mdn: bool = True) -> bytes:
+    """A Référentiel #2 message carrying docs in an IHE_XDM.ZIP (CRLF line ends)."""
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"], msg["To"], msg["Subject"] = sender, recipient, subject_of(docs)
+    msg["Message-ID"] = f"<{docs[0].doc_id}@make-xdm.test>"
+    msg["X-MSS-CODECDA"] = ",".join(d.code for d in docs)
+    msg["X-MSS-INS"] = "O"
+    msg["X-MSS-NIL"] = "mssd tests/tools/make_xdm.py"
+    if mdn:
+        msg["Disposition-Notification-To"] = sender
+    msg.set_content("Veuillez trouver ci-joint les documents du patient.\n")
+    msg.add_attachment(xdm_zip(docs), maintype="application", subtype="zip", filename="IHE_XDM.ZIP")
+    for d in docs:
+        if "nonXMLBody" in d.body:
+            pdf = base64.b64decode(d.body.split('representation="B64">')[1].split("</text>")[0])
+            msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"{d.doc_id}.PDF")
+    return msg.as_bytes()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("kinds", nargs="+", choices=["bio", "discharge", "replacement"])
@@ -370,6 +402,8 @@ def main() -> int:
     ap.add_argument("--version", type=int)
     ap.add_argument("--pad-kib", type=int, default=0)
     ap.add_argument("--pdf-kib", type=int, default=0, help="grow the discharge letter's PDF by about N KiB")
+    ap.add_argument("--eml", nargs=2, metavar=("FROM", "TO"), help="write a whole message instead")
+    ap.add_argument("--no-mdn", action="store_true", help="with --eml: no Disposition-Notification-To")
     ap.add_argument("--two-patients", action="store_true", help="give the second document another patient")
     a = ap.parse_args()
     ins = ins_of(a.ins) if len(a.ins) == 13 else a.ins
@@ -388,7 +422,10 @@ def main() -> int:
         docs.append(d)
     if a.bare and len(docs) != 1:
         ap.error("--bare takes one KIND")
-    data = cda(docs[0]).encode() if a.bare else xdm_zip(docs)
+    if a.eml:
+        data = message(docs, a.eml[0], a.eml[1], not a.no_mdn)
+    else:
+        data = cda(docs[0]).encode() if a.bare else xdm_zip(docs)
     if a.out == "-":
         sys.stdout.buffer.write(data)
     else:
