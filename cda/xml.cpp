@@ -47,9 +47,12 @@ Outcome<XmlDoc> parse_xml(std::string_view xml, std::string_view what, const Xml
     std::call_once(init, [] { xmlInitParser(); });
     xmlSetGenericErrorFunc(nullptr, ignore_libxml2_message);
     // No XML_PARSE_NOENT (entities never substituted), no XML_PARSE_DTDLOAD, no XML_PARSE_HUGE
-    // (libxml2 keeps its own depth and text-node limits), no network.
-    const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
-    XmlDoc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "document.xml", nullptr, options));
+    // (libxml2 keeps its own depth and text-node limits), no network. The bytes are read as UTF-8
+    // whatever they declare (CI-SIS documents are UTF-8): in UTF-16 or UTF-7 a DOCTYPE would not be
+    // the octets searched for above, and libxml2 would read its entity declarations.
+    const int options =
+        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC;
+    XmlDoc doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "document.xml", "UTF-8", options));
     if (!doc) {
         const xmlError* e = xmlGetLastError();
         return refuse(AckCode::Other, fmt::format("{} is not well-formed XML{}{}", what, e && e->message ? ": " : "",

@@ -98,7 +98,7 @@ TEST_CASE("a DOCTYPE, XXE and billion laughs are refused before libxml2 reads th
     check_refused(replaced(bio, "<title>Compte", "<title>&xxe;Compte"), "not well-formed");
 }
 
-TEST_CASE("a DOCTYPE in UTF-16, invisible to the octet search, is still refused") {
+TEST_CASE("bytes are read as UTF-8 whatever they declare: a DOCTYPE in UTF-16 or UTF-7 is never parsed") {
     std::string ascii = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\">"
                         "<!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]><ClinicalDocument xmlns=\"urn:hl7-org:v3\">"
                         "<title>&b;</title></ClinicalDocument>";
@@ -107,7 +107,20 @@ TEST_CASE("a DOCTYPE in UTF-16, invisible to the octet search, is still refused"
         utf16 += c;
         utf16 += '\0';
     }
-    check_refused(utf16, "DOCTYPE");
+    check_refused(utf16, "not well-formed");
+    // UTF-7 spells "<!" as "+ADwAIQ-": the octets "<!DOCTYPE" and "<!ENTITY" never appear.
+    std::string utf7 = "<?xml version=\"1.0\" encoding=\"UTF-7\"?>\n+ADwAIQ-DOCTYPE x [+ADwAIQ-ENTITY a \"aaaaaaaaaa\">"
+                       "+ADwAIQ-ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>"
+                       "<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><title>&b;</title></ClinicalDocument>";
+    auto h = read_cda_header(utf7);
+    REQUIRE_FALSE(h.ok());
+    CHECK(h.refusal().code == AckCode::Other);
+    CHECK_MESSAGE(h.refusal().reason.find("not well-formed") != std::string::npos, h.refusal().reason);
+    CHECK_MESSAGE(h.refusal().reason.find("ntity") == std::string::npos, h.refusal().reason);
+    // A UTF-8 document declaring another encoding is still read, as UTF-8.
+    auto latin = read_cda_header(replaced(cda_fixture("bio.xml"), "encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\""));
+    REQUIRE(latin.ok());
+    CHECK(latin->patient.family == "DUPONT");
 }
 
 TEST_CASE("a CDA over the size bound is refused unread; the default bound is 20 MiB") {
