@@ -96,10 +96,12 @@ Result<Whitelist> parse_whitelist(std::string_view xml) {
     std::call_once(init, [] { xmlInitParser(); });
     // The reasons go into our Error; libxml2's own messages (e.g. encoder errors) stay off stderr.
     xmlSetGenericErrorFunc(nullptr, ignore_libxml2_message);
-    // No XML_PARSE_NOENT (entities are not substituted), no XML_PARSE_DTDLOAD, no network.
-    const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS;
+    // No XML_PARSE_NOENT (entities are not substituted), no XML_PARSE_DTDLOAD, no network. Read as
+    // UTF-8 whatever the file declares: in UTF-16 or UTF-7 a DOCTYPE escapes the octet search above.
+    const int options =
+        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS | XML_PARSE_IGNORE_ENC;
     std::unique_ptr<xmlDoc, DocFree> doc(
-        xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "whitelist.xml", nullptr, options));
+        xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "whitelist.xml", "UTF-8", options));
     if (!doc) {
         const xmlError* e = xmlGetLastError();
         return fail(ErrorKind::Invalid, fmt::format("not well-formed XML{}{}", e && e->message ? ": " : "",

@@ -52,6 +52,17 @@ TEST_CASE("whitelists refused whole") {
     SUBCASE("an external entity") {
         CHECK_FALSE(parse_whitelist(file(domaine("&x;", "CN=a"), "<!DOCTYPE l [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>")).ok());
     }
+    SUBCASE("another encoding than UTF-8, whatever the file declares") {
+        // UTF-7 hides "<!DOCTYPE" from the octet search above; the file is read as the UTF-8 it must be.
+        std::string utf7 = file(one);
+        utf7.replace(utf7.find("UTF-8"), 5, "UTF-7");
+        const auto body = utf7.find("?>") + 2;
+        std::string encoded = utf7.substr(0, body);
+        for (char c : utf7.substr(body)) encoded += c == '<' ? std::string("+ADw-") : std::string(1, c);
+        auto r = parse_whitelist(encoded);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().message.find("not well-formed") != std::string::npos);
+    }
     SUBCASE("an undeclared entity reference") { CHECK_FALSE(parse_whitelist(file(domaine("&x;", "CN=a"))).ok()); }
     SUBCASE("not well-formed") { CHECK_FALSE(parse_whitelist(file(one).substr(0, 200)).ok()); }
     SUBCASE("another namespace") {
