@@ -13,6 +13,14 @@
 #include "store/store.h"
 
 namespace mss::cli {
+namespace {
+
+int refused(std::string_view why) {
+    std::cerr << "mssctl: " << why << "\n";
+    return 1;
+}
+
+}  // namespace
 
 void ListeRougeCli::attach(CLI::App& app) {
     CLI::App* directory = app.get_subcommand("directory");
@@ -25,20 +33,16 @@ void ListeRougeCli::attach(CLI::App& app) {
 std::optional<int> ListeRougeCli::run(const std::filesystem::path& data) {
     if (!command_ || !*command_) return std::nullopt;
     auto config = load_config(data);
-    if (!config) return std::cerr << "mssctl: configuration: " << config.error().message << "\n", 1;
+    if (!config) return refused("configuration: " + config.error().message);
     std::string address = ascii_lower(address_);
     auto store = store::open_sqlite(config->database(), {.create = false});
-    if (!store) return std::cerr << "mssctl: " << store.error().message << "\n", 1;
+    if (!store) return refused(store.error().message);
     auto account = store.value()->find_account(address);
-    if (!account) {
-        std::cerr << fmt::format("mssctl: {} is not one of this server's accounts: {}\n", address, account.error().message);
-        return 1;
-    }
+    if (!account) return refused(fmt::format("{} is not one of this server's accounts: {}", address, account.error().message));
     auto directory = directory::open_sqlite_directory(config->directory_database());
-    if (!directory) return std::cerr << "mssctl: " << directory.error().message << "\n", 1;
+    if (!directory) return refused(directory.error().message);
     bool on = state_ == "on";
-    if (auto s = directory.value()->set_liste_rouge(address, on); !s)
-        return std::cerr << "mssctl: " << s.error().message << "\n", 1;
+    if (auto s = directory.value()->set_liste_rouge(address, on); !s) return refused(s.error().message);
     log::info("directory", "liste rouge {} for {}", on ? "on" : "off", address);
     fmt::print("{}: liste rouge {}\n", address, on ? "on" : "off");
     return 0;

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -117,10 +119,10 @@ const std::map<std::string, std::set<std::string>>& supported(Kind kind) {
     static const std::map<std::string, std::set<std::string>> practitioner = {
         {"_id", {""}}, {"identifier", {""}}, {"name", {""}}, {"family", {""}}, {"given", {""}},
         {"mailbox-mss", {"", "exact", "contains"}}, {"mailbox-mss-type", {""}}, {"address-postalcode", {""}},
-        {"_revinclude", {""}}};
+    };
     static const std::map<std::string, std::set<std::string>> role = {
         {"practitioner", {""}}, {"organization", {""}}, {"mailbox-mss", {"", "exact", "contains"}},
-        {"mailbox-mss-type", {""}}, {"_include", {""}}};
+        {"mailbox-mss-type", {""}}};
     static const std::map<std::string, std::set<std::string>> organization = {
         {"_id", {""}}, {"identifier", {""}}, {"name", {""}}, {"mailbox-mss", {"", "exact", "contains"}},
         {"mailbox-mss-type", {""}}, {"address-postalcode", {""}}};
@@ -158,11 +160,15 @@ Status apply(Kind kind, const SearchParam& p, Search& s) {
     return Ok{};
 }
 
+// _include on PractitionerRole searches, _revinclude on Practitioner searches; anything else is 400
+// (an include silently dropped would look like missing data).
 Status include(Kind kind, const SearchParam& p, Search& s) {
+    if (!p.modifier.empty()) return invalid(fmt::format("{}:{}: modifier not supported", p.name, p.modifier));
+    bool roles = kind == Kind::PractitionerRole, practitioners = kind == Kind::Practitioner;
     for (const auto& v : p.values) {
-        if (p.name == "_include" && v == "PractitionerRole:practitioner") s.include_practitioner = true;
-        else if (p.name == "_include" && v == "PractitionerRole:organization") s.include_organization = true;
-        else if (p.name == "_revinclude" && v == "PractitionerRole:practitioner") s.revinclude_roles = true;
+        if (roles && p.name == "_include" && v == "PractitionerRole:practitioner") s.include_practitioner = true;
+        else if (roles && p.name == "_include" && v == "PractitionerRole:organization") s.include_organization = true;
+        else if (practitioners && p.name == "_revinclude" && v == "PractitionerRole:practitioner") s.revinclude_roles = true;
         else return invalid(fmt::format("{}={} is not supported here", p.name, v));
     }
     return Ok{};
@@ -193,6 +199,10 @@ Result<Search> read_search(Kind kind, const std::vector<SearchParam>& params, co
                     return invalid("only JSON is served (_format=json)");
             continue;
         }
+        if (p.name == "_include" || p.name == "_revinclude") {
+            if (auto done = include(kind, p, s); !done) return done.error();
+            continue;
+        }
         auto it = known.find(p.name);
         if (it == known.end()) {
             if (strict) return invalid(fmt::format("unknown or unsupported parameter {}", p.name));
@@ -203,8 +213,7 @@ Result<Search> read_search(Kind kind, const std::vector<SearchParam>& params, co
             return invalid(fmt::format("{}:{}: modifier not supported", p.name, p.modifier));
         for (const auto& v : p.values)
             if (v.empty()) return invalid(fmt::format("{}: an empty value", p.name));
-        auto done = p.name == "_include" || p.name == "_revinclude" ? include(kind, p, s) : apply(kind, p, s);
-        if (!done) return done.error();
+        if (auto done = apply(kind, p, s); !done) return done.error();
     }
     return s;
 }
