@@ -20,6 +20,7 @@
 #include "crypto/revocation.h"
 #include "crypto/smime.h"
 #include "crypto/trust.h"
+#include "app/mssctl_fhir.h"
 #include "directory/directory.h"
 #include "directory/export.h"
 #include "directory/import.h"
@@ -672,6 +673,8 @@ int main(int argc, char** argv) {
     smime.attach(app);
     DirectoryCli directory_cli;
     directory_cli.attach(app);
+    cli::ListeRougeCli liste_rouge;
+    liste_rouge.attach(app);
 
     CLI11_PARSE(app, argc, argv);
     int status = 0;
@@ -700,6 +703,7 @@ int main(int argc, char** argv) {
         else if (auto st = pki.run(data)) status = *st;
         else if (auto st = smime.run(data)) status = *st;
         else if (auto st = directory_cli.run(data)) status = *st;
+        else if (auto st = liste_rouge.run(data)) status = *st;
     } catch (const Failure& f) {
         std::cerr << "mssctl: " << f.message << "\n";
         return 1;

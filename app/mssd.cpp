@@ -17,7 +17,9 @@
 #include "crypto/key_vault.h"
 #include "core/metrics.h"
 #include "crypto/trust.h"
+#include "directory/fhir/api.h"
 #include "http/autoconfig.h"
+#include "http/guarded.h"
 #include "http/metrics_route.h"
 #include "http/session.h"
 #include "imap/session.h"
@@ -190,6 +192,24 @@ int main(int argc, char** argv) {
                                         bound.at("submissions"), bound.at("submission")};
     });
     mss::http::add_metrics_route(router, [&live] { return live.config(); });
+    // The directory's FHIR look-ups, with each of our addresses' S/MIME encryption certificate.
+    mss::directory::fhir::Api fhir(*directory.value(), [&store](std::string_view address) -> std::optional<std::string> {
+        auto cert = store.value()->smime_certificate(address, mss::store::SmimeUsage::Encryption);
+        if (!cert || !*cert) return std::nullopt;
+        return (*cert)->certificate_pem;
+    });
+    router.add("GET", "/fhir/metadata", [](const mss::http::Request&) { return mss::directory::fhir::Api::capability_statement(); },
+               mss::http::Run::Inline);
+    mss::http::GuardedServices guarded{*store.value(), blocking, guard, [&live] { return live.config(); }};
+    mss::http::add_guarded_route(
+        router, "GET", "/fhir/", [&fhir](const mss::http::Request& r) { return fhir.handle(r); }, guarded,
+        {"mssd FHIR directory", [](const mss::Config& c) { return c.directory.fhir_anonymous; },
+         [](int status, std::string_view why) {
+             return mss::directory::fhir::outcome_response(status, status == 401   ? "login"
+                                                                   : status == 403 ? "forbidden"
+                                                                                   : "throttled",
+                                                           why);
+         }});
     mss::http::Services http_services{router, blocking, [&live] { return live.config(); }};
     auto https = mss::Listener::open(io, config->listen, config->http.port, "https",
                                      {config->http.max_connections, config->http.max_connections_per_ip});

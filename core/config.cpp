@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/config_auth.h"
+#include "core/config_fhir.h"
 #include "core/config_http.h"
 #include "core/config_smime.h"
 #include "core/config_toml.h"
@@ -132,7 +133,8 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
     if (auto* t = root["store"].as_table())
         if (auto s = read_int(*t, "group_commit_max", c.group_commit_max, 1, 100000); !s) return s.error();
     if (auto* t = root["directory"].as_table()) {
-        if (auto s = check_known(*t, {"patient_domain"}, "directory."); !s) return s.error();
+        if (auto s = check_known(*t, {"patient_domain", "fhir_anonymous"}, "directory."); !s) return s.error();
+        if (auto s = read_fhir_settings(*t, c.directory); !s) return s.error();
         auto patients = (*t)["patient_domain"].value<std::string>();
         if ((*t)["patient_domain"] && (!patients || patients->empty()))
             return fail(ErrorKind::Invalid, "directory.patient_domain must be a domain name");
@@ -280,6 +282,8 @@ metrics_certificates = []
 [directory]
 # Patients' addresses: <15-character INS matricule>@patient_domain, accepted when the INS key is right.
 patient_domain = "patient.mssante.fr"
+# FHIR look-ups (https://HOST:PORT/fhir/): true lets clients search without a certificate or password.
+fhir_anonymous = false
 )",
                        domain);
 }

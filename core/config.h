@@ -110,6 +110,8 @@ struct HttpConfig {
 struct DirectorySettings {
     // Patients' addresses (Mon espace santé): <INS matricule>@this domain, checked by the INS key.
     std::string patient_domain = "patient.mssante.fr";
+    // Whether /fhir/ look-ups need no credentials (a client certificate or an account's password).
+    bool fhir_anonymous = false;
 };
 
 struct Config {

@@ -41,10 +41,35 @@ struct DirectoryStatus {
 // Text criteria compare without ASCII case: name matches the start of the family or given name,
 // address and profession (code or label) a part of it.
 struct SearchQuery {
-    std::optional<std::string> ps_idnat, name, family, given, address, postcode, profession;
+    std::optional<std::string> ps_idnat, name, family, given, address, postcode, profession, structure_id;
     bool include_liste_rouge = true;  // false for anything published
     std::size_t offset = 0;
     std::size_t limit = 50;
+};
+
+// What the FHIR look-ups ask of published entries: a mailbox on the liste rouge is never one, nor
+// anything known only through such a mailbox. Each list means "any of these"; lists given together
+// must all hold on one source row (an activity or a mailbox). Text compares without ASCII case.
+struct PublishedQuery {
+    std::vector<std::string> ids;            // Practitioner: PS_IdNat; Organization: structure id, FINESS or SIRET
+    std::vector<std::string> family, given;  // start of the name (FHIR's string search)
+    std::vector<std::string> name;           // start of the family or given name (Organization: part of its name)
+    std::vector<std::string> mailboxes;      // whole addresses (lower case)
+    std::vector<std::string> mailbox_parts;  // parts of addresses (lower case)
+    std::vector<MailboxType> mailbox_types;
+    std::vector<std::string> postcodes;
+    std::vector<std::string> practitioners, organizations;  // roles only: PS_IdNat, structure id
+    std::size_t offset = 0;
+    std::size_t limit = 50;
+
+    bool asks_mailbox() const { return !mailboxes.empty() || !mailbox_parts.empty() || !mailbox_types.empty(); }
+};
+
+// One page of a published search, with the number of matches in all.
+template <class T>
+struct Page {
+    std::vector<T> items;
+    uint64_t total = 0;
 };
 
 // One import of one kind of extraction: the entries are staged, then commit works out what was
@@ -73,6 +98,17 @@ public:
     virtual Result<std::vector<MailboxEntry>> search(const SearchQuery& query) = 0;
     virtual Result<std::vector<ActivityEntry>> activities(std::string_view ps_idnat) = 0;
     virtual Result<DirectoryStatus> status() = 0;
+
+    // FHIR look-ups (directory/fhir): ordered ids of practitioners (PS_IdNat) and organisations
+    // (structure id), professional activities (PractitionerRole), and what one structure holds.
+    virtual Result<Page<std::string>> practitioner_ids(const PublishedQuery& query) = 0;
+    virtual Result<Page<std::string>> organization_ids(const PublishedQuery& query) = 0;
+    virtual Result<Page<ActivityEntry>> roles(const PublishedQuery& query) = 0;
+    virtual Result<std::vector<ActivityEntry>> structure_activities(std::string_view structure_id, std::size_t limit) = 0;
+
+    // The operator's liste rouge: kept beside the imported rows, so it survives every re-import; a
+    // marked address is never published, whatever the extraction says.
+    virtual Status set_liste_rouge(std::string_view address, bool on) = 0;  // lower case
 };
 
 struct DirectoryOptions {

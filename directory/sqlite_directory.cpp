@@ -42,12 +42,29 @@ CREATE TABLE IF NOT EXISTS imports (
   bad_rows BIGINT NOT NULL, added BIGINT NOT NULL, changed BIGINT NOT NULL, withdrawn BIGINT NOT NULL,
   unchanged BIGINT NOT NULL);
 )SQL",
+    // The operator's liste rouge, beside the imported rows so that imports never touch it; the
+    // structure look-ups of the FHIR API.
+    R"SQL(
+CREATE TABLE IF NOT EXISTS liste_rouge_marks (address TEXT PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS mailboxes_by_structure ON mailboxes(structure_id);
+CREATE INDEX IF NOT EXISTS activities_by_structure ON activities(structure_id);
+CREATE INDEX IF NOT EXISTS activities_by_finess_site ON activities(finess_site);
+CREATE INDEX IF NOT EXISTS activities_by_finess_ej ON activities(finess_ej);
+CREATE INDEX IF NOT EXISTS activities_by_siret ON activities(siret);
+)SQL",
 };
 constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
 constexpr const char* kMailboxColumns =
     "address, type, ps_idnat, structure_id, service, civility, family, given, profession_code, profession, "
     "specialty, structure_name, postcode, city, department, country, liste_rouge, fingerprint";
+// The mailbox columns as read back: liste_rouge also when the operator marked the address.
+constexpr const char* kMailboxSelected =
+    "address, type, ps_idnat, structure_id, service, civility, family, given, profession_code, profession, "
+    "specialty, structure_name, postcode, city, department, country, "
+    "(liste_rouge <> 0 OR address IN (SELECT address FROM liste_rouge_marks)), fingerprint";
+// A mailbox anyone may be shown.
+constexpr const char* kPublished = "liste_rouge = 0 AND address NOT IN (SELECT address FROM liste_rouge_marks)";
 constexpr const char* kActivityColumns =
     "activity_key, ps_idnat, civility, family, given, profession_code, profession, specialty_code, specialty, "
     "mode_code, siret, finess_site, finess_ej, structure_id, structure_name, postcode, city, fingerprint";
@@ -329,6 +346,32 @@ public:
 
     Result<DirectoryStatus> status() override;
 
+    Result<Page<std::string>> practitioner_ids(const PublishedQuery& query) override;
+    Result<Page<std::string>> organization_ids(const PublishedQuery& query) override;
+    Result<Page<ActivityEntry>> roles(const PublishedQuery& query) override;
+
+    Result<std::vector<ActivityEntry>> structure_activities(std::string_view structure_id, std::size_t limit) override {
+        return with_reader([&](Reader& r) -> Result<std::vector<ActivityEntry>> {
+            Stmt q(r.db.get(), fmt::format("SELECT {} FROM activities WHERE structure_id = ? ORDER BY activity_key "
+                                           "LIMIT {}", kActivityColumns, limit));
+            q.bind(1, structure_id);
+            std::vector<ActivityEntry> out;
+            while (q.step() == SQLITE_ROW) out.push_back(activity_from(q));
+            if (!q.ok()) return q.error();
+            return out;
+        });
+    }
+
+    Status set_liste_rouge(std::string_view address, bool on) override {
+        if (read_only_) return fail(ErrorKind::Denied, "the directory was opened for look-ups only");
+        std::lock_guard lock(write_mutex_);
+        Stmt q(writer_.get(), on ? "INSERT INTO liste_rouge_marks (address) VALUES (?) ON CONFLICT (address) DO NOTHING"
+                                 : "DELETE FROM liste_rouge_marks WHERE address = ?");
+        q.bind(1, address);
+        if (q.step() != SQLITE_DONE) return q.error();
+        return Ok{};
+    }
+
     sqlite3* writer() { return writer_.get(); }
 
 private:
@@ -337,7 +380,7 @@ private:
         Stmt find_mailbox, whitelisted;
         explicit Reader(Db d)
             : db(std::move(d)),
-              find_mailbox(db.get(), fmt::format("SELECT {} FROM mailboxes WHERE address = ?", kMailboxColumns)),
+              find_mailbox(db.get(), fmt::format("SELECT {} FROM mailboxes WHERE address = ?", kMailboxSelected)),
               whitelisted(db.get(), "SELECT 1 FROM whitelist WHERE domain = ? LIMIT 1") {}
         // A statement left on a row would hold its read snapshot: the next look-up would not see
         // the imports committed since.
@@ -370,6 +413,10 @@ private:
         pool_.push_back(std::move(reader));
         return result;
     }
+
+    // One page of ids and their count, read from one snapshot. sql selects one text column.
+    Result<Page<std::string>> id_page(const std::string& sql, const std::vector<std::string>& args,
+                                      const PublishedQuery& query);
 
     std::filesystem::path file_;
     std::mutex write_mutex_;
@@ -594,9 +641,10 @@ Result<std::vector<MailboxEntry>> SqliteDirectory::search(const SearchQuery& que
         args.push_back(*query.profession);
         args.push_back("%" + like(*query.profession) + "%");
     }
-    if (!query.include_liste_rouge) where += " AND liste_rouge = 0";
+    if (query.structure_id) where += " AND structure_id = ?", args.push_back(*query.structure_id);
+    if (!query.include_liste_rouge) where += fmt::format(" AND {}", kPublished);
     std::string sql = fmt::format("SELECT {} FROM mailboxes WHERE {} ORDER BY address LIMIT {} OFFSET {}",
-                                  kMailboxColumns, where, query.limit, query.offset);
+                                  kMailboxSelected, where, query.limit, query.offset);
     return with_reader([&](Reader& r) -> Result<std::vector<MailboxEntry>> {
         Stmt q(r.db.get(), sql);
         if (!q.ok()) return q.error();
@@ -606,6 +654,154 @@ Result<std::vector<MailboxEntry>> SqliteDirectory::search(const SearchQuery& que
         while (q.step() == SQLITE_ROW) out.push_back(mailbox_from(q));
         if (!q.ok()) return q.error();
         return out;
+    });
+}
+
+// A WHERE clause built from "any of" lists: each list one parenthesised OR, lists joined by AND.
+struct Where {
+    std::string sql = "1 = 1";
+    std::vector<std::string> args;
+
+    // expr holds `per_value` placeholders, each bound to the same value.
+    Where& any(std::string_view expr, const std::vector<std::string>& values, int per_value = 1) {
+        if (values.empty()) return *this;
+        sql += " AND (";
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            sql += i ? " OR " : "";
+            sql += expr;
+            for (int k = 0; k < per_value; ++k) args.push_back(values[i]);
+        }
+        sql += ")";
+        return *this;
+    }
+    Where& also(std::string_view condition) {
+        sql += fmt::format(" AND {}", condition);
+        return *this;
+    }
+};
+
+std::vector<std::string> lowered(const std::vector<std::string>& values, std::string_view before = "",
+                                 std::string_view after = "") {
+    std::vector<std::string> out;
+    for (const auto& v : values)
+        out.push_back(fmt::format("{}{}{}", before, before.empty() && after.empty() ? ascii_lower(v)
+                                                                                    : escape_like(ascii_lower(v)), after));
+    return out;
+}
+
+// The mailbox criteria of a query, on the mailboxes table.
+Where& mailbox_criteria(Where& w, const PublishedQuery& q) {
+    std::vector<std::string> types;
+    for (auto t : q.mailbox_types) types.emplace_back(to_string(t));
+    return w.any("address = ?", lowered(q.mailboxes))
+        .any("address LIKE ? ESCAPE '\\'", lowered(q.mailbox_parts, "%", "%"))
+        .any("type = ?", types);
+}
+
+Where& person_criteria(Where& w, const PublishedQuery& q) {
+    return w.any("ps_idnat = ?", q.ids)
+        .any("lower(family) LIKE ? ESCAPE '\\'", lowered(q.family, "", "%"))
+        .any("lower(given) LIKE ? ESCAPE '\\'", lowered(q.given, "", "%"))
+        .any("(lower(family) LIKE ? ESCAPE '\\' OR lower(given) LIKE ? ESCAPE '\\')", lowered(q.name, "", "%"), 2)
+        .any("postcode = ?", q.postcodes);
+}
+
+void append(std::vector<std::string>& to, const std::vector<std::string>& from) { to.insert(to.end(), from.begin(), from.end()); }
+
+Result<Page<std::string>> SqliteDirectory::id_page(const std::string& sql, const std::vector<std::string>& args,
+                                                   const PublishedQuery& query) {
+    return with_reader([&](Reader& r) -> Result<Page<std::string>> {
+        sqlite3* db = r.db.get();
+        if (auto s = exec(db, "BEGIN"); !s) return s.error();  // the page and its count from one snapshot
+        Page<std::string> page;
+        {
+            Stmt q(db, fmt::format("SELECT id FROM ({}) ORDER BY id LIMIT {} OFFSET {}", sql, query.limit, query.offset));
+            int i = 1;
+            for (const auto& a : args) q.bind(i++, a);
+            while (q.step() == SQLITE_ROW) page.items.push_back(q.text(0));
+            if (!q.ok()) return exec_quietly(db, "ROLLBACK"), q.error();
+        }
+        Stmt count(db, fmt::format("SELECT COUNT(*) FROM ({})", sql));
+        int i = 1;
+        for (const auto& a : args) count.bind(i++, a);
+        if (count.step() != SQLITE_ROW) return exec_quietly(db, "ROLLBACK"), count.error();
+        page.total = static_cast<uint64_t>(count.i64(0));
+        exec_quietly(db, "COMMIT");
+        return page;
+    });
+}
+
+// Practitioners are the PS_IdNat of activities and of published PER and CAB mailboxes.
+Result<Page<std::string>> SqliteDirectory::practitioner_ids(const PublishedQuery& query) {
+    Where boxes;
+    boxes.also("type IN ('PER', 'CAB') AND ps_idnat <> ''").also(kPublished);
+    person_criteria(boxes, query);
+    mailbox_criteria(boxes, query);
+    std::string sql = fmt::format("SELECT ps_idnat AS id FROM mailboxes WHERE {}", boxes.sql);
+    std::vector<std::string> args;
+    if (!query.asks_mailbox()) {
+        Where acts;
+        person_criteria(acts, query);
+        sql = fmt::format("SELECT ps_idnat AS id FROM activities WHERE {} UNION {}", acts.sql, sql);
+        args = acts.args;
+    }
+    append(args, boxes.args);
+    return id_page(sql, args, query);
+}
+
+// Organisations are the structure ids of activities and of published ORG and APP mailboxes.
+Result<Page<std::string>> SqliteDirectory::organization_ids(const PublishedQuery& query) {
+    Where boxes;
+    boxes.also("type IN ('ORG', 'APP') AND structure_id <> ''").also(kPublished)
+        .any("structure_id = ?", query.ids)
+        .any("lower(structure_name) LIKE ? ESCAPE '\\'", lowered(query.name, "%", "%"))
+        .any("postcode = ?", query.postcodes);
+    mailbox_criteria(boxes, query);
+    std::string sql = fmt::format("SELECT structure_id AS id FROM mailboxes WHERE {}", boxes.sql);
+    std::vector<std::string> args;
+    if (!query.asks_mailbox()) {
+        Where acts;
+        acts.also("structure_id <> ''")
+            .any("(structure_id = ? OR finess_site = ? OR finess_ej = ? OR siret = ?)", query.ids, 4)
+            .any("lower(structure_name) LIKE ? ESCAPE '\\'", lowered(query.name, "%", "%"))
+            .any("postcode = ?", query.postcodes);
+        sql = fmt::format("SELECT structure_id AS id FROM activities WHERE {} UNION {}", acts.sql, sql);
+        args = acts.args;
+    }
+    append(args, boxes.args);
+    return id_page(sql, args, query);
+}
+
+// Roles are activities; a mailbox criterion selects the activities of the mailbox's professional.
+Result<Page<ActivityEntry>> SqliteDirectory::roles(const PublishedQuery& query) {
+    Where w;
+    w.any("ps_idnat = ?", query.practitioners).any("structure_id = ?", query.organizations);
+    if (query.asks_mailbox()) {
+        Where boxes;
+        boxes.also("type IN ('PER', 'CAB')").also(kPublished);
+        mailbox_criteria(boxes, query);
+        w.also(fmt::format("ps_idnat IN (SELECT ps_idnat FROM mailboxes WHERE {})", boxes.sql));
+        append(w.args, boxes.args);
+    }
+    return with_reader([&](Reader& r) -> Result<Page<ActivityEntry>> {
+        sqlite3* db = r.db.get();
+        if (auto s = exec(db, "BEGIN"); !s) return s.error();
+        Page<ActivityEntry> page;
+        {
+            Stmt q(db, fmt::format("SELECT {} FROM activities WHERE {} ORDER BY ps_idnat, activity_key LIMIT {} OFFSET {}",
+                                   kActivityColumns, w.sql, query.limit, query.offset));
+            int i = 1;
+            for (const auto& a : w.args) q.bind(i++, a);
+            while (q.step() == SQLITE_ROW) page.items.push_back(activity_from(q));
+            if (!q.ok()) return exec_quietly(db, "ROLLBACK"), q.error();
+        }
+        Stmt count(db, fmt::format("SELECT COUNT(*) FROM activities WHERE {}", w.sql));
+        int i = 1;
+        for (const auto& a : w.args) count.bind(i++, a);
+        if (count.step() != SQLITE_ROW) return exec_quietly(db, "ROLLBACK"), count.error();
+        page.total = static_cast<uint64_t>(count.i64(0));
+        exec_quietly(db, "COMMIT");
+        return page;
     });
 }
 

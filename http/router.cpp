@@ -14,7 +14,11 @@ bool under(std::string_view path, std::string_view prefix) {
 }  // namespace
 
 void Router::add(std::string method, std::string prefix, Handler handler, Run run) {
-    routes_.push_back({std::move(method), std::move(prefix), std::move(handler), run});
+    routes_.push_back({std::move(method), std::move(prefix), std::move(handler), run, {}});
+}
+
+void Router::add_async(std::string method, std::string prefix, AsyncHandler handler) {
+    routes_.push_back({std::move(method), std::move(prefix), {}, Run::Inline, std::move(handler)});
 }
 
 std::variant<const Router::Route*, Response> Router::find(std::string_view method, std::string_view path) const {

@@ -40,6 +40,16 @@ Response call(const Handler& handler, const Request& request) {
     }
 }
 
+asio::awaitable<Response> call_async(const AsyncHandler& handler, const Request& request) {
+    try {
+        auto answering = handler(request);
+        co_return co_await std::move(answering);
+    } catch (const std::exception& e) {
+        log::error(kWhere, "handler for {} {} failed: {}", request.method, log::sanitize(request.path), e.what());
+        co_return Response::text(500, "Internal Server Error\n");
+    }
+}
+
 class Session {
 public:
     Session(std::shared_ptr<Stream> stream, Services& services)
@@ -155,6 +165,10 @@ asio::awaitable<Response> Session::respond(const Request& request) {
     auto found = services_.router.find(request.method, request.path);
     if (auto* response = std::get_if<Response>(&found)) co_return std::move(*response);
     const Router::Route* route = std::get<const Router::Route*>(found);
+    if (route->async) {
+        auto answering = call_async(route->async, request);
+        co_return co_await std::move(answering);
+    }
     if (route->run == Run::Inline) co_return call(route->handler, request);
     auto work = run_blocking(services_.blocking, [route, &request] { return call(route->handler, request); });
     co_return co_await std::move(work);
