@@ -17,6 +17,7 @@
 #include "crypto/key_vault.h"
 #include "core/metrics.h"
 #include "crypto/trust.h"
+#include "dmp/pdsm_routes.h"
 #include "http/autoconfig.h"
 #include "http/metrics_route.h"
 #include "http/session.h"
@@ -190,6 +191,22 @@ int main(int argc, char** argv) {
                                         bound.at("submissions"), bound.at("submission")};
     });
     mss::http::add_metrics_route(router, [&live] { return live.config(); });
+    // The embedded DMP (DATA/dmp.db) and its PDSm interface; professions come from the directory.
+    auto dmp = mss::dmp::open_sqlite_dmp(config->data_dir / "dmp.db");
+    auto matrix = mss::dmp::load_access_matrix(config->data_dir);
+    if (!dmp || !matrix) {
+        mss::log::error("mssd", "cannot open the DMP: {}", !dmp ? dmp.error().message : matrix.error().message);
+        return 1;
+    }
+    auto access_matrix = std::make_shared<const mss::dmp::AccessMatrix>(std::move(matrix).value());
+    mss::dmp::add_pdsm_routes(router, {*dmp.value(), [access_matrix] { return access_matrix; },
+                                       [&directory](std::string_view ps_idnat) {
+                                           std::vector<std::string> codes;
+                                           auto found = directory.value()->activities(ps_idnat);
+                                           if (found)
+                                               for (const auto& a : *found) codes.push_back(a.profession_code);
+                                           return codes;
+                                       }});
     mss::http::Services http_services{router, blocking, [&live] { return live.config(); }};
     auto https = mss::Listener::open(io, config->listen, config->http.port, "https",
                                      {config->http.max_connections, config->http.max_connections_per_ip});
