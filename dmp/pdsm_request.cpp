@@ -20,6 +20,9 @@ const json* member(const json& j, const char* key) {
     return it == j.end() ? nullptr : &*it;
 }
 
+// The member of an object that may be absent itself: nothing then.
+const json* member(const json* j, const char* key) { return j ? member(*j, key) : nullptr; }
+
 std::string text(const json* j) { return j && j->is_string() ? j->get<std::string>() : std::string(); }
 std::string text(const json& j, const char* key) { return text(member(j, key)); }
 
@@ -35,7 +38,7 @@ std::string without_urn_oid(std::string s) {
 }
 
 Coding first_coding(const json* concept_) {
-    for (const auto& c : items(member(concept_ ? *concept_ : json(), "coding")))
+    for (const auto& c : items(member(concept_, "coding")))
         return Coding{without_urn_oid(text(c, "system")), text(c, "code"), text(c, "display")};
     return {};
 }
@@ -49,7 +52,7 @@ struct Resolver {
     const json& contained;
     const std::map<std::string, const json*>& entries;
     const json* find(const json* reference) const {
-        auto ref = text(reference ? *reference : json(), "reference");
+        auto ref = text(member(reference, "reference"));
         if (ref.empty()) return nullptr;
         if (ref[0] == '#') {
             for (const auto& r : items(&contained))
@@ -85,14 +88,15 @@ std::string author_of(const json& doc, const Resolver& resolve) {
 std::optional<Failure> read_patient(const json& doc, const Resolver& resolve, Deposit& out) {
     const json* subject = member(doc, "subject");
     const json* patient = resolve.find(subject);
-    if (!patient) patient = resolve.find(member(member(doc, "context") ? *member(doc, "context") : json(), "sourcePatientInfo"));
+    if (!patient) patient = resolve.find(member(member(doc, "context"), "sourcePatientInfo"));
     std::string system, value;
     if (auto* id = subject ? member(*subject, "identifier") : nullptr) {
         system = text(*id, "system");
         value = text(*id, "value");
     } else if (patient) {
+        // The INS among the patient's identifiers, else the first one (refused below as not an INS).
         for (const auto& id : items(member(*patient, "identifier"))) {
-            if (is_ins_oid(without_urn_oid(text(id, "system")))) {
+            if (value.empty() || is_ins_oid(without_urn_oid(text(id, "system")))) {
                 system = text(id, "system");
                 value = text(id, "value");
             }
@@ -134,7 +138,7 @@ void read_labels(const json& doc, Document& d) {
 std::optional<Failure> read_document(const json& doc, const Resolver& resolve,
                                      const std::map<std::string, const json*>& entries, Deposit& out) {
     Document& d = out.document;
-    auto master = text(member(doc, "masterIdentifier") ? *member(doc, "masterIdentifier") : json(), "value");
+    auto master = text(member(member(doc, "masterIdentifier"), "value"));
     d.unique_id = without_urn_oid(master);
     if (d.unique_id.empty()) return bad("DocumentReference.masterIdentifier (uniqueId) is missing");
     if (auto failure = read_patient(doc, resolve, out)) return failure;
@@ -149,7 +153,7 @@ std::optional<Failure> read_document(const json& doc, const Resolver& resolve,
     read_labels(doc, d);
     for (const auto& e : items(member(doc, "extension"))) {
         auto url = text(e, "url");
-        if (url == "urn:mssd:cda:setId") d.set_id = without_urn_oid(text(member(e, "valueIdentifier") ? *member(e, "valueIdentifier") : json(), "value"));
+        if (url == "urn:mssd:cda:setId") d.set_id = without_urn_oid(text(member(member(e, "valueIdentifier"), "value")));
         if (url == "urn:mssd:cda:versionNumber") {
             const json* v = member(e, "valueInteger");
             if (v && v->is_number_integer() && v->get<int64_t>() > 0 && v->get<int64_t>() < 1000000)
@@ -159,7 +163,7 @@ std::optional<Failure> read_document(const json& doc, const Resolver& resolve,
     for (const auto& r : items(member(doc, "relatesTo"))) {
         if (text(r, "code") != "replaces") continue;
         const json* target = member(r, "target");
-        auto ref = text(target ? *target : json(), "reference");
+        auto ref = text(member(target, "reference"));
         if (ref.rfind("DocumentReference/", 0) == 0) out.replaces_ref = ref.substr(18);
         else if (auto* id = target ? member(*target, "identifier") : nullptr) out.replaces_ref = without_urn_oid(text(*id, "value"));
         if (out.replaces_ref.empty()) return bad("relatesTo.target names no document");
@@ -167,8 +171,8 @@ std::optional<Failure> read_document(const json& doc, const Resolver& resolve,
     const json* context = member(doc, "context");
     if (context) {
         const json* period = member(*context, "period");
-        d.service_start = text(period ? *period : json(), "start");
-        d.service_end = text(period ? *period : json(), "end");
+        d.service_start = text(member(period, "start"));
+        d.service_end = text(member(period, "end"));
         d.facility_type = first_coding(member(*context, "facilityType"));
         d.practice_setting = first_coding(member(*context, "practiceSetting"));
     }
