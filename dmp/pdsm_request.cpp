@@ -43,6 +43,11 @@ Coding first_coding(const json* concept_) {
     return {};
 }
 
+// content.format is a Coding, not a CodeableConcept.
+Coding coding_of(const json* c) {
+    return c ? Coding{without_urn_oid(text(*c, "system")), text(*c, "code"), text(*c, "display")} : Coding{};
+}
+
 Failure bad(std::string message, AckCode ack = AckCode::Other, int status = 400) {
     return Failure{status, ack, std::move(message)};
 }
@@ -179,7 +184,7 @@ std::optional<Failure> read_document(const json& doc, const Resolver& resolve,
     const auto& contents = items(member(doc, "content"));
     if (contents.size() != 1) return bad("a DocumentReference carries exactly one content");
     const json& content = contents[0];
-    d.format = first_coding(member(content, "format"));
+    d.format = coding_of(member(content, "format"));
     const json* attachment = member(content, "attachment");
     if (!attachment) return bad("content.attachment is missing");
     d.title = text(*attachment, "title");

@@ -234,6 +234,7 @@ def test_medecin_traitant_finds_and_retrieves(dmp, report):
     doc = next(e["resource"] for e in body["entry"] if e["resource"]["id"] == report)
     assert doc["masterIdentifier"]["value"] == "urn:oid:1.2.250.1.999.1.1"
     assert doc["category"][0]["coding"][0]["code"] == "10"
+    assert doc["content"][0]["format"]["code"] == "urn:ihe:lab:xd-lab:2008"
     assert doc["contained"][0]["identifier"][0]["value"] == AUTHOR[0]
     url = urllib.parse.urlparse(doc["content"][0]["attachment"]["url"])
     assert url.path == f"/dmp/fhir/Binary/{report}"
