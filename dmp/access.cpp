@@ -89,12 +89,12 @@ Denial may_open(const std::optional<Patient>& patient, const ReadRequest& r, boo
     return Denial::NoCareRelationship;
 }
 
-bool may_see(const Document& d, const Patient& patient, const ReadRequest& r, const AccessMatrix& matrix) {
+bool may_see(const DocumentSummary& d, const Patient& patient, const ReadRequest& r, const AccessMatrix& matrix) {
     bool author = d.author == r.actor.id;
     if (d.has_visibility(kMasquePs) && !author && patient.medecin_traitant != r.actor.id) return false;
     if (author) return true;
     for (const auto& p : r.professions)
-        if (matrix.allows(p, d.class_code.code)) return true;
+        if (matrix.allows(p, d.class_code)) return true;
     return false;
 }
 

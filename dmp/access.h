@@ -63,7 +63,8 @@ Denial may_open(const std::optional<Patient>& patient, const ReadRequest& reques
 
 // Whether one document is visible to an actor who may open the DMP: its class allowed for one of
 // the actor's professions (the author always sees his own), masked only for médecin traitant and author.
-bool may_see(const Document& document, const Patient& patient, const ReadRequest& request, const AccessMatrix& matrix);
+bool may_see(const DocumentSummary& document, const Patient& patient, const ReadRequest& request,
+             const AccessMatrix& matrix);
 
 }  // namespace mss::dmp
 

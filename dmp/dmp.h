@@ -40,8 +40,13 @@ public:
     // Documents.
     // One transaction: a later document may replace an earlier one of the same submission.
     virtual Result<DepositOutcome> deposit(const std::vector<Deposit>& deposits, const Actor& by) = 0;
+    // Matching documents, the latest deposited first; summaries only, for deciding and counting
+    // before reading the page's documents one by one.
     virtual Result<std::vector<Document>> find(const DocumentQuery& query) = 0;
+    virtual Result<std::vector<DocumentSummary>> find_summaries(const DocumentQuery& query) = 0;
     virtual Result<std::optional<Document>> document(std::string_view id) = 0;
+    // The documents of these ids that exist, in the order given (one page of a search).
+    virtual Result<std::vector<Document>> documents(const std::vector<std::string>& ids) = 0;
     virtual Result<std::optional<std::string>> content(std::string_view id) = 0;
     // Masking (visibility labels replaced) and deletion (status to superseded): the author only, or
     // the patient's side through the operator (901 otherwise).

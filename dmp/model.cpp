@@ -28,6 +28,10 @@ bool Document::has_visibility(std::string_view code) const {
     return std::find(visibility.begin(), visibility.end(), code) != visibility.end();
 }
 
+bool DocumentSummary::has_visibility(std::string_view code) const {
+    return std::find(visibility.begin(), visibility.end(), code) != visibility.end();
+}
+
 std::string to_string(Actor::Kind kind) {
     switch (kind) {
         case Actor::Kind::Professional: return "professional";

@@ -64,6 +64,15 @@ inline constexpr const char* kInvisiblePatient = "INVISIBLE_PATIENT";
 inline constexpr const char* kInvisibleRepresentants = "INVISIBLE_REPRESENTANTS_LEGAUX";
 bool is_visibility_code(std::string_view code);
 
+// What the access rules look at: a search reads these for every match, whole documents for one page.
+struct DocumentSummary {
+    std::string id{};
+    std::string class_code{};
+    std::string author{};
+    std::vector<std::string> visibility{};
+    bool has_visibility(std::string_view code) const;
+};
+
 struct Document {
     std::string id;         // the DMP's own id (DocumentReference.id, Binary id)
     std::string unique_id;  // the document's uniqueId (CDA ClinicalDocument/id), OID or OID^ext
@@ -86,6 +95,7 @@ struct Document {
     int64_t deposited_at = 0;
 
     bool has_visibility(std::string_view code) const;
+    DocumentSummary summary() const { return {id, class_code.code, author, visibility}; }
 };
 
 // A document to file and its bytes.

@@ -183,17 +183,20 @@ public:
         auto opened = open(request, *ins);
         if (auto* denied = std::get_if<http::Response>(&opened)) return std::move(*denied);
         auto& reader = std::get<Reader>(opened);
-        auto found = s_.dmp.find(query);
+        auto found = s_.dmp.find_summaries(query);
         if (!found) return database_error(found.error());
-        std::vector<const Document*> visible;
+        std::vector<const DocumentSummary*> visible;
         for (const auto& d : *found)
             if (may_see(d, reader.patient, reader.request, *reader.matrix)) visible.push_back(&d);
         std::size_t count = std::min(kMaxPage, std::max<std::size_t>(1, number(q.first("_count"), kDefaultPage)));
         std::size_t offset = std::min(visible.size(), number(q.first("_offset"), 0));
         std::vector<json> page;
         auto base = binary_base(request);
-        for (std::size_t i = offset; i < visible.size() && i < offset + count; ++i)
-            page.push_back(document_reference(*visible[i], reader.patient, base));
+        std::vector<std::string> page_ids;
+        for (std::size_t i = offset; i < visible.size() && i < offset + count; ++i) page_ids.push_back(visible[i]->id);
+        auto docs = s_.dmp.documents(page_ids);
+        if (!docs) return database_error(docs.error());
+        for (const auto& d : *docs) page.push_back(document_reference(d, reader.patient, base));
         trace(reader, "search", "", fmt::format("{} ({} found)", request.query, visible.size()));
         std::string self = std::string(kPdsmBase) + "/DocumentReference?" + request.query;
         std::string next;
@@ -209,7 +212,7 @@ public:
         auto opened = open(request, (*doc)->patient_ins);
         if (auto* denied = std::get_if<http::Response>(&opened)) return std::move(*denied);
         auto& reader = std::get<Reader>(opened);
-        if (!may_see(**doc, reader.patient, reader.request, *reader.matrix)) {
+        if (!may_see((*doc)->summary(), reader.patient, reader.request, *reader.matrix)) {
             trace(reader, "read-refused", id, "document not visible to this professional");
             return outcome(403, "forbidden", "this document is not visible to you");
         }

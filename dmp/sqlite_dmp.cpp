@@ -311,13 +311,26 @@ public:
 
     Result<std::vector<Document>> find(const DocumentQuery& query) override {
         std::lock_guard lock(mu_);
-        Stmt q(db_, fmt::format("SELECT {} FROM documents WHERE patient_ins = ? ORDER BY deposited_at DESC, id",
-                                kDocumentColumns).c_str());
-        q.bind(1, query.ins);
+        Where where = where_of(query);
+        Stmt q(db_, fmt::format("SELECT {} FROM documents WHERE {} ORDER BY deposited_at DESC, id", kDocumentColumns,
+                                where.sql).c_str());
+        where.bind(q);
         std::vector<Document> out;
+        while (q.step() == SQLITE_ROW) out.push_back(read_document(q));
+        if (!q.ok()) return q.error();
+        return out;
+    }
+
+    Result<std::vector<DocumentSummary>> find_summaries(const DocumentQuery& query) override {
+        std::lock_guard lock(mu_);
+        Where where = where_of(query);
+        Stmt q(db_, fmt::format("SELECT id, class_code, author, visibility FROM documents WHERE {} "
+                                "ORDER BY deposited_at DESC, id", where.sql).c_str());
+        where.bind(q);
+        std::vector<DocumentSummary> out;
         while (q.step() == SQLITE_ROW) {
-            Document d = read_document(q);
-            if (matches(d, query)) out.push_back(std::move(d));
+            auto visibility = q.text(3);
+            out.push_back({q.text(0), q.text(1), q.text(2), visibility.empty() ? std::vector<std::string>{} : split(visibility)});
         }
         if (!q.ok()) return q.error();
         return out;
@@ -326,6 +339,23 @@ public:
     Result<std::optional<Document>> document(std::string_view id) override {
         std::lock_guard lock(mu_);
         return document_where_locked("id = ?", id);
+    }
+
+    Result<std::vector<Document>> documents(const std::vector<std::string>& ids) override {
+        std::lock_guard lock(mu_);
+        if (ids.empty()) return std::vector<Document>{};
+        std::string marks;
+        for (std::size_t i = 0; i < ids.size(); ++i) marks += i ? ",?" : "?";
+        Stmt q(db_, fmt::format("SELECT {} FROM documents WHERE id IN ({})", kDocumentColumns, marks).c_str());
+        for (std::size_t i = 0; i < ids.size(); ++i) q.bind(static_cast<int>(i + 1), ids[i]);
+        std::vector<Document> found;
+        while (q.step() == SQLITE_ROW) found.push_back(read_document(q));
+        if (!q.ok()) return q.error();
+        std::vector<Document> ordered;
+        for (const auto& id : ids)
+            for (auto& d : found)
+                if (d.id == id) ordered.push_back(std::move(d));
+        return ordered;
     }
 
     Result<std::optional<std::string>> content(std::string_view id) override {
@@ -376,9 +406,15 @@ public:
         return ChangeOutcome{doc};
     }
 
+    // The traces of reading (searches, reads, refusals) are committed without an fsync of their own:
+    // the next durable commit (a deposit, a change) or checkpoint syncs them with it. A power cut may
+    // lose the last reading traces, never a deposit; a search does not wait for the disk.
     Status trace(const Trace& t) override {
         std::lock_guard lock(mu_);
-        return trace_locked(t);
+        if (auto s = exec(db_, "PRAGMA synchronous=NORMAL"); !s) return s;
+        auto traced = trace_locked(t);
+        if (auto s = exec(db_, "PRAGMA synchronous=FULL"); !s) return s;
+        return traced;
     }
 
     Result<std::vector<Trace>> traces(std::string_view ins) override {
@@ -538,43 +574,76 @@ private:
         return Ok{};
     }
 
-    static bool code_matches(const Coding& c, const std::vector<std::string>& wanted) {
-        if (wanted.empty()) return true;
-        for (const auto& w : wanted) {
-            auto bar = w.find('|');
-            if (bar == std::string::npos ? w == c.code
-                                         : w.substr(bar + 1) == c.code &&
-                                               (bar == 0 || w.substr(0, bar) == c.system ||
-                                                w.substr(0, bar) == "urn:oid:" + c.system))
-                return true;
+    // A search as SQL: every criterion a conjunction, the values of one criterion alternatives.
+    struct Where {
+        std::string sql;
+        std::vector<std::string> values;
+        void bind(Stmt& q) const {
+            for (std::size_t i = 0; i < values.size(); ++i) q.bind(static_cast<int>(i + 1), values[i]);
         }
-        return false;
-    }
+        void any_of(const std::string& column, const std::vector<std::string>& wanted) {
+            if (wanted.empty()) return;
+            std::string alternatives;
+            for (const auto& w : wanted) {
+                alternatives += alternatives.empty() ? "" : " OR ";
+                alternatives += column + " = ?";
+                values.push_back(w);
+            }
+            sql += " AND (" + alternatives + ")";
+        }
+        // token "code" or "system|code"; a system given as urn:oid:X matches the stored OID X.
+        void any_coding(const std::string& prefix, const std::vector<std::string>& wanted) {
+            if (wanted.empty()) return;
+            std::string alternatives;
+            for (const auto& w : wanted) {
+                alternatives += alternatives.empty() ? "" : " OR ";
+                auto bar = w.find('|');
+                values.push_back(bar == std::string::npos ? w : w.substr(bar + 1));
+                if (bar == std::string::npos || bar == 0) {
+                    alternatives += prefix + "_code = ?";
+                    continue;
+                }
+                auto system = w.substr(0, bar);
+                alternatives += "(" + prefix + "_code = ? AND " + prefix + "_system = ?)";
+                values.push_back(system.rfind("urn:oid:", 0) == 0 ? system.substr(8) : system);
+            }
+            sql += " AND (" + alternatives + ")";
+        }
+        // Dates compare as ISO 8601 text at the bound's own precision.
+        void bound(const std::string& column, const std::optional<std::string>& value, const char* op) {
+            if (!value) return;
+            sql += fmt::format(" AND substr({}, 1, {}) {} ?", column, value->size(), op);
+            values.push_back(*value);
+        }
+    };
 
-    static bool matches(const Document& d, const DocumentQuery& q) {
-        auto in = [](const std::string& v, const std::vector<std::string>& set) {
-            return set.empty() || std::find(set.begin(), set.end(), v) != set.end();
-        };
-        if (!in(d.status, q.statuses) || !in(d.author, q.authors)) return false;
-        if (!code_matches(d.type, q.types) || !code_matches(d.class_code, q.classes) ||
-            !code_matches(d.format, q.formats) || !code_matches(d.practice_setting, q.settings) ||
-            !code_matches(d.facility_type, q.facilities))
-            return false;
+    static Where where_of(const DocumentQuery& q) {
+        Where w{"patient_ins = ?", {q.ins}};
+        w.any_of("status", q.statuses);
+        w.any_of("author", q.authors);
+        w.any_coding("type", q.types);
+        w.any_coding("class", q.classes);
+        w.any_coding("format", q.formats);
+        w.any_coding("setting", q.settings);
+        w.any_coding("facility", q.facilities);
         if (!q.security_labels.empty()) {
-            bool any = false;
+            std::string alternatives;
             for (const auto& l : q.security_labels) {
                 auto code = l.substr(l.find('|') == std::string::npos ? 0 : l.find('|') + 1);
-                any = any || code == d.confidentiality || d.has_visibility(code);
+                alternatives += alternatives.empty() ? "" : " OR ";
+                alternatives += "confidentiality = ? OR (' ' || visibility || ' ') LIKE ?";
+                w.values.push_back(code);
+                w.values.push_back("% " + code + " %");
             }
-            if (!any) return false;
+            w.sql += " AND (" + alternatives + ")";
         }
-        if (q.date_from && d.service_start.substr(0, q.date_from->size()) < *q.date_from) return false;
-        if (q.date_to && d.service_start.substr(0, q.date_to->size()) > *q.date_to) return false;
-        if (q.creation_from && d.creation_time.substr(0, q.creation_from->size()) < *q.creation_from) return false;
-        if (q.creation_to && d.creation_time.substr(0, q.creation_to->size()) > *q.creation_to) return false;
-        if (q.relates_to && d.replaces != *q.relates_to) return false;
-        if (q.unique_id && d.unique_id != *q.unique_id) return false;
-        return true;
+        w.bound("service_start", q.date_from, ">=");
+        w.bound("service_start", q.date_to, "<=");
+        w.bound("creation_time", q.creation_from, ">=");
+        w.bound("creation_time", q.creation_to, "<=");
+        if (q.relates_to) w.any_of("replaces", {*q.relates_to});
+        if (q.unique_id) w.any_of("unique_id", {*q.unique_id});
+        return w;
     }
 
     std::mutex mu_;

@@ -34,11 +34,8 @@ ReadRequest professional(const std::string& ps_idnat, std::vector<std::string> p
     return r;
 }
 
-Document document(const std::string& class_code, const std::string& author = "810000000015") {
-    Document d;
-    d.class_code.code = class_code;
-    d.author = author;
-    return d;
+DocumentSummary document(const std::string& class_code, const std::string& author = "810000000015") {
+    return {"d1", class_code, author, {}};
 }
 
 }  // namespace
