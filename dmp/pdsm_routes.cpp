@@ -162,9 +162,11 @@ public:
     http::Response search_documents(const http::Request& request) {
         Query q = Query::parse(request.query);
         auto ins = ins_of(q);
-        if (!ins || ins->empty()) return outcome(400, "required", "ITI-67 needs patient or patient.identifier");
+        if (!ins || ins->empty() || q.all("status").empty()) {
+            log::info(kWhere, "ITI-67 refused: {}", log::sanitize(request.query));
+            return outcome(400, "required", "ITI-67 needs patient or patient.identifier, and status");
+        }
         DocumentQuery query{.ins = *ins, .statuses = q.all("status")};
-        if (query.statuses.empty()) return outcome(400, "required", "ITI-67 needs status");
         query.types = q.all("type");
         query.classes = q.all("category");
         query.formats = q.all("format");
@@ -238,7 +240,10 @@ public:
         if (actor->kind != Actor::Kind::Professional)
             return outcome(403, "forbidden", "only the author changes a document's metadata");
         auto parsed = parse_metadata_patch(request.body);
-        if (auto* bad = std::get_if<BadRequest>(&parsed)) return outcome(bad->http_status, issue_of(bad->http_status), bad->message);
+        if (auto* bad = std::get_if<BadRequest>(&parsed)) {
+            log::info(kWhere, "PATCH of {} by {} refused: {}", log::sanitize(id), actor->id, log::sanitize(bad->message));
+            return outcome(bad->http_status, issue_of(bad->http_status), bad->message);
+        }
         auto& change = std::get<MetadataPatch>(parsed);
         auto doc = s_.dmp.document(id);
         if (!doc) return database_error(doc.error());
@@ -250,13 +255,13 @@ public:
                 if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
             auto r = s_.dmp.set_visibility(id, labels, *actor);
             if (!r) return database_error(r.error());
-            if (auto* refusal = std::get_if<Refusal>(&*r)) return refused(*refusal);
+            if (auto* refusal = std::get_if<Refusal>(&*r)) return refused_change(id, *actor, *refusal);
             current = std::get<Document>(*r);
         }
         if (change.supersede) {
             auto r = s_.dmp.supersede(id, *actor);
             if (!r) return database_error(r.error());
-            if (auto* refusal = std::get_if<Refusal>(&*r)) return refused(*refusal);
+            if (auto* refusal = std::get_if<Refusal>(&*r)) return refused_change(id, *actor, *refusal);
             current = std::get<Document>(*r);
         }
         auto patient = s_.dmp.patient(current.patient_ins);
@@ -313,11 +318,20 @@ private:
         return std::stoul(*text);
     }
 
+    // The query again, percent-encoded, without its paging parameters (for the next link).
     static std::string without_paging(const Query& q) {
+        auto encode = [](const std::string& text) {
+            std::string out;
+            for (unsigned char c : text) {
+                if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '|') out += static_cast<char>(c);
+                else out += fmt::format("%{:02X}", c);
+            }
+            return out;
+        };
         std::string out;
         for (const auto& [n, v] : q.params) {
             if (n == "_count" || n == "_offset") continue;
-            out += fmt::format("{}{}={}", out.empty() ? "" : "&", n, v);
+            out += fmt::format("{}{}={}", out.empty() ? "" : "&", encode(n), encode(v));
         }
         return out;
     }
@@ -330,6 +344,12 @@ private:
 
     std::optional<Actor> actor_of(const http::Request& r) const {
         return actor_of_certificate(r.client_certificate.verified, r.client_certificate.subject);
+    }
+
+    static http::Response refused_change(const std::string& id, const Actor& actor, const Refusal& r) {
+        log::info(kWhere, "PATCH of {} by {} refused: {} ({})", log::sanitize(id), actor.id, r.message,
+                  static_cast<int>(r.ack));
+        return refused(r);
     }
 
     static http::Response not_identified() {

@@ -261,6 +261,19 @@ def test_search_needs_patient_and_status(dmp):
     assert status == 400
 
 
+def test_paging_with_next_links(dmp, report):
+    for i in range(3):
+        assert deposit(dmp, f"1.2.250.1.999.11.{i}", cls="11")[0] == 200
+    status, first = search(dmp, "traitant", category="11", _count="2", period="ge2026-01-01&x")
+    assert status == 200 and first["total"] == 3 and len(first["entry"]) == 2
+    next_url = next(l["url"] for l in first["link"] if l["relation"] == "next")
+    status, second = fhir(dmp, "GET", next_url, "traitant")
+    assert status == 200 and len(second["entry"]) == 1
+    assert not any(l["relation"] == "next" for l in second["link"])
+    assert set(ids(first)) | set(ids(second)) == set(ids(search(dmp, "traitant", category="11")[1]))
+    assert "period=ge2026-01-01%26x" in next_url
+
+
 # -- access rules -------------------------------------------------------------------------------
 def test_care_relationship_declared_once_then_remembered(dmp, report):
     status, body = search(dmp, "colleague")
