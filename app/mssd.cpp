@@ -198,8 +198,14 @@ int main(int argc, char** argv) {
         mss::log::error("mssd", "cannot open the DMP: {}", !dmp ? dmp.error().message : matrix.error().message);
         return 1;
     }
+    // The access matrix in force; SIGHUP reads it again (a file that does not parse keeps the old one).
+    std::mutex matrix_mutex;
     auto access_matrix = std::make_shared<const mss::dmp::AccessMatrix>(std::move(matrix).value());
-    mss::dmp::add_pdsm_routes(router, {*dmp.value(), [access_matrix] { return access_matrix; },
+    mss::dmp::add_pdsm_routes(router, {*dmp.value(),
+                                       [&] {
+                                           std::lock_guard lock(matrix_mutex);
+                                           return access_matrix;
+                                       },
                                        [&directory](std::string_view ps_idnat) {
                                            std::vector<std::string> codes;
                                            auto found = directory.value()->activities(ps_idnat);
@@ -228,6 +234,12 @@ int main(int argc, char** argv) {
             auto c = live.config();
             for (auto& l : listeners) l->connections().set_limits(c->limits.max_connections, c->limits.max_connections_per_ip);
             https_listener.connections().set_limits(c->http.max_connections, c->http.max_connections_per_ip);
+            if (auto m = mss::dmp::load_access_matrix(c->data_dir); !m) {
+                mss::log::error("mssd", "DMP access matrix not reloaded, keeping the one in force: {}", m.error().message);
+            } else {
+                std::lock_guard lock(matrix_mutex);
+                access_matrix = std::make_shared<const mss::dmp::AccessMatrix>(std::move(m).value());
+            }
             mss::log::info("mssd", "configuration and certificates reloaded ({}; listening ports are kept)", why);
         }
     };

@@ -292,6 +292,34 @@ def test_profession_outside_the_matrix_sees_no_report(dmp, report):
     assert status == 403
 
 
+def reload(server):
+    """SIGHUP, then wait for one more "reloaded" line in mssd's log."""
+    import signal
+    import time
+    before = sum("reloaded" in line for line in list(server.log))
+    server.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while sum("reloaded" in line for line in list(server.log)) == before:
+        assert time.monotonic() < deadline, "mssd did not reload"
+        time.sleep(0.05)
+
+
+def test_access_matrix_is_data_reloaded_on_sighup(dmp, report):
+    """An operator's own matrix in the data directory replaces the shipped one at SIGHUP."""
+    shipped = (pathlib.Path(__file__).resolve().parents[2] / "dmp" / "data" / "access-matrix.tsv").read_text()
+    kine_row = "70\tMasseur-kinésithérapeute\t11,42,44,45,90"
+    assert kine_row in shipped
+    own = dmp.data / "dmp-access-matrix.tsv"
+    own.write_text(shipped.replace(kine_row, "70\tMasseur-kinésithérapeute\t*"))
+    try:
+        reload(dmp)
+        assert report in ids(search(dmp, "kine", headers=DECLARE)[1])
+    finally:
+        own.unlink()
+        reload(dmp)
+    assert report not in ids(search(dmp, "kine", headers=DECLARE)[1])
+
+
 def test_professional_unknown_to_the_directory_refused(dmp):
     status, body = search(dmp, "stranger", headers=DECLARE)
     assert status == 403 and "access matrix" in body["issue"][0]["diagnostics"]
