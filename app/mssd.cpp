@@ -193,10 +193,16 @@ int main(int argc, char** argv) {
     mss::http::add_metrics_route(router, [&live] { return live.config(); });
     // The embedded DMP (DATA/dmp.db) and its PDSm interface; professions come from the directory.
     auto dmp = mss::dmp::open_sqlite_dmp(config->data_dir / "dmp.db");
-    auto matrix = mss::dmp::load_access_matrix(config->data_dir);
-    if (!dmp || !matrix) {
-        mss::log::error("mssd", "cannot open the DMP: {}", !dmp ? dmp.error().message : matrix.error().message);
+    if (!dmp) {
+        mss::log::error("mssd", "cannot open the DMP: {}", dmp.error().message);
         return 1;
+    }
+    // Without a readable access matrix nobody reads the DMP; mail and deposits go on.
+    auto matrix = mss::dmp::load_access_matrix(config->data_dir);
+    if (!matrix) {
+        mss::log::error("mssd", "DMP access matrix: {}; nobody may read the DMP until SIGHUP finds one",
+                        matrix.error().message);
+        matrix = mss::dmp::AccessMatrix{};
     }
     // The access matrix in force; SIGHUP reads it again (a file that does not parse keeps the old one).
     std::mutex matrix_mutex;

@@ -320,6 +320,19 @@ def test_access_matrix_is_data_reloaded_on_sighup(dmp, report):
     assert report not in ids(search(dmp, "kine", headers=DECLARE)[1])
 
 
+def test_broken_matrix_file_keeps_the_one_in_force(dmp, report):
+    own = dmp.data / "dmp-access-matrix.tsv"
+    own.write_text("10\tMédecin\n")  # no classes column
+    try:
+        before = sum("not reloaded" in line for line in list(dmp.log))
+        reload(dmp)
+        assert sum("not reloaded" in line for line in list(dmp.log)) == before + 1
+        assert report in ids(search(dmp, "traitant")[1])
+    finally:
+        own.unlink()
+        reload(dmp)
+
+
 def test_professional_unknown_to_the_directory_refused(dmp):
     status, body = search(dmp, "stranger", headers=DECLARE)
     assert status == 403 and "access matrix" in body["issue"][0]["diagnostics"]
