@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
                         matrix.error().message);
         matrix = mss::dmp::AccessMatrix{};
     }
-    // The access matrix in force; SIGHUP reads it again (a file that does not parse keeps the old one).
+    // SIGHUP reads the matrix again (a file that does not parse keeps the one in force).
     std::mutex matrix_mutex;
     auto access_matrix = std::make_shared<const mss::dmp::AccessMatrix>(std::move(matrix).value());
     mss::dmp::add_pdsm_routes(router, {*dmp.value(),
@@ -215,7 +215,10 @@ int main(int argc, char** argv) {
                                        [&directory](std::string_view ps_idnat) {
                                            std::vector<std::string> codes;
                                            auto found = directory.value()->activities(ps_idnat);
-                                           if (found)
+                                           if (!found)
+                                               mss::log::error("mssd", "directory look-up of {} for the DMP: {}",
+                                                               ps_idnat, found.error().message);
+                                           else
                                                for (const auto& a : *found) codes.push_back(a.profession_code);
                                            return codes;
                                        }});
