@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/mssctl_dmp.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -675,6 +676,7 @@ int main(int argc, char** argv) {
     directory_cli.attach(app);
     cli::ListeRougeCli liste_rouge;
     liste_rouge.attach(app);
+    auto dmp_commands = app::attach_dmp_commands(app);
 
     CLI11_PARSE(app, argc, argv);
     int status = 0;
@@ -704,6 +706,7 @@ int main(int argc, char** argv) {
         else if (auto st = smime.run(data)) status = *st;
         else if (auto st = directory_cli.run(data)) status = *st;
         else if (auto st = liste_rouge.run(data)) status = *st;
+        else if (auto st = dmp_commands(data)) status = *st;
     } catch (const Failure& f) {
         std::cerr << "mssctl: " << f.message << "\n";
         return 1;

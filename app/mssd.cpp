@@ -18,6 +18,7 @@
 #include "core/metrics.h"
 #include "crypto/trust.h"
 #include "directory/fhir/api.h"
+#include "dmp/pdsm_routes.h"
 #include "http/autoconfig.h"
 #include "http/guarded.h"
 #include "http/metrics_route.h"
@@ -210,6 +211,37 @@ int main(int argc, char** argv) {
                                                                                    : "throttled",
                                                            why);
          }});
+    // The embedded DMP (DATA/dmp.db) and its PDSm interface; professions come from the directory.
+    auto dmp = mss::dmp::open_sqlite_dmp(config->data_dir / "dmp.db");
+    if (!dmp) {
+        mss::log::error("mssd", "cannot open the DMP: {}", dmp.error().message);
+        return 1;
+    }
+    // Without a readable access matrix nobody reads the DMP; mail and deposits go on.
+    auto matrix = mss::dmp::load_access_matrix(config->data_dir);
+    if (!matrix) {
+        mss::log::error("mssd", "DMP access matrix: {}; nobody may read the DMP until SIGHUP finds one",
+                        matrix.error().message);
+        matrix = mss::dmp::AccessMatrix{};
+    }
+    // SIGHUP reads the matrix again (a file that does not parse keeps the one in force).
+    std::mutex matrix_mutex;
+    auto access_matrix = std::make_shared<const mss::dmp::AccessMatrix>(std::move(matrix).value());
+    mss::dmp::add_pdsm_routes(router, {*dmp.value(),
+                                       [&] {
+                                           std::lock_guard lock(matrix_mutex);
+                                           return access_matrix;
+                                       },
+                                       [&directory](std::string_view ps_idnat) {
+                                           std::vector<std::string> codes;
+                                           auto found = directory.value()->activities(ps_idnat);
+                                           if (!found)
+                                               mss::log::error("mssd", "directory look-up of {} for the DMP: {}",
+                                                               ps_idnat, found.error().message);
+                                           else
+                                               for (const auto& a : *found) codes.push_back(a.profession_code);
+                                           return codes;
+                                       }});
     mss::http::Services http_services{router, blocking, [&live] { return live.config(); }};
     auto https = mss::Listener::open(io, config->listen, config->http.port, "https",
                                      {config->http.max_connections, config->http.max_connections_per_ip});
@@ -231,6 +263,12 @@ int main(int argc, char** argv) {
             auto c = live.config();
             for (auto& l : listeners) l->connections().set_limits(c->limits.max_connections, c->limits.max_connections_per_ip);
             https_listener.connections().set_limits(c->http.max_connections, c->http.max_connections_per_ip);
+            if (auto m = mss::dmp::load_access_matrix(c->data_dir); !m) {
+                mss::log::error("mssd", "DMP access matrix not reloaded, keeping the one in force: {}", m.error().message);
+            } else {
+                std::lock_guard lock(matrix_mutex);
+                access_matrix = std::make_shared<const mss::dmp::AccessMatrix>(std::move(m).value());
+            }
             mss::log::info("mssd", "configuration and certificates reloaded ({}; listening ports are kept)", why);
         }
     };

@@ -1,0 +1,158 @@
+// FHIR R4 JSON for the DMP's records (see pdsm_resources.h). Pure.
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "core/base64.h"
+#include "dmp/pdsm_resources.h"
+
+namespace mss::dmp {
+namespace {
+
+using nlohmann::json;
+
+json concept_of(const Coding& c) {
+    json coding = {{"system", as_uri(c.system)}, {"code", c.code}};
+    if (!c.display.empty()) coding["display"] = c.display;
+    return {{"coding", json::array({coding})}};
+}
+
+std::string hex_to_bytes(const std::string& hex) {
+    std::string out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    return out;
+}
+
+std::string fhir_date(const std::string& yyyymmdd) {
+    if (yyyymmdd.size() != 8) return yyyymmdd;
+    return yyyymmdd.substr(0, 4) + "-" + yyyymmdd.substr(4, 2) + "-" + yyyymmdd.substr(6, 2);
+}
+
+json ins_identifier(const Patient& p) { return {{"system", as_uri(p.ins_oid)}, {"value", p.ins}}; }
+
+// DICOM audit event types and FHIR actions of the DMP's trace actions.
+std::pair<const char*, const char*> event_of(const std::string& action) {
+    if (action == "deposit") return {"ITI-65", "C"};
+    if (action == "search") return {"ITI-67", "E"};
+    if (action == "read") return {"ITI-68", "R"};
+    if (action == "mask" || action == "unmask" || action == "visibility") return {"PATCH-securityLabel", "U"};
+    if (action == "delete") return {"PATCH-status", "D"};
+    return {"DMP", "E"};
+}
+
+}  // namespace
+
+std::string as_uri(const std::string& system) {
+    bool oid = !system.empty() && system.find_first_not_of("0123456789.") == std::string::npos;
+    return oid ? "urn:oid:" + system : system;
+}
+
+std::string fhir_instant(int64_t unix_seconds) {
+    return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(static_cast<std::time_t>(unix_seconds)));
+}
+
+json document_reference(const Document& d, const Patient& p, const std::string& binary_base) {
+    json labels = json::array({{{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"},
+                                                          {"code", d.confidentiality}}})}}});
+    for (const auto& v : d.visibility)
+        labels.push_back({{"coding", json::array({{{"system", as_uri(kVisibilityOid)}, {"code", v}}})}});
+    json attachment = {{"contentType", d.content_type},
+                       {"url", binary_base + d.id},
+                       {"size", d.size},
+                       {"hash", base64_encode(hex_to_bytes(d.sha1_hex))},
+                       {"title", d.title}};
+    if (!d.creation_time.empty()) attachment["creation"] = d.creation_time;
+    json content = {{"attachment", attachment}};
+    if (!d.format.code.empty()) content["format"] = {{"system", as_uri(d.format.system)}, {"code", d.format.code}};
+    json context = json::object();
+    if (!d.service_start.empty()) {
+        context["period"] = {{"start", d.service_start}};
+        if (!d.service_end.empty()) context["period"]["end"] = d.service_end;
+    }
+    if (!d.facility_type.code.empty()) context["facilityType"] = concept_of(d.facility_type);
+    if (!d.practice_setting.code.empty()) context["practiceSetting"] = concept_of(d.practice_setting);
+    json out = {
+        {"resourceType", "DocumentReference"},
+        {"id", d.id},
+        {"meta", {{"profile", json::array({"https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-comprehensive-document-reference"})}}},
+        {"contained", json::array({{{"resourceType", "Practitioner"},
+                                     {"id", "author"},
+                                     {"identifier", json::array({{{"system", as_uri(kPsIdNatOid)}, {"value", d.author}}})}}})},
+        {"masterIdentifier", {{"system", "urn:ietf:rfc:3986"}, {"value", "urn:oid:" + d.unique_id}}},
+        {"identifier", json::array({{{"use", "official"}, {"system", "urn:ietf:rfc:3986"}, {"value", "urn:uuid:" + d.id}}})},
+        {"status", d.status},
+        {"type", concept_of(d.type)},
+        {"category", json::array({concept_of(d.class_code)})},
+        {"subject", {{"reference", "Patient/" + p.ins}, {"identifier", ins_identifier(p)}}},
+        {"date", fhir_instant(d.deposited_at)},
+        {"author", json::array({{{"reference", "#author"}}})},
+        {"securityLabel", labels},
+        {"content", json::array({content})},
+        {"context", context},
+    };
+    json extensions = json::array();
+    if (!d.set_id.empty())
+        extensions.push_back({{"url", "urn:mssd:cda:setId"}, {"valueIdentifier", {{"value", "urn:oid:" + d.set_id}}}});
+    extensions.push_back({{"url", "urn:mssd:cda:versionNumber"}, {"valueInteger", d.version}});
+    out["extension"] = extensions;
+    if (!d.replaces.empty())
+        out["relatesTo"] = json::array({{{"code", "replaces"}, {"target", {{"reference", "DocumentReference/" + d.replaces}}}}});
+    return out;
+}
+
+json patient_resource(const Patient& p) {
+    return {{"resourceType", "Patient"},
+            {"id", p.ins},
+            {"identifier", json::array({ins_identifier(p)})},
+            {"active", p.consent},
+            {"name", json::array({{{"family", p.family}, {"given", json::array({p.given})}}})},
+            {"gender", p.gender == "F" ? "female" : "male"},
+            {"birthDate", fhir_date(p.birth_date)}};
+}
+
+json audit_event(const Trace& t, const Patient& p, int64_t seq) {
+    auto [subtype, action] = event_of(t.action);
+    json who = t.actor_kind == "professional"
+                   ? json{{"identifier", {{"system", as_uri(kPsIdNatOid)}, {"value", t.actor}}}}
+                   : json{{"display", t.actor}};
+    json entities = json::array({{{"what", {{"reference", "Patient/" + p.ins}, {"identifier", ins_identifier(p)}}},
+                                  {"type", {{"system", "http://terminology.hl7.org/CodeSystem/audit-entity-type"}, {"code", "1"}}}}});
+    if (!t.document.empty())
+        entities.push_back({{"what", {{"reference", "DocumentReference/" + t.document}}},
+                            {"type", {{"system", "http://terminology.hl7.org/CodeSystem/audit-entity-type"}, {"code", "2"}}}});
+    json out = {{"resourceType", "AuditEvent"},
+                {"id", std::to_string(seq)},
+                {"type", {{"system", "http://dicom.nema.org/resources/ontology/DCM"}, {"code", "110110"}, {"display", "Patient Record"}}},
+                {"subtype", json::array({{{"system", "urn:mssd:dmp:action"}, {"code", t.action}, {"display", subtype}}})},
+                {"action", action},
+                {"recorded", fhir_instant(t.at)},
+                {"outcome", t.action.find("refused") != std::string::npos ? "4" : "0"},
+                {"agent", json::array({{{"who", who}, {"requestor", true}, {"name", t.actor_kind}}})},
+                {"source", {{"observer", {{"display", "mssd DMP"}}}}},
+                {"entity", entities}};
+    if (!t.detail.empty()) out["outcomeDesc"] = t.detail;
+    if (t.emergency)
+        out["purposeOfEvent"] = json::array({{{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/v3-ActReason"},
+                                                                      {"code", "ETREAT"}, {"display", "bris de glace"}}})},
+                                              {"text", t.detail}}});
+    return out;
+}
+
+json searchset(const std::vector<json>& resources, std::size_t total, const std::string& self, const std::string& next) {
+    json links = json::array({{{"relation", "self"}, {"url", self}}});
+    if (!next.empty()) links.push_back({{"relation", "next"}, {"url", next}});
+    json entries = json::array();
+    for (const auto& r : resources) entries.push_back({{"resource", r}, {"search", {{"mode", "match"}}}});
+    return {{"resourceType", "Bundle"}, {"type", "searchset"}, {"total", total}, {"link", links}, {"entry", entries}};
+}
+
+json operation_outcome(std::string_view issue_code, std::string_view message, AckCode ack) {
+    json issue = {{"severity", "error"}, {"code", issue_code}, {"diagnostics", message}};
+    if (ack != AckCode::None)
+        issue["details"] = {{"coding", json::array({{{"system", kAckSystem}, {"code", std::to_string(static_cast<int>(ack))}}})},
+                            {"text", message}};
+    return {{"resourceType", "OperationOutcome"}, {"issue", json::array({issue})}};
+}
+
+}  // namespace mss::dmp

@@ -1,0 +1,29 @@
+// The FHIR R4 resources the PDSm interface answers with, built from the DMP's records:
+// DocumentReference (PDSm comprehensive), Patient, AuditEvent, searchset and transaction-response
+// Bundles, OperationOutcome carrying the CI-SIS acknowledgement code. Pure; trusts its records.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "dmp/dmp.h"
+
+namespace mss::dmp {
+
+// The coding system of the acknowledgement code in OperationOutcome.issue.details.
+inline constexpr const char* kAckSystem = "urn:mssd:ci-sis:acquittement";
+
+// binary_base: the URL prefix of ITI-68 retrieves, e.g. "https://host:port/dmp/fhir/Binary/".
+nlohmann::json document_reference(const Document& d, const Patient& p, const std::string& binary_base);
+nlohmann::json patient_resource(const Patient& p);
+nlohmann::json audit_event(const Trace& t, const Patient& p, int64_t seq);
+nlohmann::json searchset(const std::vector<nlohmann::json>& resources, std::size_t total,
+                         const std::string& self, const std::string& next);
+// issue code: FHIR IssueType ("invalid", "forbidden", "not-found", "conflict", "processing"...).
+nlohmann::json operation_outcome(std::string_view issue_code, std::string_view message, AckCode ack = AckCode::None);
+
+std::string fhir_instant(int64_t unix_seconds);
+// An OID as a URI ("urn:oid:1.2.3"); anything else as it is.
+std::string as_uri(const std::string& system);
+
+}  // namespace mss::dmp

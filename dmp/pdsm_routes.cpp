@@ -1,0 +1,455 @@
+// The PDSm handlers (see pdsm_routes.h): each identifies the actor, applies dmp/access.h's rules,
+// calls the Dmp, traces what it decided and answers FHIR JSON; a refusal is an OperationOutcome
+// with its HTTP status and, for deposits, the CI-SIS acknowledgement code. Runs on the blocking pool.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/log.h"
+#include "dmp/pdsm_request.h"
+#include "dmp/pdsm_resources.h"
+#include "dmp/pdsm_routes.h"
+#include "http/json.h"
+
+namespace mss::dmp {
+namespace {
+
+using nlohmann::json;
+constexpr const char* kWhere = "dmp";
+constexpr const char* kFhirJson = "application/fhir+json";
+constexpr std::size_t kDefaultPage = 50, kMaxPage = 500;
+
+http::Response fhir(int status, const json& body) { return http::json(status, body, kFhirJson); }
+
+http::Response outcome(int status, std::string_view issue, std::string_view message, AckCode ack = AckCode::None) {
+    return fhir(status, operation_outcome(issue, message, ack));
+}
+
+int status_of(AckCode ack) {
+    switch (ack) {
+        case AckCode::WrongVersion: return 409;
+        case AckCode::NotTheAuthor: return 403;
+        case AckCode::NoDmp: return 404;
+        case AckCode::InsMissing:
+        case AckCode::TraitsDiffer:
+        case AckCode::InsIncomplete: return 422;
+        default: return 400;
+    }
+}
+
+std::string_view issue_of(int status) {
+    switch (status) {
+        case 401: return "login";
+        case 403: return "forbidden";
+        case 404: return "not-found";
+        case 409: return "conflict";
+        case 413: return "too-costly";
+        case 422: return "processing";
+        default: return status >= 500 ? "exception" : "invalid";
+    }
+}
+
+http::Response refused(const Refusal& r) {
+    int status = status_of(r.ack);
+    return outcome(status, issue_of(status), r.message, r.ack);
+}
+
+http::Response database_error(const Error& e) {
+    log::error(kWhere, "DMP database: {}", e.message);
+    return outcome(500, "exception", "the DMP cannot answer now");
+}
+
+// The query's parameters in order, decoded; a token parameter's commas are alternatives.
+struct Query {
+    std::vector<std::pair<std::string, std::string>> params;
+
+    static Query parse(std::string_view raw) {
+        Query q;
+        while (!raw.empty()) {
+            auto amp = raw.find('&');
+            auto part = raw.substr(0, amp);
+            raw.remove_prefix(amp == std::string_view::npos ? raw.size() : amp + 1);
+            auto eq = part.find('=');
+            auto name = http::percent_decode(part.substr(0, eq), true);
+            auto value = http::percent_decode(eq == std::string_view::npos ? "" : part.substr(eq + 1), true);
+            if (name && value && !name->empty()) q.params.emplace_back(*name, *value);
+        }
+        return q;
+    }
+    std::vector<std::string> all(std::string_view name) const {
+        std::vector<std::string> out;
+        for (const auto& [n, v] : params) {
+            if (n != name) continue;
+            std::size_t start = 0;
+            while (start <= v.size()) {
+                auto comma = v.find(',', start);
+                if (comma == std::string::npos) comma = v.size();
+                if (comma > start) out.push_back(v.substr(start, comma - start));
+                start = comma + 1;
+            }
+        }
+        return out;
+    }
+    std::optional<std::string> first(std::string_view name) const {
+        for (const auto& [n, v] : params)
+            if (n == name) return v;
+        return std::nullopt;
+    }
+};
+
+std::string after_bar(const std::string& token) {
+    auto bar = token.find('|');
+    return bar == std::string::npos ? token : token.substr(bar + 1);
+}
+
+std::string after_slash(const std::string& reference) {
+    auto slash = reference.rfind('/');
+    return slash == std::string::npos ? reference : reference.substr(slash + 1);
+}
+
+// The INS a search names: patient.identifier=system|INS, or patient=Patient/INS.
+std::optional<std::string> ins_of(const Query& q) {
+    if (auto id = q.first("patient.identifier")) return after_bar(*id);
+    if (auto p = q.first("patient")) return after_slash(*p);
+    return std::nullopt;
+}
+
+// Date prefixes of FHIR search: ge/gt set the lower bound, le/lt the upper, eq or none both.
+void date_bounds(const std::vector<std::string>& values, std::optional<std::string>& from, std::optional<std::string>& to) {
+    for (const auto& v : values) {
+        std::string prefix = v.size() > 2 && std::isalpha(static_cast<unsigned char>(v[0])) ? v.substr(0, 2) : "";
+        std::string date = v.substr(prefix.size());
+        if (prefix == "ge" || prefix == "gt" || prefix == "sa") from = date;
+        else if (prefix == "le" || prefix == "lt" || prefix == "eb") to = date;
+        else from = to = date;
+    }
+}
+
+class Pdsm {
+public:
+    explicit Pdsm(PdsmServices s) : s_(std::move(s)) {}
+
+    http::Response transaction(const http::Request& request) {
+        auto actor = actor_of(request);
+        if (!actor) return not_identified();
+        auto parsed = parse_provide_bundle(request.body);
+        if (auto* bad = std::get_if<BadRequest>(&parsed)) {
+            log::info(kWhere, "ITI-65 from {} refused: {} ({})", log::sanitize(actor->id), log::sanitize(bad->message),
+                      static_cast<int>(bad->ack));
+            return outcome(bad->http_status, issue_of(bad->http_status), bad->message, bad->ack);
+        }
+        auto& bundle = std::get<ProvideBundle>(parsed);
+        auto filed = s_.dmp.deposit(bundle.deposits, *actor);
+        if (!filed) return database_error(filed.error());
+        if (auto* refusal = std::get_if<Refusal>(&*filed)) {
+            log::info(kWhere, "ITI-65 from {} refused: {} ({})", log::sanitize(actor->id), log::sanitize(refusal->message),
+                      static_cast<int>(refusal->ack));
+            return refused(*refusal);
+        }
+        const auto& receipts = std::get<std::vector<DepositReceipt>>(*filed);
+        json entries = json::array({{{"response", {{"status", "201 Created"}, {"location", "List/" + after_slash(bundle.submission_set)}}}}});
+        for (const auto& r : receipts)
+            entries.push_back({{"response", {{"status", r.duplicate ? "200 OK" : "201 Created"},
+                                             {"location", "DocumentReference/" + r.id}}}});
+        for (const auto& r : receipts)
+            entries.push_back({{"response", {{"status", r.duplicate ? "200 OK" : "201 Created"}, {"location", "Binary/" + r.id}}}});
+        for (const auto& r : receipts)
+            log::info(kWhere, "ITI-65 from {}: {} {}{}", log::sanitize(actor->id), r.id, r.duplicate ? "already filed" : "filed",
+                      r.superseded.empty() ? "" : ", replaces " + r.superseded);
+        return fhir(200, {{"resourceType", "Bundle"}, {"type", "transaction-response"}, {"entry", entries}});
+    }
+
+    http::Response search_documents(const http::Request& request) {
+        Query q = Query::parse(request.query);
+        auto ins = ins_of(q);
+        if (!ins || ins->empty() || q.all("status").empty()) {
+            log::info(kWhere, "ITI-67 refused: {}", log::sanitize(request.query));
+            return outcome(400, "required", "ITI-67 needs patient or patient.identifier, and status");
+        }
+        DocumentQuery query{.ins = *ins, .statuses = q.all("status")};
+        query.types = q.all("type");
+        query.classes = q.all("category");
+        query.formats = q.all("format");
+        query.settings = q.all("setting");
+        query.facilities = q.all("facility");
+        query.security_labels = q.all("security-label");
+        for (const auto& a : q.all("author.identifier")) query.authors.push_back(after_bar(a));
+        date_bounds(q.all("period"), query.date_from, query.date_to);
+        date_bounds(q.all("date"), query.creation_from, query.creation_to);
+        date_bounds(q.all("creation"), query.creation_from, query.creation_to);
+        if (auto r = q.first("relatesto")) query.relates_to = after_slash(*r);
+        if (auto id = q.first("identifier")) {
+            auto v = after_bar(*id);
+            query.unique_id = v.rfind("urn:oid:", 0) == 0 ? v.substr(8) : v;
+        }
+        auto opened = open(request, *ins);
+        if (auto* denied = std::get_if<http::Response>(&opened)) return std::move(*denied);
+        auto& reader = std::get<Reader>(opened);
+        auto found = s_.dmp.find_summaries(query);
+        if (!found) return database_error(found.error());
+        std::vector<const DocumentSummary*> visible;
+        for (const auto& d : *found)
+            if (may_see(d, reader.patient, reader.request, *reader.matrix)) visible.push_back(&d);
+        std::size_t count = std::min(kMaxPage, std::max<std::size_t>(1, number(q.first("_count"), kDefaultPage)));
+        std::size_t offset = std::min(visible.size(), number(q.first("_offset"), 0));
+        std::vector<json> page;
+        auto base = binary_base(request);
+        std::vector<std::string> page_ids;
+        for (std::size_t i = offset; i < visible.size() && i < offset + count; ++i) page_ids.push_back(visible[i]->id);
+        auto docs = s_.dmp.documents(page_ids);
+        if (!docs) return database_error(docs.error());
+        for (const auto& d : *docs) page.push_back(document_reference(d, reader.patient, base));
+        trace(reader, "search", "", fmt::format("{} ({} found)", request.query, visible.size()));
+        std::string self = std::string(kPdsmBase) + "/DocumentReference?" + request.query;
+        std::string next;
+        if (offset + count < visible.size())
+            next = std::string(kPdsmBase) + "/DocumentReference?" + without_paging(q) + fmt::format("&_count={}&_offset={}", count, offset + count);
+        return fhir(200, searchset(page, visible.size(), self, next));
+    }
+
+    http::Response read_document(const http::Request& request, const std::string& id, bool bytes) {
+        auto doc = s_.dmp.document(id);
+        if (!doc) return database_error(doc.error());
+        if (!*doc) return outcome(404, "not-found", "no such document");
+        auto opened = open(request, (*doc)->patient_ins);
+        if (auto* denied = std::get_if<http::Response>(&opened)) return std::move(*denied);
+        auto& reader = std::get<Reader>(opened);
+        if (!may_see((*doc)->summary(), reader.patient, reader.request, *reader.matrix)) {
+            trace(reader, "read-refused", id, "document not visible to this professional");
+            return outcome(403, "forbidden", "this document is not visible to you");
+        }
+        if (!bytes) {
+            trace(reader, "read", id, "metadata");
+            return fhir(200, document_reference(**doc, reader.patient, binary_base(request)));
+        }
+        auto content = s_.dmp.content(id);
+        if (!content) return database_error(content.error());
+        if (!*content) return outcome(404, "not-found", "no content for this document");
+        trace(reader, "read", id, (*doc)->unique_id);
+        http::Response r;
+        r.status = 200;
+        r.body = std::move(**content);
+        r.set("Content-Type", (*doc)->content_type.empty() ? "application/octet-stream" : (*doc)->content_type);
+        return r;
+    }
+
+    http::Response patch(const http::Request& request) {
+        std::string id = after_slash(request.path);
+        auto actor = actor_of(request);
+        if (!actor) return not_identified();
+        if (actor->kind != Actor::Kind::Professional)
+            return outcome(403, "forbidden", "only the author changes a document's metadata");
+        auto parsed = parse_metadata_patch(request.body);
+        if (auto* bad = std::get_if<BadRequest>(&parsed)) {
+            log::info(kWhere, "PATCH of {} by {} refused: {}", log::sanitize(id), actor->id, log::sanitize(bad->message));
+            return outcome(bad->http_status, issue_of(bad->http_status), bad->message);
+        }
+        auto& change = std::get<MetadataPatch>(parsed);
+        auto doc = s_.dmp.document(id);
+        if (!doc) return database_error(doc.error());
+        if (!*doc) return outcome(404, "not-found", "no such document");
+        Document current = **doc;
+        if (change.visibility || !change.add_visibility.empty()) {
+            auto labels = change.visibility.value_or(current.visibility);
+            for (const auto& l : change.add_visibility)
+                if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
+            auto r = s_.dmp.set_visibility(id, labels, *actor);
+            if (!r) return database_error(r.error());
+            if (auto* refusal = std::get_if<Refusal>(&*r)) return refused_change(id, *actor, *refusal);
+            current = std::get<Document>(*r);
+        }
+        if (change.supersede) {
+            auto r = s_.dmp.supersede(id, *actor);
+            if (!r) return database_error(r.error());
+            if (auto* refusal = std::get_if<Refusal>(&*r)) return refused_change(id, *actor, *refusal);
+            current = std::get<Document>(*r);
+        }
+        auto patient = s_.dmp.patient(current.patient_ins);
+        if (!patient) return database_error(patient.error());
+        if (!*patient) return outcome(404, "not-found", "no DMP for this document's patient");
+        log::info(kWhere, "PATCH of {} by {}", id, actor->id);
+        return fhir(200, document_reference(current, **patient, binary_base(request)));
+    }
+
+    http::Response patient_search(const http::Request& request) {
+        if (!actor_of(request)) return not_identified();
+        Query q = Query::parse(request.query);
+        auto id = q.first("identifier");
+        if (!id) return outcome(400, "required", "Patient search needs identifier=urn:oid:<INS OID>|<INS>");
+        auto p = s_.dmp.patient(after_bar(*id));
+        if (!p) return database_error(p.error());
+        std::vector<json> found;
+        if (*p && (*p)->consent) found.push_back(patient_resource(**p));
+        return fhir(200, searchset(found, found.size(), std::string(kPdsmBase) + "/Patient?" + request.query, ""));
+    }
+
+    http::Response audit_events(const http::Request& request) {
+        auto actor = actor_of(request);
+        if (!actor) return not_identified();
+        Query q = Query::parse(request.query);
+        auto ins = ins_of(q);
+        if (!ins) return outcome(400, "required", "AuditEvent search needs patient or patient.identifier");
+        auto p = s_.dmp.patient(*ins);
+        if (!p) return database_error(p.error());
+        if (!*p) return outcome(404, "not-found", "no DMP for this patient");
+        if (actor->kind != Actor::Kind::Professional || (*p)->medecin_traitant != actor->id) {
+            (void)s_.dmp.trace({.ins = *ins, .action = "traces-refused", .actor_kind = to_string(actor->kind), .actor = actor->id});
+            return outcome(403, "forbidden", "only the patient's médecin traitant reads the traces");
+        }
+        auto traces = s_.dmp.traces(*ins);
+        if (!traces) return database_error(traces.error());
+        std::vector<json> events;
+        int64_t seq = 0;
+        for (const auto& t : *traces) events.push_back(audit_event(t, **p, ++seq));
+        (void)s_.dmp.trace({.ins = *ins, .action = "read-traces", .actor_kind = "professional", .actor = actor->id});
+        return fhir(200, searchset(events, events.size(), std::string(kPdsmBase) + "/AuditEvent?" + request.query, ""));
+    }
+
+private:
+    struct Reader {
+        Patient patient;
+        ReadRequest request;
+        std::shared_ptr<const AccessMatrix> matrix;
+    };
+
+    static std::size_t number(const std::optional<std::string>& text, std::size_t fallback) {
+        if (!text || text->empty() || text->size() > 6 || text->find_first_not_of("0123456789") != std::string::npos)
+            return fallback;
+        return std::stoul(*text);
+    }
+
+    // The query again, percent-encoded, without its paging parameters (for the next link).
+    static std::string without_paging(const Query& q) {
+        auto encode = [](const std::string& text) {
+            std::string out;
+            for (unsigned char c : text) {
+                if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '|') out += static_cast<char>(c);
+                else out += fmt::format("%{:02X}", c);
+            }
+            return out;
+        };
+        std::string out;
+        for (const auto& [n, v] : q.params) {
+            if (n == "_count" || n == "_offset") continue;
+            out += fmt::format("{}{}={}", out.empty() ? "" : "&", encode(n), encode(v));
+        }
+        return out;
+    }
+
+    static std::string binary_base(const http::Request& request) {
+        auto host = request.field("Host");
+        std::string path = std::string(kPdsmBase) + "/Binary/";
+        return host ? fmt::format("https://{}{}", *host, path) : path;
+    }
+
+    std::optional<Actor> actor_of(const http::Request& r) const {
+        return actor_of_certificate(r.client_certificate.verified, r.client_certificate.subject);
+    }
+
+    static http::Response refused_change(const std::string& id, const Actor& actor, const Refusal& r) {
+        log::info(kWhere, "PATCH of {} by {} refused: {} ({})", log::sanitize(id), actor.id, r.message,
+                  static_cast<int>(r.ack));
+        return refused(r);
+    }
+
+    static http::Response not_identified() {
+        return outcome(401, "login", "a verified client certificate of the IGC is required");
+    }
+
+    void trace(const Reader& reader, std::string action, std::string document, std::string detail) {
+        if (reader.request.emergency) detail = fmt::format("{} [bris de glace: {}]", detail, reader.request.justification);
+        auto s = s_.dmp.trace({.ins = reader.patient.ins, .action = std::move(action), .actor_kind = "professional",
+                               .actor = reader.request.actor.id, .document = std::move(document),
+                               .detail = std::move(detail), .emergency = reader.request.emergency});
+        if (!s) log::error(kWhere, "cannot trace: {}", s.error().message);
+    }
+
+    // The actor and the patient's DMP, when the access rules let this actor open it; else the answer.
+    std::variant<Reader, http::Response> open(const http::Request& request, const std::string& ins) {
+        auto actor = actor_of(request);
+        if (!actor) return not_identified();
+        ReadRequest rr{.actor = *actor};
+        auto mode = request.field("X-DMP-Mode-Acces");
+        rr.emergency = mode && *mode == "BRIS_DE_GLACE";
+        rr.justification = std::string(request.field("X-DMP-Mode-Acces-Raison").value_or(""));
+        auto authorised = request.field("X-DMP-Autorisation-Patient");
+        rr.declares_care = authorised && *authorised == "true";
+        if (actor->kind == Actor::Kind::Professional) rr.professions = s_.professions(actor->id);
+        auto patient = s_.dmp.patient(ins);
+        if (!patient) return database_error(patient.error());
+        auto blocked = s_.dmp.blocked(ins);
+        if (!blocked) return database_error(blocked.error());
+        auto care = s_.dmp.has_care(ins, actor->id);
+        if (!care) return database_error(care.error());
+        auto matrix = s_.matrix();
+        bool is_blocked = std::find(blocked->begin(), blocked->end(), actor->id) != blocked->end();
+        Denial denial = may_open(*patient, rr, is_blocked, *care, *matrix);
+        if (denial != Denial::None) {
+            log::info(kWhere, "{} {} refused access to the DMP of {}: {}", to_string(actor->kind), log::sanitize(actor->id),
+                      log::sanitize(ins), to_string(denial));
+            if (*patient)
+                (void)s_.dmp.trace({.ins = ins, .action = "access-refused", .actor_kind = to_string(actor->kind),
+                                    .actor = actor->id, .detail = std::string(to_string(denial)), .emergency = rr.emergency});
+            int status = denial == Denial::NoDmp ? 404 : 403;
+            return outcome(status, issue_of(status), to_string(denial));
+        }
+        Reader reader{**patient, rr, matrix};
+        if (rr.emergency) trace(reader, "emergency", "", "bris de glace");
+        else if (rr.declares_care && !*care && (*patient)->medecin_traitant != actor->id) {
+            if (auto s = s_.dmp.declare_care(ins, actor->id, *actor); !s) return database_error(s.error());
+        }
+        return reader;
+    }
+
+    PdsmServices s_;
+};
+
+// "CN=810001045367,OU=IGC-SANTE TEST,O=...,C=FR" -> the value of one attribute (first occurrence).
+std::string attribute(std::string_view subject, std::string_view name) {
+    std::size_t start = 0;
+    while (start < subject.size()) {
+        std::size_t end = start;
+        while (end < subject.size() && subject[end] != ',') end += subject[end] == '\\' ? 2 : 1;
+        auto part = subject.substr(start, std::min(end, subject.size()) - start);
+        if (part.size() > name.size() && part.substr(0, name.size()) == name && part[name.size()] == '=')
+            return std::string(part.substr(name.size() + 1));
+        start = end + 1;
+    }
+    return {};
+}
+
+bool looks_like_ps_idnat(std::string_view cn) {
+    auto alnum = std::all_of(cn.begin(), cn.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+    return alnum && ((cn.size() == 12 && cn[0] == '8') || (cn.size() == 10 && cn[0] == '0'));
+}
+
+}  // namespace
+
+std::optional<Actor> actor_of_certificate(bool verified, std::string_view subject) {
+    if (!verified) return std::nullopt;
+    auto cn = attribute(subject, "CN");
+    if (attribute(subject, "OU") == "IGC-SANTE TEST" && looks_like_ps_idnat(cn))
+        return Actor{Actor::Kind::Professional, cn};
+    return Actor{Actor::Kind::Feed, std::string(subject)};
+}
+
+void add_pdsm_routes(http::Router& router, PdsmServices services) {
+    auto pdsm = std::make_shared<Pdsm>(std::move(services));
+    const std::string base = kPdsmBase;
+    router.add("POST", base, [pdsm, base](const http::Request& r) {
+        if (r.path != base && r.path != base + "/") return outcome(404, "not-found", "POST the ITI-65 Bundle to " + base);
+        return pdsm->transaction(r);
+    });
+    router.add("PATCH", base + "/DocumentReference/", [pdsm](const http::Request& r) { return pdsm->patch(r); });
+    router.add("GET", base + "/", [pdsm, base](const http::Request& r) {
+        std::string rest = r.path.substr(base.size() + 1);
+        if (rest == "DocumentReference") return pdsm->search_documents(r);
+        if (rest.rfind("DocumentReference/", 0) == 0) return pdsm->read_document(r, rest.substr(18), false);
+        if (rest.rfind("Binary/", 0) == 0) return pdsm->read_document(r, rest.substr(7), true);
+        if (rest == "Patient") return pdsm->patient_search(r);
+        if (rest == "AuditEvent") return pdsm->audit_events(r);
+        return outcome(404, "not-supported", "no such PDSm resource");
+    });
+}
+
+}  // namespace mss::dmp
