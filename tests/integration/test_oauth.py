@@ -46,7 +46,8 @@ class Issuer:
     """A local OpenID provider: its keys, its JWKS, the tokens it signs."""
 
     def __init__(self):
-        self.rsa = {"k1": rsa.generate_private_key(public_exponent=65537, key_size=2048)}
+        self.rsa = {"k1": rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                    "p1": rsa.generate_private_key(public_exponent=65537, key_size=2048)}
         self.ec = {"e1": ec.generate_private_key(ec.SECP256R1())}
 
     def add_rsa(self, kid):
@@ -56,7 +57,8 @@ class Issuer:
         keys = []
         for kid, k in self.rsa.items():
             n = k.public_key().public_numbers()
-            keys.append({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": int_b64u(n.n),
+            keys.append({"kty": "RSA", "kid": kid, "use": "sig", "alg": "PS256" if kid.startswith("p") else "RS256",
+                         "n": int_b64u(n.n),
                          "e": int_b64u(n.e)})
         for kid, k in self.ec.items():
             n = k.public_key().public_numbers()
@@ -74,7 +76,7 @@ class Issuer:
 
     def token(self, claims=None, kid="k1", alg=None, signer=None):
         claims = claims or self.claims()
-        alg = alg or ("ES256" if kid in self.ec else "RS256")
+        alg = alg or ("ES256" if kid in self.ec else "PS256" if kid.startswith("p") else "RS256")
         header = b64u(json.dumps({"alg": alg, "typ": "JWT", "kid": kid}))
         payload = b64u(json.dumps(claims))
         signing_input = f"{header}.{payload}".encode()
@@ -84,6 +86,8 @@ class Issuer:
         if alg == "ES256":
             r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
             signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        elif alg == "PS256":
+            signature = key.sign(signing_input, padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
         else:
             signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
         return f"{header}.{payload}.{b64u(signature)}"
@@ -206,6 +210,14 @@ def test_oauthbearer_without_authzid_opens_the_only_personal_mailbox(psc, issuer
     assert psc.wait_log(r"AUTHENTICATE PS_IdNat 810002567773 " + DOCTOR.replace(".", r"\."))
 
 
+def test_ps256_token_and_its_key_kept_to_ps256(psc, issuer):
+    c, _ = imap_sign_in(psc, "XOAUTH2", xoauth2(GP, issuer.token(kid="p1")))
+    c.logout()
+    with pytest.raises(RefusedWith):  # the same key, RS256: its JWK says PS256 only
+        imap_sign_in(psc, "XOAUTH2", xoauth2(GP, issuer.token(kid="p1", alg="RS256")))
+    assert psc.wait_log(r"token refused, algorithm refused: alg RS256 with key 'p1'")
+
+
 def test_sasl_ir_initial_response(psc, issuer):
     """imaplib never sends SASL-IR: a raw TLS exchange with the response in the command."""
     import socket
@@ -319,7 +331,30 @@ def test_new_kid_is_picked_up_from_the_jwks_file(psc, issuer):
     time.sleep(6)  # unknown kids reload the keys at most every 5 s; earlier tests just did
     c, _ = imap_sign_in(psc, "XOAUTH2", xoauth2(GP, issuer.token(kid="k2")))
     c.logout()
-    assert psc.wait_log(r"loaded 3 signing keys")
+    assert psc.wait_log(rf"loaded {len(issuer.rsa) + len(issuer.ec)} signing keys")
+
+
+def test_refused_tokens_count_towards_the_guards_lockout(fresh, issuer):
+    """Bearer failures go through auth::Guard like passwords: 2 refusals of one mailbox from one
+    address lock that pair out, and then even a good token is refused without a check."""
+    fresh.configure(section="auth", lockout_after=2)
+    (fresh.data / "jwks.json").write_text(issuer.jwks())
+    add_oauth_section(fresh, issuer=ISSUER, audience=AUDIENCE, jwks_file="jwks.json")
+    fresh.start()
+    wrong_audience = issuer.token(Issuer.claims(aud="other"))
+    for _ in range(2):
+        with pytest.raises(RefusedWith) as refused:
+            imap_sign_in(fresh, "XOAUTH2", xoauth2(GP, wrong_audience))
+        assert "AUTHENTICATIONFAILED" in refused.value.text
+    with pytest.raises(RefusedWith) as refused:
+        imap_sign_in(fresh, "XOAUTH2", xoauth2(GP, issuer.token()))
+    assert "UNAVAILABLE" in refused.value.text
+    assert fresh.wait_log(r"lock-out of account .*jean\.dupont.* from IP 127\.0\.0\.1")
+    with smtplib.SMTP_SSL("127.0.0.1", fresh.submissions, context=fresh.tls_context(), timeout=60) as s:
+        s.ehlo()
+        with pytest.raises(smtplib.SMTPAuthenticationError) as locked:
+            s.auth("XOAUTH2", lambda challenge=None: xoauth2(GP, issuer.token()))
+        assert locked.value.smtp_code == 454
 
 
 # -- the issuer over HTTPS: jwks_url and RFC 7662 introspection ----------------------------------
