@@ -69,8 +69,13 @@ std::shared_ptr<const KeySet> TokenAuthority::keys(const OAuthConfig& config, in
     {
         std::lock_guard lock(mutex_);
         if (!stale()) return keys_;  // another thread loaded them meanwhile
-        if (source_ == source && keys_ && now - attempted_at_ < kMinReloadSeconds) return keys_;
+        if (attempted_source_ == source && now - attempted_at_ < kMinReloadSeconds) {
+            // Tried a moment ago: the issuer is not asked again before kMinReloadSeconds.
+            if (source_ != source || !keys_) detail = fmt::format("keys from {} could not be loaded lately", source);
+            return source_ == source ? keys_ : nullptr;
+        }
         attempted_at_ = now;
+        attempted_source_ = source;
     }
     auto loaded = load_keys(config);
     std::lock_guard lock(mutex_);

@@ -39,6 +39,7 @@ private:
     std::shared_ptr<const KeySet> keys_;
     int64_t loaded_at_ = 0;    // last successful load
     int64_t attempted_at_ = 0; // last load, successful or not
+    std::string attempted_source_;
     std::map<std::string, TokenVerdict> introspected_;  // by SHA-256 of the token
 };
 

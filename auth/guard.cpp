@@ -140,10 +140,10 @@ asio::awaitable<BearerCheck> Guard::check_bearer(const BearerRequest& r) {
                                 std::chrono::system_clock::now().time_since_epoch()).count();
         TokenVerdict token = tokens_.verify(*r.config.oauth, r.token, now);
         if (token.fault == TokenFault::Unavailable)
-            return BearerCheck{BearerOutcome::Unavailable, std::nullopt, token.fault, token.detail};
+            return BearerCheck{BearerOutcome::Unavailable, std::nullopt, token.fault, log::sanitize(token.detail)};
         if (token.fault != TokenFault::None)
             return BearerCheck{BearerOutcome::Refused, std::nullopt, token.fault,
-                               fmt::format("token refused, {}: {}", to_string(token.fault), token.detail)};
+                               fmt::format("token refused, {}: {}", to_string(token.fault), log::sanitize(token.detail))};
         MailboxChoice choice = mailbox_for(r.store, token.ps_idnat, r.mailbox);
         if (!choice.account)
             return BearerCheck{BearerOutcome::Refused, std::nullopt, TokenFault::None, choice.refusal};

@@ -293,6 +293,14 @@ def test_someone_elses_mailbox_is_refused(psc, issuer):
     assert psc.wait_log(r"is not a mailbox of PS_IdNat 810002567773")
 
 
+def test_what_the_token_says_is_logged_escaped(psc, issuer):
+    forged = issuer.token(kid="nope\nFORGED: line", alg="RS256", signer=issuer.rsa["k1"])
+    with pytest.raises(RefusedWith):
+        imap_sign_in(psc, "XOAUTH2", xoauth2(GP, forged))
+    assert psc.wait_log(r"unknown key: kid 'nope\\x0aFORGED: line'")
+    assert not any(line.startswith("FORGED") for line in psc.log)
+
+
 def test_submission_xoauth2_and_oauthbearer(psc, issuer):
     token = issuer.token()
     with smtplib.SMTP("127.0.0.1", psc.submission, timeout=60) as s:
