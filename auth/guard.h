@@ -1,4 +1,4 @@
-// The guard every password sign-in goes through, shared by SMTP AUTH and IMAP LOGIN/AUTHENTICATE so
+// The guard every password and bearer-token sign-in goes through, shared by SMTP AUTH and IMAP LOGIN/AUTHENTICATE so
 // both grant and refuse exactly the same: lock-outs and delays against guessing (auth/throttle.h),
 // the account look-up on the store's pool, scrypt on the guard's own bounded pool (auth/hash_pool.h).
 // Delays wait on asio timers: no thread is held. Trusts the store and the configuration.
@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/bearer.h"
 #include "auth/hash_pool.h"
 #include "auth/throttle.h"
 #include "core/config.h"
@@ -37,6 +38,30 @@ struct PasswordRequest {
     const std::string& password;
 };
 
+enum class BearerOutcome {
+    Granted,
+    Refused,      // a bad token, or a mailbox it does not open: SMTP 535 5.7.8, IMAP NO [AUTHENTICATIONFAILED]
+    LockedOut,    // too many failures: SMTP 454 4.7.0, IMAP NO [UNAVAILABLE]
+    Unavailable,  // the issuer's keys or introspection could not be had: SMTP 454 4.7.0, IMAP NO [UNAVAILABLE]
+};
+
+struct BearerCheck {
+    BearerOutcome outcome = BearerOutcome::Refused;
+    std::optional<store::Account> account;  // when granted
+    TokenFault fault = TokenFault::None;    // why a token was refused (None when the mailbox was)
+    std::string reason;                     // for the log: never the token
+};
+
+// What one bearer check needs from its session; every reference outlives the check.
+struct BearerRequest {
+    store::Store& store;
+    asio::thread_pool& store_pool;
+    const Config& config;            // config.oauth is set
+    const std::string& peer_ip;
+    const std::string& mailbox;      // the SASL authzid (OAUTHBEARER a=, XOAUTH2 user=), may be ""
+    const std::string& token;
+};
+
 class Guard {
 public:
     // Counts remembered at most of each kind (addresses, accounts from addresses, accounts, known
@@ -45,6 +70,8 @@ public:
 
     explicit Guard(unsigned hash_threads, std::size_t tracked = kTracked) : pool_(hash_threads), throttle_(tracked) {}
     asio::awaitable<PasswordCheck> check_password(const PasswordRequest& request);
+    // A Pro Santé Connect token, counted by the same lock-outs and delays as passwords.
+    asio::awaitable<BearerCheck> check_bearer(const BearerRequest& request);
 
 private:
     ThrottleVerdict before_check(const Attempt& attempt, const ThrottlePolicy& policy);
@@ -53,6 +80,7 @@ private:
     HashPool pool_;
     std::mutex mutex_;  // guards throttle_
     Throttle throttle_;
+    TokenAuthority tokens_;
 };
 
 }  // namespace mss::auth

@@ -8,6 +8,7 @@
 #include "core/config_auth.h"
 #include "core/config_fhir.h"
 #include "core/config_http.h"
+#include "core/config_oauth.h"
 #include "core/config_smime.h"
 #include "core/config_toml.h"
 #include "core/text.h"
@@ -102,7 +103,7 @@ Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory", "oauth"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -144,6 +145,11 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
     if (auto s = read_smime_config(smime ? *smime : empty, dir, c.smime); !s) return s.error();
     if (auto* t = root["http"].as_table())
         if (auto s = read_http_config(*t, c.http); !s) return s.error();
+    if (auto* t = root["oauth"].as_table()) {
+        auto oauth = read_oauth_config(*t, dir);
+        if (!oauth) return oauth.error();
+        c.oauth = std::move(oauth).value();
+    }
     c.ports = ports;
     c.limits = limits;
     return c;

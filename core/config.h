@@ -106,6 +106,23 @@ struct HttpConfig {
     std::vector<std::string> metrics_certificates;    // SHA-256 (hex) of verified client certificates that may too
 };
 
+// [oauth]: Pro Santé Connect sign-in (SASL OAUTHBEARER and XOAUTH2). Tokens are checked against the
+// issuer's keys (a JWKS file or URL), or by its introspection endpoint (RFC 7662) when one is set.
+struct OAuthConfig {
+    std::string issuer;                               // "iss" must equal it
+    std::vector<std::string> audiences;               // "aud" must hold one of them
+    std::filesystem::path jwks_file;                  // the issuer's keys, or:
+    std::string jwks_url;                             // https://.../protocol/openid-connect/certs
+    std::filesystem::path ca_file;                    // trust anchors for the issuer's HTTPS (system's if empty)
+    std::chrono::seconds jwks_refresh{3600};          // keys reloaded this often, and on an unknown kid
+    std::chrono::seconds leeway{60};                  // clock skew allowed on exp, nbf and iat
+    std::vector<std::string> acr_levels{"eidas1", "eidas2", "eidas3"};  // eIDAS levels, lowest first
+    std::string acr_minimum = "eidas1";               // "" accepts any token, with or without acr
+    std::string introspection_url;                    // RFC 7662 endpoint; when set, tokens are asked there
+    std::string client_id;                            // our client at the issuer, for introspection
+    std::filesystem::path client_secret_file;         // its secret, one line
+};
+
 // The national directory (DATA/directory.db, filled by `mssctl directory import`).
 struct DirectorySettings {
     // Patients' addresses (Mon espace santé): <INS matricule>@this domain, checked by the INS key.
@@ -128,6 +145,7 @@ struct Config {
     SmimeConfig smime;
     HttpConfig http;
     DirectorySettings directory;
+    std::optional<OAuthConfig> oauth;   // Pro Santé Connect sign-in, offered only when configured
 
     std::filesystem::path database() const { return data_dir / "mssd.db"; }
     std::filesystem::path directory_database() const { return data_dir / "directory.db"; }

@@ -1,6 +1,7 @@
 // Not-authenticated state (RFC 3501 6.2): STARTTLS, LOGIN (refused before TLS: LOGINDISABLED),
-// AUTHENTICATE PLAIN / EXTERNAL with SASL-IR (RFC 4959). Passwords are checked by auth::Guard, as
-// SMTP's are (lock-outs, delays, scrypt on its own threads); certificates by auth/credentials.
+// AUTHENTICATE PLAIN / EXTERNAL / OAUTHBEARER / XOAUTH2 with SASL-IR (RFC 4959). Passwords and Pro
+// Santé Connect tokens are checked by auth::Guard, as SMTP's are (lock-outs, delays, scrypt on its own
+// threads); certificates by auth/credentials.
 #include <fmt/format.h>
 
 #include "auth/credentials.h"
@@ -113,6 +114,10 @@ asio::awaitable<bool> Session::cmd_authenticate(const Command& cmd) {
         co_return true;
     }
     auth::SaslExchange exchange(args.mechanism, args.initial_response);
+    if (exchange.bearer() && !config_->oauth) {
+        no(cmd, Code::Cannot, "Unsupported mechanism");
+        co_return true;
+    }
     while (auto challenge = exchange.challenge()) {
         stream_->send(fmt::format("+ {}\r\n", *challenge));
         auto answer = read_continuation(cmd.tag);
@@ -130,6 +135,7 @@ asio::awaitable<bool> Session::cmd_authenticate(const Command& cmd) {
             no(cmd, Code::AuthenticationFailed, "Authentication failed");
             co_return true;
     }
+    if (exchange.bearer()) co_return co_await bearer_sign_in(cmd, exchange);
     if (result.mechanism == auth::SaslMechanism::External) {
         std::string reason = certificate_account_ ? "" : certificate_refusal_;
         if (certificate_account_ && !result.authzid.empty() && result.authzid != certificate_account_->address)
@@ -143,6 +149,35 @@ asio::awaitable<bool> Session::cmd_authenticate(const Command& cmd) {
         co_return true;
     }
     co_return co_await password_sign_in(cmd, result.authcid, result.password, "AUTHENTICATE");
+}
+
+asio::awaitable<bool> Session::bearer_sign_in(const Command& cmd, auth::SaslExchange& exchange) {
+    const auth::SaslResult& sasl = exchange.result();
+    auth::BearerRequest request{services_.store, services_.blocking, *config_, stream_->peer_ip(), sasl.authzid, sasl.token};
+    auto check = services_.guard.check_bearer(request);
+    auth::BearerCheck result = co_await std::move(check);
+    const std::string who = log::sanitize(sasl.authzid.empty() ? "(no mailbox named)" : sasl.authzid);
+    switch (result.outcome) {
+        case auth::BearerOutcome::Granted:
+            logged_in(cmd, std::move(*result.account), fmt::format("AUTHENTICATE {}", result.reason));
+            co_return true;
+        case auth::BearerOutcome::Unavailable:
+            log::warn("imap", "bearer sign-in of {} from {} deferred: {}", who, stream_->peer_ip(), result.reason);
+            no(cmd, Code::Unavailable, "Authentication service unavailable, try again later");
+            co_return true;
+        case auth::BearerOutcome::LockedOut:
+            log::warn("imap", "bearer sign-in of {} from {} refused: locked out", who, stream_->peer_ip());
+            no(cmd, Code::Unavailable, "Too many failed authentications, try again later");
+            co_return count_auth_failure();
+        case auth::BearerOutcome::Refused: break;
+    }
+    log::warn("imap", "bearer sign-in of {} from {} refused: {}", who, stream_->peer_ip(), result.reason);
+    exchange.refuse_token(auth::bearer_error(sasl.mechanism, result.fault));
+    stream_->send(fmt::format("+ {}\r\n", *exchange.challenge()));
+    auto answer = read_continuation(cmd.tag);
+    if (!co_await std::move(answer)) co_return !assembler_.closed();
+    no(cmd, Code::AuthenticationFailed, "Authentication failed");
+    co_return count_auth_failure();
 }
 
 }  // namespace mss::imap

@@ -96,7 +96,8 @@ std::string Session::capabilities() const {
     caps += fmt::format(" APPENDLIMIT={}", config_->limits.max_message_size);
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
-        else caps += certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN";
+        else caps += std::string(certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN") +
+                     (config_->oauth ? " AUTH=OAUTHBEARER AUTH=XOAUTH2" : "");
     }
     return caps;
 }

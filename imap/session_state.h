@@ -86,6 +86,9 @@ private:
     asio::awaitable<bool> cmd_authenticate(const Command& cmd);
     asio::awaitable<bool> password_sign_in(const Command& cmd, const std::string& user, const std::string& password,
                                            std::string_view how);
+    // Pro Santé Connect (OAUTHBEARER, XOAUTH2): the token through auth::Guard; a refusal first sends
+    // the error challenge and reads the client's answer (RFC 7628 section 3.2.3).
+    asio::awaitable<bool> bearer_sign_in(const Command& cmd, auth::SaslExchange& exchange);
     bool count_auth_failure();
     asio::awaitable<void> learn_client_certificate();
     void logged_in(const Command& cmd, store::Account account, std::string_view how);

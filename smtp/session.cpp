@@ -85,6 +85,7 @@ private:
 
     asio::awaitable<std::optional<std::string>> read_sasl_response(const std::string& challenge);
     asio::awaitable<bool> authenticate_password(const std::string& user, const std::string& password);
+    asio::awaitable<bool> authenticate_bearer(auth::SaslExchange& exchange);
     asio::awaitable<bool> count_auth_failure();
     asio::awaitable<void> learn_client_certificate();
     asio::awaitable<void> deliver(std::string message);
@@ -169,7 +170,8 @@ asio::awaitable<void> Session::run(Admission admission) {
     for (;;) {
         bound_reads(config_->limits.command_timeout, config_->limits.command_timeout);
         stream_->set_idle(true);
-        LineRead in = co_await stream_->read_line(config_->limits.max_command_line);
+        // Up to the AUTH limit: parse_command refuses longer lines of other commands.
+        LineRead in = co_await stream_->read_line(std::max(config_->limits.max_command_line, kSaslLineMax));
         stream_->set_idle(false);
         if (in.status == ReadStatus::Closed) {
             log::info(where, "disconnect from {}{}", stream_->peer_ip(), tx_ ? " inside a transaction" : "");
@@ -245,7 +247,8 @@ void Session::on_ehlo(const Command& cmd, bool extended) {
                                       "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING"};
     if (!stream_->secure()) lines.push_back("STARTTLS");
     if (stream_->secure() && requires_auth(port_))
-        lines.push_back(certificate_account_ ? "AUTH PLAIN LOGIN EXTERNAL" : "AUTH PLAIN LOGIN");
+        lines.push_back(std::string(certificate_account_ ? "AUTH PLAIN LOGIN EXTERNAL" : "AUTH PLAIN LOGIN") +
+                        (config_->oauth ? " OAUTHBEARER XOAUTH2" : ""));
     say_lines(250, lines);
 }
 
@@ -319,6 +322,10 @@ asio::awaitable<bool> Session::on_auth(const Command& cmd) {
         co_return true;
     }
     auth::SaslExchange exchange(cmd.argument, cmd.initial_response);
+    if (exchange.bearer() && !config_->oauth) {
+        say(sasl_refusal(auth::SaslFailure::Unsupported));
+        co_return true;
+    }
     while (auto challenge = exchange.challenge()) {
         auto response = co_await read_sasl_response(*challenge);
         if (!response) co_return stream_->secure();
@@ -329,6 +336,7 @@ asio::awaitable<bool> Session::on_auth(const Command& cmd) {
         say(sasl_refusal(result.failure));
         co_return true;
     }
+    if (exchange.bearer()) co_return co_await authenticate_bearer(exchange);
     if (result.mechanism == auth::SaslMechanism::External) {
         std::string reason;
         if (!certificate_account_) reason = certificate_refusal_;
@@ -373,6 +381,39 @@ asio::awaitable<bool> Session::authenticate_password(const std::string& user, co
             say({535, "5.7.8", "Authentication credentials invalid"});
             break;
     }
+    co_return co_await count_auth_failure();
+}
+
+// A Pro Santé Connect token through the guard; a refusal first sends the error challenge and reads
+// the client's answer (RFC 7628 section 3.2.3), then 535.
+asio::awaitable<bool> Session::authenticate_bearer(auth::SaslExchange& exchange) {
+    const std::string where(to_string(port_));
+    const auth::SaslResult& sasl = exchange.result();
+    auth::BearerRequest request{services_.store, services_.blocking, *config_, stream_->peer_ip(), sasl.authzid, sasl.token};
+    auto check = services_.guard.check_bearer(request);
+    auth::BearerCheck result = co_await std::move(check);
+    const std::string who = log::sanitize(sasl.authzid.empty() ? "(no mailbox named)" : sasl.authzid);
+    switch (result.outcome) {
+        case auth::BearerOutcome::Granted:
+            principal_ = std::move(result.account);
+            log::info(where, "authenticated {} from {} by bearer token, {}", principal_->address, stream_->peer_ip(),
+                      result.reason);
+            say({235, "2.7.0", "Authentication successful"});
+            co_return true;
+        case auth::BearerOutcome::Unavailable:
+            log::warn(where, "bearer sign-in of {} from {} deferred: {}", who, stream_->peer_ip(), result.reason);
+            say({454, "4.7.0", "Temporary authentication failure, try again later"});
+            co_return true;
+        case auth::BearerOutcome::LockedOut:
+            log::warn(where, "bearer sign-in of {} from {} refused: locked out", who, stream_->peer_ip());
+            say({454, "4.7.0", "Too many failed authentications, try again later"});
+            co_return co_await count_auth_failure();
+        case auth::BearerOutcome::Refused: break;
+    }
+    log::warn(where, "bearer sign-in of {} from {} refused: {}", who, stream_->peer_ip(), result.reason);
+    exchange.refuse_token(auth::bearer_error(sasl.mechanism, result.fault));
+    if (!co_await read_sasl_response(*exchange.challenge())) co_return stream_->secure();
+    say({535, "5.7.8", "Authentication credentials invalid"});
     co_return co_await count_auth_failure();
 }
 

@@ -382,6 +382,16 @@ public:
         });
     }
 
+    Result<std::vector<Account>> personal_accounts_of(std::string_view ps_idnat) override {
+        return read([&](sqlite3* db) -> Result<std::vector<Account>> {
+            Stmt q(db, (std::string(kAccountColumns) + "WHERE ps_idnat = ? AND kind = ? ORDER BY address").c_str());
+            q.bind(1, ps_idnat).bind(2, to_string(MailboxKind::Personal));
+            std::vector<Account> out;
+            while (q.step() == SQLITE_ROW) out.push_back(read_account(q));
+            return out;
+        });
+    }
+
     Result<std::vector<Account>> list_accounts() override {
         return read([&](sqlite3* db) -> Result<std::vector<Account>> {
             Stmt q(db, (std::string(kAccountColumns) + "ORDER BY address").c_str());

@@ -183,6 +183,8 @@ public:
                                                                              // Sent, Drafts, Trash, Junk, Archive
     virtual Result<Account> find_account(std::string_view address) = 0;      // case-insensitive
     virtual Result<Account> find_account_by_cert(std::string_view cert_sha256) = 0;
+    // Personal mailboxes registered to a professional (PS_IdNat), by address; none is not an error.
+    virtual Result<std::vector<Account>> personal_accounts_of(std::string_view ps_idnat) = 0;
     virtual Result<std::vector<Account>> list_accounts() = 0;
     virtual Status set_disabled(std::string_view address, bool disabled) = 0;
     virtual Status set_password_hash(std::string_view address, std::string_view hash) = 0;

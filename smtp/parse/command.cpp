@@ -243,7 +243,9 @@ ParsedCommand parse_arguments(Command cmd, std::string_view args, const CommandL
 }  // namespace
 
 ParsedCommand parse_command(std::string_view line, const CommandLimits& limits) {
-    if (line.size() > limits.max_line) return Reply{500, "5.5.2", "Line too long"};
+    bool auth = line.size() > 5 && upper(line.substr(0, 5)) == "AUTH ";
+    if (line.size() > (auth ? std::max(limits.max_line, limits.max_auth_line) : limits.max_line))
+        return Reply{500, "5.5.2", "Line too long"};
     if (line.size() < 2 || line.substr(line.size() - 2) != "\r\n")
         return Reply{500, "5.5.2", "Command must end with CRLF (RFC 5321 2.3.8)"};
     line.remove_suffix(2);

@@ -47,6 +47,7 @@ struct Command {
 
 struct CommandLimits {
     std::size_t max_line = 512;    // octets including CRLF (RFC 5321 4.5.3.1.4)
+    std::size_t max_auth_line = 12288 + 2;  // AUTH with an initial response (a bearer token: RFC 7628 3.1)
     std::size_t max_local = 64;    // RFC 5321 4.5.3.1.1
     std::size_t max_domain = 255;  // RFC 5321 4.5.3.1.2
     std::size_t max_path = 256;    // RFC 5321 4.5.3.1.3
@@ -57,7 +58,7 @@ using ParsedCommand = std::variant<Command, Reply>;
 // line is one command as read from the wire, its terminator included. Errors, each with its reply:
 //   no CRLF at the end, or a bare CR/LF inside     -> 500 5.5.2 (RFC 5321 2.3.8)
 //   NUL or other control bytes                     -> 500 5.5.2
-//   longer than max_line                           -> 500 5.5.2 "Line too long"
+//   longer than max_line (max_auth_line for AUTH)  -> 500 5.5.2 "Line too long"
 //   unknown verb                                   -> 500 5.5.1
 //   bad arguments / path syntax                    -> 501 5.5.4, 501 5.1.7 (MAIL), 501 5.1.3 (RCPT)
 //   invalid UTF-8 in a path                        -> 501 5.1.7 / 501 5.1.3 (RFC 6531)
