@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/mssctl_relay.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -672,6 +673,8 @@ int main(int argc, char** argv) {
     smime.attach(app);
     DirectoryCli directory_cli;
     directory_cli.attach(app);
+    RelayCli relay_cli;
+    relay_cli.attach(app);
 
     CLI11_PARSE(app, argc, argv);
     int status = 0;
@@ -700,6 +703,7 @@ int main(int argc, char** argv) {
         else if (auto st = pki.run(data)) status = *st;
         else if (auto st = smime.run(data)) status = *st;
         else if (auto st = directory_cli.run(data)) status = *st;
+        else if (auto st = relay_cli.run(data)) status = *st;
     } catch (const Failure& f) {
         std::cerr << "mssctl: " << f.message << "\n";
         return 1;

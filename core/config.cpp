@@ -7,6 +7,7 @@
 
 #include "core/config_auth.h"
 #include "core/config_http.h"
+#include "core/config_relay.h"
 #include "core/config_smime.h"
 #include "core/config_toml.h"
 #include "core/text.h"
@@ -101,7 +102,7 @@ Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory", "relay"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -142,6 +143,8 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
     if (auto s = read_smime_config(smime ? *smime : empty, dir, c.smime); !s) return s.error();
     if (auto* t = root["http"].as_table())
         if (auto s = read_http_config(*t, c.http); !s) return s.error();
+    if (auto* t = root["relay"].as_table())
+        if (auto s = read_relay_config(*t, c.relay); !s) return s.error();
     c.ports = ports;
     c.limits = limits;
     return c;
@@ -280,6 +283,19 @@ metrics_certificates = []
 [directory]
 # Patients' addresses: <15-character INS matricule>@patient_domain, accepted when the INS key is right.
 patient_domain = "patient.mssante.fr"
+
+[relay]
+# Mail to other operators of the space of trust: queued durably, sent over mutual TLS (docs/relay.md).
+first_retry = 60              # seconds before the first retry; doubles each time up to max_retry
+max_retry = 3600
+give_up = 432000              # seconds (5 days): then the recipient fails for good
+connections_per_domain = 2    # simultaneous connections to one destination domain
+messages_per_connection = 100
+connect_timeout = 60
+command_timeout = 300         # RFC 5321 4.5.3.2 (greeting_timeout, data_timeout, data_end_timeout too)
+max_received = 30             # more Received: fields than this: a routing loop, refused (5.4.6)
+# Relay port: mail from a sender domain outside the whitelist, "reject" (550 5.7.1) or "accept".
+unlisted_senders = "reject"
 )",
                        domain);
 }

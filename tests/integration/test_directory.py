@@ -88,8 +88,8 @@ def rcpt(server, address):
 
 
 def test_rcpt_answers_while_mssd_runs(listed):
-    code, text = rcpt(listed, LISTED)
-    assert (code, text[:5]) == (451, "4.4.0") and "relaying is not configured" in text
+    code, text = rcpt(listed, LISTED)  # relayed to its operator (test_relay.py follows it there)
+    assert code == 250
     code, text = rcpt(listed, UNLISTED)
     assert (code, text[:5]) == (550, "5.1.1") and "not in the national health directory" in text
     code, text = rcpt(listed, OUTSIDE)  # listed, but its domain is not whitelisted
@@ -102,7 +102,7 @@ def test_rcpt_answers_while_mssd_runs(listed):
 
 def test_patient_addresses_need_a_valid_ins(listed):
     code, text = rcpt(listed, "184127510804231@patient.mssante.fr")
-    assert (code, text[:5]) == (451, "4.4.0")
+    assert code == 250
     code, text = rcpt(listed, "184127510804232@patient.mssante.fr")
     assert (code, text[:5]) == (550, "5.1.1") and "INS" in text
 
