@@ -59,7 +59,7 @@ std::optional<DnAttributes> parse_dn(std::string_view text) {
     std::size_t start = 0;
     for (std::size_t i = 0; i <= text.size(); ++i) {
         if (i < text.size() && text[i] == '\\') {
-            ++i;
+            if (++i == text.size()) return std::nullopt;  // a dangling escape
             continue;
         }
         if (i < text.size() && text[i] != ',' && text[i] != ';' && text[i] != '+') continue;

@@ -1,8 +1,6 @@
 // Reads replies line by line: three digits, then '-' (more follow) or ' ' / end of line (the last).
 #include "smtp/parse/server_reply.h"
 
-#include <fmt/format.h>
-
 #include <cctype>
 
 namespace mss::smtp {
@@ -42,7 +40,7 @@ std::string upper_word(std::string_view s) {
 
 std::string ServerReply::summary() const {
     std::string first = lines.empty() ? "" : lines.front();
-    return first.empty() ? fmt::format("{}", code) : fmt::format("{} {}", code, first);
+    return first.empty() ? std::to_string(code) : std::to_string(code) + " " + first;
 }
 
 ServerReplyReader::Step ServerReplyReader::malformed(std::string why) {
@@ -56,7 +54,7 @@ ServerReplyReader::Step ServerReplyReader::feed(std::string_view line) {
     if (line.size() < 3 || !digit(line[0]) || !digit(line[1]) || !digit(line[2]))
         return malformed("a reply line does not start with three digits");
     int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-    if (code < 200 || code > 599) return malformed(fmt::format("reply code {} is outside 2xx-5xx", code));
+    if (code < 200 || code > 599) return malformed("reply code " + std::to_string(code) + " is outside 2xx-5xx");
     if (!reply_.lines.empty() && code != reply_.code) return malformed("the lines of one reply carry different codes");
     if (line.size() > 3 && line[3] != ' ' && line[3] != '-') return malformed("no space or hyphen after the code");
     if (reply_.lines.size() == kMaxReplyLines) return malformed("a reply of more than 100 lines");
