@@ -16,6 +16,7 @@
 #include "core/text.h"
 #include "directory/operator_dn.h"
 #include "mime/message.h"
+#include "smtp/dsn.h"
 #include "smtp/parse/server_reply.h"
 
 namespace mss::smtp {
@@ -80,6 +81,8 @@ private:
     asio::awaitable<void> record(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
                                  Kind kind, const std::string& reply);
     asio::awaitable<void> defer_rest(std::size_t from, const std::string& why);
+    Status bounce(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
+                  const store::AttemptOutcome& outcome);
     bool is_self(const asio::ip::tcp::endpoint& ep) const;
 
     RelayServices& services_;
@@ -273,9 +276,40 @@ asio::awaitable<void> OutboundSession::record(const store::OutboundMessage& mess
               rcpt.address, peer_.empty() ? "-" : peer_, tls_, log::sanitize(peer_dn_), rcpt.attempts + 1, status,
               log::sanitize(outcome.reply));
     auto saved = co_await run_blocking(services_.blocking, [this, &message, &rcpt, &outcome] {
+        // The bounce first: a crash between the two repeats the bounce rather than losing it.
+        if (outcome.kind == Kind::Failed)
+            if (auto sent = bounce(message, rcpt, outcome); !sent)
+                log::error(kWhere, "{}: cannot write the delivery status notification: {}", message.id,
+                           sent.error().message);
         return services_.store.outbound_record(message.id, rcpt.address, outcome);
     });
     if (!saved) log::error(kWhere, "{}: cannot record the attempt for {}: {}", message.id, rcpt.address, saved.error().message);
+}
+
+// RFC 3464 into the local sender's INBOX; nothing for the null sender (never bounce a bounce), nor
+// yet for a remote sender (relaying the DSN back is left for later).
+Status OutboundSession::bounce(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
+                               const store::AttemptOutcome& outcome) {
+    const std::string& sender = message.return_path;
+    if (sender.empty() || !config_->serves_domain(sender.substr(sender.rfind('@') + 1))) return Ok{};
+    auto account = services_.store.find_account(sender);
+    if (!account) return account.error().kind == ErrorKind::NotFound ? Status(Ok{}) : Status(account.error());
+    auto content = services_.store.outbound_content(message.id);
+    if (!content) return content.error();
+    bool expired = outcome.reply.starts_with("gave up");
+    BounceInput in{config_->hostname, message.id, sender, static_cast<std::time_t>(message.created_at),
+                   std::time(nullptr),
+                   {{rcpt.address, expired ? "5.4.7" : status_of_reply(outcome.reply, true),
+                     peer_.empty() ? "" : hop_.host, outcome.reply}},
+                   *content};
+    store::Delivery dsn;
+    dsn.account_ids = {account->id};
+    dsn.content = delivery_status_notification(in);
+    dsn.internal_date = std::time(nullptr);
+    auto filed = services_.store.deliver_batch(std::span(&dsn, 1));
+    if (filed.empty() || !filed.front()) return filed.empty() ? fail(ErrorKind::Io, "no outcome") : filed.front().error();
+    log::info(kWhere, "{}: delivery status notification for <{}> filed for <{}>", message.id, rcpt.address, sender);
+    return Ok{};
 }
 
 asio::awaitable<void> OutboundSession::defer_rest(std::size_t from, const std::string& why) {

@@ -270,3 +270,27 @@ def test_route_commands_and_loop_refused(tmp_path):
                           r"leads to ourselves", timeout=60)
     finally:
         s.stop()
+
+
+def test_permanent_failure_bounces_into_the_senders_mailbox(operators):
+    a, b = operators
+    ex = a.data / "Extraction_Correspondance_MSSante_202612040000.txt"
+    ex.write_bytes(correspondance([b.user, f"fantome@{b.domain}"]))  # listed nationally, unknown at B
+    a.ctl("directory", "import", str(ex))
+    a.submit(f"fantome@{b.domain}", "vers un fantome")
+    assert a.wait_log(r"to=<fantome@b\.mssante\.fr> .*status=bounced reply=\"550 5\.1\.1", timeout=60)
+    assert received(a, a.user, "Undelivered Mail Returned to Sender")
+    c = a.imaps_login(a.user)
+    try:
+        c.select("INBOX")
+        _, data = c.search(None, "SUBJECT", "Undelivered")
+        _, parts = c.fetch(data[0].split()[-1], "(BODY.PEEK[])")
+        report = parts[0][1].decode()
+    finally:
+        c.logout()
+    assert "report-type=delivery-status" in report
+    assert "Final-Recipient: rfc822; fantome@b.mssante.fr\r\nAction: failed\r\nStatus: 5.1.1" in report
+    assert "Subject: vers un fantome" in report  # the original header, quoted
+    out = a.queue()
+    assert "fantome@b.mssante.fr(failed)" in out  # kept, failed, for the record
+    a.ctl("queue", "delete", out.split()[0])
