@@ -294,3 +294,34 @@ def test_permanent_failure_bounces_into_the_senders_mailbox(operators):
     out = a.queue()
     assert "fantome@b.mssante.fr(failed)" in out  # kept, failed, for the record
     a.ctl("queue", "delete", out.split()[0])
+
+
+def test_expiry_gives_up_and_bounces_with_5_4_7(operators):
+    import signal
+    a, b = operators
+    a.configure(section="relay", give_up=2, first_retry=1, max_retry=1)
+    a.proc.send_signal(signal.SIGHUP)
+    assert a.wait_log(r"configuration and certificates reloaded")
+    b.stop()
+    try:
+        a.submit(b.user, "jamais arrive")
+        assert a.wait_log(r"to=<medecin@b\.mssante\.fr> .*status=bounced reply=\"gave up after \d+ attempts: "
+                          r"cannot connect", timeout=60)
+        assert received(a, a.user, "Undelivered Mail Returned to Sender")
+        c = a.imaps_login(a.user)
+        try:
+            c.select("INBOX")
+            _, data = c.search(None, "BODY", '"jamais arrive"')
+            assert data[0].split(), "the bounce quotes the original header"
+            _, parts = c.fetch(data[0].split()[-1], "(BODY.PEEK[])")
+            assert "Status: 5.4.7" in parts[0][1].decode()
+        finally:
+            c.logout()
+    finally:
+        a.configure(section="relay", give_up=432000, first_retry=60, max_retry=3600)
+        a.proc.send_signal(signal.SIGHUP)
+        b.start()
+        a.route(b.domain, b.smtp)
+        b.route(a.domain, a.smtp)
+    for line in a.queue().splitlines()[:-1]:
+        a.ctl("queue", "delete", line.split()[0])
