@@ -55,11 +55,21 @@ int64_t backoff(const RelayConfig& relay, unsigned attempts) {
     return std::min<int64_t>(delay, relay.max_retry.count());
 }
 
+// Due messages for the domain that no connection holds, now marked as held by the caller.
+using Claim = std::function<asio::awaitable<std::vector<store::OutboundMessage>>(std::size_t most)>;
+
 class OutboundSession {
 public:
     OutboundSession(RelayServices& services, std::shared_ptr<const Config> config, std::string domain,
-                    std::vector<store::OutboundMessage> batch)
-        : services_(services), config_(std::move(config)), domain_(std::move(domain)), batch_(std::move(batch)) {}
+                    std::vector<store::OutboundMessage> batch, Claim claim)
+        : services_(services), config_(std::move(config)), domain_(std::move(domain)), batch_(std::move(batch)),
+          claim_(std::move(claim)) {}
+    // Every message this connection held, for the relay to release.
+    std::vector<std::string> held() const {
+        std::vector<std::string> ids;
+        for (auto& m : batch_) ids.push_back(m.id);
+        return ids;
+    }
 
     asio::awaitable<void> run(asio::strand<asio::io_context::executor_type> strand);
     void cancel() {
@@ -89,6 +99,7 @@ private:
     std::shared_ptr<const Config> config_;
     std::string domain_;
     std::vector<store::OutboundMessage> batch_;
+    Claim claim_;
     std::shared_ptr<asio::ip::tcp::socket> socket_;
     std::shared_ptr<Stream> stream_;
     NextHop hop_;
@@ -411,7 +422,13 @@ asio::awaitable<void> OutboundSession::run(asio::strand<asio::io_context::execut
         co_await stream_->close();
         co_return;
     }
-    for (std::size_t i = 0; i < batch_.size(); ++i) {
+    const std::size_t most = config_->relay.messages_per_connection;
+    for (std::size_t i = 0; i < batch_.size() || (!cancelled_ && batch_.size() < most); ++i) {
+        if (i == batch_.size()) {  // what was queued meanwhile goes on this connection
+            auto more = co_await claim_(most - batch_.size());
+            if (more.empty()) break;
+            for (auto& m : more) batch_.push_back(std::move(m));
+        }
         if (cancelled_ || !co_await send_message(batch_[i])) {
             // What this attempt did not record yet (the rest of this message, the next ones) is retried.
             auto left = co_await run_blocking(services_.blocking, [this, id = batch_[i].id] {
@@ -485,33 +502,38 @@ asio::awaitable<void> Relay::tick() {
     auto config = services_.config();
     for (const auto& domain : *domains) {
         while (!stopping_ && active_[domain] < config->relay.connections_per_domain) {
-            std::size_t want = in_flight_.size() + config->relay.messages_per_connection;
-            auto due = co_await run_blocking(services_.blocking, [this, &domain, now, want] {
-                return services_.store.outbound_due(domain, now, want);
-            });
-            if (!due) break;
-            std::vector<store::OutboundMessage> batch;
-            for (auto& m : *due)
-                if (!in_flight_.contains(m.id) && batch.size() < config->relay.messages_per_connection)
-                    batch.push_back(std::move(m));
+            auto batch = co_await claim(domain, config->relay.messages_per_connection);
             if (batch.empty()) break;
-            for (auto& m : batch) in_flight_.insert(m.id);
             ++active_[domain];
             asio::co_spawn(strand_, connection(domain, std::move(batch)), asio::detached);
         }
     }
 }
 
+asio::awaitable<std::vector<store::OutboundMessage>> Relay::claim(std::string domain, std::size_t most) {
+    int64_t now = std::time(nullptr);
+    std::size_t want = in_flight_.size() + most;
+    auto due = co_await run_blocking(services_.blocking, [this, &domain, now, want] {
+        return services_.store.outbound_due(domain, now, want);
+    });
+    std::vector<store::OutboundMessage> batch;
+    if (!due || stopping_) co_return batch;
+    for (auto& m : *due)
+        if (!in_flight_.contains(m.id) && batch.size() < most) batch.push_back(std::move(m));
+    for (auto& m : batch) in_flight_.insert(m.id);
+    co_return batch;
+}
+
 asio::awaitable<void> Relay::connection(std::string domain, std::vector<store::OutboundMessage> batch) {
-    std::vector<std::string> ids;
-    for (auto& m : batch) ids.push_back(m.id);
-    auto session = std::make_shared<OutboundSession>(services_, services_.config(), domain, std::move(batch));
+    auto session = std::make_shared<OutboundSession>(
+        services_, services_.config(), domain, std::move(batch),
+        [this, domain](std::size_t most) { return claim(domain, most); });
     unsigned number = ++next_connection_;
     cancels_[number] = [session] { session->cancel(); };
     if (stopping_) session->cancel();
     co_await session->run(strand_);
     cancels_.erase(number);
-    for (auto& id : ids) in_flight_.erase(id);
+    for (auto& id : session->held()) in_flight_.erase(id);
     if (--active_[domain] == 0) active_.erase(domain);
     woken_ = true;
     timer_.cancel();

@@ -50,6 +50,8 @@ private:
     asio::awaitable<void> run();
     asio::awaitable<void> tick();
     asio::awaitable<void> connection(std::string domain, std::vector<store::OutboundMessage> batch);
+    // Up to `most` due messages of the domain that no connection holds, now held by the caller.
+    asio::awaitable<std::vector<store::OutboundMessage>> claim(std::string domain, std::size_t most);
 
     asio::strand<asio::io_context::executor_type> strand_;
     asio::steady_timer timer_;
@@ -61,7 +63,6 @@ private:
     bool woken_ = false;
     bool stopping_ = false;
 
-    friend class Delivery;
 };
 
 }  // namespace mss::smtp
