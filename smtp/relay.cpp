@@ -271,6 +271,7 @@ asio::awaitable<bool> OutboundSession::secure() {
 
 asio::awaitable<void> OutboundSession::record(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
                                               Kind kind, const std::string& reply) {
+    if (cancelled_ && kind == Kind::Retry) co_return;  // cut short by our shutdown: still due, uncounted
     const auto& relay = config_->relay;
     store::AttemptOutcome outcome{kind, 0, reply};
     int64_t now = std::time(nullptr);
@@ -414,11 +415,15 @@ asio::awaitable<bool> OutboundSession::send_message(const store::OutboundMessage
 }
 
 asio::awaitable<void> OutboundSession::run(asio::strand<asio::io_context::executor_type> strand) {
-    if (!co_await connect(strand)) co_return co_await defer_rest(0, error_);
+    // An attempt cut short by our own shutdown is not counted: its messages stay due as they were.
+    if (!co_await connect(strand)) {
+        if (!cancelled_) co_await defer_rest(0, error_);
+        co_return;
+    }
     stream_ = std::make_shared<Stream>(std::move(*socket_), services_.client_tls());
     socket_.reset();
     if (!co_await secure()) {
-        co_await defer_rest(0, error_);
+        if (!cancelled_) co_await defer_rest(0, error_);
         co_await stream_->close();
         co_return;
     }
@@ -447,7 +452,7 @@ asio::awaitable<void> OutboundSession::run(asio::strand<asio::io_context::execut
             } else {
                 batch_[i].recipients.clear();
             }
-            co_await defer_rest(i, cancelled_ ? "stopping" : error_);
+            if (!cancelled_) co_await defer_rest(i, error_);
             co_await stream_->close();
             co_return;
         }

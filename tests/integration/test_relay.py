@@ -325,3 +325,22 @@ def test_expiry_gives_up_and_bounces_with_5_4_7(operators):
         b.route(a.domain, a.smtp)
     for line in a.queue().splitlines()[:-1]:
         a.ctl("queue", "delete", line.split()[0])
+
+
+def test_sigterm_ends_a_stalled_delivery_and_keeps_the_message(operators):
+    a, b = operators
+    peer = StallingPeer()
+    try:
+        a.route(b.domain, peer.port)
+        a.submit(b.user, "arret propre")
+        assert peer.accepted.wait(60)
+        started = time.monotonic()
+        assert a.stop(timeout=60) == 0
+        assert time.monotonic() - started < 30  # not the 5-minute greeting timeout
+        assert "medecin@b.mssante.fr" in a.queue()
+        a.route(b.domain, b.smtp)
+        a.start()
+        b.route(a.domain, a.smtp)
+        assert received(b, b.user, "arret propre")
+    finally:
+        peer.close()
