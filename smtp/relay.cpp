@@ -48,6 +48,10 @@ Result<std::vector<NextHop>> next_hops(store::Store& store, const std::string& d
     return out;
 }
 
+bool is_ascii(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
 // Seconds before the next try: first_retry doubled per attempt made, at most max_retry.
 int64_t backoff(const RelayConfig& relay, unsigned attempts) {
     int64_t delay = relay.first_retry.count();
@@ -349,6 +353,11 @@ asio::awaitable<bool> OutboundSession::send_message(const store::OutboundMessage
     }
     std::string mail = fmt::format("MAIL FROM:<{}>", message.return_path);
     if (extensions_.size) mail += fmt::format(" SIZE={}", content->size());
+    if (extensions_.eightbitmime && !is_ascii(*content)) mail += " BODY=8BITMIME";  // RFC 6152
+    bool utf8_addresses = !is_ascii(message.return_path) ||
+                          std::any_of(message.recipients.begin(), message.recipients.end(),
+                                      [](const store::OutboundRecipient& r) { return !is_ascii(r.address); });
+    if (extensions_.smtputf8 && utf8_addresses) mail += " SMTPUTF8";  // RFC 6531
     std::vector<std::string> rcpts;
     for (const auto& r : message.recipients) rcpts.push_back(fmt::format("RCPT TO:<{}>", r.address));
     std::optional<ServerReply> mail_reply, data_reply;

@@ -43,10 +43,6 @@ public:
     void stop();
 
 private:
-    struct Hop {
-        std::string host;
-        uint16_t port = 25;
-    };
     asio::awaitable<void> run();
     asio::awaitable<void> tick();
     asio::awaitable<void> connection(std::string domain, std::vector<store::OutboundMessage> batch);

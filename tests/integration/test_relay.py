@@ -344,3 +344,11 @@ def test_sigterm_ends_a_stalled_delivery_and_keeps_the_message(operators):
         assert received(b, b.user, "arret propre")
     finally:
         peer.close()
+
+
+def test_eight_bit_text_crosses_intact(operators):
+    a, b = operators
+    a.submit(b.user, "accents", body="R\u00e9sultats d'analyse \u2014 cr\u00e9atinine")
+    assert received(b, b.user, "accents")
+    uid = [row[0] for row in b.mail_list(b.user) if "accents" in " ".join(row)][-1]
+    assert "R\u00e9sultats d'analyse \u2014 cr\u00e9atinine".encode() in b.mail_fetch(b.user, uid)
