@@ -62,7 +62,7 @@ int64_t backoff(const RelayConfig& relay, unsigned attempts) {
 // Due messages for the domain that no connection holds, now marked as held by the caller.
 using Claim = std::function<asio::awaitable<std::vector<store::OutboundMessage>>(std::size_t most)>;
 
-class OutboundSession {
+class OutboundSession : public std::enable_shared_from_this<OutboundSession> {
 public:
     OutboundSession(RelayServices& services, std::shared_ptr<const Config> config, std::string domain,
                     std::vector<store::OutboundMessage> batch, Claim claim)
@@ -76,6 +76,8 @@ public:
     }
 
     asio::awaitable<void> run(asio::strand<asio::io_context::executor_type> strand);
+    // Until every attempt recorded so far is in the store.
+    asio::awaitable<void> drain();
     void cancel() {
         cancelled_ = true;
         if (stream_) stream_->abort();
@@ -104,6 +106,8 @@ private:
     std::string domain_;
     std::vector<store::OutboundMessage> batch_;
     Claim claim_;
+    std::optional<asio::strand<asio::io_context::executor_type>> strand_;
+    unsigned recording_ = 0;  // outcomes on their way to the store
     std::shared_ptr<asio::ip::tcp::socket> socket_;
     std::shared_ptr<Stream> stream_;
     NextHop hop_;
@@ -291,15 +295,25 @@ asio::awaitable<void> OutboundSession::record(const store::OutboundMessage& mess
     log::info(kWhere, "{}: to=<{}> peer={} tls=\"{}\" peer_dn=\"{}\" attempt={} status={} reply=\"{}\"", message.id,
               rcpt.address, peer_.empty() ? "-" : peer_, tls_, log::sanitize(peer_dn_), rcpt.attempts + 1, status,
               log::sanitize(outcome.reply));
-    auto saved = co_await run_blocking(services_.blocking, [this, &message, &rcpt, &outcome] {
-        // The bounce first: a crash between the two repeats the bounce rather than losing it.
-        if (outcome.kind == Kind::Failed)
-            if (auto sent = bounce(message, rcpt, outcome); !sent)
-                log::error(kWhere, "{}: cannot write the delivery status notification: {}", message.id,
-                           sent.error().message);
-        return services_.store.outbound_record(message.id, rcpt.address, outcome);
-    });
-    if (!saved) log::error(kWhere, "{}: cannot record the attempt for {}: {}", message.id, rcpt.address, saved.error().message);
+    // Written while the connection goes on to the next message: the peer's 250 is already in hand,
+    // and the connection drains these before it lets its messages go (a crash before the write sends
+    // the message again: at least once).
+    ++recording_;
+    run_blocking(services_.blocking,
+                 [this, message, rcpt, outcome] {
+                     // The bounce first: a crash between the two repeats the bounce rather than losing it.
+                     if (outcome.kind == Kind::Failed)
+                         if (auto sent = bounce(message, rcpt, outcome); !sent)
+                             log::error(kWhere, "{}: cannot write the delivery status notification: {}", message.id,
+                                        sent.error().message);
+                     return services_.store.outbound_record(message.id, rcpt.address, outcome);
+                 },
+                 asio::bind_executor(*strand_, [self = shared_from_this(), id = message.id, address = rcpt.address](Status saved) {
+                     --self->recording_;
+                     if (!saved)
+                         log::error(kWhere, "{}: cannot record the attempt for {}: {}", id, address, saved.error().message);
+                 }));
+    co_return;
 }
 
 // RFC 3464 into the local sender's INBOX; nothing for the null sender (never bounce a bounce), nor
@@ -423,7 +437,16 @@ asio::awaitable<bool> OutboundSession::send_message(const store::OutboundMessage
     co_return true;
 }
 
+asio::awaitable<void> OutboundSession::drain() {
+    asio::steady_timer wait(*strand_);
+    while (recording_ > 0) {
+        wait.expires_after(std::chrono::milliseconds(2));
+        co_await wait.async_wait(use_tuple);
+    }
+}
+
 asio::awaitable<void> OutboundSession::run(asio::strand<asio::io_context::executor_type> strand) {
+    strand_ = strand;
     // An attempt cut short by our own shutdown is not counted: its messages stay due as they were.
     if (!co_await connect(strand)) {
         if (!cancelled_) co_await defer_rest(0, error_);
@@ -445,6 +468,7 @@ asio::awaitable<void> OutboundSession::run(asio::strand<asio::io_context::execut
         }
         if (cancelled_ || !co_await send_message(batch_[i])) {
             // What this attempt did not record yet (the rest of this message, the next ones) is retried.
+            co_await drain();
             auto left = co_await run_blocking(services_.blocking, [this, id = batch_[i].id] {
                 return services_.store.outbound_message(id);
             });
@@ -546,6 +570,7 @@ asio::awaitable<void> Relay::connection(std::string domain, std::vector<store::O
     cancels_[number] = [session] { session->cancel(); };
     if (stopping_) session->cancel();
     co_await session->run(strand_);
+    co_await session->drain();
     cancels_.erase(number);
     for (auto& id : session->held()) in_flight_.erase(id);
     if (--active_[domain] == 0) active_.erase(domain);
