@@ -291,8 +291,8 @@ max_retry = 3600
 give_up = 432000              # seconds (5 days): then the recipient fails for good
 connections_per_domain = 2    # simultaneous connections to one destination domain
 messages_per_connection = 100
-connect_timeout = 60
-command_timeout = 300         # RFC 5321 4.5.3.2 (greeting_timeout, data_timeout, data_end_timeout too)
+connect_timeout = 60          # seconds; greeting_timeout, command_timeout (300 each), data_timeout (180)
+                              # and data_end_timeout (600) follow RFC 5321 4.5.3.2
 max_received = 30             # more Received: fields than this: a routing loop, refused (5.4.6)
 # Relay port: mail from a sender domain outside the whitelist, "reject" (550 5.7.1) or "accept".
 unlisted_senders = "reject"

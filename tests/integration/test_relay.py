@@ -132,6 +132,9 @@ def test_peer_down_then_up_gets_the_queued_mail(operators):
         assert a.wait_log(r"to=<medecin@b\.mssante\.fr> .*status=deferred reply=\"cannot connect", timeout=60)
         out = a.queue()
         assert "medecin@b.mssante.fr" in out and "cannot connect" in out
+        shown = a.ctl("queue", "show", out.split()[0]).stdout.decode()
+        assert f"from: <{a.user}>" in shown
+        assert "to: <medecin@b.mssante.fr> state=queued attempts=1 next_attempt=in " in shown
     finally:
         b.start()
     a.route(b.domain, b.smtp)  # B came back on a new port: the running A reads routes at each attempt
