@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "app/mssctl_dmp.h"
+#include "app/mssctl_relay.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -677,6 +678,8 @@ int main(int argc, char** argv) {
     cli::ListeRougeCli liste_rouge;
     liste_rouge.attach(app);
     auto dmp_commands = app::attach_dmp_commands(app);
+    RelayCli relay_cli;
+    relay_cli.attach(app);
 
     CLI11_PARSE(app, argc, argv);
     int status = 0;
@@ -707,6 +710,7 @@ int main(int argc, char** argv) {
         else if (auto st = directory_cli.run(data)) status = *st;
         else if (auto st = liste_rouge.run(data)) status = *st;
         else if (auto st = dmp_commands(data)) status = *st;
+        else if (auto st = relay_cli.run(data)) status = *st;
     } catch (const Failure& f) {
         std::cerr << "mssctl: " << f.message << "\n";
         return 1;

@@ -24,6 +24,7 @@
 #include "http/metrics_route.h"
 #include "http/session.h"
 #include "imap/session.h"
+#include "smtp/relay.h"
 #include "smtp/session.h"
 #include "store/group_commit.h"
 
@@ -56,6 +57,11 @@ public:
         std::lock_guard lock(mutex_);
         return tls_;
     }
+    // The relay's client side: our operator certificate, the same anchors and CRLs.
+    mss::tls::Context relay_tls() {
+        std::lock_guard lock(mutex_);
+        return relay_tls_;
+    }
     std::shared_ptr<const mss::crypto::TrustStore> trust() {
         std::lock_guard lock(mutex_);
         return trust_;
@@ -76,9 +82,12 @@ public:
         if (!trust) return trust.error();
         auto tls = mss::tls::make_server_context(config->tls, trust->get());
         if (!tls) return tls.error();
+        auto relay_tls = mss::tls::make_client_context(config->tls, trust->get());
+        if (!relay_tls) return relay_tls.error();
         std::lock_guard lock(mutex_);
         config_ = std::make_shared<const mss::Config>(std::move(config).value());
         tls_ = std::move(tls).value();
+        relay_tls_ = std::move(relay_tls).value();
         trust_ = std::make_shared<const mss::crypto::TrustStore>(std::move(trust).value());
         trust_stamp_ = std::move(stamp).value();
         return mss::Ok{};
@@ -88,6 +97,7 @@ private:
     std::mutex mutex_;
     std::shared_ptr<const mss::Config> config_;
     mss::tls::Context tls_;
+    mss::tls::Context relay_tls_;
     std::shared_ptr<const mss::crypto::TrustStore> trust_;
     std::string trust_stamp_;
 };
@@ -153,6 +163,10 @@ int main(int argc, char** argv) {
     }
     mss::smtp::Services services{*store.value(), *directory.value(), *committer, blocking, guard, [&live] { return live.config(); },
                                  vault.value(), [&live] { return live.trust(); }};
+    std::optional<mss::smtp::Relay> relay;  // started once the relay listener's port is known
+    services.outbound_ready = [&relay] {
+        if (relay) relay->wake();
+    };
     mss::imap::Services imap_services{*store.value(), blocking, guard, [&live] { return live.config(); }};
     const mss::ConnectionBudget budget{config->limits.max_connections, config->limits.max_connections_per_ip};
 
@@ -186,6 +200,10 @@ int main(int argc, char** argv) {
     // HTTPS: its own connection budget; routes are registered here by what owns them.
     std::map<std::string, uint16_t> bound;
     for (auto& l : listeners) bound[l->name()] = l->port();
+    relay.emplace(io, mss::smtp::RelayServices{*store.value(), *directory.value(), blocking,
+                                               [&live] { return live.config(); }, [&live] { return live.relay_tls(); },
+                                               config->listen, bound.at("smtp")});
+    relay->start();
     mss::http::Router router;
     mss::http::add_autoconfig_routes(router, [&live, bound] {
         auto c = live.config();
@@ -310,6 +328,7 @@ int main(int argc, char** argv) {
         }
         mss::log::info("mssd", "stopping: no new connections, finishing transactions in flight");
         trust_check.cancel();
+        relay->stop();
         for (auto& l : listeners) l->stop();
         give_up = std::chrono::steady_clock::now() + live.config()->limits.shutdown_grace;
         on_shutdown_check({});

@@ -9,6 +9,7 @@
 #include "core/config_fhir.h"
 #include "core/config_http.h"
 #include "core/config_oauth.h"
+#include "core/config_relay.h"
 #include "core/config_smime.h"
 #include "core/config_toml.h"
 #include "core/text.h"
@@ -103,7 +104,7 @@ Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory", "oauth"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory", "oauth", "relay"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -150,6 +151,8 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
         if (!oauth) return oauth.error();
         c.oauth = std::move(oauth).value();
     }
+    if (auto* t = root["relay"].as_table())
+        if (auto s = read_relay_config(*t, c.relay); !s) return s.error();
     c.ports = ports;
     c.limits = limits;
     return c;
@@ -290,6 +293,19 @@ metrics_certificates = []
 patient_domain = "patient.mssante.fr"
 # FHIR look-ups (https://HOST:PORT/fhir/): true lets clients search without a certificate or password.
 fhir_anonymous = false
+
+[relay]
+# Mail to other operators of the space of trust: queued durably, sent over mutual TLS (docs/relay.md).
+first_retry = 60              # seconds before the first retry; doubles each time up to max_retry
+max_retry = 3600
+give_up = 432000              # seconds (5 days): then the recipient fails for good
+connections_per_domain = 2    # simultaneous connections to one destination domain
+messages_per_connection = 100
+connect_timeout = 60          # seconds; greeting_timeout, command_timeout (300 each), data_timeout (180)
+                              # and data_end_timeout (600) follow RFC 5321 4.5.3.2
+max_received = 30             # more Received: fields than this: a routing loop, refused (5.4.6)
+# Relay port: mail from a sender domain outside the whitelist, "reject" (550 5.7.1) or "accept".
+unlisted_senders = "reject"
 )",
                        domain);
 }

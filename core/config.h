@@ -131,6 +131,27 @@ struct DirectorySettings {
     bool fhir_anonymous = false;
 };
 
+// [relay]: mail to other operators (issue 11). Timeouts after RFC 5321 4.5.3.2: 5 minutes for the
+// greeting and each command, 3 for each data block, 10 for the reply to the final dot.
+enum class UnlistedSenders { Reject, Accept };
+std::string_view to_string(UnlistedSenders u);  // "reject" | "accept"
+
+struct RelayConfig {
+    std::chrono::seconds first_retry{60};           // the first retry after a temporary failure
+    std::chrono::seconds max_retry{3600};           // backoff doubles up to this
+    std::chrono::seconds give_up{5 * 24 * 3600};    // then the recipient fails for good
+    unsigned connections_per_domain = 2;            // simultaneous connections to one destination
+    unsigned messages_per_connection = 100;         // then the connection is closed and a new one made
+    std::chrono::seconds connect_timeout{60};
+    std::chrono::seconds greeting_timeout{300};     // RFC 5321 4.5.3.2.1
+    std::chrono::seconds command_timeout{300};      // 4.5.3.2.2-4: MAIL, RCPT, DATA initiation (120 there)
+    std::chrono::seconds data_timeout{180};         // 4.5.3.2.5: each data block
+    std::chrono::seconds data_end_timeout{600};     // 4.5.3.2.6: the reply to the final dot
+    unsigned max_received = 30;                     // Received: fields beyond this: a routing loop (5.4.6)
+    // Relay port: a sender domain outside the whitelist is refused (550 5.7.1) or taken as any mail.
+    UnlistedSenders unlisted_senders = UnlistedSenders::Reject;
+};
+
 struct Config {
     std::filesystem::path data_dir;
     std::vector<std::string> domains;   // domains whose mailboxes live here (lower case)
@@ -146,6 +167,7 @@ struct Config {
     HttpConfig http;
     DirectorySettings directory;
     std::optional<OAuthConfig> oauth;   // Pro Santé Connect sign-in, offered only when configured
+    RelayConfig relay;
 
     std::filesystem::path database() const { return data_dir / "mssd.db"; }
     std::filesystem::path directory_database() const { return data_dir / "directory.db"; }

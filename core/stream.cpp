@@ -13,13 +13,22 @@ Stream::Stream(asio::ip::tcp::socket socket, tls::Context tls)
 }
 
 asio::awaitable<bool> Stream::handshake(std::string& error, std::chrono::steady_clock::time_point deadline) {
+    co_return co_await handshake_as(asio::ssl::stream_base::server, error, deadline);
+}
+
+asio::awaitable<bool> Stream::client_handshake(std::string& error, std::chrono::steady_clock::time_point deadline) {
+    co_return co_await handshake_as(asio::ssl::stream_base::client, error, deadline);
+}
+
+asio::awaitable<bool> Stream::handshake_as(asio::ssl::stream_base::handshake_type role, std::string& error,
+                                           std::chrono::steady_clock::time_point deadline) {
     if (interrupted_ || aborted_) {
         error = "server shutting down";
         co_return false;
     }
     handshaking_ = true;
     arm_timer(deadline);
-    auto [ec] = co_await ssl_.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    auto [ec] = co_await ssl_.async_handshake(role, use_tuple);
     disarm_timer();
     handshaking_ = false;
     if (ec) {

@@ -43,6 +43,8 @@ public:
     // Server side handshake, which must end by `deadline` and ends at once on interrupt(); false
     // (and the reason) when it failed.
     asio::awaitable<bool> handshake(std::string& error, std::chrono::steady_clock::time_point deadline);
+    // The same as the client of a STARTTLS we asked for (our relay to another operator).
+    asio::awaitable<bool> client_handshake(std::string& error, std::chrono::steady_clock::time_point deadline);
     // Drops any buffered input: after STARTTLS nothing sent in clear may be taken as encrypted.
     std::size_t discard_input();
     bool has_buffered_line() const;
@@ -86,6 +88,8 @@ public:
     void abort();
 
 private:
+    asio::awaitable<bool> handshake_as(asio::ssl::stream_base::handshake_type role, std::string& error,
+                                       std::chrono::steady_clock::time_point deadline);
     asio::awaitable<ReadStatus> fill();
     // Cancels the socket's pending operation when `expiry` passes (sets timed_out_).
     void arm_timer(std::chrono::steady_clock::time_point expiry);

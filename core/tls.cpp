@@ -135,6 +135,38 @@ Result<Context> make_server_context(const TlsFiles& files, X509_STORE* client_tr
     return Context(contexts, &contexts->fallback);
 }
 
+Result<Context> make_client_context(const TlsFiles& files, X509_STORE* trust) {
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    SSL_CTX* native = context->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_set_cipher_list(native, kCipherList) != 1)
+        return fail(ErrorKind::Invalid, "cipher list: " + openssl_error());
+    if (SSL_CTX_set1_groups_list(native, kGroups) != 1)
+        return fail(ErrorKind::Invalid, "key exchange groups: " + openssl_error());
+    if (auto st = use_certificate(native, {files.certificate, files.key}); !st) return st.error();
+    if (SSL_CTX_set1_verify_cert_store(native, trust) != 1)
+        return fail(ErrorKind::Invalid, "server certificate trust store: " + openssl_error());
+    X509_VERIFY_PARAM_set_purpose(SSL_CTX_get0_param(native), X509_PURPOSE_SSL_SERVER);
+    SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_verify_depth(native, 5);
+    return context;
+}
+
+Status expect_peer_name(SSL* ssl, const std::string& host) {
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1) return Ok{};
+    if (SSL_set_tlsext_host_name(ssl, host.c_str()) != 1 || SSL_set1_host(ssl, host.c_str()) != 1)
+        return fail(ErrorKind::Invalid, fmt::format("cannot expect the name {}: {}", host, openssl_error()));
+    return Ok{};
+}
+
+std::string verify_failure(SSL* ssl) {
+    long result = SSL_get_verify_result(ssl);
+    if (result == X509_V_OK) return "";
+    return fmt::format("{} ({})", x509::verify_reason(result), X509_verify_cert_error_string(result));
+}
+
 PeerCertificate peer_certificate(SSL* ssl) {
     PeerCertificate out;
     X509* cert = SSL_get0_peer_certificate(ssl);

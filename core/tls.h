@@ -24,6 +24,15 @@ using Context = std::shared_ptr<asio::ssl::context>;
 // client_trust: anchors and CRLs with their flags (CRL checks), shared, not owned (reference counted).
 Result<Context> make_server_context(const TlsFiles& files, X509_STORE* client_trust);
 
+// Outbound (our relay client to another operator): TLS 1.2 minimum, the same suites, our operator
+// certificate (files' default chain) as client certificate, the peer's server certificate checked
+// against trust (anchors, CRLs) for TLS server use; the handshake fails on any fault.
+Result<Context> make_client_context(const TlsFiles& files, X509_STORE* trust);
+// Before a client handshake: SNI and the name (or IP address) the peer's certificate must carry.
+Status expect_peer_name(SSL* ssl, const std::string& host);
+// After a failed client handshake: why the peer's certificate was refused ("" when it was not).
+std::string verify_failure(SSL* ssl);
+
 PeerCertificate peer_certificate(SSL* ssl);
 // "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384" for Received: headers and logs.
 std::string describe(SSL* ssl);

@@ -257,6 +257,7 @@ Result<SmimeOutcome> process(const SmimeServices& s, Envelope e) {
         if (!sealed) return sealed.error();
         encrypted = std::move(*sealed);
     }
+    if (e.outbound) out.outbound = message;
     for (std::size_t i = 0; i < e.recipients.size(); ++i) {
         bool last = i + 1 == e.recipients.size();  // the last plain copy takes the message itself
         auto received = holders[i] ? receive(s, *encrypted, Protection::Encrypted, e.recipients[i], (*settings)[i])

@@ -28,6 +28,7 @@ struct Envelope {
     std::optional<std::string> submitter;  // the sending account's address on submission; none on relay
     std::vector<std::string> recipients;   // our accounts' addresses
     std::string message;                   // as received, without our Received: field
+    bool outbound = false;                 // recipients at other operators too: keep the copy they get
 };
 
 // A refusal for the whole message: SMTP's code and enhanced status code (RFC 3463, RFC 5248 X.7.x).
@@ -48,6 +49,8 @@ struct SmimeOutcome {
     std::vector<Filing> filings;     // one per recipient, in order
     std::optional<Refusal> refusal;  // set when a recipient's policy refuses the message
     std::string signed_by;           // on submission: whose certificate signed ("" when not signed)
+    std::string outbound;            // when asked: the message as it leaves for other operators (signed
+                                     // here when the server holds the sender's key; no trace field)
 };
 
 // Errors are the server's (store, vault, a key that cannot be used): answer 451 4.3.0.

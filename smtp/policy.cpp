@@ -10,6 +10,7 @@
 #include "mime/message.h"
 #include "mime/text.h"
 #include "directory/checks.h"
+#include "directory/operator_dn.h"
 
 namespace mss::smtp {
 namespace {
@@ -74,42 +75,33 @@ std::optional<Reply> check_field(store::Store& store, const Config& config, Port
     return std::nullopt;
 }
 
-// No outbound queue yet (the relay issue): say so rather than accept and drop.
-Reply relaying_not_configured(const std::string& address) {
-    return {451, "4.4.0",
-            fmt::format("<{}>: this address is in the MSSante space of trust, but this server cannot yet send to "
-                        "other MSSante operators (relaying is not configured); the message was not sent, "
-                        "please try again later or contact your administrator",
-                        address)};
-}
-
 // A recipient at another operator (submission only): a patient's INS address, or a mailbox listed in
 // the national directory at a whitelisted domain.
-Reply check_remote(directory::Directory& directory, const Config& config, const Path& to) {
+RecipientDecision check_remote(directory::Directory& directory, const Config& config, const Path& to) {
     std::string address = ascii_lower(to.address());
     std::string domain = ascii_lower(to.domain);
     if (domain == config.directory.patient_domain) {
-        if (directory::ins_valid(to.local)) return relaying_not_configured(address);
-        return {550, "5.1.1",
+        if (directory::ins_valid(to.local)) return RemoteRecipient{address};
+        return Reply{550, "5.1.1",
                 fmt::format("<{}>: not a patient address: a patient's address is their 15-character INS number "
                             "(social security number and its key), and this one is wrong",
                             address)};
     }
     auto trusted = directory.domain_whitelisted(domain);
-    if (!trusted) return temporary(trusted.error());
+    if (!trusted) return RecipientDecision(temporary(trusted.error()));
     if (!*trusted)
-        return {550, "5.7.1",
+        return Reply{550, "5.7.1",
                 fmt::format("<{}>: the domain {} is outside the MSSante space of trust: health data cannot be "
                             "sent there from this mailbox",
                             address, domain)};
     auto listed = directory.find_mailbox(address);
-    if (!listed) return temporary(listed.error());
+    if (!listed) return RecipientDecision(temporary(listed.error()));
     if (!*listed)
-        return {550, "5.1.1",
+        return Reply{550, "5.1.1",
                 fmt::format("<{}>: this address is not in the national health directory (Annuaire Sante): "
                             "check its spelling, or ask the recipient for their MSSante address",
                             address)};
-    return relaying_not_configured(address);
+    return RemoteRecipient{address};
 }
 
 }  // namespace
@@ -180,6 +172,43 @@ RecipientDecision check_recipient(store::Store& store, directory::Directory& dir
     if (!full) return temporary(full.error());
     if (*full) return Reply{452, "4.2.2", fmt::format("<{}>: Mailbox full, try again later", address)};
     return std::move(account).value();
+}
+
+Reply check_relay_sender(directory::Directory& directory, const Config& config, const tls::PeerCertificate& peer,
+                         const Path& from) {
+    const Reply ok{250, "2.1.0", "Sender OK"};
+    std::string why_not = !peer.presented ? "no client certificate was presented"
+                          : !peer.verified ? fmt::format("the client certificate is not valid ({})", peer.reason)
+                                           : "";
+    if (from.null) {
+        if (why_not.empty()) return ok;
+        return {550, "5.7.1", fmt::format("Delivery status notifications are accepted only from operators of the "
+                                          "MSSante space of trust: {}", why_not)};
+    }
+    std::string domain = ascii_lower(from.domain);
+    auto entries = directory.whitelist_entries(domain);
+    if (!entries) return temporary(entries.error());
+    if (entries->empty()) {
+        if (config.relay.unlisted_senders == UnlistedSenders::Accept) return ok;
+        return {550, "5.7.1", fmt::format("<{}>: the domain {} is not in the MSSante whitelist: this server takes "
+                                          "mail only from operators of the space of trust", from.address(), domain)};
+    }
+    if (!why_not.empty())
+        return {550, "5.7.1", fmt::format("<{}>: mail from {} must come from its operator, authenticated by its "
+                                          "IGC-Sante certificate: {}", from.address(), domain, why_not)};
+    bool listed = std::any_of(entries->begin(), entries->end(), [&](const directory::WhitelistEntry& e) {
+        return directory::same_operator_dn(e.operator_dn, peer.subject);
+    });
+    if (listed) return ok;
+    return {550, "5.7.1", fmt::format("<{}>: the client certificate ({}) is not the one the MSSante whitelist lists "
+                                      "for {}", from.address(), peer.subject, domain)};
+}
+
+std::optional<Reply> check_hops(const Config& config, std::string_view message) {
+    auto received = mime::fields_named(message, "Received", config.relay.max_received + 1);
+    if (received.size() <= config.relay.max_received) return std::nullopt;
+    return Reply{554, "5.4.6", fmt::format("Routing loop detected: more than {} Received: header fields",
+                                           config.relay.max_received)};
 }
 
 }  // namespace mss::smtp

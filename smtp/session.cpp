@@ -53,6 +53,7 @@ struct Transaction {
     Path from;
     MailParams params;
     std::vector<store::Account> recipients;  // distinct accounts
+    std::vector<std::string> remote;         // distinct addresses at other operators
     unsigned accepted = 0;                   // RCPT commands accepted, duplicates included
     std::optional<ChunkReader> chunks;       // BDAT in progress
     bool chunks_failed = false;
@@ -439,10 +440,12 @@ asio::awaitable<void> Session::on_mail(const Command& cmd) {
         co_return say({553, "5.6.7", "Non-ASCII address needs the SMTPUTF8 parameter"});
     const store::Account* principal = principal_ ? &*principal_ : nullptr;
     auto check = run_blocking(services_.blocking, [this, principal, path = cmd.path] {
-        return check_sender(services_.store, *config_, port_, principal, path);
+        Reply verdict = check_sender(services_.store, *config_, port_, principal, path);
+        if (!verdict.positive() || requires_auth(port_)) return verdict;
+        return check_relay_sender(services_.directory, *config_, peer_cert_, path);
     });
     Reply verdict = co_await std::move(check);
-    if (verdict.positive()) tx_ = Transaction{cmd.path, cmd.mail, {}, 0, {}, false, {}};
+    if (verdict.positive()) tx_ = Transaction{cmd.path, cmd.mail, {}, {}, 0, {}, false, {}};
     else log::info(to_string(port_), "sender refused from {}: {}", stream_->peer_ip(), verdict.text);
     say(verdict);
 }
@@ -462,6 +465,12 @@ asio::awaitable<void> Session::on_rcpt(const Command& cmd) {
         log::info(to_string(port_), "recipient refused from {}: {}", stream_->peer_ip(), reply->text);
         co_return say(*reply);
     }
+    if (auto* remote = std::get_if<RemoteRecipient>(&decision)) {
+        if (std::find(tx_->remote.begin(), tx_->remote.end(), remote->address) == tx_->remote.end())
+            tx_->remote.push_back(std::move(remote->address));
+        ++tx_->accepted;
+        co_return say({250, "2.1.5", "Recipient OK (to be relayed)"});
+    }
     auto& account = std::get<store::Account>(decision);
     bool duplicate = std::any_of(tx_->recipients.begin(), tx_->recipients.end(),
                                  [&](const store::Account& a) { return a.id == account.id; });
@@ -473,7 +482,7 @@ asio::awaitable<void> Session::on_rcpt(const Command& cmd) {
 asio::awaitable<bool> Session::on_data() {
     if (!tx_) co_return say({503, "5.5.1", "Need MAIL command"}), true;
     if (tx_->chunks) co_return say({503, "5.5.1", "DATA not allowed after BDAT"}), true;
-    if (tx_->recipients.empty()) co_return say({554, "5.5.1", "No valid recipients"}), true;
+    if (tx_->recipients.empty() && tx_->remote.empty()) co_return say({554, "5.5.1", "No valid recipients"}), true;
     stream_->send(format_reply({354, "", "End data with <CR><LF>.<CR><LF>"}));
     DataReader reader(content_limits());
     tx_->message_deadline = std::chrono::steady_clock::now() + config_->limits.message_timeout;
@@ -502,7 +511,7 @@ asio::awaitable<bool> Session::on_bdat(const Command& cmd) {
     // The chunk's octets follow the command whatever we answer: read them all to stay in step.
     std::optional<Reply> refusal;
     if (!tx_) refusal = Reply{503, "5.5.1", "Need MAIL command"};
-    else if (tx_->recipients.empty()) refusal = Reply{554, "5.5.1", "No valid recipients"};
+    else if (tx_->recipients.empty() && tx_->remote.empty()) refusal = Reply{554, "5.5.1", "No valid recipients"};
     if (tx_ && !refusal && !tx_->chunks) {
         tx_->chunks.emplace(content_limits());
         tx_->message_deadline = std::chrono::steady_clock::now() + config_->limits.message_timeout;
@@ -552,7 +561,9 @@ std::string Session::received_header(const std::string& id) const {
     if (stream_->secure()) header += fmt::format("\t(using {})\r\n", tls::describe(stream_->ssl()));
     if (principal_) header += fmt::format("\t(Authenticated sender: {})\r\n", principal_->address);
     header += fmt::format("\tby {} (mssd) with {} id {}", config_->hostname, proto, id);
-    if (tx_->recipients.size() == 1) header += fmt::format("\r\n\tfor <{}>", tx_->recipients.front().address);
+    if (tx_->recipients.size() + tx_->remote.size() == 1)
+        header += fmt::format("\r\n\tfor <{}>",
+                              tx_->recipients.empty() ? tx_->remote.front() : tx_->recipients.front().address);
     header += fmt::format("; {}\r\n", rfc5322_date(std::time(nullptr)));
     return header;
 }
@@ -574,6 +585,7 @@ asio::awaitable<Result<pipeline::SmimeOutcome>> Session::smime_step(std::string 
     if (requires_auth(port_)) envelope.submitter = tx_->from.address();
     for (auto& r : tx_->recipients) envelope.recipients.push_back(r.address);
     envelope.message = std::move(message);
+    envelope.outbound = !tx_->remote.empty();
     auto step = run_blocking(services_.blocking, [this, envelope = std::move(envelope)]() mutable {
         pipeline::SmimeServices smime{services_.store, services_.vault, services_.trust(), *config_};
         return pipeline::process(smime, std::move(envelope));
@@ -584,7 +596,14 @@ asio::awaitable<Result<pipeline::SmimeOutcome>> Session::smime_step(std::string 
 store::Delivery Session::delivery_of(const std::string& id, pipeline::SmimeOutcome& smime) const {
     store::Delivery delivery;
     delivery.return_path = tx_->from.address();
+    delivery.internal_date = std::time(nullptr);
     std::string received = received_header(id);
+    if (!tx_->remote.empty()) {
+        delivery.queue_id = id;
+        delivery.remote_recipients = tx_->remote;
+        delivery.outbound_content = received + smime.outbound;
+    }
+    if (smime.filings.empty()) return delivery;
     const auto& first = smime.filings.front();
     delivery.content = received + first.trace + first.content;
     for (std::size_t i = 0; i < tx_->recipients.size(); ++i) {
@@ -594,7 +613,6 @@ store::Delivery Session::delivery_of(const std::string& id, pipeline::SmimeOutco
         bool same = i == 0 || (f.trace == first.trace && f.content == first.content);
         delivery.copies.push_back({same ? "" : received + f.trace + f.content, f.quarantine});
     }
-    delivery.internal_date = std::time(nullptr);
     return delivery;
 }
 
@@ -609,6 +627,12 @@ void Session::log_smime(const std::string& id, const pipeline::SmimeOutcome& smi
 
 asio::awaitable<void> Session::deliver(std::string message) {
     std::string id = queue_id();
+    if (auto loop = check_hops(*config_, message)) {
+        log::warn(to_string(port_), "{}: from=<{}> refused: {}", id, log::sanitize(tx_->from.address()), loop->text);
+        say(*loop);
+        tx_.reset();
+        co_return;
+    }
     Reply senders = co_await header_senders_step(message);
     if (!senders.positive()) {
         log::info(to_string(port_), "{}: from=<{}> refused by its header: {} {}", id, log::sanitize(tx_->from.address()),
@@ -637,6 +661,7 @@ asio::awaitable<void> Session::deliver(std::string message) {
     store::Delivery delivery = delivery_of(id, *smime);
     std::size_t size = delivery.content.size();
     std::size_t rcpts = delivery.account_ids.size();
+    std::size_t remote = delivery.remote_recipients.size();
     auto filing = async_deliver(services_.committer, std::move(delivery), asio::use_awaitable);
     auto outcome = co_await std::move(filing);
     if (!outcome) {
@@ -647,8 +672,9 @@ asio::awaitable<void> Session::deliver(std::string message) {
         ++metrics::process().counter("mssd_smtp_messages_stored_total",
                                      "Messages stored and answered 250, by listener",
                                      {{"listener", std::string(to_string(port_))}});
-        log::info(to_string(port_), "{}: from=<{}> size={} nrcpt={} client={} stored", id,
-                  log::sanitize(tx_->from.address()), size, rcpts, stream_->peer_ip());
+        log::info(to_string(port_), "{}: from=<{}> size={} nrcpt={} remote={} client={} stored", id,
+                  log::sanitize(tx_->from.address()), size, rcpts, remote, stream_->peer_ip());
+        if (remote && services_.outbound_ready) services_.outbound_ready();
         say({250, "2.0.0", fmt::format("Ok: queued as {}", id)});
     }
     tx_.reset();

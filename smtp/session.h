@@ -26,6 +26,7 @@ struct Services {
     std::function<std::shared_ptr<const Config>()> config;  // current configuration (SIGHUP swaps it)
     const crypto::KeyVault& vault;                          // opens the S/MIME keys the server holds
     std::function<std::shared_ptr<const crypto::TrustStore>()> trust;  // anchors and CRLs (SIGHUP reloads)
+    std::function<void()> outbound_ready = {};  // a message for other operators is queued: look now
 };
 
 asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, Admission admission, Port port,

@@ -74,6 +74,19 @@ CREATE TABLE IF NOT EXISTS message_headers (
 ALTER TABLE folders ADD COLUMN recent_from INTEGER NOT NULL DEFAULT 1;
 UPDATE folders SET recent_from = uidnext;
 )SQL",
+    // The outbound queue (issue 11): a message for other operators, one row per remote recipient,
+    // and the static routes. Delivered recipients are removed; failed ones stay for the DSN.
+    R"SQL(
+CREATE TABLE IF NOT EXISTS outbound_messages (
+  id TEXT PRIMARY KEY, return_path TEXT NOT NULL, content BLOB NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS outbound_recipients (
+  message_id TEXT NOT NULL REFERENCES outbound_messages(id) ON DELETE CASCADE, address TEXT NOT NULL,
+  domain TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(message_id, address));
+CREATE INDEX IF NOT EXISTS outbound_due ON outbound_recipients(state, next_attempt);
+CREATE TABLE IF NOT EXISTS routes (domain TEXT PRIMARY KEY, host TEXT NOT NULL, port INTEGER NOT NULL);
+)SQL",
 };
 constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
@@ -299,7 +312,10 @@ std::string joined_flags(std::span<const std::string> flags) {
 }
 
 Status check_delivery(const Delivery& d) {
-    if (d.account_ids.empty()) return fail(ErrorKind::Invalid, "a delivery needs at least one recipient");
+    if (d.account_ids.empty() && d.remote_recipients.empty())
+        return fail(ErrorKind::Invalid, "a delivery needs at least one recipient");
+    if (!d.remote_recipients.empty() && (d.queue_id.empty() || d.outbound_content.empty()))
+        return fail(ErrorKind::Invalid, "remote recipients need a queue id and the outbound content");
     if (!d.copies.empty() && d.copies.size() != d.account_ids.size())
         return fail(ErrorKind::Invalid, "a delivery's copies are one per recipient");
     if (d.return_path.find_first_of(std::string_view("\r\n<>\0", 5)) != std::string::npos)
@@ -658,6 +674,131 @@ public:
         }
         announce_touched();
         return out;
+    }
+
+    Result<std::vector<std::string>> outbound_due_domains(int64_t now) override {
+        return read([&](sqlite3* db) -> Result<std::vector<std::string>> {
+            Stmt q(db, "SELECT DISTINCT domain FROM outbound_recipients WHERE state = 'queued' AND next_attempt <= ?1");
+            q.bind(1, now);
+            std::vector<std::string> out;
+            while (q.step() == SQLITE_ROW) out.push_back(q.text(0));
+            return out;
+        });
+    }
+
+    Result<std::vector<OutboundMessage>> outbound_due(std::string_view domain, int64_t now, std::size_t limit) override {
+        return read([&](sqlite3* db) -> Result<std::vector<OutboundMessage>> {
+            Stmt q(db, "SELECT m.id, m.return_path, m.created_at, length(m.content), r.address, r.attempts, "
+                       "r.next_attempt, r.last_error FROM outbound_recipients r JOIN outbound_messages m "
+                       "ON m.id = r.message_id WHERE r.domain = ?1 AND r.state = 'queued' AND r.next_attempt <= ?2 "
+                       "ORDER BY m.created_at, m.id, r.address");
+            q.bind(1, domain).bind(2, now);
+            std::vector<OutboundMessage> out;
+            while (q.step() == SQLITE_ROW) {
+                if (out.empty() || out.back().id != q.text(0)) {
+                    if (out.size() == limit) break;
+                    out.push_back({q.text(0), q.text(1), q.i64(2), static_cast<uint64_t>(q.i64(3)), {}});
+                }
+                out.back().recipients.push_back({q.text(4), std::string(domain), OutboundState::Queued,
+                                                 static_cast<unsigned>(q.i64(5)), q.i64(6), q.text(7)});
+            }
+            return out;
+        });
+    }
+
+    Result<std::string> outbound_content(std::string_view id) override {
+        return read([&](sqlite3* db) -> Result<std::string> {
+            Stmt q(db, "SELECT content FROM outbound_messages WHERE id = ?1");
+            q.bind(1, id);
+            if (q.step() != SQLITE_ROW) return fail(ErrorKind::NotFound, fmt::format("no queued message {}", id));
+            return q.blob(0);
+        });
+    }
+
+    Status outbound_record(std::string_view id, std::string_view recipient, const AttemptOutcome& o) override {
+        return transaction<Ok>([&]() -> Result<Ok> {
+            using Kind = AttemptOutcome::Kind;
+            Stmt q(writer_, o.kind == Kind::Delivered
+                                ? "DELETE FROM outbound_recipients WHERE message_id = ?1 AND address = ?2"
+                                : "UPDATE outbound_recipients SET attempts = attempts + 1, last_error = ?3, "
+                                  "next_attempt = ?4, state = ?5 WHERE message_id = ?1 AND address = ?2");
+            q.bind(1, id).bind(2, recipient);
+            if (o.kind != Kind::Delivered)
+                q.bind(3, o.reply).bind(4, o.next_attempt).bind(5, o.kind == Kind::Failed ? "failed" : "queued");
+            if (q.step() != SQLITE_DONE) return q.error();
+            Stmt gone(writer_, "DELETE FROM outbound_messages WHERE id = ?1 AND NOT EXISTS "
+                               "(SELECT 1 FROM outbound_recipients WHERE message_id = ?1)");
+            gone.bind(1, id);
+            if (gone.step() != SQLITE_DONE) return gone.error();
+            return Ok{};
+        });
+    }
+
+    Result<std::vector<OutboundMessage>> outbound_list() override { return outbound_where("", ""); }
+
+    Result<OutboundMessage> outbound_message(std::string_view id) override {
+        auto found = outbound_where("WHERE m.id = ?1", id);
+        if (!found) return found.error();
+        if (found->empty()) return fail(ErrorKind::NotFound, fmt::format("no queued message {}", id));
+        return std::move(found->front());
+    }
+
+    Result<uint64_t> outbound_flush(std::optional<std::string_view> id) override {
+        return transaction<uint64_t>([&]() -> Result<uint64_t> {
+            Stmt q(writer_, id ? "UPDATE outbound_recipients SET next_attempt = 0 WHERE state = 'queued' AND message_id = ?1"
+                               : "UPDATE outbound_recipients SET next_attempt = 0 WHERE state = 'queued'");
+            if (id) q.bind(1, *id);
+            if (q.step() != SQLITE_DONE) return q.error();
+            return static_cast<uint64_t>(sqlite3_changes(writer_));
+        });
+    }
+
+    Status outbound_delete(std::string_view id) override {
+        return transaction<Ok>([&]() -> Result<Ok> {
+            Stmt q(writer_, "DELETE FROM outbound_messages WHERE id = ?1");
+            q.bind(1, id);
+            if (q.step() != SQLITE_DONE) return q.error();
+            if (sqlite3_changes(writer_) == 0) return fail(ErrorKind::NotFound, fmt::format("no queued message {}", id));
+            return Ok{};
+        });
+    }
+
+    Status set_route(const Route& route) override {
+        return transaction<Ok>([&]() -> Result<Ok> {
+            Stmt q(writer_, "INSERT INTO routes(domain, host, port) VALUES(?1, ?2, ?3) "
+                            "ON CONFLICT(domain) DO UPDATE SET host = excluded.host, port = excluded.port");
+            q.bind(1, ascii_lower(route.domain)).bind(2, route.host).bind(3, int64_t{route.port});
+            if (q.step() != SQLITE_DONE) return q.error();
+            return Ok{};
+        });
+    }
+
+    Status remove_route(std::string_view domain) override {
+        return transaction<Ok>([&]() -> Result<Ok> {
+            Stmt q(writer_, "DELETE FROM routes WHERE domain = ?1");
+            q.bind(1, ascii_lower(domain));
+            if (q.step() != SQLITE_DONE) return q.error();
+            if (sqlite3_changes(writer_) == 0) return fail(ErrorKind::NotFound, fmt::format("no route for {}", domain));
+            return Ok{};
+        });
+    }
+
+    Result<std::vector<Route>> routes() override {
+        return read([&](sqlite3* db) -> Result<std::vector<Route>> {
+            Stmt q(db, "SELECT domain, host, port FROM routes ORDER BY domain");
+            std::vector<Route> out;
+            while (q.step() == SQLITE_ROW) out.push_back({q.text(0), q.text(1), static_cast<uint16_t>(q.i64(2))});
+            return out;
+        });
+    }
+
+    Result<std::optional<Route>> route_for(std::string_view domain) override {
+        return read([&](sqlite3* db) -> Result<std::optional<Route>> {
+            Stmt q(db, "SELECT domain, host, port FROM routes WHERE domain = ?1");
+            q.bind(1, ascii_lower(domain));
+            if (q.step() != SQLITE_ROW) return std::optional<Route>();
+            return std::optional<Route>(Route{q.text(0), q.text(1), static_cast<uint16_t>(q.i64(2))});
+        });
     }
 
     Result<std::vector<MessageSummary>> list_messages(std::string_view address, std::string_view folder) override {
@@ -1229,7 +1370,24 @@ private:
             if (!uid) return uid.error();
             outcome.uids.push_back(*uid);
         }
+        if (auto queued = queue_outbound(d); !queued) return queued.error();
         return outcome;
+    }
+
+    // The remote recipients of a delivery, due at once, in the delivery's transaction.
+    Result<Ok> queue_outbound(const Delivery& d) {
+        if (d.remote_recipients.empty()) return Ok{};
+        Stmt m(writer_, "INSERT INTO outbound_messages(id, return_path, content, created_at) VALUES(?1, ?2, ?3, ?4)");
+        m.bind(1, d.queue_id).bind(2, d.return_path).bind_blob(3, d.outbound_content).bind(4, d.internal_date);
+        if (m.step() != SQLITE_DONE) return m.error();
+        Stmt r(writer_, "INSERT OR IGNORE INTO outbound_recipients(message_id, address, domain, next_attempt) "
+                        "VALUES(?1, ?2, ?3, 0)");
+        for (const auto& address : d.remote_recipients) {
+            std::string lower = ascii_lower(address);
+            r.reset().bind(1, d.queue_id).bind(2, lower).bind(3, lower.substr(lower.rfind('@') + 1));
+            if (r.step() != SQLITE_DONE) return r.error();
+        }
+        return Ok{};
     }
 
     // The INBOX (or for quarantine the \Junk folder) of an enabled mailbox, as the writer sees it
@@ -1270,6 +1428,27 @@ private:
         touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
         for (int64_t folder : touched_) changes().changed(folder);
         touched_.clear();
+    }
+
+    // Queued and failed messages with all their recipients, oldest first (`where` on m, binding ?1).
+    Result<std::vector<OutboundMessage>> outbound_where(std::string_view where, std::string_view id) {
+        return read([&](sqlite3* db) -> Result<std::vector<OutboundMessage>> {
+            std::string sql = fmt::format(
+                "SELECT m.id, m.return_path, m.created_at, length(m.content), r.address, r.domain, r.state, "
+                "r.attempts, r.next_attempt, r.last_error FROM outbound_messages m JOIN outbound_recipients r "
+                "ON r.message_id = m.id {} ORDER BY m.created_at, m.id, r.address", where);
+            Stmt q(db, sql.c_str());
+            if (!where.empty()) q.bind(1, id);
+            std::vector<OutboundMessage> out;
+            while (q.step() == SQLITE_ROW) {
+                if (out.empty() || out.back().id != q.text(0))
+                    out.push_back({q.text(0), q.text(1), q.i64(2), static_cast<uint64_t>(q.i64(3)), {}});
+                out.back().recipients.push_back({q.text(4), q.text(5),
+                                                 q.text(6) == "failed" ? OutboundState::Failed : OutboundState::Queued,
+                                                 static_cast<unsigned>(q.i64(7)), q.i64(8), q.text(9)});
+            }
+            return out;
+        });
     }
 
     Result<int64_t> folder_id(std::string_view address, std::string_view folder) {

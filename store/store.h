@@ -14,6 +14,7 @@
 
 #include "core/result.h"
 #include "store/notifier.h"
+#include "store/outbound.h"
 
 namespace mss::store {
 
@@ -96,10 +97,15 @@ struct RecipientCopy {
 
 struct Delivery {
     std::string return_path;            // envelope sender without brackets; "" for the null path
-    std::vector<int64_t> account_ids;   // recipients, each an existing account
+    std::vector<int64_t> account_ids;   // local recipients, each an existing account
     std::string content;                // the message as received, Received: header included, CRLF
     int64_t internal_date = 0;          // unix seconds
     std::vector<RecipientCopy> copies;  // empty, or one per account_ids entry in the same order
+    // Recipients at other operators (lower case): queued with outbound_content under queue_id, in
+    // the same transaction as the local copies. A delivery needs a local or a remote recipient.
+    std::string queue_id;
+    std::vector<std::string> remote_recipients;
+    std::string outbound_content;
 };
 
 // What happened to one Delivery of a batch: the UID given in each recipient's INBOX (or Junk), in
@@ -284,6 +290,26 @@ public:
     virtual Result<std::optional<SmimeCertificate>> smime_certificate(std::string_view address, SmimeUsage usage) = 0;
     virtual Result<SmimeSettings> smime_settings(std::string_view address) = 0;
     virtual Status set_smime_settings(std::string_view address, const SmimeSettings& settings) = 0;
+
+    // The outbound queue (filled by deliver_batch): recipients due at `now` (queued, next_attempt <=
+    // now), at most limit messages of one domain, oldest first, each with its recipients of that
+    // domain; the domains with something due; a message's content; what an attempt decided for a
+    // recipient (a delivered recipient leaves the queue, and a message with none left goes too).
+    virtual Result<std::vector<std::string>> outbound_due_domains(int64_t now) = 0;
+    virtual Result<std::vector<OutboundMessage>> outbound_due(std::string_view domain, int64_t now,
+                                                              std::size_t limit) = 0;
+    virtual Result<std::string> outbound_content(std::string_view id) = 0;
+    virtual Status outbound_record(std::string_view id, std::string_view recipient, const AttemptOutcome& outcome) = 0;
+    // Every queued or failed message, oldest first; one; due now (flush: all, or one id); removed.
+    virtual Result<std::vector<OutboundMessage>> outbound_list() = 0;
+    virtual Result<OutboundMessage> outbound_message(std::string_view id) = 0;
+    virtual Result<uint64_t> outbound_flush(std::optional<std::string_view> id) = 0;  // recipients made due
+    virtual Status outbound_delete(std::string_view id) = 0;
+    // Static routes: a destination domain's next hop, before DNS MX.
+    virtual Status set_route(const Route& route) = 0;
+    virtual Status remove_route(std::string_view domain) = 0;
+    virtual Result<std::vector<Route>> routes() = 0;
+    virtual Result<std::optional<Route>> route_for(std::string_view domain) = 0;
 
     // Told of every committed change to a folder (new, flagged, expunged, moved messages; folder
     // renamed or deleted), by folder id.

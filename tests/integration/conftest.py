@@ -6,7 +6,7 @@ import pathlib
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from mssd_harness import Server  # noqa: E402
+from mssd_harness import Server, make_operator_pair  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -27,3 +27,14 @@ def fresh(tmp_path):
     yield s
     if s.proc and s.proc.poll() is None:
         s.stop()
+
+
+@pytest.fixture(scope="module")
+def operators(tmp_path_factory):
+    """Two operators of the space of trust exchanging mail (a.mssante.fr, b.mssante.fr): see
+    mssd_harness.make_operator_pair."""
+    a, b = make_operator_pair(tmp_path_factory.mktemp("operators"))
+    yield a, b
+    for s in (a, b):
+        if s.proc and s.proc.poll() is None:
+            s.stop()

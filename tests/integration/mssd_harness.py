@@ -43,6 +43,8 @@ class Server:
     def init(self, **settings):
         self.ctl("init", "--domain", DOMAIN)
         self.configure(password_scrypt_log_n=12, **settings)
+        # Most tests deliver on the relay port from stand-in domains outside any whitelist.
+        self.configure(section="relay", unlisted_senders="accept")
 
     def configure(self, section=None, **settings):
         """Rewrites `key = value` lines of mssd.toml (every key is on its own line there), within the
@@ -205,3 +207,109 @@ def wait_mail_count(server, address, count, folder="INBOX", timeout=10):
         if len(listing) == count or time.monotonic() > deadline:
             return listing
         time.sleep(0.05)
+
+
+# -- two operators of the space of trust (issue 11; reused by the DSN and DMP work) ----------------
+CORRESPONDANCE_HEADER = ("Type de BAL|Adresse BAL|Type Identifiant PP|Identifiant PP|Identification nationale PP|"
+                         "Type identifiant structure|Identification Structure|Service de rattachement|"
+                         "Civilité d'exercice|Nom d'exercice|Prénom d'exercice|Catégorie profession|"
+                         "Libellé de catégorie profession|Code Profession|Libellé Profession|Code savoir-faire|"
+                         "Libellé savoir-faire|Dématérialisation|Raison Sociale structure BAL|"
+                         "Enseigne commerciale structure BAL|L2COMPLEMENTLOCALISATION|L3COMPLEMENTDISTRIBUTION|"
+                         "L4NUMEROVOIE|L4COMPLEMENTNUMEROVOIE|NL4TYPEVOIE|L4LIBELLEVOIE|L5LIEUDITMENTION|"
+                         "L6LIGNEACHEMINEMENT|Code postal|Département|Pays")
+
+
+def certificate_subject(path):
+    """RFC 2253 subject of a PEM certificate, as the whitelist lists operators."""
+    out = subprocess.run(["openssl", "x509", "-in", str(path), "-noout", "-subject", "-nameopt", "RFC2253"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    return out.split("=", 1)[1].strip() if out.startswith("subject=") else out
+
+
+def whitelist_xml(entries):
+    """The national whitelist's XML for (domain, operator DN) pairs."""
+    from xml.sax.saxutils import escape
+    rows = "".join(
+        f"<Domaine><Nom>{escape(d)}</Nom><Description>{escape(d)}</Description>"
+        f"<DNCertificatOperateur>{escape(dn)}</DNCertificatOperateur>"
+        f"<ResponsableContact>rssi@{escape(d)}</ResponsableContact><SupportContact>support@{escape(d)}</SupportContact>"
+        f"<DateMAJ>2026-12-01</DateMAJ></Domaine>" for d, dn in entries)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema">'
+            f"<DateDeGeneration>2026-12-01T00:00:00</DateDeGeneration><ListeDomaines>{rows}</ListeDomaines>"
+            "</ListeBlancheMSSante>\n")
+
+
+def correspondance(addresses):
+    """An Extraction_Correspondance_MSSante file listing these ORG mailboxes."""
+    columns = CORRESPONDANCE_HEADER.count("|") + 1
+    lines = [CORRESPONDANCE_HEADER]
+    for a in addresses:
+        row = [""] * columns
+        row[0], row[1] = "ORG", a
+        lines.append("|".join(row))
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+class Operator(Server):
+    """An mssd of its own domain and test IGC, one account, ready to trust another operator."""
+
+    def __init__(self, data, domain, operator):
+        super().__init__(data)
+        self.domain = domain
+        self.user = f"medecin@{domain}"
+        self.ctl("init", "--domain", domain, "--operator", operator)
+        self.configure(password_scrypt_log_n=12)
+        add_personal_account(self, self.user)
+
+    @property
+    def operator_dn(self):
+        return certificate_subject(self.data / "pki" / "server.crt")
+
+    def chain_and_crls(self):
+        pki = self.data / "pki"
+        return (pki / "trust.pem").read_text() + "".join(p.read_text() for p in sorted(pki.glob("*.crl")))
+
+    def trust_operator(self, other, whitelist_extra=(), directory_extra=()):
+        """Trusts other's IGC chain and CRLs, lists both operators in the whitelist, other's user in the
+        directory."""
+        bundle = self.data / f"trust-{other.domain}.pem"
+        bundle.write_text(other.chain_and_crls())
+        self.ctl("pki", "trust", "add", str(bundle))
+        wl = self.data / "liste_blanche.xml"
+        wl.write_text(whitelist_xml([(self.domain, self.operator_dn), (other.domain, other.operator_dn),
+                                     *whitelist_extra]))
+        self.ctl("directory", "whitelist", "import", str(wl))
+        ex = self.data / "Extraction_Correspondance_MSSante_202612010000.txt"
+        ex.write_bytes(correspondance([other.user, *directory_extra]))
+        self.ctl("directory", "import", str(ex))
+
+    def route(self, domain, port, host="127.0.0.1"):
+        self.ctl("route", "add", domain, f"{host}:{port}")
+
+    def submit(self, to, subject, body="Bonjour confrere"):
+        """Our user sends one message on the submission port (STARTTLS, password); the 250 reply."""
+        import smtplib
+        message = (f"From: <{self.user}>\r\nTo: <{to}>\r\nSubject: {subject}\r\n"
+                   f"Date: Mon, 23 Nov 2026 10:00:00 +0100\r\n\r\n{body}\r\n")
+        with smtplib.SMTP("127.0.0.1", self.submission, timeout=60) as c:
+            c.starttls(context=self.tls_context())
+            c.login(self.user, PASSWORD)
+            return c.sendmail(self.user, [to], message.encode())
+
+    def queue(self):
+        return self.ctl("queue", "list").stdout.decode()
+
+
+def make_operator_pair(tmp):
+    """Two operators, a.mssante.fr and b.mssante.fr, trusting each other (chains, CRLs, whitelist,
+    directory), started, each with a static route to the other's relay port."""
+    a = Operator(tmp / "a", "a.mssante.fr", "OPERATEUR A")
+    b = Operator(tmp / "b", "b.mssante.fr", "OPERATEUR B")
+    a.trust_operator(b)
+    b.trust_operator(a)
+    a.start()
+    b.start()
+    a.route(b.domain, b.smtp)
+    b.route(a.domain, a.smtp)
+    return a, b

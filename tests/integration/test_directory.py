@@ -88,8 +88,8 @@ def rcpt(server, address):
 
 
 def test_rcpt_answers_while_mssd_runs(listed):
-    code, text = rcpt(listed, LISTED)
-    assert (code, text[:5]) == (451, "4.4.0") and "relaying is not configured" in text
+    code, text = rcpt(listed, LISTED)  # relayed to its operator (test_relay.py follows it there)
+    assert code == 250
     code, text = rcpt(listed, UNLISTED)
     assert (code, text[:5]) == (550, "5.1.1") and "not in the national health directory" in text
     code, text = rcpt(listed, OUTSIDE)  # listed, but its domain is not whitelisted
@@ -102,7 +102,7 @@ def test_rcpt_answers_while_mssd_runs(listed):
 
 def test_patient_addresses_need_a_valid_ins(listed):
     code, text = rcpt(listed, "184127510804231@patient.mssante.fr")
-    assert (code, text[:5]) == (451, "4.4.0")
+    assert code == 250
     code, text = rcpt(listed, "184127510804232@patient.mssante.fr")
     assert (code, text[:5]) == (550, "5.1.1") and "INS" in text
 
@@ -155,7 +155,7 @@ def test_bad_extraction_refused_whole_previous_directory_serving(listed, name):
     assert r.returncode == 1
     assert b"refused, the directory is unchanged" in r.stderr
     assert listed.ctl("directory", "status").stdout == before
-    assert rcpt(listed, LISTED)[0] == 451
+    assert rcpt(listed, LISTED)[0] == 250
 
 
 LAUGHS = """<?xml version="1.0"?>
@@ -180,7 +180,7 @@ def test_bad_whitelist_refused_whole(listed, name):
     r = listed.ctl("directory", "whitelist", "import", str(path), check=False)
     assert r.returncode == 1 and b"refused, the whitelist is unchanged" in r.stderr
     assert b"whitelist 2 entries (1 domains)" in listed.ctl("directory", "status").stdout
-    assert rcpt(listed, LISTED)[0] == 451
+    assert rcpt(listed, LISTED)[0] == 250
 
 
 def test_bad_rows_reported_by_line_the_rest_imported_zip_too(listed):
@@ -198,7 +198,7 @@ def test_bad_rows_reported_by_line_the_rest_imported_zip_too(listed):
 
 def test_incremental_withdrawal_takes_effect_at_once(listed):
     with submit(listed) as c:  # a session open before the import
-        assert c.rcpt(LISTED)[0] == 451
+        assert c.rcpt(LISTED)[0] == 250
         changed = mailbox_row("ORG", CARDIO, None, "", "", "", "75014")
         path = listed.files / "next.txt"
         path.write_bytes(extraction([changed, BASE_ROWS[2]]))
@@ -206,7 +206,7 @@ def test_incremental_withdrawal_takes_effect_at_once(listed):
         assert "2 rows, 0 added, 1 changed, 1 withdrawn, 1 unchanged" in out
         code, text = c.rcpt(LISTED)
         assert (code, text[:5]) == (550, b"5.1.1")
-        assert c.rcpt(CARDIO)[0] == 451
+        assert c.rcpt(CARDIO)[0] == 250
     assert listed.ctl("directory", "search", "--address", "cardio").stdout.decode().startswith(CARDIO)
 
 

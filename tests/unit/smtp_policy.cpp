@@ -206,15 +206,34 @@ Reply refusal(const RecipientDecision& d) {
     return std::get<Reply>(d);
 }
 
+// The address a recipient accepted for the outbound queue is given.
+std::string relayed(const RecipientDecision& d) {
+    REQUIRE(std::holds_alternative<RemoteRecipient>(d));
+    return std::get<RemoteRecipient>(d).address;
+}
+
+tls::PeerCertificate certificate(bool verified, std::string subject) {
+    tls::PeerCertificate p;
+    p.presented = true;
+    p.verified = verified;
+    p.reason = verified ? "" : "revoked";
+    p.subject = std::move(subject);
+    return p;
+}
+
+Path path(std::string local, std::string domain) {
+    Path p;
+    p.local = std::move(local);
+    p.domain = std::move(domain);
+    return p;
+}
+
 }  // namespace
 
 TEST_CASE("submission to another operator: listed and whitelisted, unlisted, outside the space of trust") {
     Fixture f;
     list_remote_mailboxes(*f.directory);
-    Reply listed = refusal(f.recipient("Cardio", "CHU-X.mssante.fr", Port::Submission));
-    CHECK(listed.code == 451);
-    CHECK(listed.enhanced == "4.4.0");
-    CHECK(listed.text.find("relaying is not configured") != std::string::npos);
+    CHECK(relayed(f.recipient("Cardio", "CHU-X.mssante.fr", Port::Submission)) == "cardio@chu-x.mssante.fr");
     Reply unlisted = refusal(f.recipient("nobody", "chu-x.mssante.fr", Port::Submission));
     CHECK(unlisted.code == 550);
     CHECK(unlisted.enhanced == "5.1.1");
@@ -236,12 +255,58 @@ TEST_CASE("the relay port still refuses every remote recipient, listed or not") 
 TEST_CASE("patient addresses: the INS key decides") {
     Fixture f;
     // NIR 1 84 12 75 108 042: key 97 - 1841275108042 mod 97 = 31.
-    Reply good = refusal(f.recipient("184127510804231", "patient.mssante.fr", Port::Submission));
-    CHECK(good.enhanced == "4.4.0");
+    CHECK(relayed(f.recipient("184127510804231", "patient.mssante.fr", Port::Submission)) ==
+          "184127510804231@patient.mssante.fr");
     Reply bad = refusal(f.recipient("184127510804232", "patient.mssante.fr", Port::Submission));
     CHECK(bad.code == 550);
     CHECK(bad.enhanced == "5.1.1");
     f.config.directory.patient_domain = "patients.example.fr";
     CHECK(refusal(f.recipient("184127510804231", "patient.mssante.fr", Port::Submission)).enhanced == "5.7.1");
-    CHECK(refusal(f.recipient("184127510804231", "patients.example.fr", Port::Submission)).enhanced == "4.4.0");
+    CHECK(relayed(f.recipient("184127510804231", "patients.example.fr", Port::Submission)) ==
+          "184127510804231@patients.example.fr");
+}
+
+TEST_CASE("relay port: a whitelisted sender domain needs its operator's verified certificate") {
+    Fixture f;
+    list_remote_mailboxes(*f.directory);
+    auto from = path("dr", "CHU-X.mssante.fr");
+    const std::string listed = "CN=smtp.chu-x.mssante.fr,O=CHU X,C=FR";
+    CHECK(check_relay_sender(*f.directory, f.config, certificate(true, listed), from).code == 250);
+    CHECK(check_relay_sender(*f.directory, f.config, certificate(true, "C=FR, O=chu x, CN=SMTP.chu-x.mssante.fr"), from)
+              .code == 250);
+    Reply none = check_relay_sender(*f.directory, f.config, tls::PeerCertificate{}, from);
+    CHECK(none.code == 550);
+    CHECK(none.enhanced == "5.7.1");
+    CHECK(none.text.find("no client certificate") != std::string::npos);
+    Reply revoked = check_relay_sender(*f.directory, f.config, certificate(false, listed), from);
+    CHECK(revoked.enhanced == "5.7.1");
+    CHECK(revoked.text.find("revoked") != std::string::npos);
+    Reply other = check_relay_sender(*f.directory, f.config, certificate(true, "CN=mx.other.fr,O=OTHER,C=FR"), from);
+    CHECK(other.enhanced == "5.7.1");
+    CHECK(other.text.find("not the one the MSSante whitelist lists") != std::string::npos);
+}
+
+TEST_CASE("relay port: senders outside the whitelist are refused unless configured; bounces need a certificate") {
+    Fixture f;
+    list_remote_mailboxes(*f.directory);
+    auto outside = path("x", "elsewhere.example");
+    CHECK(check_relay_sender(*f.directory, f.config, tls::PeerCertificate{}, outside).enhanced == "5.7.1");
+    f.config.relay.unlisted_senders = UnlistedSenders::Accept;
+    CHECK(check_relay_sender(*f.directory, f.config, tls::PeerCertificate{}, outside).code == 250);
+    Path null;
+    null.null = true;
+    CHECK(check_relay_sender(*f.directory, f.config, tls::PeerCertificate{}, null).enhanced == "5.7.1");
+    CHECK(check_relay_sender(*f.directory, f.config, certificate(true, "CN=any,C=FR"), null).code == 250);
+}
+
+TEST_CASE("more Received: fields than relay.max_received: a routing loop, 554 5.4.6") {
+    Fixture f;
+    f.config.relay.max_received = 5;
+    std::string message;
+    for (int i = 0; i < 5; ++i) message += "Received: from x by y; Mon, 1 Jan 2026 00:00:00 +0000\r\n";
+    CHECK_FALSE(check_hops(f.config, message + "Subject: s\r\n\r\nbody\r\n"));
+    auto loop = check_hops(f.config, "Received: from z\r\n" + message + "\r\nbody\r\n");
+    REQUIRE(loop);
+    CHECK(loop->code == 554);
+    CHECK(loop->enhanced == "5.4.6");
 }

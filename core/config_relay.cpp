@@ -1,0 +1,51 @@
+// Reads [relay]: delays and timeouts in seconds with their ranges, unlisted_senders as a word.
+#include "core/config_relay.h"
+
+#include "core/config_toml.h"
+
+namespace mss {
+namespace {
+
+Status read_long_seconds(const toml::table& t, std::string_view key, std::chrono::seconds& out, int64_t max) {
+    int64_t s = out.count();
+    auto st = read_int(t, key, s, 1, max);
+    out = std::chrono::seconds(s);
+    return st;
+}
+
+}  // namespace
+
+std::string_view to_string(UnlistedSenders u) { return u == UnlistedSenders::Accept ? "accept" : "reject"; }
+
+Status read_relay_config(const toml::table& t, RelayConfig& out) {
+    if (auto s = check_known(t, {"first_retry", "max_retry", "give_up", "connections_per_domain",
+                                 "messages_per_connection", "connect_timeout", "greeting_timeout",
+                                 "command_timeout", "data_timeout", "data_end_timeout", "max_received",
+                                 "unlisted_senders"},
+                             "relay.");
+        !s)
+        return s;
+    Status s = Ok{};
+    if (!(s = read_long_seconds(t, "first_retry", out.first_retry, 24 * 3600))) return s;
+    if (!(s = read_long_seconds(t, "max_retry", out.max_retry, 24 * 3600))) return s;
+    if (!(s = read_long_seconds(t, "give_up", out.give_up, 30 * 24 * 3600))) return s;
+    if (!(s = read_int(t, "connections_per_domain", out.connections_per_domain, 1, 100))) return s;
+    if (!(s = read_int(t, "messages_per_connection", out.messages_per_connection, 1, 10000))) return s;
+    if (!(s = read_seconds(t, "connect_timeout", out.connect_timeout))) return s;
+    if (!(s = read_seconds(t, "greeting_timeout", out.greeting_timeout))) return s;
+    if (!(s = read_seconds(t, "command_timeout", out.command_timeout))) return s;
+    if (!(s = read_seconds(t, "data_timeout", out.data_timeout))) return s;
+    if (!(s = read_seconds(t, "data_end_timeout", out.data_end_timeout))) return s;
+    if (!(s = read_int(t, "max_received", out.max_received, 5, 1000))) return s;
+    if (out.max_retry < out.first_retry) return fail(ErrorKind::Invalid, "relay.max_retry must not be below relay.first_retry");
+    if (auto* v = t["unlisted_senders"].as_string()) {
+        if (v->get() == "accept") out.unlisted_senders = UnlistedSenders::Accept;
+        else if (v->get() == "reject") out.unlisted_senders = UnlistedSenders::Reject;
+        else return fail(ErrorKind::Invalid, "relay.unlisted_senders must be \"reject\" or \"accept\"");
+    } else if (t["unlisted_senders"]) {
+        return fail(ErrorKind::Invalid, "relay.unlisted_senders must be \"reject\" or \"accept\"");
+    }
+    return Ok{};
+}
+
+}  // namespace mss

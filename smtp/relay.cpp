@@ -1,0 +1,581 @@
+// The relay's scheduler (a tick a second, or at once when woken) and one outbound SMTP session per
+// connection. Every attempt leaves one operator log line per recipient: queue id, peer, TLS version,
+// peer certificate DN and the reply.
+#include "smtp/relay.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+
+#include "core/blocking.h"
+#include "core/dns.h"
+#include "core/log.h"
+#include "core/stream.h"
+#include "core/text.h"
+#include "directory/operator_dn.h"
+#include "mime/message.h"
+#include "smtp/dsn.h"
+#include "smtp/parse/server_reply.h"
+
+namespace mss::smtp {
+namespace {
+
+constexpr std::size_t kMaxReplyLine = 2048;
+constexpr auto kTick = std::chrono::seconds(1);
+constexpr const char* kWhere = "relay";
+
+using Kind = store::AttemptOutcome::Kind;
+
+struct NextHop {
+    std::string host;
+    uint16_t port = 25;
+};
+
+// The static route, else the MX hosts by preference, else the domain itself (RFC 5321 5.1).
+Result<std::vector<NextHop>> next_hops(store::Store& store, const std::string& domain) {
+    auto route = store.route_for(domain);
+    if (!route) return route.error();
+    if (*route) return std::vector<NextHop>{{(*route)->host, (*route)->port}};
+    auto mx = dns::mx_hosts(domain);
+    if (!mx) {
+        if (mx.error().kind != ErrorKind::NotFound) return mx.error();
+        return std::vector<NextHop>{{domain, 25}};
+    }
+    std::vector<NextHop> out;
+    for (auto& h : *mx) out.push_back({h.host, 25});
+    return out;
+}
+
+bool is_ascii(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// Seconds before the next try: first_retry doubled per attempt made, at most max_retry.
+int64_t backoff(const RelayConfig& relay, unsigned attempts) {
+    int64_t delay = relay.first_retry.count();
+    for (unsigned i = 0; i < attempts && delay < relay.max_retry.count(); ++i) delay *= 2;
+    return std::min<int64_t>(delay, relay.max_retry.count());
+}
+
+// Due messages for the domain that no connection holds, now marked as held by the caller.
+using Claim = std::function<asio::awaitable<std::vector<store::OutboundMessage>>(std::size_t most)>;
+
+class OutboundSession : public std::enable_shared_from_this<OutboundSession> {
+public:
+    OutboundSession(RelayServices& services, std::shared_ptr<const Config> config, std::string domain,
+                    std::vector<store::OutboundMessage> batch, Claim claim)
+        : services_(services), config_(std::move(config)), domain_(std::move(domain)), batch_(std::move(batch)),
+          claim_(std::move(claim)) {}
+    // Every message this connection held, for the relay to release.
+    std::vector<std::string> held() const {
+        std::vector<std::string> ids;
+        for (auto& m : batch_) ids.push_back(m.id);
+        return ids;
+    }
+
+    asio::awaitable<void> run(asio::strand<asio::io_context::executor_type> strand);
+    // Until every attempt recorded so far is in the store.
+    asio::awaitable<void> drain();
+    void cancel() {
+        cancelled_ = true;
+        if (stream_) stream_->abort();
+        else if (socket_) {
+            std::error_code ignored;
+            socket_->close(ignored);
+        }
+    }
+
+private:
+    asio::awaitable<bool> connect(asio::strand<asio::io_context::executor_type> strand);
+    asio::awaitable<bool> connect_to(asio::strand<asio::io_context::executor_type> strand, const NextHop& hop);
+    asio::awaitable<bool> secure();
+    asio::awaitable<std::optional<ServerReply>> command(std::string_view line, std::chrono::seconds timeout);
+    asio::awaitable<std::optional<ServerReply>> read_reply(std::chrono::seconds timeout);
+    asio::awaitable<bool> send_message(const store::OutboundMessage& message);
+    asio::awaitable<void> record(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
+                                 Kind kind, const std::string& reply);
+    asio::awaitable<void> defer_rest(std::size_t from, const std::string& why);
+    Status bounce(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
+                  const store::AttemptOutcome& outcome);
+    bool is_self(const asio::ip::tcp::endpoint& ep) const;
+
+    RelayServices& services_;
+    std::shared_ptr<const Config> config_;
+    std::string domain_;
+    std::vector<store::OutboundMessage> batch_;
+    Claim claim_;
+    std::optional<asio::strand<asio::io_context::executor_type>> strand_;
+    unsigned recording_ = 0;  // outcomes on their way to the store
+    std::shared_ptr<asio::ip::tcp::socket> socket_;
+    std::shared_ptr<Stream> stream_;
+    NextHop hop_;
+    std::string peer_;       // "host:port [ip]"
+    std::string peer_dn_ = "-";
+    std::string tls_ = "none";
+    std::string error_;      // why the connection failed
+    Extensions extensions_;
+    bool cancelled_ = false;
+};
+
+bool OutboundSession::is_self(const asio::ip::tcp::endpoint& ep) const {
+    if (ep.port() != services_.own_port) return false;
+    std::error_code ec;
+    auto own = asio::ip::make_address(services_.own_address, ec);
+    if (ec) return false;
+    return ep.address() == own || (own.is_unspecified() && (ep.address().is_loopback() || ep.address().is_unspecified()));
+}
+
+asio::awaitable<bool> OutboundSession::connect_to(asio::strand<asio::io_context::executor_type> strand,
+                                                  const NextHop& hop) {
+    const auto& relay = config_->relay;
+    if (ascii_lower(hop.host) == ascii_lower(config_->hostname) && hop.port == services_.own_port) {
+        error_ = fmt::format("the route to {} leads to ourselves ({}:{}): a loop, refused", domain_, hop.host, hop.port);
+        co_return false;
+    }
+    asio::ip::tcp::resolver resolver(strand);
+    asio::steady_timer timer(strand);
+    timer.expires_after(relay.connect_timeout);
+    timer.async_wait([&resolver](std::error_code ec) {
+        if (!ec) resolver.cancel();
+    });
+    auto [rec, endpoints] = co_await resolver.async_resolve(hop.host, std::to_string(hop.port), use_tuple);
+    timer.cancel();
+    if (rec) {
+        error_ = fmt::format("cannot resolve {}: {}", hop.host, rec.message());
+        co_return false;
+    }
+    for (const auto& entry : endpoints) {
+        if (is_self(entry.endpoint())) {
+            error_ = fmt::format("the route to {} leads to ourselves ({}): a loop, refused", domain_,
+                                 entry.endpoint().address().to_string());
+            co_return false;
+        }
+    }
+    socket_ = std::make_shared<asio::ip::tcp::socket>(strand);
+    asio::steady_timer connect_timer(strand);
+    connect_timer.expires_after(relay.connect_timeout);
+    std::weak_ptr<asio::ip::tcp::socket> weak = socket_;
+    connect_timer.async_wait([weak](std::error_code ec) {
+        if (auto s = weak.lock(); !ec && s) {
+            std::error_code ignored;
+            s->close(ignored);
+        }
+    });
+    auto [cec, ep] = co_await asio::async_connect(*socket_, endpoints, use_tuple);
+    connect_timer.cancel();
+    if (cec || cancelled_) {
+        error_ = fmt::format("cannot connect to {}:{}: {}", hop.host, hop.port, cancelled_ ? "stopping" : cec.message());
+        socket_.reset();
+        co_return false;
+    }
+    hop_ = hop;
+    peer_ = fmt::format("{}:{} [{}]", hop.host, hop.port, ep.address().to_string());
+    co_return true;
+}
+
+asio::awaitable<bool> OutboundSession::connect(asio::strand<asio::io_context::executor_type> strand) {
+    auto hops = co_await run_blocking(services_.blocking, [this] { return next_hops(services_.store, domain_); });
+    if (!hops) {
+        error_ = fmt::format("no route to {}: {}", domain_, hops.error().message);
+        co_return false;
+    }
+    for (const auto& hop : *hops) {
+        if (cancelled_) co_return false;
+        if (co_await connect_to(strand, hop)) co_return true;
+        if (error_.find("a loop") != std::string::npos) co_return false;
+    }
+    co_return false;
+}
+
+asio::awaitable<std::optional<ServerReply>> OutboundSession::read_reply(std::chrono::seconds timeout) {
+    stream_->set_timeout(timeout);
+    ServerReplyReader reader;
+    for (;;) {
+        LineRead in = co_await stream_->read_line(kMaxReplyLine);
+        if (in.status != ReadStatus::Ok) {
+            error_ = in.status == ReadStatus::TimedOut  ? "the peer did not answer in time"
+                     : in.status == ReadStatus::TooLong ? "the peer sent an overlong reply line"
+                                                        : "the peer closed the connection";
+            co_return std::nullopt;
+        }
+        switch (reader.feed(in.line)) {
+            case ServerReplyReader::Step::More: break;
+            case ServerReplyReader::Step::Done: co_return reader.reply();
+            case ServerReplyReader::Step::Malformed:
+                error_ = "the peer's reply cannot be read: " + reader.error();
+                co_return std::nullopt;
+        }
+    }
+}
+
+asio::awaitable<std::optional<ServerReply>> OutboundSession::command(std::string_view line, std::chrono::seconds timeout) {
+    stream_->send(line);
+    stream_->send("\r\n");
+    co_return co_await read_reply(timeout);
+}
+
+// Greeting, EHLO, STARTTLS (required), the peer's certificate against the whitelist, EHLO again.
+asio::awaitable<bool> OutboundSession::secure() {
+    const auto& relay = config_->relay;
+    auto greeting = co_await read_reply(relay.greeting_timeout);
+    if (!greeting) co_return false;
+    if (greeting->code != 220) {
+        error_ = fmt::format("greeting: {}", greeting->summary());
+        co_return false;
+    }
+    std::string ehlo = fmt::format("EHLO {}", config_->hostname);
+    auto offered = co_await command(ehlo, relay.command_timeout);
+    if (!offered) co_return false;
+    if (!offered->positive() || !extensions_of(*offered).starttls) {
+        error_ = offered->positive() ? "the peer offers no STARTTLS: mail is never sent in plain text"
+                                     : fmt::format("EHLO: {}", offered->summary());
+        co_return false;
+    }
+    auto go = co_await command("STARTTLS", relay.command_timeout);
+    if (!go) co_return false;
+    if (go->code != 220) {
+        error_ = fmt::format("STARTTLS refused: {}", go->summary());
+        co_return false;
+    }
+    stream_->discard_input();
+    if (auto named = tls::expect_peer_name(stream_->ssl(), hop_.host); !named) {
+        error_ = named.error().message;
+        co_return false;
+    }
+    std::string error;
+    if (!co_await stream_->client_handshake(error, std::chrono::steady_clock::now() + config_->limits.handshake_timeout)) {
+        std::string why = tls::verify_failure(stream_->ssl());
+        error_ = why.empty() ? fmt::format("TLS handshake failed: {}", error)
+                             : fmt::format("the peer's certificate is refused: {}", why);
+        co_return false;
+    }
+    tls_ = tls::describe(stream_->ssl());
+    peer_dn_ = tls::peer_certificate(stream_->ssl()).subject;
+    auto entries = co_await run_blocking(services_.blocking, [this] {
+        return services_.directory.whitelist_entries(domain_);
+    });
+    if (!entries) {
+        error_ = fmt::format("whitelist look-up failed: {}", entries.error().message);
+        co_return false;
+    }
+    bool listed = std::any_of(entries->begin(), entries->end(), [this](const directory::WhitelistEntry& e) {
+        return directory::same_operator_dn(e.operator_dn, peer_dn_);
+    });
+    if (!listed) {
+        error_ = fmt::format("the peer's certificate ({}) is not the one the whitelist lists for {}", peer_dn_, domain_);
+        co_return false;
+    }
+    auto again = co_await command(ehlo, relay.command_timeout);
+    if (!again) co_return false;
+    if (!again->positive()) {
+        error_ = fmt::format("EHLO after STARTTLS: {}", again->summary());
+        co_return false;
+    }
+    extensions_ = extensions_of(*again);
+    co_return true;
+}
+
+asio::awaitable<void> OutboundSession::record(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
+                                              Kind kind, const std::string& reply) {
+    if (cancelled_ && kind == Kind::Retry) co_return;  // cut short by our shutdown: still due, uncounted
+    const auto& relay = config_->relay;
+    store::AttemptOutcome outcome{kind, 0, reply};
+    int64_t now = std::time(nullptr);
+    if (kind == Kind::Retry) {
+        if (now - message.created_at >= relay.give_up.count()) {
+            outcome.kind = Kind::Failed;
+            outcome.reply = fmt::format("gave up after {} attempts: {}", rcpt.attempts + 1, reply);
+        } else {
+            outcome.next_attempt = now + backoff(relay, rcpt.attempts);
+        }
+    }
+    std::string_view status = outcome.kind == Kind::Delivered ? "sent" : outcome.kind == Kind::Failed ? "bounced" : "deferred";
+    log::info(kWhere, "{}: to=<{}> peer={} tls=\"{}\" peer_dn=\"{}\" attempt={} status={} reply=\"{}\"", message.id,
+              rcpt.address, peer_.empty() ? "-" : peer_, tls_, log::sanitize(peer_dn_), rcpt.attempts + 1, status,
+              log::sanitize(outcome.reply));
+    // Written while the connection goes on to the next message: the peer's 250 is already in hand,
+    // and the connection drains these before it lets its messages go (a crash before the write sends
+    // the message again: at least once).
+    ++recording_;
+    run_blocking(services_.blocking,
+                 [this, message, rcpt, outcome] {
+                     // The bounce first: a crash between the two repeats the bounce rather than losing it.
+                     if (outcome.kind == Kind::Failed)
+                         if (auto sent = bounce(message, rcpt, outcome); !sent)
+                             log::error(kWhere, "{}: cannot write the delivery status notification: {}", message.id,
+                                        sent.error().message);
+                     return services_.store.outbound_record(message.id, rcpt.address, outcome);
+                 },
+                 asio::bind_executor(*strand_, [self = shared_from_this(), id = message.id, address = rcpt.address](Status saved) {
+                     --self->recording_;
+                     if (!saved)
+                         log::error(kWhere, "{}: cannot record the attempt for {}: {}", id, address, saved.error().message);
+                 }));
+    co_return;
+}
+
+// RFC 3464 into the local sender's INBOX; nothing for the null sender (never bounce a bounce), nor
+// yet for a remote sender (relaying the DSN back is left for later).
+Status OutboundSession::bounce(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
+                               const store::AttemptOutcome& outcome) {
+    const std::string& sender = message.return_path;
+    if (sender.empty() || !config_->serves_domain(sender.substr(sender.rfind('@') + 1))) return Ok{};
+    auto account = services_.store.find_account(sender);
+    if (!account) return account.error().kind == ErrorKind::NotFound ? Status(Ok{}) : Status(account.error());
+    auto content = services_.store.outbound_content(message.id);
+    if (!content) return content.error();
+    bool expired = outcome.reply.starts_with("gave up");
+    BounceInput in{config_->hostname, message.id, sender, static_cast<std::time_t>(message.created_at),
+                   std::time(nullptr),
+                   {{rcpt.address, expired ? "5.4.7" : status_of_reply(outcome.reply, true),
+                     peer_.empty() ? "" : hop_.host, outcome.reply}},
+                   *content};
+    store::Delivery dsn;
+    dsn.account_ids = {account->id};
+    dsn.content = delivery_status_notification(in);
+    dsn.internal_date = std::time(nullptr);
+    auto filed = services_.store.deliver_batch(std::span(&dsn, 1));
+    if (filed.empty() || !filed.front()) return filed.empty() ? fail(ErrorKind::Io, "no outcome") : filed.front().error();
+    log::info(kWhere, "{}: delivery status notification for <{}> filed for <{}>", message.id, rcpt.address, sender);
+    return Ok{};
+}
+
+asio::awaitable<void> OutboundSession::defer_rest(std::size_t from, const std::string& why) {
+    for (std::size_t i = from; i < batch_.size(); ++i)
+        for (const auto& r : batch_[i].recipients) co_await record(batch_[i], r, Kind::Retry, why);
+}
+
+// One transaction: MAIL, RCPT each, DATA (sent together when the peer pipelines), the content, the
+// final reply. False when the connection cannot carry another message.
+asio::awaitable<bool> OutboundSession::send_message(const store::OutboundMessage& message) {
+    const auto& relay = config_->relay;
+    auto content = co_await run_blocking(services_.blocking, [this, &message] {
+        return services_.store.outbound_content(message.id);
+    });
+    if (!content) {
+        if (content.error().kind == ErrorKind::NotFound) co_return true;  // deleted meanwhile (queue delete)
+        error_ = content.error().message;
+        co_return false;
+    }
+    if (mime::fields_named(*content, "Received", relay.max_received + 1).size() > relay.max_received) {
+        for (const auto& r : message.recipients)
+            co_await record(message, r, Kind::Failed, fmt::format("554 5.4.6 routing loop: more than {} Received: fields",
+                                                                  relay.max_received));
+        co_return true;
+    }
+    std::string mail = fmt::format("MAIL FROM:<{}>", message.return_path);
+    if (extensions_.size) mail += fmt::format(" SIZE={}", content->size());
+    if (extensions_.eightbitmime && !is_ascii(*content)) mail += " BODY=8BITMIME";  // RFC 6152
+    bool utf8_addresses = !is_ascii(message.return_path) ||
+                          std::any_of(message.recipients.begin(), message.recipients.end(),
+                                      [](const store::OutboundRecipient& r) { return !is_ascii(r.address); });
+    if (extensions_.smtputf8 && utf8_addresses) mail += " SMTPUTF8";  // RFC 6531
+    std::vector<std::string> rcpts;
+    for (const auto& r : message.recipients) rcpts.push_back(fmt::format("RCPT TO:<{}>", r.address));
+    std::optional<ServerReply> mail_reply, data_reply;
+    std::vector<std::optional<ServerReply>> rcpt_replies;
+    if (extensions_.pipelining) {  // RFC 2920: one write, replies read in order
+        stream_->send(mail + "\r\n");
+        for (auto& line : rcpts) stream_->send(line + "\r\n");
+        stream_->send("DATA\r\n");
+        mail_reply = co_await read_reply(relay.command_timeout);
+        for (std::size_t i = 0; i < rcpts.size() && mail_reply; ++i) {
+            rcpt_replies.push_back(co_await read_reply(relay.command_timeout));
+            if (!rcpt_replies.back()) co_return false;
+        }
+        if (mail_reply) data_reply = co_await read_reply(relay.command_timeout);
+        if (!mail_reply || !data_reply) co_return false;
+    } else {
+        mail_reply = co_await command(mail, relay.command_timeout);
+        if (!mail_reply) co_return false;
+        if (mail_reply->positive()) {
+            for (auto& line : rcpts) {
+                rcpt_replies.push_back(co_await command(line, relay.command_timeout));
+                if (!rcpt_replies.back()) co_return false;
+            }
+            bool any = std::any_of(rcpt_replies.begin(), rcpt_replies.end(), [](auto& r) { return r->positive(); });
+            if (any) {
+                data_reply = co_await command("DATA", relay.command_timeout);
+                if (!data_reply) co_return false;
+            }
+        }
+    }
+    std::vector<std::size_t> accepted;
+    for (std::size_t i = 0; i < message.recipients.size(); ++i) {
+        const ServerReply& verdict = !mail_reply->positive() ? *mail_reply : *rcpt_replies[i];
+        if (verdict.positive()) accepted.push_back(i);
+        else co_await record(message, message.recipients[i], verdict.permanent() ? Kind::Failed : Kind::Retry,
+                             verdict.summary());
+    }
+    if (data_reply && data_reply->code == 354 && accepted.empty()) {  // a peer that took DATA anyway
+        auto end = co_await command(".", relay.data_end_timeout);
+        co_return end.has_value();
+    }
+    if (accepted.empty()) {
+        auto reset = co_await command("RSET", relay.command_timeout);
+        co_return reset && reset->positive();
+    }
+    std::optional<ServerReply> final_reply = data_reply;
+    if (data_reply && data_reply->code == 354) {
+        stream_->set_timeout(relay.data_timeout);
+        stream_->send(dot_stuffed(*content));
+        final_reply = co_await read_reply(relay.data_end_timeout);
+    }
+    if (!final_reply) {
+        for (std::size_t i : accepted) co_await record(message, message.recipients[i], Kind::Retry, error_);
+        co_return false;
+    }
+    Kind kind = final_reply->positive() ? Kind::Delivered : final_reply->permanent() ? Kind::Failed : Kind::Retry;
+    for (std::size_t i : accepted) co_await record(message, message.recipients[i], kind, final_reply->summary());
+    if (final_reply->code == 354) co_return false;
+    if (!final_reply->positive()) {
+        auto reset = co_await command("RSET", relay.command_timeout);
+        co_return reset && reset->positive();
+    }
+    co_return true;
+}
+
+asio::awaitable<void> OutboundSession::drain() {
+    asio::steady_timer wait(*strand_);
+    while (recording_ > 0) {
+        wait.expires_after(std::chrono::milliseconds(2));
+        co_await wait.async_wait(use_tuple);
+    }
+}
+
+asio::awaitable<void> OutboundSession::run(asio::strand<asio::io_context::executor_type> strand) {
+    strand_ = strand;
+    // An attempt cut short by our own shutdown is not counted: its messages stay due as they were.
+    if (!co_await connect(strand)) {
+        if (!cancelled_) co_await defer_rest(0, error_);
+        co_return;
+    }
+    stream_ = std::make_shared<Stream>(std::move(*socket_), services_.client_tls());
+    socket_.reset();
+    if (!co_await secure()) {
+        if (!cancelled_) co_await defer_rest(0, error_);
+        co_await stream_->close();
+        co_return;
+    }
+    const std::size_t most = config_->relay.messages_per_connection;
+    for (std::size_t i = 0; i < batch_.size() || (!cancelled_ && batch_.size() < most); ++i) {
+        if (i == batch_.size()) {  // what was queued meanwhile goes on this connection
+            auto more = co_await claim_(most - batch_.size());
+            if (more.empty()) break;
+            for (auto& m : more) batch_.push_back(std::move(m));
+        }
+        if (cancelled_ || !co_await send_message(batch_[i])) {
+            // What this attempt did not record yet (the rest of this message, the next ones) is retried.
+            co_await drain();
+            auto left = co_await run_blocking(services_.blocking, [this, id = batch_[i].id] {
+                return services_.store.outbound_message(id);
+            });
+            if (left) {
+                store::OutboundMessage rest = *left;
+                std::erase_if(rest.recipients, [&](const store::OutboundRecipient& r) {
+                    return r.state != store::OutboundState::Queued ||
+                           std::none_of(batch_[i].recipients.begin(), batch_[i].recipients.end(),
+                                        [&](const store::OutboundRecipient& b) {
+                                            return b.address == r.address && b.attempts == r.attempts;
+                                        });
+                });
+                batch_[i] = rest;
+            } else {
+                batch_[i].recipients.clear();
+            }
+            if (!cancelled_) co_await defer_rest(i, error_);
+            co_await stream_->close();
+            co_return;
+        }
+    }
+    stream_->set_timeout(config_->relay.command_timeout);
+    stream_->send("QUIT\r\n");
+    co_await read_reply(config_->relay.command_timeout);
+    co_await stream_->close();
+}
+
+}  // namespace
+
+Relay::Relay(asio::io_context& io, RelayServices services)
+    : strand_(asio::make_strand(io)), timer_(strand_), services_(std::move(services)) {}
+
+void Relay::start() {
+    asio::co_spawn(strand_, run(), asio::detached);
+}
+
+void Relay::wake() {
+    asio::post(strand_, [this] {
+        woken_ = true;
+        timer_.cancel();
+    });
+}
+
+void Relay::stop() {
+    asio::post(strand_, [this] {
+        stopping_ = true;
+        timer_.cancel();
+        for (auto& [id, cancel] : cancels_) cancel();
+    });
+}
+
+asio::awaitable<void> Relay::run() {
+    while (!stopping_) {
+        woken_ = false;
+        co_await tick();
+        if (woken_ || stopping_) continue;
+        timer_.expires_after(kTick);
+        co_await timer_.async_wait(use_tuple);
+    }
+}
+
+asio::awaitable<void> Relay::tick() {
+    int64_t now = std::time(nullptr);
+    auto domains = co_await run_blocking(services_.blocking, [this, now] { return services_.store.outbound_due_domains(now); });
+    if (!domains) {
+        log::error("relay", "cannot read the outbound queue: {}", domains.error().message);
+        co_return;
+    }
+    auto config = services_.config();
+    for (const auto& domain : *domains) {
+        while (!stopping_ && active_[domain] < config->relay.connections_per_domain) {
+            auto batch = co_await claim(domain, config->relay.messages_per_connection);
+            if (batch.empty()) break;
+            ++active_[domain];
+            asio::co_spawn(strand_, connection(domain, std::move(batch)), asio::detached);
+        }
+    }
+}
+
+asio::awaitable<std::vector<store::OutboundMessage>> Relay::claim(std::string domain, std::size_t most) {
+    int64_t now = std::time(nullptr);
+    std::size_t want = in_flight_.size() + most;
+    auto due = co_await run_blocking(services_.blocking, [this, &domain, now, want] {
+        return services_.store.outbound_due(domain, now, want);
+    });
+    std::vector<store::OutboundMessage> batch;
+    if (!due || stopping_) co_return batch;
+    for (auto& m : *due)
+        if (!in_flight_.contains(m.id) && batch.size() < most) batch.push_back(std::move(m));
+    for (auto& m : batch) in_flight_.insert(m.id);
+    co_return batch;
+}
+
+asio::awaitable<void> Relay::connection(std::string domain, std::vector<store::OutboundMessage> batch) {
+    auto session = std::make_shared<OutboundSession>(
+        services_, services_.config(), domain, std::move(batch),
+        [this, domain](std::size_t most) { return claim(domain, most); });
+    unsigned number = ++next_connection_;
+    cancels_[number] = [session] { session->cancel(); };
+    if (stopping_) session->cancel();
+    co_await session->run(strand_);
+    co_await session->drain();
+    cancels_.erase(number);
+    for (auto& id : session->held()) in_flight_.erase(id);
+    if (--active_[domain] == 0) active_.erase(domain);
+    woken_ = true;
+    timer_.cancel();
+}
+
+}  // namespace mss::smtp
