@@ -7,6 +7,7 @@
 
 #include "core/config_auth.h"
 #include "core/config_http.h"
+#include "core/config_ldap.h"
 #include "core/config_smime.h"
 #include "core/config_toml.h"
 #include "core/text.h"
@@ -101,7 +102,7 @@ Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory", "ldap"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -142,6 +143,8 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
     if (auto s = read_smime_config(smime ? *smime : empty, dir, c.smime); !s) return s.error();
     if (auto* t = root["http"].as_table())
         if (auto s = read_http_config(*t, c.http); !s) return s.error();
+    if (auto* t = root["ldap"].as_table())
+        if (auto s = read_ldap_config(*t, dir, c.ldap); !s) return s.error();
     c.ports = ports;
     c.limits = limits;
     return c;
