@@ -61,7 +61,7 @@ timed "mssctl-ldap-sync-1pct" "$BUILD/mssctl" --data "$work/data" directory ldap
 
 # The floor: ldapmodify replacing one attribute of as many entries, one connection.
 n=$(( MAILBOXES / 100 ))
-grep '^dn: mail=' "$work/all.ldif" | head -n "$n" |
+grep -m "$n" '^dn: mail=' "$work/all.ldif" |
   awk '{print $0 "\nchangetype: modify\nreplace: postalCode\npostalCode: 99999\n"}' >"$work/floor.ldif"
 timed "ldapmodify-floor-$n-entries" ldapmodify -x -H "ldap://127.0.0.1:$port" -D "cn=feeder,$BASE" -w feeder-secret \
   -f "$work/floor.ldif"

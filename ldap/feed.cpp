@@ -94,14 +94,16 @@ Error Connection::error(int rc, std::string_view what, std::string_view dn) cons
                 fmt::format("slapd: {} {}: {}{}", what, dn, ldap_err2string(rc), detail));
 }
 
+// A modify first: most increments change entries slapd holds (one operation); an added mailbox
+// costs a failed modify and the add.
 Status Connection::put(const LdapEntry& entry) {
-    Mods add(entry, LDAP_MOD_ADD, false);
-    int rc = ldap_add_ext_s(ld_, entry.dn.c_str(), add.get(), nullptr, nullptr);
-    if (rc == LDAP_SUCCESS) return Ok{};
-    if (rc != LDAP_ALREADY_EXISTS) return error(rc, "add", entry.dn);
     Mods replace(entry, LDAP_MOD_REPLACE, true);
-    rc = ldap_modify_ext_s(ld_, entry.dn.c_str(), replace.get(), nullptr, nullptr);
-    if (rc != LDAP_SUCCESS) return error(rc, "modify", entry.dn);
+    int rc = ldap_modify_ext_s(ld_, entry.dn.c_str(), replace.get(), nullptr, nullptr);
+    if (rc == LDAP_SUCCESS) return Ok{};
+    if (rc != LDAP_NO_SUCH_OBJECT) return error(rc, "modify", entry.dn);
+    Mods add(entry, LDAP_MOD_ADD, false);
+    rc = ldap_add_ext_s(ld_, entry.dn.c_str(), add.get(), nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) return error(rc, "add", entry.dn);
     return Ok{};
 }
 
@@ -122,6 +124,7 @@ Result<bool> Connection::remove(std::string_view dn) {
 
 // The filter a typed term makes; the only way user text reaches it is escape_filter_value.
 std::string address_book_filter(std::string_view term) {
+    if (term.empty()) return "(objectClass=inetOrgPerson)";  // "**" is no substring filter
     std::string t = escape_filter_value(term);
     return fmt::format("(|(mail=*{0}*)(cn=*{0}*)(sn=*{0}*)(givenName=*{0}*))", t);
 }

@@ -35,7 +35,7 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    // Adds the entry, or when its DN exists replaces each of published_types() with the entry's values.
+    // Replaces each of published_types() with the entry's values, or adds the entry when its DN is not there.
     Status put(const LdapEntry& entry);
     // Adds the entry unless its DN exists (the base entry).
     Status ensure(const LdapEntry& entry);

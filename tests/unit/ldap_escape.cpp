@@ -7,6 +7,7 @@
 
 #include "core/base64.h"
 #include "ldap/escape.h"
+#include "ldap/feed.h"
 
 using namespace mss::ldap;
 using namespace std::string_literals;
@@ -108,4 +109,12 @@ TEST_CASE("LDIF: long lines fold at 76 octets and unfold to the value") {
     CHECK(ldif_value(line, "userCertificate;binary") == der);
     std::string plain(200, 'x');
     CHECK(ldif_value(ldif_line("description", plain), "description") == plain);
+}
+
+TEST_CASE("the address-book filter: the term escaped in each of the four substring assertions") {
+    CHECK(address_book_filter("dup") == "(|(mail=*dup*)(cn=*dup*)(sn=*dup*)(givenName=*dup*))");
+    CHECK(address_book_filter("*)(mail=*") ==
+          "(|(mail=*\\2A\\29\\28mail=\\2A*)(cn=*\\2A\\29\\28mail=\\2A*)(sn=*\\2A\\29\\28mail=\\2A*)"
+          "(givenName=*\\2A\\29\\28mail=\\2A*))");
+    CHECK(address_book_filter("") == "(objectClass=inetOrgPerson)");
 }
