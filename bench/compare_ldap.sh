@@ -61,10 +61,11 @@ timed "mssctl-ldap-sync-1pct" "$BUILD/mssctl" --data "$work/data" directory ldap
 
 # The floor: ldapmodify replacing one attribute of as many entries, one connection.
 n=$(( MAILBOXES / 100 ))
-# (DNs from the mail: lines, which are never folded, unlike long dn: lines.)
-grep -m "$n" '^mail: ' "$work/all.ldif" |
-  awk -v base="$BASE" '{print "dn: mail=" $2 "," base "\nchangetype: modify\nreplace: postalCode\npostalCode: 99999\n"}' \
-  >"$work/floor.ldif"
+# (n entries slapd holds now, unwrapped; ldapsearch exits 4 when it stops at the size limit.)
+{ ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$port" -D "cn=feeder,$BASE" -w feeder-secret -b "$BASE" \
+    -z "$n" "(objectClass=inetOrgPerson)" dn 2>/dev/null || true; } | grep '^dn: ' |
+  awk '{print $0 "\nchangetype: modify\nreplace: postalCode\npostalCode: 99999\n"}' >"$work/floor.ldif"
+grep -c '^dn: ' "$work/floor.ldif" | awk '{print "floor entries=" $1}'
 timed "ldapmodify-floor-$n-entries" ldapmodify -x -H "ldap://127.0.0.1:$port" -D "cn=feeder,$BASE" -w feeder-secret \
   -f "$work/floor.ldif"
 ldapsearch -x -LLL -H "ldap://127.0.0.1:$port" -D "cn=feeder,$BASE" -w feeder-secret -b "$BASE" -z 0 "(objectClass=inetOrgPerson)" dn 2>/dev/null |
