@@ -14,17 +14,20 @@
 namespace mss::ldap {
 namespace {
 
+// Every attribute type of the entry, each once, in the entry's order.
+std::vector<std::string> types_of(const LdapEntry& entry) {
+    std::vector<std::string> out;
+    for (const auto& a : entry.attributes)
+        if (std::find(out.begin(), out.end(), a.type) == out.end()) out.push_back(a.type);
+    return out;
+}
+
 // One LDAPMod per attribute type, values as bervals; the arrays libldap wants point into it.
 class Mods {
 public:
-    Mods(const LdapEntry& entry, int op, bool every_published_type) {
-        auto& order = types_;  // each type once, in the entry's order
-        if (every_published_type)
-            for (auto t : published_types()) order.emplace_back(t);
-        for (const auto& a : entry.attributes) {
-            if (every_published_type && a.type == "objectClass") continue;
-            if (std::find(order.begin(), order.end(), a.type) == order.end()) order.push_back(a.type);
-        }
+    // These types, with the entry's values for them (none: the type is removed by a replace).
+    Mods(const LdapEntry& entry, int op, std::vector<std::string> types) : types_(std::move(types)) {
+        auto& order = types_;
         values_.resize(order.size());
         for (const auto& a : entry.attributes)
             for (std::size_t i = 0; i < order.size(); ++i)
@@ -94,21 +97,65 @@ Error Connection::error(int rc, std::string_view what, std::string_view dn) cons
                 fmt::format("slapd: {} {}: {}{}", what, dn, ldap_err2string(rc), detail));
 }
 
-// A modify first: most increments change entries slapd holds (one operation); an added mailbox
-// costs a failed modify and the add.
+// The entry as slapd holds it, published types only; nullopt when there is none.
+Result<std::optional<LdapEntry>> Connection::held(const std::string& dn) {
+    std::vector<std::string> names(published_types().begin(), published_types().end());
+    std::vector<char*> attributes;
+    for (auto& n : names) attributes.push_back(n.data());
+    attributes.push_back(nullptr);
+    LDAPMessage* answer = nullptr;
+    int rc = ldap_search_ext_s(ld_, dn.c_str(), LDAP_SCOPE_BASE, "(objectClass=*)", attributes.data(), 0, nullptr,
+                               nullptr, nullptr, 1, &answer);
+    std::unique_ptr<LDAPMessage, int (*)(LDAPMessage*)> owned(answer, ldap_msgfree);
+    if (rc == LDAP_NO_SUCH_OBJECT) return std::optional<LdapEntry>();
+    if (rc != LDAP_SUCCESS) return error(rc, "read", dn);
+    LDAPMessage* m = ldap_first_entry(ld_, answer);
+    if (!m) return std::optional<LdapEntry>();
+    LdapEntry e{dn, {}};
+    for (auto& n : names) {
+        berval** values = ldap_get_values_len(ld_, m, n.c_str());
+        for (int i = 0; values && values[i]; ++i) e.attributes.push_back({n, std::string(values[i]->bv_val, values[i]->bv_len)});
+        ldap_value_free_len(values);
+    }
+    return std::optional<LdapEntry>(std::move(e));
+}
+
+// Read first, then write only what differs: an entry slapd holds gets a modify replacing the types
+// whose values changed (an unchanged cn never touches its substring index; an unchanged entry costs
+// no write), one it lacks gets an add.
 Status Connection::put(const LdapEntry& entry) {
-    Mods replace(entry, LDAP_MOD_REPLACE, true);
+    auto now = held(entry.dn);
+    if (!now) return now.error();
+    if (!*now) {
+        Mods add(entry, LDAP_MOD_ADD, types_of(entry));
+        int rc = ldap_add_ext_s(ld_, entry.dn.c_str(), add.get(), nullptr, nullptr);
+        if (rc != LDAP_SUCCESS) return error(rc, "add", entry.dn);
+        return Ok{};
+    }
+    LdapEntry changed{entry.dn, {}};
+    std::vector<std::string> types;
+    for (auto t : published_types()) {
+        auto values_of = [&](const LdapEntry& e) {
+            std::vector<std::string> v;
+            for (const auto& a : e.attributes)
+                if (a.type == t) v.push_back(a.value);
+            std::sort(v.begin(), v.end());
+            return v;
+        };
+        auto wanted = values_of(entry);
+        if (wanted == values_of(**now)) continue;
+        types.emplace_back(t);
+        for (auto& v : wanted) changed.attributes.push_back({std::string(t), std::move(v)});
+    }
+    if (types.empty()) return Ok{};
+    Mods replace(changed, LDAP_MOD_REPLACE, types);
     int rc = ldap_modify_ext_s(ld_, entry.dn.c_str(), replace.get(), nullptr, nullptr);
-    if (rc == LDAP_SUCCESS) return Ok{};
-    if (rc != LDAP_NO_SUCH_OBJECT) return error(rc, "modify", entry.dn);
-    Mods add(entry, LDAP_MOD_ADD, false);
-    rc = ldap_add_ext_s(ld_, entry.dn.c_str(), add.get(), nullptr, nullptr);
-    if (rc != LDAP_SUCCESS) return error(rc, "add", entry.dn);
+    if (rc != LDAP_SUCCESS) return error(rc, "modify", entry.dn);
     return Ok{};
 }
 
 Status Connection::ensure(const LdapEntry& entry) {
-    Mods add(entry, LDAP_MOD_ADD, false);
+    Mods add(entry, LDAP_MOD_ADD, types_of(entry));
     int rc = ldap_add_ext_s(ld_, entry.dn.c_str(), add.get(), nullptr, nullptr);
     if (rc == LDAP_SUCCESS || rc == LDAP_ALREADY_EXISTS) return Ok{};
     return error(rc, "add", entry.dn);

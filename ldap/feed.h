@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,8 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    // Replaces each of published_types() with the entry's values, or adds the entry when its DN is not there.
+    // Adds the entry when its DN is not there; otherwise replaces the published types whose values
+    // differ from the entry's (none differ: nothing is written).
     Status put(const LdapEntry& entry);
     // Adds the entry unless its DN exists (the base entry).
     Status ensure(const LdapEntry& entry);
@@ -48,6 +50,7 @@ public:
 private:
     explicit Connection(LDAP* ld) : ld_(ld) {}
     Error error(int rc, std::string_view what, std::string_view dn) const;
+    Result<std::optional<LdapEntry>> held(const std::string& dn);
     LDAP* ld_;
 };
 
