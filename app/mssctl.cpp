@@ -13,6 +13,7 @@
 
 #include "app/mssctl_dmp.h"
 #include "app/mssctl_relay.h"
+#include "app/mssctl_ldap.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -182,6 +183,7 @@ void register_smime(const Config& c, store::Store& s, const std::string& address
     need(s.put_smime_certificate(certificate));
     fmt::print("{} certificate registered for {}{}\n", store::to_string(usage), address,
                certificate.sealed_key ? " (key held by the server, sealed)" : "");
+    if (usage == store::SmimeUsage::Encryption) app::feed_ldap_certificate(c, address);  // published as userSMIMECertificate
 }
 
 // --not-before: a date YYYY-MM-DD, midnight UTC; none when not given.
@@ -546,7 +548,7 @@ struct DirectoryCli {
                                        report->bad_rows);
         log::info("directory", "imported {}", line);
         fmt::print("imported {}\n", line);
-        return 0;
+        return app::feed_ldap(load(data)) ? 0 : 2;
     }
 
     int run_whitelist(const fs::path& data) {
@@ -569,6 +571,7 @@ struct DirectoryCli {
         if (st.imports.empty()) fmt::print("never imported\n");
         fmt::print("mailboxes {} activities {} whitelist {} entries ({} domains)\n", st.mailboxes, st.activities,
                    st.whitelist_entries, st.whitelisted_domains);
+        fmt::print("mailbox changes not yet sent to LDAP {}\n", st.pending_mailbox_changes);
         return 0;
     }
 
@@ -680,6 +683,7 @@ int main(int argc, char** argv) {
     auto dmp_commands = app::attach_dmp_commands(app);
     RelayCli relay_cli;
     relay_cli.attach(app);
+    auto ldap_commands = app::register_ldap_commands(app);
 
     CLI11_PARSE(app, argc, argv);
     int status = 0;
@@ -711,6 +715,7 @@ int main(int argc, char** argv) {
         else if (auto st = liste_rouge.run(data)) status = *st;
         else if (auto st = dmp_commands(data)) status = *st;
         else if (auto st = relay_cli.run(data)) status = *st;
+        else if (auto st = ldap_commands(data)) status = *st;
     } catch (const Failure& f) {
         std::cerr << "mssctl: " << f.message << "\n";
         return 1;

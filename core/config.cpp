@@ -10,6 +10,7 @@
 #include "core/config_http.h"
 #include "core/config_oauth.h"
 #include "core/config_relay.h"
+#include "core/config_ldap.h"
 #include "core/config_smime.h"
 #include "core/config_toml.h"
 #include "core/text.h"
@@ -104,7 +105,7 @@ Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory", "oauth", "relay"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory", "oauth", "relay", "ldap"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -153,6 +154,8 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
     }
     if (auto* t = root["relay"].as_table())
         if (auto s = read_relay_config(*t, c.relay); !s) return s.error();
+    if (auto* t = root["ldap"].as_table())
+        if (auto s = read_ldap_config(*t, dir, c.ldap); !s) return s.error();
     c.ports = ports;
     c.limits = limits;
     return c;

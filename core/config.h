@@ -152,6 +152,18 @@ struct RelayConfig {
     UnlistedSenders unlisted_senders = UnlistedSenders::Reject;
 };
 
+// [ldap]: the slapd that mssctl feeds with the directory's changes (mail clients' address books).
+struct LdapConfig {
+    std::string url;                       // ldap://host:port or ldaps://...; empty: no feed
+    std::string bind_dn;                   // a DN that may write under base_dn
+    std::filesystem::path password_file;   // its password, first line
+    std::string base_dn = "ou=mssante,dc=example,dc=org";
+    bool starttls = false;                 // StartTLS on an ldap:// URL (required once asked)
+    std::filesystem::path ca_file;         // trust anchors for slapd's certificate; empty: the system's
+    std::chrono::seconds timeout{30};      // connection and each operation
+    bool enabled() const { return !url.empty(); }
+};
+
 struct Config {
     std::filesystem::path data_dir;
     std::vector<std::string> domains;   // domains whose mailboxes live here (lower case)
@@ -168,6 +180,7 @@ struct Config {
     DirectorySettings directory;
     std::optional<OAuthConfig> oauth;   // Pro Santé Connect sign-in, offered only when configured
     RelayConfig relay;
+    LdapConfig ldap;
 
     std::filesystem::path database() const { return data_dir / "mssd.db"; }
     std::filesystem::path directory_database() const { return data_dir / "directory.db"; }

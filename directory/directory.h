@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -35,6 +36,15 @@ struct ImportRecord {
 struct DirectoryStatus {
     std::vector<ImportRecord> imports;  // one per kind ever imported
     uint64_t mailboxes = 0, activities = 0, whitelist_entries = 0, whitelisted_domains = 0;
+    uint64_t pending_mailbox_changes = 0;  // not yet acknowledged by a feed
+};
+
+// A mailbox whose published form may differ from what a feed (LDAP) last sent: added, changed or
+// withdrawn by an import, or its certificate changed. seq grows with each change; an address
+// changed again takes a new seq.
+struct MailboxChange {
+    uint64_t seq = 0;
+    std::string address;
 };
 
 // Mailboxes matching every criterion given (none given: all), ordered by address, one page of them.
@@ -109,6 +119,15 @@ public:
     // The operator's liste rouge: kept beside the imported rows, so it survives every re-import; a
     // marked address is never published, whatever the extraction says.
     virtual Status set_liste_rouge(std::string_view address, bool on) = 0;  // lower case
+    // The change set for feeds, bounded by the number of addresses: read in pages by seq, then
+    // acknowledged once sent. A feed that never acknowledges loses nothing; one that sends twice
+    // converges, since what is sent is the mailbox as it is now.
+    virtual Result<std::vector<MailboxChange>> mailbox_changes(uint64_t after_seq, std::size_t limit) = 0;
+    virtual Status acknowledge_mailbox_changes(uint64_t up_to_seq) = 0;
+    virtual Status note_mailbox_change(std::string_view address) = 0;  // lower case
+    // Every mailbox (liste rouge too: the visitor decides), by address, from one snapshot; answers
+    // the last change seq that snapshot holds, for a full load to acknowledge. The visitor's error stops it.
+    virtual Result<uint64_t> each_mailbox(const std::function<Status(const MailboxEntry&)>& visit) = 0;
 };
 
 struct DirectoryOptions {

@@ -52,7 +52,21 @@ CREATE INDEX IF NOT EXISTS activities_by_finess_site ON activities(finess_site);
 CREATE INDEX IF NOT EXISTS activities_by_finess_ej ON activities(finess_ej);
 CREATE INDEX IF NOT EXISTS activities_by_siret ON activities(siret);
 )SQL",
+    // The mailboxes an import added, changed or withdrew (or whose certificate changed), one row per
+    // address with the sequence number of its last change, until a feed (LDAP) acknowledges them.
+    R"SQL(
+CREATE TABLE IF NOT EXISTS mailbox_changes (address TEXT PRIMARY KEY, seq BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS mailbox_changes_by_seq ON mailbox_changes(seq);
+CREATE TABLE IF NOT EXISTS mailbox_changes_acknowledged (seq BIGINT NOT NULL);
+INSERT INTO mailbox_changes_acknowledged (seq) VALUES (0);
+)SQL",
 };
+// The last seq given, acknowledged ones included: seq never goes back, so an acknowledgement never
+// covers a change made after the page it acknowledges was read.
+constexpr const char* kLastSeq = "SELECT COALESCE(MAX(s), 0) FROM (SELECT MAX(seq) AS s FROM mailbox_changes "
+                                 "UNION ALL SELECT seq FROM mailbox_changes_acknowledged)";
+constexpr const char* kNoteChange =
+    "INSERT INTO mailbox_changes (address, seq) VALUES (?, ?) ON CONFLICT (address) DO UPDATE SET seq = excluded.seq";
 constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
 constexpr const char* kMailboxColumns =
@@ -270,6 +284,7 @@ private:
     Result<bool> write(Verdict verdict, const std::function<void(Stmt&)>& bind_key,
                        const std::function<void(Stmt&)>& bind_row);
     Status delete_withdrawn();
+    Status note_change(std::string_view address);
 
     SqliteDirectory& dir_;
     std::unique_lock<std::mutex> lock_;
@@ -277,7 +292,8 @@ private:
     std::string table_, key_column_, columns_;
     std::vector<Held> held_;
     KeySet keys_;  // every key the file gave: duplicates within the file
-    std::unique_ptr<Stmt> insert_, remove_;
+    std::unique_ptr<Stmt> insert_, remove_, note_;
+    int64_t next_seq_ = 1;  // of mailbox_changes
     ImportCounts counts_;
     bool open_ = false;
 };
@@ -362,6 +378,17 @@ public:
         });
     }
 
+    Result<std::vector<MailboxChange>> mailbox_changes(uint64_t after_seq, std::size_t limit) override {
+        return with_reader([&](Reader& r) -> Result<std::vector<MailboxChange>> {
+            Stmt q(r.db.get(), "SELECT seq, address FROM mailbox_changes WHERE seq > ? ORDER BY seq LIMIT ?");
+            q.bind(1, static_cast<int64_t>(after_seq)).bind(2, static_cast<int64_t>(limit));
+            std::vector<MailboxChange> out;
+            while (q.step() == SQLITE_ROW) out.push_back({static_cast<uint64_t>(q.i64(0)), q.text(1)});
+            if (!q.ok()) return q.error();
+            return out;
+        });
+    }
+
     Status set_liste_rouge(std::string_view address, bool on) override {
         if (read_only_) return fail(ErrorKind::Denied, "the directory was opened for look-ups only");
         std::lock_guard lock(write_mutex_);
@@ -370,6 +397,49 @@ public:
         q.bind(1, address);
         if (q.step() != SQLITE_DONE) return q.error();
         return Ok{};
+    }
+
+    Status acknowledge_mailbox_changes(uint64_t up_to_seq) override {
+        if (read_only_) return fail(ErrorKind::Denied, "the directory was opened for look-ups only");
+        std::lock_guard lock(write_mutex_);
+        sqlite3* db = writer_.get();
+        if (auto s = exec(db, "BEGIN IMMEDIATE"); !s) return s;
+        for (const char* sql : {"DELETE FROM mailbox_changes WHERE seq <= ?1",
+                                "UPDATE mailbox_changes_acknowledged SET seq = MAX(seq, ?1)"}) {
+            Stmt q(db, sql);
+            q.bind(1, static_cast<int64_t>(up_to_seq));
+            if (q.step() != SQLITE_DONE) return exec_quietly(db, "ROLLBACK"), q.error();
+        }
+        return exec(db, "COMMIT");
+    }
+
+    Status note_mailbox_change(std::string_view address) override {
+        if (read_only_) return fail(ErrorKind::Denied, "the directory was opened for look-ups only");
+        std::lock_guard lock(write_mutex_);
+        auto last = scalar(writer_.get(), kLastSeq);
+        if (!last) return last.error();
+        Stmt q(writer_.get(), kNoteChange);
+        q.bind(1, address).bind(2, *last + 1);
+        if (q.step() != SQLITE_DONE) return q.error();
+        return Ok{};
+    }
+
+    Result<uint64_t> each_mailbox(const std::function<Status(const MailboxEntry&)>& visit) override {
+        return with_reader([&](Reader& r) -> Result<uint64_t> {
+            sqlite3* db = r.db.get();
+            if (auto s = exec(db, "BEGIN"); !s) return s.error();  // the entries and the change sequence agree
+            auto result = [&]() -> Result<uint64_t> {
+                auto last = scalar(db, kLastSeq);
+                if (!last) return last.error();
+                Stmt q(db, fmt::format("SELECT {} FROM mailboxes ORDER BY address", kMailboxColumns));
+                while (q.step() == SQLITE_ROW)
+                    if (auto s = visit(mailbox_from(q)); !s) return s.error();
+                if (!q.ok()) return q.error();
+                return static_cast<uint64_t>(*last);
+            }();
+            exec_quietly(db, "COMMIT");
+            return result;
+        });
     }
 
     sqlite3* writer() { return writer_.get(); }
@@ -437,6 +507,7 @@ SqliteImport::SqliteImport(SqliteDirectory& dir, std::unique_lock<std::mutex> lo
 SqliteImport::~SqliteImport() {
     insert_.reset();
     remove_.reset();
+    note_.reset();
     if (open_) sqlite3_exec(dir_.writer(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
@@ -459,6 +530,20 @@ Status SqliteImport::begin() {
     remove_ = std::make_unique<Stmt>(db, fmt::format("DELETE FROM {} WHERE {} = ?", table_, key_column_));
     if (!insert_->ok()) return insert_->error();
     if (!remove_->ok()) return remove_->error();
+    if (kind_ != ExtractionKind::Correspondance) return Ok{};
+    auto last = scalar(db, kLastSeq);
+    if (!last) return last.error();
+    next_seq_ = *last + 1;
+    note_ = std::make_unique<Stmt>(db, kNoteChange);
+    if (!note_->ok()) return note_->error();
+    return Ok{};
+}
+
+// The address goes to mailbox_changes in the import's transaction: the change set and the
+// directory commit together or not at all.
+Status SqliteImport::note_change(std::string_view address) {
+    note_->reset().bind(1, address).bind(2, next_seq_++);
+    if (note_->step() != SQLITE_DONE) return note_->error();
     return Ok{};
 }
 
@@ -491,7 +576,8 @@ Result<bool> SqliteImport::write(Verdict verdict, const std::function<void(Stmt&
 
 Result<bool> SqliteImport::add(const MailboxEntry& e) {
     if (kind_ != ExtractionKind::Correspondance) return fail(ErrorKind::Invalid, "a mailbox in an activity import");
-    return write(classify(address_key(e.address), e.fingerprint), [&](Stmt& q) { q.bind(1, e.address); },
+    Verdict verdict = classify(address_key(e.address), e.fingerprint);
+    auto written = write(verdict, [&](Stmt& q) { q.bind(1, e.address); },
                  [&](Stmt& q) {
                      int c = 1;
                      q.bind(c++, e.address);
@@ -503,6 +589,9 @@ Result<bool> SqliteImport::add(const MailboxEntry& e) {
                      q.bind(c++, int64_t{e.liste_rouge});
                      q.bind(c, static_cast<int64_t>(e.fingerprint));
                  });
+    if (written && (verdict == Verdict::Added || verdict == Verdict::Changed))
+        if (auto s = note_change(e.address); !s) return s.error();
+    return written;
 }
 
 Result<bool> SqliteImport::add(const ActivityEntry& e) {
@@ -549,6 +638,7 @@ Status SqliteImport::delete_withdrawn() {
     for (const auto& a : addresses) {
         remove_->reset().bind(1, a);
         if (remove_->step() != SQLITE_DONE) return remove_->error();
+        if (auto s = note_change(a); !s) return s;
     }
     return Ok{};
 }
@@ -559,6 +649,7 @@ Result<ImportCounts> SqliteImport::commit(std::string_view source, uint64_t rows
     if (auto s = delete_withdrawn(); !s) return s.error();
     insert_.reset();
     remove_.reset();
+    note_.reset();
     const ImportCounts& n = counts_;
     Stmt record(db, "INSERT INTO imports (kind, source, imported_at, total_rows, bad_rows, added, changed, withdrawn, "
                     "unchanged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind) DO UPDATE SET "
@@ -823,7 +914,8 @@ Result<DirectoryStatus> SqliteDirectory::status() {
             {"SELECT COUNT(*) FROM mailboxes", &st.mailboxes},
             {"SELECT COUNT(*) FROM activities", &st.activities},
             {"SELECT COUNT(*) FROM whitelist", &st.whitelist_entries},
-            {"SELECT COUNT(DISTINCT domain) FROM whitelist", &st.whitelisted_domains}};
+            {"SELECT COUNT(DISTINCT domain) FROM whitelist", &st.whitelisted_domains},
+            {"SELECT COUNT(*) FROM mailbox_changes", &st.pending_mailbox_changes}};
         for (auto [sql, out] : counts) {
             auto v = scalar(db, sql);
             if (!v) return exec_quietly(db, "ROLLBACK"), v.error();

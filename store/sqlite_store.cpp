@@ -950,6 +950,18 @@ public:
         });
     }
 
+    Result<std::vector<SmimeCertificate>> smime_certificates(SmimeUsage usage) override {
+        return read([&](sqlite3* db) -> Result<std::vector<SmimeCertificate>> {
+            Stmt q(db, "SELECT address, certificate_pem FROM smime_certificates WHERE usage = ?1 ORDER BY address");
+            q.bind(1, to_string(usage));
+            std::vector<SmimeCertificate> out;
+            int rc;
+            while ((rc = q.step()) == SQLITE_ROW) out.push_back(SmimeCertificate{q.text(0), usage, q.text(1), std::nullopt});
+            if (rc != SQLITE_DONE) return q.error();
+            return out;
+        });
+    }
+
     Result<SmimeSettings> smime_settings(std::string_view address) override {
         std::string lower = ascii_lower(address);
         return read([&](sqlite3* db) -> Result<SmimeSettings> {

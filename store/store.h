@@ -288,6 +288,8 @@ public:
     // (defaults when never set; the address need not be one of our accounts).
     virtual Status put_smime_certificate(const SmimeCertificate& certificate) = 0;
     virtual Result<std::optional<SmimeCertificate>> smime_certificate(std::string_view address, SmimeUsage usage) = 0;
+    // Every certificate of one usage, by address, without the sealed keys (for the LDAP feed's full load).
+    virtual Result<std::vector<SmimeCertificate>> smime_certificates(SmimeUsage usage) = 0;
     virtual Result<SmimeSettings> smime_settings(std::string_view address) = 0;
     virtual Status set_smime_settings(std::string_view address, const SmimeSettings& settings) = 0;
 
