@@ -211,6 +211,8 @@ std::optional<FrameEvent> CommandAssembler::on_line(std::string_view line) {
         return done;
     }
     if (++literals_ > limits_.max_literals) return refuse(error(Status::Bad, Code::Limit, "Too many literals"), h);
+    if (!h->sync && limits_.max_nonsync_literal && (h->overflow || h->size > *limits_.max_nonsync_literal))
+        return refuse(error(Status::Bad, Code::TooBig, "Non-synchronising literal too large (LITERAL-)"), h);
     uint64_t max = append_ ? limits_.max_append_literal : limits_.max_literal;
     if (h->overflow || h->size > max || h->size > limits_.max_literal_total - literal_bytes_) {
         if (append_) return refuse(error(Status::No, Code::TooBig, "Message too large"), h);
