@@ -104,7 +104,7 @@ std::vector<StatusItem> status_items(Cursor& in) {
         {"UIDNEXT", StatusItem::UidNext},     {"UIDVALIDITY", StatusItem::UidValidity},
         {"UNSEEN", StatusItem::Unseen},       {"DELETED", StatusItem::Deleted},
         {"SIZE", StatusItem::Size},           {"HIGHESTMODSEQ", StatusItem::HighestModSeq},
-        {"APPENDLIMIT", StatusItem::AppendLimit},
+        {"APPENDLIMIT", StatusItem::AppendLimit},   {"MAILBOXID", StatusItem::MailboxId},
     };
     std::vector<StatusItem> items;
     in.expect('(', "\"(\" opening the status items");

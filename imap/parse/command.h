@@ -103,7 +103,8 @@ struct RenameArgs {
     std::string to;
     bool operator==(const RenameArgs&) const = default;
 };
-enum class StatusItem { Messages, Recent, UidNext, UidValidity, Unseen, Deleted, Size, HighestModSeq, AppendLimit };
+enum class StatusItem { Messages, Recent, UidNext, UidValidity, Unseen, Deleted, Size, HighestModSeq, AppendLimit,
+                        MailboxId /* RFC 8474 */ };
 struct ListArgs {  // LIST (RFC 3501, RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154), LSUB
     std::string reference;
     std::vector<std::string> patterns;  // with their wildcards "%" and "*"; "" asks for the delimiter

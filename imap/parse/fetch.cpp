@@ -48,6 +48,9 @@ std::string response_name(const FetchAttribute& a) {
         case FetchItem::BodyStructure: return "BODYSTRUCTURE";
         case FetchItem::Uid: return "UID";
         case FetchItem::ModSeq: return "MODSEQ";
+        case FetchItem::SaveDate: return "SAVEDATE";
+        case FetchItem::EmailId: return "EMAILID";
+        case FetchItem::ThreadId: return "THREADID";
         case FetchItem::BinarySize:
             out = "BINARY.SIZE[";
             append_parts(out, a.section.part);
@@ -158,6 +161,9 @@ FetchAttribute read_attribute(Cursor& in) {
     else if (name == "BODYSTRUCTURE") a.item = FetchItem::BodyStructure;
     else if (name == "UID") a.item = FetchItem::Uid;
     else if (name == "MODSEQ") a.item = FetchItem::ModSeq;
+    else if (name == "SAVEDATE") a.item = FetchItem::SaveDate;
+    else if (name == "EMAILID") a.item = FetchItem::EmailId;
+    else if (name == "THREADID") a.item = FetchItem::ThreadId;
     else if (name == "BODY" && in.peek() != '[') a.item = FetchItem::Body;
     else if (name == "BODY" || name == "BODY.PEEK") {
         a.item = FetchItem::BodySection;

@@ -42,7 +42,7 @@ struct FakeContent final : MessageContent {
 constexpr int64_t kMarch15 = 1710496800;
 
 struct Fixture {
-    store::MessageSummary summary{7, 2048, kMarch15, 42, {"\\Seen", "\\Flagged", "$Urgent"}};
+    store::MessageSummary summary{7, 2048, kMarch15, 42, {"\\Seen", "\\Flagged", "$Urgent"}, kMarch15 - 86400, "Mfixture_1"};
     FakeContent content;
     std::vector<uint32_t> saved = {3, 7};
     SearchScope scope{5, 9, saved, kMarch15 + 3600};
