@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "core/blocking.h"
+#include "imap/preview.h"
 #include "imap/sections.h"
 #include "imap/session_state.h"
 #include "mime/bodystructure.h"
@@ -74,6 +75,18 @@ std::string binary_literal(std::string_view bytes) {
     return fmt::format("{}{{{}}}\r\n{}", nul ? "~" : "", bytes.size(), bytes);
 }
 
+// RFC 8970: a quoted string when it can be one, a literal otherwise (8-bit text for an IMAP4rev1 client).
+std::string preview_string(const std::string& text) {
+    bool quotable = std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
+    if (!quotable) return literal(text);
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + '"';
+}
+
 std::string flag_list(const std::vector<std::string>& flags, bool recent) {
     std::string out = recent ? "(\\Recent" : "(";
     for (auto& f : flags) out += (out.size() > 1 ? " " : "") + f;
@@ -102,6 +115,7 @@ std::string item(const FetchAttribute& a, const Fetched& f) {
             return m.save_date ? fmt::format("SAVEDATE \"{}\"", internal_date(*m.save_date)) : "SAVEDATE NIL";
         case FetchItem::EmailId: return fmt::format("EMAILID ({})", m.email_id);  // RFC 8474
         case FetchItem::ThreadId: return "THREADID NIL";  // RFC 8474 5.2: no thread ids kept
+        case FetchItem::Preview: return "PREVIEW " + preview_string(message_preview(content));
         case FetchItem::Rfc822: return "RFC822 " + literal(content);
         case FetchItem::Rfc822Header:
             return "RFC822.HEADER " + literal(mime::message_section(content, {{}, mime::SectionText::Header, {}}));

@@ -99,7 +99,7 @@ std::string Session::capabilities() const {
     // issue 13, Dovecot's extensions (imapext): LITERAL- before login, LITERAL+ after (RFC 7888
     // lets a server advertise only one of them).
     caps += state_ == State::NotAuthenticated ? " LITERAL-" : " LITERAL+";
-    caps += " SAVEDATE OBJECTID";
+    caps += " SAVEDATE OBJECTID PREVIEW";
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
         else caps += certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN";

@@ -206,3 +206,38 @@ def test_emailid_is_kept_by_copy_and_move_and_searchable_threadid_is_nil(server)
     assert re.match(r"t\d+ BAD", s.command("SEARCH EMAILID M.1")[-1])
     assert re.match(r"t\d+ BAD", s.command("SEARCH EMAILID " + "x" * 256)[-1])
     s.close()
+
+
+# PREVIEW (RFC 8970)
+
+def test_preview_of_plain_html_and_long_messages(server):
+    s = Raw(server)
+    assert "PREVIEW" in capabilities(s.ok("CAPABILITY"))
+    s.ok('CREATE "preview-box"')
+    messages = [
+        "Subject: plain\r\n\r\nBonjour,\r\n\r\n  le \"compte rendu\" est joint.\r\n",
+        "Subject: html\r\nContent-Type: text/html\r\n\r\n<p>Tension&nbsp;: 12/8</p><style>p{}</style>\r\n",
+        "Subject: long\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + "\u00e9" * 300 + "\r\n",
+        "Subject: empty\r\n\r\n",
+    ]
+    for message in messages:
+        data = message.encode()
+        s.send(f'a1 APPEND "preview-box" {{{len(data)}+}}\r\n'.encode() + data + b"\r\n")
+        assert s.tagged("a1")[-1].startswith("a1 OK")
+    s.ok('SELECT "preview-box"')
+    assert '* 1 FETCH (PREVIEW "Bonjour, le \\"compte rendu\\" est joint.")' in s.ok("FETCH 1 PREVIEW")
+    assert '* 2 FETCH (UID 2 PREVIEW "Tension : 12/8")' in s.ok("UID FETCH 2 (PREVIEW (LAZY))")
+    # 8-bit text goes as a literal to an IMAP4rev1 client, and holds 256 characters at most.
+    tag = s.next_tag()
+    s.send(f"{tag} FETCH 3 PREVIEW\r\n")
+    head = s.file.readline().decode()
+    size = int(re.match(r"\* 3 FETCH \(PREVIEW \{(\d+)\}\r\n", head).group(1))
+    text = s.file.read(size).decode("utf-8")
+    assert text == "\u00e9" * 256
+    assert s.tagged(tag)[-1].startswith(f"{tag} OK")
+    assert '* 4 FETCH (PREVIEW "")' in s.ok("FETCH 4 PREVIEW")
+    # The modifier list holds LAZY only; anything else is a syntax error, BAD.
+    assert re.match(r"t\d+ BAD", s.command("FETCH 1 (PREVIEW (FUZZY))")[-1])
+    assert re.match(r"t\d+ BAD", s.command("FETCH 1 (PREVIEW ())")[-1])
+    s.close()

@@ -75,3 +75,21 @@ TEST_CASE("OBJECTID: an objectid is 1 to 255 of A-Z a-z 0-9 _ -") {
     CHECK(refused("a SEARCH THREADID T+1").starts_with("a BAD"));
     CHECK(refused("a FETCH 1 EMAILID[]").starts_with("a BAD"));
 }
+
+TEST_CASE("PREVIEW: the item, with or without its LAZY modifier (RFC 8970)") {
+    auto a = items("a FETCH 1:* (UID PREVIEW FLAGS)");
+    REQUIRE(a.size() == 3);
+    CHECK(a[1].item == FetchItem::Preview);
+    CHECK(response_name(a[1]) == "PREVIEW");
+    a = items("a FETCH 1 (PREVIEW (lazy) UID)");
+    REQUIRE(a.size() == 2);
+    CHECK(a[0].item == FetchItem::Preview);
+    CHECK(items("a FETCH 1 PREVIEW (LAZY)").size() == 1);
+    CHECK(items("a FETCH 1 PREVIEW (LAZY LAZY)").size() == 1);
+    auto changed = std::get<FetchArgs>(accepted("a FETCH 1 PREVIEW (CHANGEDSINCE 5)").args);
+    CHECK(changed.changed_since == 5u);
+    CHECK(refused("a FETCH 1 (PREVIEW (FUZZY))").starts_with("a BAD"));
+    CHECK(refused("a FETCH 1 (PREVIEW ())").starts_with("a BAD"));
+    CHECK(refused("a FETCH 1 (PREVIEW (LAZY FUZZY))").starts_with("a BAD"));
+    CHECK(refused("a FETCH 1 PREVIEW[]").starts_with("a BAD"));
+}
