@@ -16,6 +16,7 @@ bool is_selected_only(Verb verb) {
     switch (verb) {
         case Verb::Check: case Verb::Close: case Verb::Unselect: case Verb::Expunge: case Verb::Search:
         case Verb::Fetch: case Verb::Store: case Verb::Copy: case Verb::Move: case Verb::Sort: case Verb::Thread:
+        case Verb::Replace:
             return true;
         default: return false;
     }
@@ -99,7 +100,7 @@ std::string Session::capabilities() const {
     // issue 13, Dovecot's extensions (imapext): LITERAL- before login, LITERAL+ after (RFC 7888
     // lets a server advertise only one of them).
     caps += state_ == State::NotAuthenticated ? " LITERAL-" : " LITERAL+";
-    caps += " SAVEDATE OBJECTID PREVIEW";
+    caps += " SAVEDATE OBJECTID PREVIEW REPLACE";
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
         else caps += certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN";
@@ -295,6 +296,7 @@ asio::awaitable<void> Session::selected_command(const Command& cmd) {
         case Verb::Search:
         case Verb::Sort:
         case Verb::Thread: co_await cmd_search(cmd); break;
+        case Verb::Replace: co_await cmd_replace(cmd); break;
         case Verb::Close: co_await cmd_close(cmd, true); break;
         case Verb::Unselect: co_await cmd_close(cmd, false); break;
         case Verb::Check:

@@ -28,6 +28,7 @@ enum class Verb {
     Id,                                                            // RFC 2971
     Unauthenticate,                                                // RFC 8437
     Sort, Thread,                                                  // RFC 5256
+    Replace,                                                       // RFC 8508
 };
 
 std::string_view verb_name(Verb verb);  // "UID" is not part of it: see Command::uid
@@ -204,14 +205,21 @@ struct ThreadArgs {  // THREAD (RFC 5256)
     bool operator==(const ThreadArgs&) const = default;
 };
 
+struct ReplaceArgs {  // REPLACE, UID REPLACE (RFC 8508): the message (number or UID) and its replacement
+    uint32_t message = 0;
+    AppendArgs replacement;  // exactly one message
+    bool operator==(const ReplaceArgs&) const = default;
+};
+
 using Arguments = std::variant<NoArgs, MailboxArgs, AuthenticateArgs, LoginArgs, EnableArgs, SelectArgs, CreateArgs,
                                RenameArgs, ListArgs, StatusArgs, AppendArgs, UidExpungeArgs, SearchArgs, FetchArgs,
-                               StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs>;
+                               StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs,
+                               ReplaceArgs>;
 
 struct Command {
     std::string tag;
     Verb verb = Verb::Noop;
-    bool uid = false;  // "UID COPY/MOVE/FETCH/SEARCH/STORE/EXPUNGE/SORT/THREAD"
+    bool uid = false;  // "UID COPY/MOVE/FETCH/SEARCH/STORE/EXPUNGE/SORT/THREAD/REPLACE"
     Arguments args;
 };
 

@@ -63,7 +63,7 @@ using FrameEvent = std::variant<AssembledCommand, LiteralContinuation, Continuat
 //   line longer than max_line                    -> tag BAD [TOOBIG] Command line too long
 //   lines longer than max_command_text together  -> tag BAD [TOOBIG] Command too long
 //   more than max_literals literals              -> tag BAD [LIMIT] Too many literals
-//   APPEND literal over max_append_literal, or over max_literal_total with the others
+//   APPEND (or REPLACE) literal over max_append_literal, or over max_literal_total with the others
 //                                                -> tag NO [TOOBIG] Message too large (RFC 7889)
 //   other literal over max_literal (or the total) -> tag BAD [TOOBIG] Literal too large
 //   non-synchronising literal over max_nonsync_literal (LITERAL-), APPEND's too

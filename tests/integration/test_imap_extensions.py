@@ -241,3 +241,65 @@ def test_preview_of_plain_html_and_long_messages(server):
     assert re.match(r"t\d+ BAD", s.command("FETCH 1 (PREVIEW (FUZZY))")[-1])
     assert re.match(r"t\d+ BAD", s.command("FETCH 1 (PREVIEW ())")[-1])
     s.close()
+
+
+# REPLACE (RFC 8508)
+
+def append(s, mailbox, message):
+    data = message.encode()
+    tag = s.next_tag()
+    s.send(f'{tag} APPEND "{mailbox}" {{{len(data)}+}}\r\n'.encode() + data + b"\r\n")
+    lines = s.tagged(tag)
+    assert lines[-1].startswith(f"{tag} OK"), lines
+
+
+def test_replace_files_the_new_message_then_expunges_the_old(server):
+    s = Raw(server)
+    assert "REPLACE" in capabilities(s.ok("CAPABILITY"))
+    s.ok('CREATE "replace-drafts"')
+    s.ok('CREATE "replace-sent"')
+    append(s, "replace-drafts", "Subject: draft 1\r\n\r\nfirst\r\n")
+    append(s, "replace-drafts", "Subject: other\r\n\r\nkeep\r\n")
+    s.ok('SELECT "replace-drafts"')
+    new = "Subject: draft 2\r\n\r\nsecond\r\n"
+    tag = s.next_tag()
+    s.send(f'{tag} REPLACE 1 "replace-drafts" (\\Draft) {{{len(new)}+}}\r\n{new}\r\n')
+    lines = s.tagged(tag)
+    assert re.match(rf"{tag} OK REPLACE completed", lines[-1]), lines
+    appenduid = next(line for line in lines if "[APPENDUID" in line)
+    assert re.match(r"\* OK \[APPENDUID \d+ 3\] ", appenduid), lines
+    # The new message and the expunge, in either order (EXPUNGE first: 2 messages, else 3 before it).
+    assert "* 1 EXPUNGE" in lines, lines
+    exists = [line for line in lines if line.endswith(" EXISTS")]
+    assert exists == (["* 3 EXISTS"] if lines.index(exists[0]) < lines.index("* 1 EXPUNGE") else ["* 2 EXISTS"]), lines
+    subjects = "\n".join(s.ok("UID FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])"))
+    assert "draft 1" not in subjects and "draft 2" in subjects and "other" in subjects
+    assert "\\Draft" in subjects
+    # UID REPLACE into another mailbox: the old one leaves this one.
+    new = "Subject: sent\r\n\r\nsent\r\n"
+    tag = s.next_tag()
+    s.send(f'{tag} UID REPLACE 3 "replace-sent" {{{len(new)}+}}\r\n{new}\r\n')
+    lines = s.tagged(tag)
+    assert lines[-1].startswith(f"{tag} OK UID REPLACE completed"), lines
+    assert re.search(r"\* OK \[APPENDUID \d+ 1\]", "\n".join(lines))
+    assert "* 2 EXPUNGE" in lines, lines
+    assert s.ok('STATUS "replace-sent" (MESSAGES)')[0].endswith("(MESSAGES 1)")
+    s.close()
+
+
+def test_replace_refusals_leave_the_old_message(server):
+    s = Raw(server)
+    s.ok('CREATE "replace-keep"')
+    append(s, "replace-keep", "Subject: keep\r\n\r\nkeep\r\n")
+    new = "Subject: x\r\n\r\nx\r\n"
+    # Not selected: BAD; no such target: NO [TRYCREATE], nothing removed; bad number: BAD; unknown UID: NO.
+    assert re.match(r"t\d+ BAD", s.command(f'REPLACE 1 "replace-keep" {{{len(new)}+}}\r\n{new}')[-1])
+    s.ok('SELECT "replace-keep"')
+    assert re.match(r"t\d+ NO \[TRYCREATE\]", s.command(f'REPLACE 1 "replace-nowhere" {{{len(new)}+}}\r\n{new}')[-1])
+    assert re.match(r"t\d+ BAD", s.command(f'REPLACE 5 "replace-keep" {{{len(new)}+}}\r\n{new}')[-1])
+    assert re.match(r"t\d+ NO \[NONEXISTENT\]", s.command(f'UID REPLACE 99 "replace-keep" {{{len(new)}+}}\r\n{new}')[-1])
+    assert re.match(r"t\d+ BAD", s.command(f'REPLACE 1 "replace-keep" {{{len(new)}+}}\r\n{new} {{1+}}\r\nx')[-1])
+    s.ok('EXAMINE "replace-keep"')
+    assert re.match(r"t\d+ NO \[READ-ONLY\]", s.command(f'REPLACE 1 "replace-keep" {{{len(new)}+}}\r\n{new}')[-1])
+    assert s.ok('STATUS "replace-keep" (MESSAGES)')[0].endswith("(MESSAGES 1)")
+    s.close()

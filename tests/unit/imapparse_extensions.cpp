@@ -93,3 +93,22 @@ TEST_CASE("PREVIEW: the item, with or without its LAZY modifier (RFC 8970)") {
     CHECK(refused("a FETCH 1 (PREVIEW (LAZY FUZZY))").starts_with("a BAD"));
     CHECK(refused("a FETCH 1 PREVIEW[]").starts_with("a BAD"));
 }
+
+TEST_CASE("REPLACE and UID REPLACE: a number, a mailbox and one message (RFC 8508)") {
+    Command c = accepted("a REPLACE 4 Drafts (\\Seen \\Draft) \"05-May-2025 10:00:00 +0200\" {3+}\r\nabc");
+    CHECK(c.verb == Verb::Replace);
+    CHECK_FALSE(c.uid);
+    auto& r = std::get<ReplaceArgs>(c.args);
+    CHECK(r.message == 4);
+    CHECK(r.replacement.mailbox == "Drafts");
+    REQUIRE(r.replacement.messages.size() == 1);
+    CHECK(r.replacement.messages[0].data == "abc");
+    CHECK(r.replacement.messages[0].flags == std::vector<std::string>{"\\Seen", "\\Draft"});
+    Command u = accepted("a UID REPLACE 2000 inbox {1}\r\nx");
+    CHECK(u.uid);
+    CHECK(std::get<ReplaceArgs>(u.args).replacement.mailbox == "INBOX");
+    CHECK(refused("a REPLACE 0 Drafts {1}\r\nx").starts_with("a BAD"));
+    CHECK(refused("a REPLACE 1 Drafts").starts_with("a BAD"));
+    CHECK(refused("a REPLACE 1 Drafts {1}\r\nx {1}\r\ny").starts_with("a BAD"));
+    CHECK(refused("a REPLACE * Drafts {1}\r\nx").starts_with("a BAD"));
+}

@@ -375,3 +375,17 @@ TEST_CASE("LITERAL-: an APPEND's non-synchronising literal over 4096 is BAD [TOO
     CHECK(error(ev[0]).response.code == Code::TooBig);
     CHECK(command(ev[1]).text == "a2 NOOP");
 }
+
+TEST_CASE("REPLACE's literal is a message: APPEND's limit, not max_literal") {
+    FramingLimits limits;
+    limits.max_literal = 100;
+    limits.max_append_literal = 1000;
+    CommandAssembler a(limits);
+    auto ev = feed_all(a, "a1 UID REPLACE 3 Drafts {500+}\r\n" + std::string(500, 'm') + "\r\n");
+    REQUIRE(ev.size() == 1);
+    CHECK(command(ev[0]).literal_bytes == 500);
+    ev = feed_all(a, "a2 replace 3 Drafts {2000}\r\n");
+    REQUIRE(ev.size() == 1);
+    CHECK(error(ev[0]).response.status == Status::No);
+    CHECK(error(ev[0]).response.code == Code::TooBig);
+}
