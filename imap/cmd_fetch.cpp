@@ -1,12 +1,13 @@
 // FETCH and UID FETCH (RFC 3501 6.4.5, RFC 9051 6.4.5): flags, dates, sizes, the message and its
 // structure (ENVELOPE, BODY, BODYSTRUCTURE, BODY[part.section] through mime/), BINARY and
-// BINARY.SIZE (RFC 3516), MODSEQ and CHANGEDSINCE (RFC 7162 3.1.4). A non-PEEK body fetch sets
+// BINARY.SIZE (RFC 3516), MODSEQ and CHANGEDSINCE (RFC 7162 3.1.4), SAVEDATE (RFC 8514), EMAILID and THREADID (RFC 8474). A non-PEEK body fetch sets
 // \Seen in a read-write mailbox. Trusts the parser's values and the store; VANISHED is refused.
 #include <fmt/format.h>
 
 #include <ctime>
 
 #include "core/blocking.h"
+#include "imap/preview.h"
 #include "imap/sections.h"
 #include "imap/session_state.h"
 #include "mime/bodystructure.h"
@@ -21,7 +22,7 @@ bool has_item(const std::vector<FetchAttribute>& attributes, FetchItem item) {
 bool needs_content(const FetchAttribute& a) {
     switch (a.item) {
         case FetchItem::Flags: case FetchItem::InternalDate: case FetchItem::Rfc822Size: case FetchItem::Uid:
-        case FetchItem::ModSeq: return false;
+        case FetchItem::ModSeq: case FetchItem::SaveDate: case FetchItem::EmailId: case FetchItem::ThreadId: return false;
         default: return true;
     }
 }
@@ -74,6 +75,18 @@ std::string binary_literal(std::string_view bytes) {
     return fmt::format("{}{{{}}}\r\n{}", nul ? "~" : "", bytes.size(), bytes);
 }
 
+// RFC 8970: a quoted string when it can be one, a literal otherwise (8-bit text for an IMAP4rev1 client).
+std::string preview_string(const std::string& text) {
+    bool quotable = std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
+    if (!quotable) return literal(text);
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + '"';
+}
+
 std::string flag_list(const std::vector<std::string>& flags, bool recent) {
     std::string out = recent ? "(\\Recent" : "(";
     for (auto& f : flags) out += (out.size() > 1 ? " " : "") + f;
@@ -98,6 +111,11 @@ std::string item(const FetchAttribute& a, const Fetched& f) {
         case FetchItem::InternalDate: return fmt::format("INTERNALDATE \"{}\"", internal_date(m.internal_date));
         case FetchItem::Rfc822Size: return fmt::format("RFC822.SIZE {}", m.size);
         case FetchItem::ModSeq: return fmt::format("MODSEQ ({})", m.modseq);
+        case FetchItem::SaveDate:  // RFC 8514: NIL when the message was filed before save dates were kept
+            return m.save_date ? fmt::format("SAVEDATE \"{}\"", internal_date(*m.save_date)) : "SAVEDATE NIL";
+        case FetchItem::EmailId: return fmt::format("EMAILID ({})", m.email_id);  // RFC 8474
+        case FetchItem::ThreadId: return "THREADID NIL";  // RFC 8474 5.2: no thread ids kept
+        case FetchItem::Preview: return "PREVIEW " + preview_string(message_preview(content));
         case FetchItem::Rfc822: return "RFC822 " + literal(content);
         case FetchItem::Rfc822Header:
             return "RFC822.HEADER " + literal(mime::message_section(content, {{}, mime::SectionText::Header, {}}));

@@ -37,7 +37,7 @@ asio::awaitable<void> Session::cmd_create(const Command& cmd) {
         return store.create_folder(t.owner, t.folder, use);
     });
     auto made = co_await std::move(work);
-    if (made) co_return ok(cmd, "CREATE completed");
+    if (made) co_return ok(cmd, "CREATE completed", Code::MailboxId, fmt::format("({})", made->mailbox_id));  // RFC 8474 4.1
     switch (made.error().kind) {
         case ErrorKind::Exists: co_return no(cmd, Code::AlreadyExists, "Mailbox already exists");
         case ErrorKind::Invalid: co_return no(cmd, Code::Cannot, "Invalid mailbox name");

@@ -102,6 +102,9 @@ std::string Session::status_items(const MailboxRef& mailbox, const std::vector<s
             }
             case StatusItem::HighestModSeq: add("HIGHESTMODSEQ", mailbox.info.highest_modseq); break;
             case StatusItem::AppendLimit: add("APPENDLIMIT", config_->limits.max_message_size); break;
+            case StatusItem::MailboxId:  // RFC 8474 4.4
+                items += fmt::format("{}MAILBOXID ({})", items.empty() ? "" : " ", mailbox.info.mailbox_id);
+                break;
         }
     }
     return fmt::format("STATUS {} ({})", wire_name(mailbox.name), items);
@@ -201,6 +204,7 @@ void Session::announce_selected(bool read_only) {
     send({"", Status::Ok, Code::UidValidity, std::to_string(info.uidvalidity), "UIDs valid"});
     send({"", Status::Ok, Code::UidNext, std::to_string(info.uidnext), "Predicted next UID"});
     send({"", Status::Ok, Code::HighestModSeq, std::to_string(info.highest_modseq), "Highest"});
+    send({"", Status::Ok, Code::MailboxId, fmt::format("({})", info.mailbox_id), "Mailbox id"});  // RFC 8474 4.2
 }
 
 // RFC 7162 3.2.5.1: what changed since the client's MODSEQ, when its UIDVALIDITY still holds.

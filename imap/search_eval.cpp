@@ -72,9 +72,9 @@ int64_t utc_day(int64_t unix_seconds) {
 
 bool compare_day(SearchKeyKind kind, int64_t day, int64_t wanted) {
     switch (kind) {
-        case SearchKeyKind::Before: case SearchKeyKind::SentBefore: return day < wanted;
-        case SearchKeyKind::On: case SearchKeyKind::SentOn: return day == wanted;
-        default: return day >= wanted;  // SINCE, SENTSINCE
+        case SearchKeyKind::Before: case SearchKeyKind::SentBefore: case SearchKeyKind::SavedBefore: return day < wanted;
+        case SearchKeyKind::On: case SearchKeyKind::SentOn: case SearchKeyKind::SavedOn: return day == wanted;
+        default: return day >= wanted;  // SINCE, SENTSINCE, SAVEDSINCE
     }
 }
 
@@ -124,6 +124,12 @@ bool summary_matches(const SearchKey& key, const SearchMessage& message, const S
         case SearchKeyKind::Unkeyword: return !has_flag(m, key.text);
         case SearchKeyKind::Before: case SearchKeyKind::On: case SearchKeyKind::Since:
             return compare_day(key.kind, utc_day(m.internal_date), day_of(key.date));
+        // RFC 8514: a message filed before save dates were kept is searched by its internal date.
+        case SearchKeyKind::SavedBefore: case SearchKeyKind::SavedOn: case SearchKeyKind::SavedSince:
+            return compare_day(key.kind, utc_day(m.save_date.value_or(m.internal_date)), day_of(key.date));
+        case SearchKeyKind::SaveDateSupported: return true;
+        case SearchKeyKind::EmailId: return m.email_id == key.text;
+        case SearchKeyKind::ThreadId: return false;  // no message has a THREADID (FETCH says NIL)
         case SearchKeyKind::Larger: return m.size > key.number;
         case SearchKeyKind::Smaller: return m.size < key.number;
         case SearchKeyKind::Older: return m.internal_date <= scope.now - static_cast<int64_t>(key.number);

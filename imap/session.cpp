@@ -16,6 +16,7 @@ bool is_selected_only(Verb verb) {
     switch (verb) {
         case Verb::Check: case Verb::Close: case Verb::Unselect: case Verb::Expunge: case Verb::Search:
         case Verb::Fetch: case Verb::Store: case Verb::Copy: case Verb::Move: case Verb::Sort: case Verb::Thread:
+        case Verb::Replace:
             return true;
         default: return false;
     }
@@ -27,7 +28,8 @@ constexpr auto kAutologout = std::chrono::minutes(30);  // RFC 3501 5.4: at leas
 // Before login a command's literals hold only what LOGIN or AUTHENTICATE needs: RFC 7888 section 4
 // lets a server refuse larger ones, so a stranger holds one command line (as after login: an ID
 // with long parameters is sent before login too) and a few KiB more at most, and a
-// non-synchronising literal too large to skip cheaply closes the connection.
+// non-synchronising literal too large to skip cheaply closes the connection. Non-synchronising
+// literals are those of LITERAL- (4096 octets at most) before login, of LITERAL+ after.
 FramingLimits before_login_limits() {
     FramingLimits limits;
     limits.max_literal = 8 * 1024;
@@ -35,6 +37,7 @@ FramingLimits before_login_limits() {
     limits.max_literal_total = 16 * 1024;
     limits.max_literals = 4;
     limits.max_discard = 64 * 1024;
+    limits.max_nonsync_literal = 4096;  // LITERAL- (RFC 7888 section 5) until login
     return limits;
 }
 
@@ -88,12 +91,16 @@ void Session::bad(const Command& cmd, std::string text) {
 }
 
 std::string Session::capabilities() const {
-    std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE NAMESPACE CHILDREN "
+    std::string caps = "IMAP4rev1 IMAP4rev2 SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE NAMESPACE CHILDREN "
                        "SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC ACL RIGHTS=texk "
                        "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE ESEARCH SEARCHRES SORT SORT=DISPLAY "
                        "THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN BINARY MULTIAPPEND UTF8=ACCEPT STATUS=SIZE "
                        "UNAUTHENTICATE";
     caps += fmt::format(" APPENDLIMIT={}", config_->limits.max_message_size);
+    // issue 13, Dovecot's extensions (imapext): LITERAL- before login, LITERAL+ after (RFC 7888
+    // lets a server advertise only one of them).
+    caps += state_ == State::NotAuthenticated ? " LITERAL-" : " LITERAL+";
+    caps += " SAVEDATE OBJECTID PREVIEW REPLACE";
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
         else caps += std::string(certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN") +
@@ -290,6 +297,7 @@ asio::awaitable<void> Session::selected_command(const Command& cmd) {
         case Verb::Search:
         case Verb::Sort:
         case Verb::Thread: co_await cmd_search(cmd); break;
+        case Verb::Replace: co_await cmd_replace(cmd); break;
         case Verb::Close: co_await cmd_close(cmd, true); break;
         case Verb::Unselect: co_await cmd_close(cmd, false); break;
         case Verb::Check:

@@ -159,6 +159,7 @@ private:
     asio::awaitable<void> cmd_expunge(const Command& cmd);
     asio::awaitable<void> cmd_append(const Command& cmd);
     asio::awaitable<void> cmd_copy(const Command& cmd);
+    asio::awaitable<void> cmd_replace(const Command& cmd);  // RFC 8508 (cmd_replace.cpp)
     // SEARCH, SORT, THREAD and their UID forms (cmd_search.cpp)
     asio::awaitable<void> cmd_search(const Command& cmd);
     // Indexes into selected_->messages named by a sequence set (UIDs when by_uid); nullopt when a

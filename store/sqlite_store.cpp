@@ -87,6 +87,17 @@ CREATE TABLE IF NOT EXISTS outbound_recipients (
 CREATE INDEX IF NOT EXISTS outbound_due ON outbound_recipients(state, next_attempt);
 CREATE TABLE IF NOT EXISTS routes (domain TEXT PRIMARY KEY, host TEXT NOT NULL, port INTEGER NOT NULL);
 )SQL",
+    // SAVEDATE (RFC 8514): when each message was filed in its folder (APPEND, delivery, COPY, MOVE);
+    // unknown (NULL) for those filed before this step.
+    "ALTER TABLE folder_messages ADD COLUMN saved_at INTEGER;",
+    // OBJECTID (RFC 8474): a message's EMAILID, kept by COPY and MOVE, and a folder's MAILBOXID, kept
+    // by RENAME; random (96 bits), so that they tell nothing of other mailboxes.
+    R"SQL(
+ALTER TABLE messages ADD COLUMN email_id TEXT;
+UPDATE messages SET email_id = 'M' || lower(hex(randomblob(12)));
+ALTER TABLE folders ADD COLUMN mailbox_id TEXT;
+UPDATE folders SET mailbox_id = 'F' || lower(hex(randomblob(12)));
+)SQL",
 };
 constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
@@ -480,14 +491,14 @@ public:
         auto a = find_account(address);
         if (!a) return a.error();
         return read([&](sqlite3* db) -> Result<std::vector<Folder>> {
-            Stmt q(db, "SELECT id, name, special_use, uidvalidity, uidnext, highest_modseq, recent_from FROM folders "
-                       "WHERE account_id = ? ORDER BY name = 'INBOX' DESC, name");
+            Stmt q(db, "SELECT id, name, special_use, uidvalidity, uidnext, highest_modseq, recent_from, mailbox_id "
+                       "FROM folders WHERE account_id = ? ORDER BY name = 'INBOX' DESC, name");
             q.bind(1, a->id);
             std::vector<Folder> out;
             while (q.step() == SQLITE_ROW)
                 out.push_back({q.i64(0), q.text(1), q.text(2), static_cast<uint32_t>(q.i64(3)),
                                static_cast<uint32_t>(q.i64(4)), static_cast<uint64_t>(q.i64(5)),
-                               static_cast<uint32_t>(q.i64(6))});
+                               static_cast<uint32_t>(q.i64(6)), q.text(7)});
             return out;
         });
     }
@@ -805,7 +816,8 @@ public:
         auto f = folder_id(address, folder);
         if (!f) return f.error();
         return read([&](sqlite3* db) -> Result<std::vector<MessageSummary>> {
-            Stmt q(db, "SELECT fm.uid, m.size, m.internal_date, fm.modseq, fm.flags FROM folder_messages fm "
+            Stmt q(db, "SELECT fm.uid, m.size, m.internal_date, fm.modseq, fm.flags, fm.saved_at, m.email_id "
+                       "FROM folder_messages fm "
                        "JOIN messages m ON m.id = fm.message_id WHERE fm.folder_id = ? ORDER BY fm.uid");
             q.bind(1, *f);
             std::vector<MessageSummary> out;
@@ -989,10 +1001,11 @@ public:
     }
 
 private:
-    // A row of (uid, size, internal_date, modseq, flags).
+    // A row of (uid, size, internal_date, modseq, flags, saved_at, email_id).
     static MessageSummary summary_of(Stmt& q) {
+        std::optional<int64_t> saved = q.is_null(5) ? std::nullopt : std::optional<int64_t>(q.i64(5));
         return MessageSummary{static_cast<uint32_t>(q.i64(0)), static_cast<uint64_t>(q.i64(1)), q.i64(2),
-                              static_cast<uint64_t>(q.i64(3)), split_flags(q.text(4))};
+                              static_cast<uint64_t>(q.i64(3)), split_flags(q.text(4)), saved, q.text(6)};
     }
 
     // work inside one read transaction, so all its statements see the same committed state.
@@ -1031,7 +1044,8 @@ private:
         if (int rc = highest.step(); rc != SQLITE_ROW)
             return rc == SQLITE_DONE ? fail(ErrorKind::NotFound, "the folder is gone") : highest.error();
         out.highest_modseq = static_cast<uint64_t>(highest.i64(0));
-        Stmt changed(db, "SELECT fm.uid, m.size, m.internal_date, fm.modseq, fm.flags FROM folder_messages fm "
+        Stmt changed(db, "SELECT fm.uid, m.size, m.internal_date, fm.modseq, fm.flags, fm.saved_at, m.email_id "
+                       "FROM folder_messages fm "
                          "JOIN messages m ON m.id = fm.message_id WHERE fm.folder_id = ?1 AND fm.modseq > ?2 "
                          "ORDER BY fm.uid");
         changed.bind(1, folder).bind(2, static_cast<int64_t>(modseq));
@@ -1158,7 +1172,8 @@ private:
                              Subscribe subscribe = Subscribe::No) {
         auto validity = next_uidvalidity();
         if (!validity) return validity.error();
-        Stmt f(writer_, "INSERT INTO folders(account_id, name, special_use, uidvalidity) VALUES(?1, ?2, ?3, ?4)");
+        Stmt f(writer_, "INSERT INTO folders(account_id, name, special_use, uidvalidity, mailbox_id) "
+                        "VALUES(?1, ?2, ?3, ?4, 'F' || lower(hex(randomblob(12))))");
         f.bind(1, account).bind(2, name).bind(3, special_use).bind(4, *validity);
         if (f.step() != SQLITE_DONE) return f.error();
         if (subscribe == Subscribe::No) return Ok{};
@@ -1323,7 +1338,8 @@ private:
     }
 
     Result<int64_t> insert_content(std::string_view content, int64_t internal_date) {
-        Stmt m(writer_, "INSERT INTO messages(content, size, internal_date) VALUES(?1, ?2, ?3)");
+        Stmt m(writer_, "INSERT INTO messages(content, size, internal_date, email_id) "
+                        "VALUES(?1, ?2, ?3, 'M' || lower(hex(randomblob(12))))");
         m.bind_blob(1, content).bind(2, static_cast<int64_t>(content.size())).bind(3, internal_date);
         if (m.step() != SQLITE_DONE) return m.error();
         int64_t id = sqlite3_last_insert_rowid(writer_);
@@ -1342,7 +1358,7 @@ private:
         return Ok{};
     }
 
-    // Gives a stored message the folder's next UID and a new MODSEQ.
+    // Gives a stored message the folder's next UID, a new MODSEQ and its save date (now).
     Result<uint32_t> file_into(int64_t folder, int64_t message_id, const std::string& flags) {
         touched_.push_back(folder);
         Stmt up(writer_, "UPDATE folders SET uidnext = uidnext + 1, highest_modseq = highest_modseq + 1 "
@@ -1350,7 +1366,8 @@ private:
         up.bind(1, folder);
         if (up.step() != SQLITE_ROW) return up.error();
         int64_t uid = up.i64(0), modseq = up.i64(1);
-        Stmt fm(writer_, "INSERT INTO folder_messages(folder_id, uid, message_id, modseq, flags) VALUES(?1, ?2, ?3, ?4, ?5)");
+        Stmt fm(writer_, "INSERT INTO folder_messages(folder_id, uid, message_id, modseq, flags, saved_at) "
+                         "VALUES(?1, ?2, ?3, ?4, ?5, CAST(strftime('%s', 'now') AS INTEGER))");
         fm.bind(1, folder).bind(2, uid).bind(3, message_id).bind(4, modseq).bind(5, flags);
         if (fm.step() != SQLITE_DONE) return fm.error();
         return static_cast<uint32_t>(uid);

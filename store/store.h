@@ -76,6 +76,7 @@ struct Folder {
     uint32_t uidnext = 1;
     uint64_t highest_modseq = 1;
     uint32_t recent_from = 1;  // UIDs from here on are \Recent for the next session to claim them
+    std::string mailbox_id;    // OBJECTID (RFC 8474): kept by RENAME, never reused
 };
 
 struct MessageSummary {
@@ -84,6 +85,8 @@ struct MessageSummary {
     int64_t internal_date = 0;  // unix seconds
     uint64_t modseq = 0;
     std::vector<std::string> flags;
+    std::optional<int64_t> save_date;  // unix seconds filed in this folder (RFC 8514); unknown for old rows
+    std::string email_id;  // OBJECTID (RFC 8474): the stored content's, the same in every copy
 };
 
 // One accepted message for one or more local accounts. The content is stored once and filed into

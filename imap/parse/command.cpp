@@ -104,7 +104,7 @@ std::vector<StatusItem> status_items(Cursor& in) {
         {"UIDNEXT", StatusItem::UidNext},     {"UIDVALIDITY", StatusItem::UidValidity},
         {"UNSEEN", StatusItem::Unseen},       {"DELETED", StatusItem::Deleted},
         {"SIZE", StatusItem::Size},           {"HIGHESTMODSEQ", StatusItem::HighestModSeq},
-        {"APPENDLIMIT", StatusItem::AppendLimit},
+        {"APPENDLIMIT", StatusItem::AppendLimit},   {"MAILBOXID", StatusItem::MailboxId},
     };
     std::vector<StatusItem> items;
     in.expect('(', "\"(\" opening the status items");
@@ -394,6 +394,17 @@ AppendArgs append(Cursor& in) {
     return a;
 }
 
+// replace = "REPLACE" SP seq-number SP mailbox append-message (RFC 8508 6); UID REPLACE takes a UID.
+// One message only: the append-message of RFC 4466, without MULTIAPPEND.
+ReplaceArgs replace(Cursor& in) {
+    ReplaceArgs r;
+    in.sp();
+    r.message = in.nz_number();
+    r.replacement = append(in);
+    if (r.replacement.messages.size() != 1) in.fail("REPLACE takes one message");
+    return r;
+}
+
 SearchArgs search(Cursor& in) {
     SearchArgs a;
     std::size_t before = in.pos();
@@ -635,6 +646,7 @@ constexpr VerbName kVerbs[] = {
     {"SETQUOTA", Verb::SetQuota},     {"ID", Verb::Id},
     {"SORT", Verb::Sort},             {"THREAD", Verb::Thread},
     {"UNAUTHENTICATE", Verb::Unauthenticate},
+    {"REPLACE", Verb::Replace},
 };
 
 Arguments arguments(Cursor& in, Verb verb, bool uid) {
@@ -672,6 +684,7 @@ Arguments arguments(Cursor& in, Verb verb, bool uid) {
         case Verb::Id: return id(in);
         case Verb::Sort: return sort(in);
         case Verb::Thread: return thread(in);
+        case Verb::Replace: return replace(in);
     }
     in.fail("Unknown command");
 }
@@ -717,7 +730,7 @@ ParsedCommand parse_command(std::string_view text, const ParseOptions& options) 
         if (cmd.uid) {
             switch (cmd.verb) {
                 case Verb::Copy: case Verb::Move: case Verb::Fetch: case Verb::Search: case Verb::Store:
-                case Verb::Expunge: case Verb::Sort: case Verb::Thread:
+                case Verb::Expunge: case Verb::Sort: case Verb::Thread: case Verb::Replace:
                     break;
                 default:
                     in.fail("Unknown UID command");

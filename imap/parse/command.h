@@ -28,6 +28,7 @@ enum class Verb {
     Id,                                                            // RFC 2971
     Unauthenticate,                                                // RFC 8437
     Sort, Thread,                                                  // RFC 5256
+    Replace,                                                       // RFC 8508
 };
 
 std::string_view verb_name(Verb verb);  // "UID" is not part of it: see Command::uid
@@ -103,7 +104,8 @@ struct RenameArgs {
     std::string to;
     bool operator==(const RenameArgs&) const = default;
 };
-enum class StatusItem { Messages, Recent, UidNext, UidValidity, Unseen, Deleted, Size, HighestModSeq, AppendLimit };
+enum class StatusItem { Messages, Recent, UidNext, UidValidity, Unseen, Deleted, Size, HighestModSeq, AppendLimit,
+                        MailboxId /* RFC 8474 */ };
 struct ListArgs {  // LIST (RFC 3501, RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154), LSUB
     std::string reference;
     std::vector<std::string> patterns;  // with their wildcards "%" and "*"; "" asks for the delimiter
@@ -203,14 +205,21 @@ struct ThreadArgs {  // THREAD (RFC 5256)
     bool operator==(const ThreadArgs&) const = default;
 };
 
+struct ReplaceArgs {  // REPLACE, UID REPLACE (RFC 8508): the message (number or UID) and its replacement
+    uint32_t message = 0;
+    AppendArgs replacement;  // exactly one message
+    bool operator==(const ReplaceArgs&) const = default;
+};
+
 using Arguments = std::variant<NoArgs, MailboxArgs, AuthenticateArgs, LoginArgs, EnableArgs, SelectArgs, CreateArgs,
                                RenameArgs, ListArgs, StatusArgs, AppendArgs, UidExpungeArgs, SearchArgs, FetchArgs,
-                               StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs>;
+                               StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs,
+                               ReplaceArgs>;
 
 struct Command {
     std::string tag;
     Verb verb = Verb::Noop;
-    bool uid = false;  // "UID COPY/MOVE/FETCH/SEARCH/STORE/EXPUNGE/SORT/THREAD"
+    bool uid = false;  // "UID COPY/MOVE/FETCH/SEARCH/STORE/EXPUNGE/SORT/THREAD/REPLACE"
     Arguments args;
 };
 

@@ -48,6 +48,10 @@ std::string response_name(const FetchAttribute& a) {
         case FetchItem::BodyStructure: return "BODYSTRUCTURE";
         case FetchItem::Uid: return "UID";
         case FetchItem::ModSeq: return "MODSEQ";
+        case FetchItem::SaveDate: return "SAVEDATE";
+        case FetchItem::EmailId: return "EMAILID";
+        case FetchItem::ThreadId: return "THREADID";
+        case FetchItem::Preview: return "PREVIEW";
         case FetchItem::BinarySize:
             out = "BINARY.SIZE[";
             append_parts(out, a.section.part);
@@ -144,6 +148,26 @@ std::optional<Partial> read_partial(Cursor& in) {
     return p;
 }
 
+bool at_lazy(const Cursor& in, std::size_t ahead) {
+    for (std::size_t i = 0; i < 4; ++i)
+        if (std::toupper(static_cast<unsigned char>(in.peek(ahead + i))) != "LAZY"[i]) return false;
+    char after = in.peek(ahead + 4);
+    return after == ' ' || after == ')';
+}
+
+// [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY" (RFC 8970 7). A list that does
+// not open with LAZY is the command's FETCH modifiers (CHANGEDSINCE...), not PREVIEW's.
+void read_preview_modifiers(Cursor& in) {
+    if (!(in.peek() == ' ' && in.peek(1) == '(' && at_lazy(in, 2))) return;
+    in.sp();
+    in.expect('(', "\"(\" before the PREVIEW modifiers");
+    while (true) {
+        if (!in.accept_word("LAZY")) in.fail("Unknown PREVIEW modifier");
+        if (in.accept(')')) break;
+        in.sp();
+    }
+}
+
 FetchAttribute read_attribute(Cursor& in) {
     std::string name = upper(in.take_while([](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.'; }));
     if (name.empty()) in.fail(in.at_end() ? "Missing FETCH attribute" : "Invalid FETCH attribute");
@@ -158,6 +182,13 @@ FetchAttribute read_attribute(Cursor& in) {
     else if (name == "BODYSTRUCTURE") a.item = FetchItem::BodyStructure;
     else if (name == "UID") a.item = FetchItem::Uid;
     else if (name == "MODSEQ") a.item = FetchItem::ModSeq;
+    else if (name == "SAVEDATE") a.item = FetchItem::SaveDate;
+    else if (name == "EMAILID") a.item = FetchItem::EmailId;
+    else if (name == "THREADID") a.item = FetchItem::ThreadId;
+    else if (name == "PREVIEW") {
+        a.item = FetchItem::Preview;
+        read_preview_modifiers(in);
+    }
     else if (name == "BODY" && in.peek() != '[') a.item = FetchItem::Body;
     else if (name == "BODY" || name == "BODY.PEEK") {
         a.item = FetchItem::BodySection;

@@ -1,4 +1,5 @@
-// FETCH data items (RFC 3501 6.4.5, RFC 9051 6.4.5, RFC 3516 BINARY, RFC 7162 MODSEQ): macros
+// FETCH data items (RFC 3501 6.4.5, RFC 9051 6.4.5, RFC 3516 BINARY, RFC 7162 MODSEQ, RFC 8514
+// SAVEDATE, RFC 8474 EMAILID/THREADID, RFC 8970 PREVIEW): macros
 // expanded, BODY[section]<partial> and BINARY[part] typed, with the name each takes in the
 // response. Produced by the command parser, which trusts nothing; this header trusts its values.
 #pragma once
@@ -18,6 +19,9 @@ enum class FetchItem {
     Binary,         // BINARY[part]<partial>, BINARY.PEEK[...]
     BinarySize,     // BINARY.SIZE[part]
     ModSeq,
+    SaveDate,       // RFC 8514
+    EmailId, ThreadId,  // RFC 8474
+    Preview,        // RFC 8970; its LAZY modifier is accepted and changes nothing (we always make it)
 };
 
 enum class SectionText { None, Header, HeaderFields, HeaderFieldsNot, Text, Mime };

@@ -28,13 +28,21 @@ void keep_tail(std::string& tail, bool& cut, std::string_view more) {
     }
 }
 
+// The word at `at` is `word` (upper-case letters), case-insensitively, followed by SP or the end.
+bool word_at(std::string_view line, std::size_t at, std::string_view word) {
+    if (line.size() < at + word.size()) return false;
+    for (std::size_t i = 0; i < word.size(); ++i)
+        if ((line[at + i] & ~0x20) != word[i]) return false;
+    return line.size() == at + word.size() || line[at + word.size()] == ' ';
+}
+
+// APPEND, and REPLACE / UID REPLACE (RFC 8508), whose literal is a message too.
 bool is_append(std::string_view line) {
     std::string_view tag = command_tag(line);
-    if (tag.empty() || line.size() < tag.size() + 7) return false;
-    std::string_view verb = line.substr(tag.size() + 1, 6);
-    for (std::size_t i = 0; i < 6; ++i)
-        if ((verb[i] & ~0x20) != "APPEND"[i]) return false;
-    return line.size() == tag.size() + 7 || line[tag.size() + 7] == ' ';
+    if (tag.empty()) return false;
+    std::size_t verb = tag.size() + 1;
+    if (word_at(line, verb, "UID")) verb += 4;
+    return (verb == tag.size() + 1 && word_at(line, verb, "APPEND")) || word_at(line, verb, "REPLACE");
 }
 
 }  // namespace
@@ -211,6 +219,8 @@ std::optional<FrameEvent> CommandAssembler::on_line(std::string_view line) {
         return done;
     }
     if (++literals_ > limits_.max_literals) return refuse(error(Status::Bad, Code::Limit, "Too many literals"), h);
+    if (!h->sync && limits_.max_nonsync_literal && (h->overflow || h->size > *limits_.max_nonsync_literal))
+        return refuse(error(Status::Bad, Code::TooBig, "Non-synchronising literal too large (LITERAL-)"), h);
     uint64_t max = append_ ? limits_.max_append_literal : limits_.max_literal;
     if (h->overflow || h->size > max || h->size > limits_.max_literal_total - literal_bytes_) {
         if (append_) return refuse(error(Status::No, Code::TooBig, "Message too large"), h);

@@ -1,4 +1,4 @@
-// IMAP command framing (RFC 3501 4.3, RFC 7888 LITERAL+, RFC 3516 literal8): raw client bytes in,
+// IMAP command framing (RFC 3501 4.3, RFC 7888 LITERAL+ and LITERAL-, RFC 3516 literal8): raw client bytes in,
 // whole commands out, "+" requests for synchronising literals, every size limit refused with its
 // exact response. No I/O; memory bounded by the limits and one read. Trusts nothing about the bytes.
 #pragma once
@@ -21,6 +21,9 @@ struct FramingLimits {
     std::size_t max_literals = 100;                   // literals per command
     uint64_t max_discard = 64 * 1024 * 1024;          // a refused non-synchronising literal up to this
                                                       // size is read and dropped; beyond, we close
+    // LITERAL- (RFC 7888 section 5): non-synchronising literals of at most this many octets;
+    // nullopt for LITERAL+ (any size the other limits allow).
+    std::optional<uint64_t> max_nonsync_literal;
 };
 
 // A whole command: its lines joined with CRLF, each literal inline after its "{N}\r\n" header (as
@@ -60,9 +63,11 @@ using FrameEvent = std::variant<AssembledCommand, LiteralContinuation, Continuat
 //   line longer than max_line                    -> tag BAD [TOOBIG] Command line too long
 //   lines longer than max_command_text together  -> tag BAD [TOOBIG] Command too long
 //   more than max_literals literals              -> tag BAD [LIMIT] Too many literals
-//   APPEND literal over max_append_literal, or over max_literal_total with the others
+//   APPEND (or REPLACE) literal over max_append_literal, or over max_literal_total with the others
 //                                                -> tag NO [TOOBIG] Message too large (RFC 7889)
 //   other literal over max_literal (or the total) -> tag BAD [TOOBIG] Literal too large
+//   non-synchronising literal over max_nonsync_literal (LITERAL-), APPEND's too
+//                                                -> tag BAD [TOOBIG] (RFC 7888 section 5)
 //   size not a number that fits in 64 bits       -> as too large
 //   continuation line longer than max_line       -> tag (given to expect_line) BAD [TOOBIG]
 // After a refused synchronising literal the client sends nothing more of the command (it got no

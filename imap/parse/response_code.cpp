@@ -47,6 +47,7 @@ std::string_view code_name(Code code) {
         case Code::UnknownCte: return "UNKNOWN-CTE";
         case Code::Unseen: return "UNSEEN";
         case Code::UseAttr: return "USEATTR";
+        case Code::MailboxId: return "MAILBOXID";
     }
     return "";
 }

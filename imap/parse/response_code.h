@@ -28,6 +28,7 @@ enum class Code {
     ExpungeIssued,         // RFC 5530
     HasChildren,           // RFC 9051
     HighestModSeq,         // RFC 7162
+    MailboxId,             // RFC 8474: data "(objectid)"
     InUse,                 // RFC 5530
     Limit,                 // RFC 5530
     Modified,              // RFC 7162

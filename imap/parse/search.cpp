@@ -73,7 +73,7 @@ namespace {
 struct KeyWord {
     std::string_view name;
     SearchKeyKind kind;
-    enum Arg { None, String, Date, Number, NzNumber, Keyword, Header, Keys1, Keys2, Set, ModSeq } arg;
+    enum Arg { None, String, Date, Number, NzNumber, Keyword, Header, Keys1, Keys2, Set, ModSeq, ObjectId } arg;
 };
 
 constexpr KeyWord kKeys[] = {
@@ -85,6 +85,7 @@ constexpr KeyWord kKeys[] = {
     {"CC", SearchKeyKind::Cc, KeyWord::String},
     {"DELETED", SearchKeyKind::Deleted, KeyWord::None},
     {"DRAFT", SearchKeyKind::Draft, KeyWord::None},
+    {"EMAILID", SearchKeyKind::EmailId, KeyWord::ObjectId},
     {"FLAGGED", SearchKeyKind::Flagged, KeyWord::None},
     {"FROM", SearchKeyKind::From, KeyWord::String},
     {"HEADER", SearchKeyKind::Header, KeyWord::Header},
@@ -98,6 +99,10 @@ constexpr KeyWord kKeys[] = {
     {"ON", SearchKeyKind::On, KeyWord::Date},
     {"OR", SearchKeyKind::Or, KeyWord::Keys2},
     {"RECENT", SearchKeyKind::Recent, KeyWord::None},
+    {"SAVEDATESUPPORTED", SearchKeyKind::SaveDateSupported, KeyWord::None},
+    {"SAVEDBEFORE", SearchKeyKind::SavedBefore, KeyWord::Date},
+    {"SAVEDON", SearchKeyKind::SavedOn, KeyWord::Date},
+    {"SAVEDSINCE", SearchKeyKind::SavedSince, KeyWord::Date},
     {"SEEN", SearchKeyKind::Seen, KeyWord::None},
     {"SENTBEFORE", SearchKeyKind::SentBefore, KeyWord::Date},
     {"SENTON", SearchKeyKind::SentOn, KeyWord::Date},
@@ -106,6 +111,7 @@ constexpr KeyWord kKeys[] = {
     {"SMALLER", SearchKeyKind::Smaller, KeyWord::Number},
     {"SUBJECT", SearchKeyKind::Subject, KeyWord::String},
     {"TEXT", SearchKeyKind::Text, KeyWord::String},
+    {"THREADID", SearchKeyKind::ThreadId, KeyWord::ObjectId},
     {"TO", SearchKeyKind::To, KeyWord::String},
     {"UID", SearchKeyKind::Uid, KeyWord::Set},
     {"UNANSWERED", SearchKeyKind::Unanswered, KeyWord::None},
@@ -174,11 +180,21 @@ public:
                 break;
             case KeyWord::Set: in_.sp(); k.set = read_sequence_set(in_); break;
             case KeyWord::ModSeq: modseq(k); break;
+            case KeyWord::ObjectId: in_.sp(); k.text = object_id(); break;
         }
         return k;
     }
 
 private:
+    // objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 7)
+    std::string object_id() {
+        std::string_view id = in_.take_while([](char ch) {
+            return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
+        });
+        if (id.empty() || id.size() > 255) in_.fail("Invalid object id");
+        return std::string(id);
+    }
+
     // "MODSEQ" [SP entry-name SP entry-type-req] SP mod-sequence-valzer (RFC 7162 3.1.5)
     void modseq(SearchKey& k) {
         in_.sp();

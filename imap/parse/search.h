@@ -1,5 +1,5 @@
 // SEARCH criteria as a tree (RFC 3501 6.4.4, RFC 9051 6.4.4, RFC 7162 MODSEQ, RFC 5032 OLDER/YOUNGER,
-// RFC 5182 "$") and the ESEARCH return options (RFC 4731). Parenthesis, NOT and OR nesting is
+// RFC 5182 "$", RFC 8514 SAVED*, RFC 8474 EMAILID/THREADID) and the ESEARCH return options (RFC 4731). Parenthesis, NOT and OR nesting is
 // bounded by ParseOptions::max_search_depth, the key count by max_search_keys.
 #pragma once
 #include <cstdint>
@@ -33,6 +33,9 @@ enum class SearchKeyKind {
     ModSeq,                                // number; text: entry name ("/flags/\\Seen"), entry_type
     Sequence,                              // set: message numbers
     Uid,                                   // set: UIDs
+    SavedBefore, SavedOn, SavedSince,      // date (RFC 8514)
+    SaveDateSupported,                     // RFC 8514
+    EmailId, ThreadId,                     // text: the objectid (RFC 8474)
 };
 
 enum class ModSeqEntryType { None, Private, Shared, All };

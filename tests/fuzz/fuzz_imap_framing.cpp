@@ -72,6 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     limits.max_literal_total = limits.max_append_literal * (1 + (data[1] >> 6));
     limits.max_literals = 1 + ((data[1] >> 5) & 1) * 3;
     limits.max_discard = 512;
+    if (data[2] & 2) limits.max_nonsync_literal = 4 + (data[0] & 7);  // LITERAL- (before login)
     uint32_t seed = data[2] | 1u;
     data += 3;
     size -= 3;

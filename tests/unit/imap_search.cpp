@@ -42,7 +42,7 @@ struct FakeContent final : MessageContent {
 constexpr int64_t kMarch15 = 1710496800;
 
 struct Fixture {
-    store::MessageSummary summary{7, 2048, kMarch15, 42, {"\\Seen", "\\Flagged", "$Urgent"}};
+    store::MessageSummary summary{7, 2048, kMarch15, 42, {"\\Seen", "\\Flagged", "$Urgent"}, kMarch15 - 86400, "Mfixture_1"};
     FakeContent content;
     std::vector<uint32_t> saved = {3, 7};
     SearchScope scope{5, 9, saved, kMarch15 + 3600};
@@ -447,4 +447,21 @@ TEST_CASE("THREAD REFERENCES: a long reply chain is built and written without de
         expected += (n > 1 ? " " : "") + std::to_string(n);
     }
     CHECK(threads(f) == expected + ")");
+}
+
+TEST_CASE("SAVEDATE keys (RFC 8514): the save date, else the internal date; OBJECTID keys (RFC 8474)") {
+    Fixture f;  // saved 14 March, arrived 15 March
+    CHECK(f.match("SAVEDON 14-Mar-2024"));
+    CHECK(f.match("SAVEDBEFORE 15-Mar-2024"));
+    CHECK_FALSE(f.match("SAVEDSINCE 15-Mar-2024"));
+    CHECK(f.match("ON 15-Mar-2024"));
+    CHECK(f.match("SAVEDATESUPPORTED"));
+    f.summary.save_date.reset();
+    CHECK(f.match("SAVEDON 15-Mar-2024"));
+    CHECK_FALSE(f.match("SAVEDBEFORE 15-Mar-2024"));
+    CHECK(f.match("EMAILID Mfixture_1"));
+    CHECK_FALSE(f.match("EMAILID Mfixture_2"));
+    CHECK_FALSE(f.match("EMAILID mfixture_1"));  // ids are compared exactly
+    CHECK_FALSE(f.match("THREADID Mfixture_1"));
+    CHECK_FALSE(f.content.reads);  // none of them reads the message
 }

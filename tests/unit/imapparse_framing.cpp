@@ -333,3 +333,59 @@ TEST_CASE("STARTTLS: bytes sent in clear after the command are dropped") {
     CHECK_FALSE(a.next());
     CHECK(a.idle());
 }
+
+TEST_CASE("LITERAL-: a non-synchronising literal over 4096 octets is BAD [TOOBIG], its bytes skipped") {
+    FramingLimits limits;
+    limits.max_nonsync_literal = 4096;
+    CommandAssembler a(limits);
+    std::string big(4097, 'x');
+    auto ev = feed_all(a, "a1 ID (\"name\" {4097+}\r\n" + big + ")\r\na2 NOOP\r\n");
+    REQUIRE(ev.size() == 2);
+    CHECK(error(ev[0]).response.tag == "a1");
+    CHECK(error(ev[0]).response.status == Status::Bad);
+    CHECK(error(ev[0]).response.code == Code::TooBig);
+    CHECK_FALSE(error(ev[0]).close);
+    CHECK(command(ev[1]).text == "a2 NOOP");
+}
+
+TEST_CASE("LITERAL-: 4096 octets and synchronising literals of any allowed size pass") {
+    FramingLimits limits;
+    limits.max_nonsync_literal = 4096;
+    CommandAssembler a(limits);
+    std::string most(4096, 'y');
+    auto ev = feed_all(a, "a1 ID (\"name\" {4096+}\r\n" + most + ")\r\n");
+    REQUIRE(ev.size() == 1);
+    CHECK(command(ev[0]).literal_bytes == 4096);
+    std::string more(5000, 'z');
+    ev = feed_all(a, "a2 ID (\"name\" {5000}\r\n");
+    REQUIRE(ev.size() == 1);
+    CHECK(std::get<LiteralContinuation>(ev[0]).size == 5000);
+    ev = feed_all(a, more + ")\r\n");
+    REQUIRE(ev.size() == 1);
+    CHECK(command(ev[0]).literal_bytes == 5000);
+}
+
+TEST_CASE("LITERAL-: an APPEND's non-synchronising literal over 4096 is BAD [TOOBIG] too (RFC 7888 section 5)") {
+    FramingLimits limits;
+    limits.max_nonsync_literal = 4096;
+    CommandAssembler a(limits);
+    auto ev = feed_all(a, "a1 APPEND INBOX {5000+}\r\n" + std::string(5000, 'm') + "\r\na2 NOOP\r\n");
+    REQUIRE(ev.size() == 2);
+    CHECK(error(ev[0]).response.status == Status::Bad);
+    CHECK(error(ev[0]).response.code == Code::TooBig);
+    CHECK(command(ev[1]).text == "a2 NOOP");
+}
+
+TEST_CASE("REPLACE's literal is a message: APPEND's limit, not max_literal") {
+    FramingLimits limits;
+    limits.max_literal = 100;
+    limits.max_append_literal = 1000;
+    CommandAssembler a(limits);
+    auto ev = feed_all(a, "a1 UID REPLACE 3 Drafts {500+}\r\n" + std::string(500, 'm') + "\r\n");
+    REQUIRE(ev.size() == 1);
+    CHECK(command(ev[0]).literal_bytes == 500);
+    ev = feed_all(a, "a2 replace 3 Drafts {2000}\r\n");
+    REQUIRE(ev.size() == 1);
+    CHECK(error(ev[0]).response.status == Status::No);
+    CHECK(error(ev[0]).response.code == Code::TooBig);
+}

@@ -1,0 +1,64 @@
+// REPLACE and UID REPLACE (RFC 8508): a client swaps a message of the selected mailbox (a draft saved
+// again) for a new one, filed in the named mailbox, in one command. The new message is filed first
+// (its APPENDUID in an untagged OK), then the old one is expunged: if filing fails, nothing is
+// removed. Rights: "i" on the target, "t" and "e" on the selected mailbox. Trusts the parser's values.
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "core/blocking.h"
+#include "imap/append_encoding.h"
+#include "imap/names.h"
+#include "imap/session_state.h"
+
+namespace mss::imap {
+
+asio::awaitable<void> Session::cmd_replace(const Command& cmd) {
+    const auto& args = std::get<ReplaceArgs>(cmd.args);
+    const AppendMessage& message = args.replacement.messages.front();
+    if (message.utf8 && !utf8_names()) co_return bad(cmd, "APPEND UTF8 needs ENABLE UTF8=ACCEPT first");
+    std::optional<std::size_t> index;
+    if (cmd.uid) index = selected_->index_of_uid(args.message);
+    else if (args.message <= selected_->messages.size()) index = args.message - 1;
+    if (!index && !cmd.uid) co_return bad(cmd, "Invalid message sequence number");
+    if (!index) co_return no(cmd, Code::NonExistent, "No message with that UID");
+    if (selected_->read_only) co_return no(cmd, Code::ReadOnly, "The mailbox is read-only");
+    if (!selected_->ref.may('t') || !selected_->ref.may('e'))
+        co_return no(cmd, Code::NoPerm, "You may not remove messages from this mailbox");
+    if (message.data.size() > config_->limits.max_message_size)
+        co_return no(cmd, Code::TooBig, "The message is larger than APPENDLIMIT");
+    auto target = co_await find_mailbox(args.replacement.mailbox);
+    if (!target) co_return no(cmd, Code::TryCreate, "No such mailbox");
+    if (!target->may('i')) co_return no(cmd, Code::NoPerm, "You may not add messages to that mailbox");
+    std::string content = message.data;
+    if (content.find('\0') != std::string::npos) {
+        auto stored = without_nul_octets(content);
+        if (!stored) co_return no(cmd, Code::Cannot, "The message holds NUL octets outside the body of any part");
+        content = std::move(*stored);
+    }
+    int64_t date = message.internal_date ? message.internal_date->unix_time() : std::time(nullptr);
+    auto filing = run_blocking(services_.blocking, [&store = services_.store, to = *target, content = std::move(content),
+                                                    flags = message.flags, date] {
+        return store.append(to.owner, to.folder, content, flags, date);
+    });
+    auto uid = co_await std::move(filing);
+    if (!uid && uid.error().kind == ErrorKind::OverQuota) co_return no(cmd, Code::OverQuota, "The mailbox is over its quota");
+    if (!uid) co_return no(cmd, Code::ServerBug, "The message could not be stored");
+    send({"", Status::Ok, Code::AppendUid, fmt::format("{} {}", target->info.uidvalidity, *uid), "Replacement filed"});
+    uint32_t old = selected_->messages[*index].uid;
+    auto removal = run_blocking(services_.blocking, [&store = services_.store, ref = selected_->ref, old] {
+        std::vector<uint32_t> one{old};
+        std::vector<std::string> deleted{"\\Deleted"};
+        auto flagged = store.update_flags(ref.owner, ref.folder, one, store::FlagMode::Add, deleted);
+        if (!flagged) return Result<std::vector<uint32_t>>(flagged.error());
+        return store.expunge(ref.owner, ref.folder, std::span<const uint32_t>(one));
+    });
+    auto gone = co_await std::move(removal);
+    if (!gone) co_return no(cmd, Code::ServerBug, "The replaced message could not be removed");
+    co_await refresh(Expunges::Report);
+    report_expunged(*gone);
+    co_await tell_highest_modseq();
+    ok(cmd, cmd.uid ? "UID REPLACE completed" : "REPLACE completed");
+}
+
+}  // namespace mss::imap
