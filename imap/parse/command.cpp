@@ -635,6 +635,7 @@ constexpr VerbName kVerbs[] = {
     {"SETQUOTA", Verb::SetQuota},     {"ID", Verb::Id},
     {"SORT", Verb::Sort},             {"THREAD", Verb::Thread},
     {"UNAUTHENTICATE", Verb::Unauthenticate},
+    {"COMPRESS", Verb::Compress},
 };
 
 Arguments arguments(Cursor& in, Verb verb, bool uid) {
@@ -672,6 +673,9 @@ Arguments arguments(Cursor& in, Verb verb, bool uid) {
         case Verb::Id: return id(in);
         case Verb::Sort: return sort(in);
         case Verb::Thread: return thread(in);
+        case Verb::Compress:
+            in.sp();
+            return CompressArgs{upper(in.atom())};
     }
     in.fail("Unknown command");
 }

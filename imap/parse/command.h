@@ -28,6 +28,7 @@ enum class Verb {
     Id,                                                            // RFC 2971
     Unauthenticate,                                                // RFC 8437
     Sort, Thread,                                                  // RFC 5256
+    Compress,                                                      // RFC 4978
 };
 
 std::string_view verb_name(Verb verb);  // "UID" is not part of it: see Command::uid
@@ -203,9 +204,15 @@ struct ThreadArgs {  // THREAD (RFC 5256)
     bool operator==(const ThreadArgs&) const = default;
 };
 
+struct CompressArgs {  // RFC 4978
+    std::string mechanism;  // upper-cased
+    bool operator==(const CompressArgs&) const = default;
+};
+
 using Arguments = std::variant<NoArgs, MailboxArgs, AuthenticateArgs, LoginArgs, EnableArgs, SelectArgs, CreateArgs,
                                RenameArgs, ListArgs, StatusArgs, AppendArgs, UidExpungeArgs, SearchArgs, FetchArgs,
-                               StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs>;
+                               StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs,
+                               CompressArgs>;
 
 struct Command {
     std::string tag;

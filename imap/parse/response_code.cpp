@@ -47,6 +47,9 @@ std::string_view code_name(Code code) {
         case Code::UnknownCte: return "UNKNOWN-CTE";
         case Code::Unseen: return "UNSEEN";
         case Code::UseAttr: return "USEATTR";
+        case Code::CompressionActive: return "COMPRESSIONACTIVE";
+        case Code::Metadata: return "METADATA";
+        case Code::BadEvent: return "BADEVENT";
     }
     return "";
 }

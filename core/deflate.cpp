@@ -1,0 +1,120 @@
+// zlib behind StreamFilter: inflate with the largest window (the peer chooses its own, up to 32 KiB),
+// deflate at zlib's default level, each burst ended by Z_SYNC_FLUSH so the peer can read it whole.
+#include "core/deflate.h"
+
+#include <zlib.h>
+
+namespace mss {
+namespace {
+
+constexpr int kWindowBits = 15;  // raw deflate: passed negated
+constexpr std::size_t kOutputStep = 16 * 1024;
+
+class DeflateFilter final : public StreamFilter {
+public:
+    ~DeflateFilter() override {
+        if (deflating_) deflateEnd(&deflater_);
+        if (inflating_) inflateEnd(&inflater_);
+    }
+
+    bool decode(std::string_view wire, std::string& plain, std::size_t max) override {
+        pending_.append(wire);
+        if (!inflating_ && !start_inflating()) return false;
+        std::size_t produced = 0;
+        std::size_t offset = 0;
+        more_output_ = false;
+        while (produced < max) {
+            std::size_t base = plain.size();
+            plain.resize(base + kOutputStep);
+            inflater_.next_in = reinterpret_cast<Bytef*>(pending_.data() + offset);
+            inflater_.avail_in = static_cast<uInt>(pending_.size() - offset);
+            inflater_.next_out = reinterpret_cast<Bytef*>(plain.data() + base);
+            inflater_.avail_out = static_cast<uInt>(kOutputStep);
+            int rc = inflate(&inflater_, Z_NO_FLUSH);
+            std::size_t out = kOutputStep - inflater_.avail_out;
+            plain.resize(base + out);
+            offset = pending_.size() - inflater_.avail_in;
+            produced += out;
+            if (rc == Z_BUF_ERROR) break;  // nothing more without more input
+            // A final block from the peer ends its stream; what follows starts a new one.
+            if (rc == Z_STREAM_END) {
+                if (inflateReset(&inflater_) != Z_OK) return false;
+                continue;
+            }
+            if (rc != Z_OK) return false;
+            more_output_ = inflater_.avail_out == 0;  // zlib may hold output of input it took
+            if (!more_output_) break;                  // all input used
+        }
+        pending_.erase(0, offset);
+        return true;
+    }
+
+    bool has_pending_input() const override { return !pending_.empty() || more_output_; }
+
+    bool encode(std::string_view plain, std::string& wire) override {
+        if (!deflating_) {
+            if (deflateInit2(&deflater_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -kWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+                return false;
+            deflating_ = true;
+        }
+        deflater_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+        deflater_.avail_in = static_cast<uInt>(plain.size());
+        do {
+            std::size_t base = wire.size();
+            wire.resize(base + kOutputStep);
+            deflater_.next_out = reinterpret_cast<Bytef*>(wire.data() + base);
+            deflater_.avail_out = static_cast<uInt>(kOutputStep);
+            int rc = deflate(&deflater_, Z_SYNC_FLUSH);
+            wire.resize(base + kOutputStep - deflater_.avail_out);
+            if (rc != Z_OK && rc != Z_BUF_ERROR) return false;
+        } while (deflater_.avail_out == 0);
+        return true;
+    }
+
+    // The compressor goes (its next burst starts afresh, which raw deflate allows after a sync
+    // flush). The decompressor goes only between two blocks with no bit pending (after the peer's
+    // sync flush), keeping the window it may still refer to, to be given back as a dictionary.
+    void rest() override {
+        if (deflating_) {
+            deflateEnd(&deflater_);
+            deflating_ = false;
+        }
+        bool between_blocks = (inflater_.data_type & 128) != 0 && (inflater_.data_type & 63) == 0;
+        if (!inflating_ || has_pending_input() || !between_blocks) return;
+        uInt length = 0;
+        if (inflateGetDictionary(&inflater_, nullptr, &length) != Z_OK) return;
+        window_.resize(length);
+        inflateGetDictionary(&inflater_, reinterpret_cast<Bytef*>(window_.data()), &length);
+        inflateEnd(&inflater_);
+        inflating_ = false;
+        pending_.shrink_to_fit();
+    }
+
+private:
+    bool start_inflating() {
+        inflater_ = z_stream{};
+        if (inflateInit2(&inflater_, -kWindowBits) != Z_OK) return false;
+        inflating_ = true;
+        if (!window_.empty() &&
+            inflateSetDictionary(&inflater_, reinterpret_cast<const Bytef*>(window_.data()),
+                                 static_cast<uInt>(window_.size())) != Z_OK)
+            return false;
+        window_.clear();
+        window_.shrink_to_fit();
+        return true;
+    }
+
+    z_stream deflater_{};
+    z_stream inflater_{};
+    bool deflating_ = false;
+    bool inflating_ = false;
+    bool more_output_ = false;  // the last decode stopped with its output full
+    std::string pending_;  // octets from the peer not inflated yet
+    std::string window_;   // the decompressor's window while it rests
+};
+
+}  // namespace
+
+std::unique_ptr<StreamFilter> make_deflate_filter() { return std::make_unique<DeflateFilter>(); }
+
+}  // namespace mss
