@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from mssd_harness import DOCTOR, GP, PASSWORD, deliver, wait_mail_count
+from mssd_harness import DOCTOR, GP, PASSWORD, PRACTICE, SECRETARY, deliver, wait_mail_count
 
 # imaplib sends only the commands it knows of: these are valid after login.
 for _name in ("COMPRESS", "GETMETADATA", "SETMETADATA"):
@@ -147,4 +147,97 @@ def test_a_delivery_reaches_a_compressed_idling_session(server):
     assert line.startswith(tag + b" OK")
     typ, data = c.fetch(str(exists + 1), "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
     assert typ == "OK" and b"resultat urgent" in data[0][1]
+    c.logout()
+
+
+# -- METADATA (RFC 5464) ---------------------------------------------------------------------------
+SHARED_INBOX = f'"Shared/{PRACTICE}/INBOX"'
+
+
+def raw(c, line):
+    """Sends one command line on an imaplib connection; returns its untagged lines and tagged line."""
+    tag = c._new_tag()
+    c.send(tag + b" " + line.encode() + b"\r\n")
+    lines = []
+    while not (line := c.readline()).startswith(tag + b" "):
+        lines.append(line)
+    return lines, line.rstrip(b"\r\n").decode()
+
+
+def test_private_and_shared_annotations_of_a_shared_mailbox(server):
+    gp, secretary = server.imaps_login(GP), server.imaps_login(SECRETARY)
+    assert "METADATA" in gp.capabilities
+    _, done = raw(gp, f'SETMETADATA {SHARED_INBOX} (/shared/comment "Boite du cabinet" /private/comment "mes notes")')
+    assert done.endswith("OK SETMETADATA completed"), done
+    lines, done = raw(gp, f"GETMETADATA {SHARED_INBOX} (/shared/comment /private/comment)")
+    assert lines == [f'* METADATA {SHARED_INBOX} (/private/comment "mes notes" /shared/comment "Boite du cabinet")\r\n'.encode()]
+    # Another member of the practice sees the /shared entry, not the GP's /private one.
+    lines, done = raw(secretary, f"GETMETADATA {SHARED_INBOX} (/shared/comment /private/comment)")
+    assert lines == [f'* METADATA {SHARED_INBOX} (/shared/comment "Boite du cabinet")\r\n'.encode()], lines
+    assert done.endswith("OK GETMETADATA completed")
+    # NIL removes; an entry that was never set gives no METADATA response.
+    _, done = raw(gp, f"SETMETADATA {SHARED_INBOX} (/shared/comment NIL)")
+    assert "OK" in done
+    lines, _ = raw(secretary, f"GETMETADATA {SHARED_INBOX} /shared/comment")
+    assert lines == []
+    gp.logout()
+    secretary.logout()
+
+
+def test_depth_maxsize_and_literal_values(server):
+    c = server.imaps_login(DOCTOR)
+    value = "ligne 1\r\nligne 2 \"citée\""
+    _, done = raw(c, f'SETMETADATA INBOX (/private/vendor/mss/a "1" /private/vendor/mss/b/c "2" '
+                     f'/private/vendor/mss/long {{{len(value.encode())}+}}\r\n{value})')
+    assert "OK" in done, done
+    lines, _ = raw(c, "GETMETADATA INBOX /private/vendor/mss")
+    assert lines == []  # depth 0: only that entry, which has no value
+    lines, _ = raw(c, "GETMETADATA (DEPTH 1) INBOX /private/vendor/mss")
+    joined = b"".join(lines)
+    assert b'/private/vendor/mss/a "1"' in joined and b"/private/vendor/mss/b/c" not in joined
+    assert b"{%d}\r\n%s" % (len(value.encode()), value.encode()) in joined  # not quotable: a literal
+    lines, done = raw(c, "GETMETADATA (DEPTH infinity MAXSIZE 5) INBOX /private/vendor")
+    joined = b"".join(lines)
+    assert b'/private/vendor/mss/b/c "2"' in joined and b"ligne" not in joined
+    assert f"OK [METADATA LONGENTRIES {len(value.encode())}]" in done, done
+    c.logout()
+
+
+def test_server_annotations_and_limits(server):
+    c = server.imaps_login(GP)
+    _, done = raw(c, 'SETMETADATA "" (/private/comment "serveur")')
+    assert "OK" in done
+    lines, _ = raw(c, 'GETMETADATA "" /private/comment')
+    assert lines == [b'* METADATA "" (/private/comment "serveur")\r\n']
+    _, done = raw(c, 'SETMETADATA "" (/shared/comment "pas moi")')
+    assert "NO [NOPERM]" in done, done
+    big = "x" * (16 * 1024 + 1)
+    _, done = raw(c, f"SETMETADATA INBOX (/private/big {{{len(big)}+}}\r\n{big})")
+    assert "NO [METADATA MAXSIZE 16384]" in done, done
+    entries = " ".join(f'/private/n{i} "v"' for i in range(100))
+    _, done = raw(c, f"SETMETADATA Sent ({entries})")
+    assert "OK" in done, done
+    _, done = raw(c, 'SETMETADATA Sent (/private/one-more "v")')
+    assert "NO [METADATA TOOMANY]" in done, done
+    lines, _ = raw(c, "GETMETADATA Sent /private/one-more")
+    assert lines == []  # nothing of the refused command was written
+    _, done = raw(c, 'GETMETADATA "Nulle part" /private/comment')
+    assert "NO [NONEXISTENT]" in done, done
+    _, done = raw(c, "GETMETADATA INBOX /other")
+    assert "BAD" in done
+    c.logout()
+
+
+def test_annotations_follow_a_renamed_folder_and_go_with_a_deleted_one(server):
+    c = server.imaps_login(GP)
+    assert c.create('"Dossiers/Martin"')[0] == "OK"
+    _, done = raw(c, 'SETMETADATA "Dossiers/Martin" (/private/comment "suivi")')
+    assert "OK" in done
+    assert c.rename('"Dossiers/Martin"', '"Dossiers/Martin-Durand"')[0] == "OK"
+    lines, _ = raw(c, 'GETMETADATA "Dossiers/Martin-Durand" /private/comment')
+    assert lines == [b'* METADATA "Dossiers/Martin-Durand" (/private/comment "suivi")\r\n']
+    assert c.delete('"Dossiers/Martin-Durand"')[0] == "OK"
+    assert c.create('"Dossiers/Martin-Durand"')[0] == "OK"
+    lines, _ = raw(c, 'GETMETADATA "Dossiers/Martin-Durand" /private/comment')
+    assert lines == []
     c.logout()
