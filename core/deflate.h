@@ -7,9 +7,9 @@
 
 namespace mss {
 
-// Between commands the compressor is released (each response burst then starts without history),
-// and the decompressor keeps only the octets of its window the peer has sent (at most 32 KiB),
-// so an idle compressed connection costs a few hundred octets more than a plain one instead of
+// Between commands the compressor is released (the next one starts from the last 4 KiB sent, as a
+// dictionary), and the decompressor keeps only the octets of its window the peer has sent (at most
+// 32 KiB), so an idle compressed connection costs a few KiB more than a plain one instead of
 // zlib's ~300 KiB (docs/performance.md, "COMPRESS=DEFLATE").
 std::unique_ptr<StreamFilter> make_deflate_filter();
 

@@ -65,6 +65,19 @@ TEST_CASE("commands in and responses out across rests, the peer's history kept")
     }
 }
 
+TEST_CASE("after a rest, a response like the one before deflates as well as without the rest") {
+    auto filter = mss::make_deflate_filter();
+    Peer peer;
+    std::string response = "* 12 FETCH (UID 1012 FLAGS (\\Seen $Urgent))\r\nb OK FETCH completed\r\n";
+    std::string first, again;
+    REQUIRE(filter->encode(response, first));
+    CHECK(peer.decompress(first) == response);
+    filter->rest();
+    REQUIRE(filter->encode(response, again));
+    CHECK(peer.decompress(again) == response);
+    CHECK(again.size() * 3 < first.size());  // it refers back to what the peer already has
+}
+
 TEST_CASE("a command cut anywhere in its deflated octets decodes once whole") {
     auto filter = mss::make_deflate_filter();
     Peer peer;
