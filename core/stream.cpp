@@ -3,7 +3,14 @@
 
 #include <algorithm>
 
+#include "core/log.h"
+
 namespace mss {
+namespace {
+// What one read may add to the buffered input once decoded: a few octets of deflate can stand for
+// megabytes, and the line and literal bounds are only checked between reads.
+constexpr std::size_t kMaxDecodedPerRead = 64 * 1024;
+}  // namespace
 
 Stream::Stream(asio::ip::tcp::socket socket, tls::Context tls)
     : ssl_(std::move(socket), *tls), timer_(ssl_.get_executor()), tls_(std::move(tls)) {
@@ -93,6 +100,8 @@ asio::awaitable<ReadStatus> Stream::fill() {
         in_pos_ = 0;
     }
     if (aborted_) co_return ReadStatus::Closed;
+    if (filter_ && filter_->has_pending_input()) co_return decode({});
+    if (filter_ && idle_) filter_->rest();
     arm_timer(next_expiry());
     // The read buffer is on the heap, sized for what is coming, not a 16 KiB array on this frame:
     // a connection waiting for its next command (idle_: IMAP IDLE, between commands) would hold
@@ -109,7 +118,9 @@ asio::awaitable<ReadStatus> Stream::fill() {
         std::tie(ec, n) =
             co_await ssl_.next_layer().async_read_some(asio::buffer(chunk.get(), want), use_tuple);
     disarm_timer();
-    in_.append(chunk.get(), n);
+    // Octets that decode to nothing yet (half a deflate block) are still a successful read.
+    if (filter_ && n > 0 && decode(std::string_view(chunk.get(), n)) != ReadStatus::Ok) co_return ReadStatus::Closed;
+    if (!filter_) in_.append(chunk.get(), n);
     if (n > 0) co_return ReadStatus::Ok;
     if (timed_out_) co_return ReadStatus::TimedOut;
     if (interrupted_ && idle_) co_return ReadStatus::Interrupted;
@@ -118,6 +129,13 @@ asio::awaitable<ReadStatus> Stream::fill() {
         co_return ReadStatus::Woken;
     }
     co_return ec ? ReadStatus::Closed : ReadStatus::Ok;
+}
+
+ReadStatus Stream::decode(std::string_view wire) {
+    if (filter_->decode(wire, in_, kMaxDecodedPerRead)) return ReadStatus::Ok;
+    log::warn("stream", "{}: input that does not decode, closing", peer_ip_);
+    aborted_ = true;  // nothing more is read or written on a stream out of step with its peer
+    return ReadStatus::Closed;
 }
 
 asio::awaitable<LineRead> Stream::read_line(std::size_t max) {
@@ -166,6 +184,11 @@ asio::awaitable<bool> Stream::flush() {
     if (aborted_) co_return false;
     std::string pending;
     pending.swap(out_);
+    if (filter_) {
+        std::string encoded;
+        if (!filter_->encode(pending, encoded)) co_return false;
+        pending.swap(encoded);
+    }
     // A peer that stops reading must not hold the session for ever: writes have the reads' bounds.
     arm_timer(next_expiry());
     std::error_code ec;

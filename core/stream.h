@@ -27,6 +27,24 @@ enum class ReadStatus {
     Woken         // wake() was called while waiting for a command: the protocol has news to send
 };
 
+// A transformation of the octets between the transport (TCP or TLS) and the protocol, which a
+// protocol installs once both sides have agreed to it (IMAP COMPRESS=DEFLATE). Whatever it decodes
+// comes from the peer and is trusted no more than before.
+class StreamFilter {
+public:
+    virtual ~StreamFilter() = default;
+    // Appends to `plain` what `wire` (after what was kept from earlier calls) decodes to, stopping
+    // once about `max` octets were produced; what it did not decode yet is kept for the next call.
+    // False when the input is not a valid encoding: the connection cannot go on.
+    virtual bool decode(std::string_view wire, std::string& plain, std::size_t max) = 0;
+    // Input kept by decode() and not decoded yet: the next read needs no octet from the peer.
+    virtual bool has_pending_input() const = 0;
+    // Appends to `wire` a burst of output, encoded so that the peer can decode all of it now.
+    virtual bool encode(std::string_view plain, std::string& wire) = 0;
+    // The stream is about to wait for the peer's next command: state that can be rebuilt may go.
+    virtual void rest() {}
+};
+
 struct LineRead {
     ReadStatus status = ReadStatus::Closed;
     std::string line;  // with its terminator, when status == Ok
@@ -75,6 +93,11 @@ public:
     enum class Linger { No, Yes };
     asio::awaitable<void> close(Linger linger = Linger::No);
 
+    // From now on, what is read is decoded and what is written encoded by `filter`. Input already
+    // buffered is not: the protocol says what happens to it (discard_input() first).
+    void set_filter(std::unique_ptr<StreamFilter> filter) { filter_ = std::move(filter); }
+    bool filtered() const { return filter_ != nullptr; }
+
     // Marks the stream as waiting for the next command: only then may interrupt() end a read.
     void set_idle(bool idle) { idle_ = idle; }
     // For shutdown: a read waiting for a command (now or next) returns Interrupted; reads inside a
@@ -91,6 +114,8 @@ private:
     asio::awaitable<bool> handshake_as(asio::ssl::stream_base::handshake_type role, std::string& error,
                                        std::chrono::steady_clock::time_point deadline);
     asio::awaitable<ReadStatus> fill();
+    // Through the filter into the buffered input; Closed (and logged) when the peer's octets do not decode.
+    ReadStatus decode(std::string_view wire);
     // Cancels the socket's pending operation when `expiry` passes (sets timed_out_).
     void arm_timer(std::chrono::steady_clock::time_point expiry);
     void disarm_timer();
@@ -115,6 +140,7 @@ private:
     std::string in_;
     std::size_t in_pos_ = 0;
     std::string out_;
+    std::unique_ptr<StreamFilter> filter_;
 };
 
 }  // namespace mss

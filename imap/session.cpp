@@ -96,6 +96,7 @@ std::string Session::capabilities() const {
                        "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE ESEARCH SEARCHRES SORT SORT=DISPLAY "
                        "THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN BINARY MULTIAPPEND UTF8=ACCEPT STATUS=SIZE "
                        "UNAUTHENTICATE";
+    caps += " COMPRESS=DEFLATE METADATA";
     caps += fmt::format(" APPENDLIMIT={}", config_->limits.max_message_size);
     // issue 13, Dovecot's extensions (imapext): LITERAL- before login, LITERAL+ after (RFC 7888
     // lets a server advertise only one of them).
@@ -245,6 +246,9 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
         case Verb::Login:
         case Verb::Authenticate: bad(cmd, "Already authenticated"); co_return true;
         case Verb::Unauthenticate: cmd_unauthenticate(cmd); co_return true;
+        case Verb::Compress: co_return co_await cmd_compress(cmd);
+        case Verb::GetMetadata:
+        case Verb::SetMetadata: work = cmd_metadata(cmd); break;
         case Verb::List: work = cmd_list(cmd); break;
         case Verb::Lsub: work = cmd_lsub(cmd); break;
         case Verb::Namespace: cmd_namespace(cmd); co_return true;

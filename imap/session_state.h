@@ -144,6 +144,11 @@ private:
     asio::awaitable<void> cmd_idle(const Command& cmd);
     void cmd_enable(const Command& cmd);
 
+    // COMPRESS (cmd_compress.cpp); false when the connection cannot go on
+    asio::awaitable<bool> cmd_compress(const Command& cmd);
+    // GETMETADATA, SETMETADATA (cmd_metadata.cpp)
+    asio::awaitable<void> cmd_metadata(const Command& cmd);
+
     // ACL commands (cmd_acl.cpp), QUOTA commands (cmd_quota.cpp)
     asio::awaitable<void> cmd_acl(const Command& cmd);
     asio::awaitable<void> acl_list(const Command& cmd, const MailboxRef& mailbox);

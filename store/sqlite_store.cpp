@@ -98,6 +98,15 @@ UPDATE messages SET email_id = 'M' || lower(hex(randomblob(12)));
 ALTER TABLE folders ADD COLUMN mailbox_id TEXT;
 UPDATE folders SET mailbox_id = 'F' || lower(hex(randomblob(12)));
 )SQL",
+    // RFC 5464 annotations: folder_id 0 for the server's; private_to 0 for /shared entries, the
+    // account's id for its /private ones. A deleted folder's go with it; a renamed folder keeps its id.
+    R"SQL(
+CREATE TABLE IF NOT EXISTS annotations (
+  folder_id INTEGER NOT NULL, private_to INTEGER NOT NULL, entry TEXT NOT NULL, value BLOB NOT NULL,
+  PRIMARY KEY (folder_id, private_to, entry));
+CREATE TRIGGER IF NOT EXISTS annotations_of_deleted_folder AFTER DELETE ON folders
+  BEGIN DELETE FROM annotations WHERE folder_id = OLD.id; END;
+)SQL",
 };
 constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
@@ -649,6 +658,39 @@ public:
         auto a = find_account(address);
         if (!a) return a.error();
         return read([&](sqlite3* db) { return usage_of(db, a->id); });
+    }
+
+    Result<std::vector<Annotation>> annotations(int64_t folder_id, int64_t account_id) override {
+        return read([&](sqlite3* db) -> Result<std::vector<Annotation>> {
+            Stmt q(db, "SELECT entry, value FROM annotations WHERE folder_id = ?1 AND private_to IN (0, ?2) "
+                       "ORDER BY entry");
+            q.bind(1, folder_id).bind(2, account_id);
+            std::vector<Annotation> out;
+            while (q.step() == SQLITE_ROW) out.push_back({q.text(0), q.blob(1)});
+            return out;
+        });
+    }
+
+    Status set_annotations(int64_t folder_id, int64_t account_id, std::span<const AnnotationChange> changes,
+                           std::size_t max_entries) override {
+        return transaction<Ok>([&]() -> Result<Ok> {
+            for (const auto& change : changes) {
+                int64_t owner = change.entry.starts_with("/private/") ? account_id : 0;
+                Stmt q(writer_, change.value
+                                    ? "INSERT INTO annotations(folder_id, private_to, entry, value) VALUES(?1, ?2, ?3, ?4) "
+                                      "ON CONFLICT(folder_id, private_to, entry) DO UPDATE SET value = excluded.value"
+                                    : "DELETE FROM annotations WHERE folder_id = ?1 AND private_to = ?2 AND entry = ?3");
+                q.bind(1, folder_id).bind(2, owner).bind(3, change.entry);
+                if (change.value) q.bind(4, *change.value);
+                if (q.step() != SQLITE_DONE) return q.error();
+            }
+            Stmt count(writer_, "SELECT count(*) FROM annotations WHERE folder_id = ?1 AND private_to IN (0, ?2)");
+            count.bind(1, folder_id).bind(2, account_id);
+            if (count.step() != SQLITE_ROW) return count.error();
+            if (static_cast<std::size_t>(count.i64(0)) > max_entries)
+                return fail(ErrorKind::Invalid, fmt::format("more than {} annotations", max_entries));
+            return Ok{};
+        });
     }
 
     Result<std::vector<uint32_t>> vanished_since(std::string_view address, std::string_view folder,

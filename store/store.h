@@ -159,6 +159,16 @@ struct CopyOutcome {
 enum class SmimeUsage { Signing, Encryption };
 std::string_view to_string(SmimeUsage usage);  // "sign" | "encryption"
 
+struct Annotation {  // RFC 5464
+    std::string entry;  // "/private/comment", "/shared/vendor/x"
+    std::string value;
+    bool operator==(const Annotation&) const = default;
+};
+struct AnnotationChange {
+    std::string entry;
+    std::optional<std::string> value;  // nullopt: remove the entry
+};
+
 struct SmimeCertificate {
     std::string address;                    // lower-cased by the store
     SmimeUsage usage = SmimeUsage::Signing;
@@ -315,6 +325,14 @@ public:
     virtual Status remove_route(std::string_view domain) = 0;
     virtual Result<std::vector<Route>> routes() = 0;
     virtual Result<std::optional<Route>> route_for(std::string_view domain) = 0;
+    // RFC 5464 annotations of a folder, or of the server when folder_id is 0: "/shared/..." entries
+    // are everyone's, "/private/..." entries each account's own. Entry names arrive lower-cased
+    // and checked by the caller. annotations() lists what `account_id` sees, by entry name.
+    virtual Result<std::vector<Annotation>> annotations(int64_t folder_id, int64_t account_id) = 0;
+    // All changes or none: a value sets an entry, nullopt removes it; Invalid (nothing written)
+    // when the folder would then hold more than max_entries entries visible to account_id.
+    virtual Status set_annotations(int64_t folder_id, int64_t account_id, std::span<const AnnotationChange> changes,
+                                   std::size_t max_entries) = 0;
 
     // Told of every committed change to a folder (new, flagged, expunged, moved messages; folder
     // renamed or deleted), by folder id.

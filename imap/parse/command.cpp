@@ -619,6 +619,86 @@ ThreadArgs thread(Cursor& in) {
     return a;
 }
 
+// ---- METADATA (RFC 5464) ------------------------------------------------------------------
+
+constexpr std::size_t kMaxMetadataEntries = 100;  // per command
+constexpr std::size_t kMaxEntryName = 1024;
+
+std::string metadata_entry(Cursor& in, bool root_allowed) {
+    std::string entry = in.astring();
+    if (entry.size() > kMaxEntryName) in.fail("Entry name too long", Code::Limit);
+    for (char& c : entry) {
+        auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || c == '*' || c == '%') in.fail("Invalid character in entry name");
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    bool root = entry == "/private" || entry == "/shared";
+    if (root ? !root_allowed : !(entry.starts_with("/private/") || entry.starts_with("/shared/")))
+        in.fail("Entry names begin with /private/ or /shared/");
+    if (entry.find("//") != std::string::npos || entry.back() == '/') in.fail("Invalid entry name");
+    return entry;
+}
+
+GetMetadataArgs get_metadata(Cursor& in) {
+    GetMetadataArgs a;
+    in.sp();
+    if (in.accept('(')) {
+        bool saw_size = false, saw_depth = false;
+        while (true) {
+            if (in.accept_word("MAXSIZE") && !saw_size) {
+                saw_size = true;
+                in.sp();
+                a.max_size = in.number();
+            } else if (in.accept_word("DEPTH") && !saw_depth) {
+                saw_depth = true;
+                in.sp();
+                if (in.accept_word("INFINITY")) a.depth = -1;
+                else if (in.accept_word("0")) a.depth = 0;
+                else if (in.accept_word("1")) a.depth = 1;
+                else in.fail("DEPTH is 0, 1 or infinity");
+            } else {
+                in.fail("Unknown or repeated GETMETADATA option");
+            }
+            if (in.accept(')')) break;
+            in.sp();
+        }
+        in.sp();
+    }
+    a.mailbox = mailbox(in);
+    in.sp();
+    if (!in.accept('(')) {
+        a.entries.push_back(metadata_entry(in, true));
+        return a;
+    }
+    while (true) {
+        if (a.entries.size() == kMaxMetadataEntries) in.fail("Too many entries", Code::Limit);
+        a.entries.push_back(metadata_entry(in, true));
+        if (in.accept(')')) break;
+        in.sp();
+    }
+    return a;
+}
+
+SetMetadataArgs set_metadata(Cursor& in) {
+    SetMetadataArgs a;
+    in.sp();
+    a.mailbox = mailbox(in);
+    in.sp();
+    in.expect('(', "\"(\" opening the entries and values");
+    while (true) {
+        if (a.values.size() == kMaxMetadataEntries) in.fail("Too many entries", Code::Limit);
+        std::string entry = metadata_entry(in, false);
+        in.sp();
+        std::optional<std::string> value;
+        if (in.at_literal()) value = in.literal(true, true);
+        else value = in.nstring();
+        a.values.emplace_back(std::move(entry), std::move(value));
+        if (in.accept(')')) break;
+        in.sp();
+    }
+    return a;
+}
+
 struct VerbName {
     std::string_view name;
     Verb verb;
@@ -647,6 +727,8 @@ constexpr VerbName kVerbs[] = {
     {"SORT", Verb::Sort},             {"THREAD", Verb::Thread},
     {"UNAUTHENTICATE", Verb::Unauthenticate},
     {"REPLACE", Verb::Replace},
+    {"COMPRESS", Verb::Compress},
+    {"GETMETADATA", Verb::GetMetadata}, {"SETMETADATA", Verb::SetMetadata},
 };
 
 Arguments arguments(Cursor& in, Verb verb, bool uid) {
@@ -685,6 +767,11 @@ Arguments arguments(Cursor& in, Verb verb, bool uid) {
         case Verb::Sort: return sort(in);
         case Verb::Thread: return thread(in);
         case Verb::Replace: return replace(in);
+        case Verb::Compress:
+            in.sp();
+            return CompressArgs{upper(in.atom())};
+        case Verb::GetMetadata: return get_metadata(in);
+        case Verb::SetMetadata: return set_metadata(in);
     }
     in.fail("Unknown command");
 }

@@ -29,6 +29,8 @@ enum class Verb {
     Unauthenticate,                                                // RFC 8437
     Sort, Thread,                                                  // RFC 5256
     Replace,                                                       // RFC 8508
+    Compress,                                                      // RFC 4978
+    GetMetadata, SetMetadata,                                      // RFC 5464
 };
 
 std::string_view verb_name(Verb verb);  // "UID" is not part of it: see Command::uid
@@ -211,10 +213,31 @@ struct ReplaceArgs {  // REPLACE, UID REPLACE (RFC 8508): the message (number or
     bool operator==(const ReplaceArgs&) const = default;
 };
 
+struct CompressArgs {  // RFC 4978
+    std::string mechanism;  // upper-cased
+    bool operator==(const CompressArgs&) const = default;
+};
+
+// RFC 5464 entry names: "/private/..." or "/shared/...", lower-cased; no "*", "%", "//", trailing
+// "/" or control characters (BAD otherwise). GETMETADATA may also name "/private" or "/shared".
+struct GetMetadataArgs {
+    std::string mailbox;  // "" for the server's annotations
+    std::vector<std::string> entries;
+    std::optional<uint32_t> max_size;  // MAXSIZE
+    int depth = 0;                     // DEPTH 0, 1, or -1 for infinity
+    bool operator==(const GetMetadataArgs&) const = default;
+};
+struct SetMetadataArgs {
+    std::string mailbox;
+    std::vector<std::pair<std::string, std::optional<std::string>>> values;  // NIL removes
+    bool operator==(const SetMetadataArgs&) const = default;
+};
+
 using Arguments = std::variant<NoArgs, MailboxArgs, AuthenticateArgs, LoginArgs, EnableArgs, SelectArgs, CreateArgs,
                                RenameArgs, ListArgs, StatusArgs, AppendArgs, UidExpungeArgs, SearchArgs, FetchArgs,
                                StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs,
-                               ReplaceArgs>;
+                               ReplaceArgs, 
+CompressArgs, GetMetadataArgs, SetMetadataArgs>;
 
 struct Command {
     std::string tag;

@@ -48,6 +48,9 @@ std::string_view code_name(Code code) {
         case Code::Unseen: return "UNSEEN";
         case Code::UseAttr: return "USEATTR";
         case Code::MailboxId: return "MAILBOXID";
+        case Code::CompressionActive: return "COMPRESSIONACTIVE";
+        case Code::Metadata: return "METADATA";
+        case Code::BadEvent: return "BADEVENT";
     }
     return "";
 }

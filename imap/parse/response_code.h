@@ -52,6 +52,9 @@ enum class Code {
     UnknownCte,            // RFC 3516
     Unseen,                // RFC 3501
     UseAttr,               // RFC 6154
+    CompressionActive,     // RFC 4978
+    Metadata,              // RFC 5464: data "LONGENTRIES n", "MAXSIZE n", "TOOMANY", "NOPRIVATE"
+    BadEvent,              // RFC 5465: data the events supported
 };
 
 // "TOOBIG", "BADCHARSET", ... ("" for Code::None).

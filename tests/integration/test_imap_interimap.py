@@ -22,7 +22,7 @@ class Interimap:
     real mssd over IMAPS on 127.0.0.1 (in the server certificate's IP addresses), the test IGC as
     the only trust anchor, and interimap's SQLite state in the test's directory."""
 
-    def __init__(self, server, local, remote, root):
+    def __init__(self, server, local, remote, root, compress=False):
         self.server, self.local, self.remote, self.root = server, local, remote, root
         self.config = root / "interimap.ini"
         sections = []
@@ -36,6 +36,7 @@ username = {user}
 password = {PASSWORD}
 SSL_verify = YES
 SSL_CAfile = {server.trust}
+compress = {"YES" if compress or name == "remote" else "NO"}
 """)
         self.config.write_text(f"database = {root / 'interimap.db'}\n\n" + "\n".join(sections))
         self.output = ""
@@ -282,3 +283,21 @@ def test_rename_and_delete_reach_both_sides(pair, server):
     pair.run("--delete", "Dossiers/2026")
     for user in (pair.local, pair.remote):
         assert folders(server, user) == DEFAULT_FOLDERS | {"Dossiers"}
+
+
+def test_both_sides_compressed(server, tmp_path):
+    """COMPRESS=DEFLATE (RFC 4978) on both of interimap's connections: the same result as without."""
+    local = add_personal_account(server, f"ii.deflate.l@{DOMAIN}")
+    remote = add_personal_account(server, f"ii.deflate.r@{DOMAIN}")
+    pair = Interimap(server, local, remote, tmp_path, compress=True)
+    deliver_many(server, local, [f"compte rendu local {n}" for n in range(3)])
+    deliver_many(server, remote, ["compte rendu distant"])
+    commands = pair.run()
+    assert ("local", "COMPRESS DEFLATE") in commands and ("remote", "COMPRESS DEFLATE") in commands
+    local_view, remote_view = view(server, local), view(server, remote)
+    assert local_view == remote_view and len(local_view) == 4
+    c = select(server, remote)
+    c.uid("STORE", uid_of(c, "compte rendu local 1"), "+FLAGS", r"(\Flagged)")
+    c.logout()
+    pair.run()
+    assert flags_of(server, local)["compte rendu local 1"] == {"\\Flagged"}
