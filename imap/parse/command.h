@@ -236,8 +236,7 @@ struct SetMetadataArgs {
 using Arguments = std::variant<NoArgs, MailboxArgs, AuthenticateArgs, LoginArgs, EnableArgs, SelectArgs, CreateArgs,
                                RenameArgs, ListArgs, StatusArgs, AppendArgs, UidExpungeArgs, SearchArgs, FetchArgs,
                                StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs,
-                               ReplaceArgs, 
-CompressArgs, GetMetadataArgs, SetMetadataArgs>;
+                               ReplaceArgs, CompressArgs, GetMetadataArgs, SetMetadataArgs>;
 
 struct Command {
     std::string tag;
