@@ -1,6 +1,8 @@
-// The liste rouge command: checks that the address is one of our accounts, then records the mark in
-// directory.db. Wiring only.
+// The liste rouge command: checks that the address is one of our accounts, records the mark in
+// directory.db, then sends the change to the LDAP address book when [ldap] is set. Wiring only.
 #include "app/mssctl_fhir.h"
+
+#include "app/mssctl_ldap.h"
 
 #include <fmt/format.h>
 
@@ -45,7 +47,7 @@ std::optional<int> ListeRougeCli::run(const std::filesystem::path& data) {
     if (auto s = directory.value()->set_liste_rouge(address, on); !s) return refused(s.error().message);
     log::info("directory", "liste rouge {} for {}", on ? "on" : "off", address);
     fmt::print("{}: liste rouge {}\n", address, on ? "on" : "off");
-    return 0;
+    return app::feed_ldap(*config) ? 0 : 2;  // the address book drops (or takes back) the entry at once
 }
 
 }  // namespace mss::cli

@@ -392,11 +392,19 @@ public:
     Status set_liste_rouge(std::string_view address, bool on) override {
         if (read_only_) return fail(ErrorKind::Denied, "the directory was opened for look-ups only");
         std::lock_guard lock(write_mutex_);
-        Stmt q(writer_.get(), on ? "INSERT INTO liste_rouge_marks (address) VALUES (?) ON CONFLICT (address) DO NOTHING"
-                                 : "DELETE FROM liste_rouge_marks WHERE address = ?");
+        // The mark and the change the feeds (LDAP) must send for it, in one transaction.
+        sqlite3* db = writer_.get();
+        if (auto s = exec(db, "BEGIN IMMEDIATE"); !s) return s;
+        Stmt q(db, on ? "INSERT INTO liste_rouge_marks (address) VALUES (?) ON CONFLICT (address) DO NOTHING"
+                      : "DELETE FROM liste_rouge_marks WHERE address = ?");
         q.bind(1, address);
-        if (q.step() != SQLITE_DONE) return q.error();
-        return Ok{};
+        if (q.step() != SQLITE_DONE) return exec_quietly(db, "ROLLBACK"), q.error();
+        auto last = scalar(db, kLastSeq);
+        if (!last) return exec_quietly(db, "ROLLBACK"), last.error();
+        Stmt note(db, kNoteChange);
+        note.bind(1, address).bind(2, *last + 1);
+        if (note.step() != SQLITE_DONE) return exec_quietly(db, "ROLLBACK"), note.error();
+        return exec(db, "COMMIT");
     }
 
     Status acknowledge_mailbox_changes(uint64_t up_to_seq) override {
@@ -431,7 +439,7 @@ public:
             auto result = [&]() -> Result<uint64_t> {
                 auto last = scalar(db, kLastSeq);
                 if (!last) return last.error();
-                Stmt q(db, fmt::format("SELECT {} FROM mailboxes ORDER BY address", kMailboxColumns));
+                Stmt q(db, fmt::format("SELECT {} FROM mailboxes ORDER BY address", kMailboxSelected));
                 while (q.step() == SQLITE_ROW)
                     if (auto s = visit(mailbox_from(q)); !s) return s.error();
                 if (!q.ok()) return q.error();

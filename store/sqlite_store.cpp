@@ -107,6 +107,8 @@ CREATE TABLE IF NOT EXISTS annotations (
 CREATE TRIGGER IF NOT EXISTS annotations_of_deleted_folder AFTER DELETE ON folders
   BEGIN DELETE FROM annotations WHERE folder_id = OLD.id; END;
 )SQL",
+    // Pro Santé Connect sign-in finds a professional's mailboxes by PS_IdNat at every bearer login.
+    "CREATE INDEX IF NOT EXISTS accounts_by_ps_idnat ON accounts(ps_idnat);",
 };
 constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 

@@ -305,3 +305,18 @@ def test_dn_specials_in_an_address_make_one_entry_named_by_it(world):
 def test_search_terms_cannot_change_the_filter(world, term, expected):
     r = world.ctl("directory", "ldap", "search", term)
     assert sorted(line.split(" ")[0] for line in r.stdout.decode().splitlines()) == expected
+
+
+def test_liste_rouge_mark_takes_the_entry_out_of_the_address_book_at_once(world):
+    """`mssctl directory liste-rouge` on one of our users: slapd drops the entry without a sync, the
+    bulk export leaves it out, and the mark taken off brings it back."""
+    slapd = world.slapd
+    assert GP in slapd.mails()
+    out = world.ctl("directory", "liste-rouge", GP, "on").stdout.decode()
+    assert "liste rouge on" in out and "1 removed" in out
+    assert GP not in slapd.mails() and slapd.mails(thunderbird("dupont")) == []
+    world.ctl("directory", "ldap", "export", str(world.root / "red.ldif"), "--base-dn", BASE, "--keep-changes")
+    assert f"mail={GP}".encode() not in (world.root / "red.ldif").read_bytes()
+    world.ctl("directory", "liste-rouge", GP, "off")
+    assert GP in slapd.mails()
+    assert "0 entries written, 0 removed" in world.ctl("directory", "ldap", "sync").stdout.decode()

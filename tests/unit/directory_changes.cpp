@@ -98,3 +98,22 @@ TEST_CASE("each_mailbox visits every mailbox by address and answers the snapshot
     auto stopped = d->each_mailbox([](const MailboxEntry&) -> mss::Status { return mss::fail(mss::ErrorKind::Io, "disk full"); });
     CHECK_FALSE(stopped.ok());
 }
+
+TEST_CASE("the operator's liste rouge mark is a change for the feeds, and each_mailbox reports it") {
+    unit_test::TempDir tmp;
+    auto d = std::move(open_sqlite_directory(tmp.path / "directory.db")).value();
+    import(*d, {mailbox("a@x.fr"), mailbox("b@x.fr")});
+    auto upto = d->mailbox_changes(0, 1000);
+    REQUIRE(upto.ok());
+    REQUIRE(d->acknowledge_mailbox_changes(upto->back().seq).ok());
+    REQUIRE(pending(*d).empty());
+
+    REQUIRE(d->set_liste_rouge("b@x.fr", true).ok());
+    CHECK(pending(*d) == std::vector<std::string>{"b@x.fr"});
+    std::vector<std::string> seen;
+    REQUIRE(d->each_mailbox([&](const MailboxEntry& m) -> mss::Status {
+                 seen.push_back(m.address + (m.liste_rouge ? "!" : ""));
+                 return mss::Ok{};
+             }).ok());
+    CHECK(seen == std::vector<std::string>{"a@x.fr", "b@x.fr!"});
+}
