@@ -285,6 +285,8 @@ private:
                        const std::function<void(Stmt&)>& bind_row);
     Status delete_withdrawn();
     Status note_change(std::string_view address);
+    Status defer_indexes();
+    Status rebuild_indexes();
 
     SqliteDirectory& dir_;
     std::unique_lock<std::mutex> lock_;
@@ -293,6 +295,7 @@ private:
     std::vector<Held> held_;
     KeySet keys_;  // every key the file gave: duplicates within the file
     std::unique_ptr<Stmt> insert_, remove_, note_;
+    std::vector<std::string> deferred_indexes_;  // CREATE INDEX statements to run again at commit
     int64_t next_seq_ = 1;  // of mailbox_changes
     ImportCounts counts_;
     bool open_ = false;
@@ -532,6 +535,8 @@ Status SqliteImport::begin() {
         if (!q.ok()) return q.error();
     }
     std::sort(held_.begin(), held_.end());
+    if (held_.empty())
+        if (auto s = defer_indexes(); !s) return s;
     std::string marks;
     for (int i = 0; i < 18; ++i) marks += i ? ", ?" : "?";
     insert_ = std::make_unique<Stmt>(db, fmt::format("INSERT INTO {} ({}) VALUES ({})", table_, columns_, marks));
@@ -544,6 +549,29 @@ Status SqliteImport::begin() {
     next_seq_ = *last + 1;
     note_ = std::make_unique<Stmt>(db, kNoteChange);
     if (!note_->ok()) return note_->error();
+    return Ok{};
+}
+
+// A first load writes every row: the table's secondary indexes (the FHIR look-ups') are dropped and
+// built again once at commit, which costs far less than keeping them up to date row by row. Inside
+// the import's transaction, so a rollback brings them back and readers never see them missing.
+Status SqliteImport::defer_indexes() {
+    sqlite3* db = dir_.writer();
+    std::vector<std::string> names;
+    {
+        Stmt q(db, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL");
+        q.bind(1, table_);
+        while (q.step() == SQLITE_ROW) names.push_back(q.text(0)), deferred_indexes_.push_back(q.text(1));
+        if (!q.ok()) return q.error();
+    }
+    for (const auto& name : names)
+        if (auto s = exec(db, fmt::format("DROP INDEX \"{}\"", name)); !s) return s;
+    return Ok{};
+}
+
+Status SqliteImport::rebuild_indexes() {
+    for (const auto& sql : deferred_indexes_)
+        if (auto s = exec(dir_.writer(), sql); !s) return s;
     return Ok{};
 }
 
@@ -658,6 +686,7 @@ Result<ImportCounts> SqliteImport::commit(std::string_view source, uint64_t rows
     insert_.reset();
     remove_.reset();
     note_.reset();
+    if (auto s = rebuild_indexes(); !s) return s.error();
     const ImportCounts& n = counts_;
     Stmt record(db, "INSERT INTO imports (kind, source, imported_at, total_rows, bad_rows, added, changed, withdrawn, "
                     "unchanged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind) DO UPDATE SET "

@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include <sqlite3.h>
+
 #include "directory/directory.h"
 #include "directory/import.h"
 #include "temp_dir.h"
@@ -177,4 +179,35 @@ TEST_CASE("activities: keyed by professional, structure, profession, mode and sa
     CHECK(held[0].structure_id == "S1");
     CHECK(held[0].fingerprint == 2);
     CHECK(held[1].structure_id == "S3");
+}
+
+TEST_CASE("a first load builds the look-up indexes once at commit; an abandoned one leaves them as they were") {
+    unit_test::TempDir tmp;
+    const auto file = tmp.path / "directory.db";
+    auto d = std::move(open_sqlite_directory(file)).value();
+    auto indexes = [&] {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+        sqlite3_stmt* q = nullptr;
+        sqlite3_prepare_v2(db, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' "
+                               "AND tbl_name = 'mailboxes' AND sql IS NOT NULL ORDER BY name)", -1, &q, nullptr);
+        std::string names;
+        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+            names = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+        return names;
+    };
+    const std::string before = indexes();
+    REQUIRE(before.find("mailboxes_by_structure") != std::string::npos);
+    {
+        auto abandoned = std::move(d->begin_import(ExtractionKind::Correspondance)).value();
+        REQUIRE(abandoned->add(mailbox("a@x.fr")).value());
+    }
+    CHECK(indexes() == before);
+    import(*d, {mailbox("a@x.fr"), mailbox("b@x.fr")});
+    CHECK(indexes() == before);
+    SearchQuery q;
+    q.ps_idnat = "810001045367";
+    CHECK(d->search(q)->size() == 2);
 }
