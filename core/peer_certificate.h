@@ -12,6 +12,7 @@ struct PeerCertificate {
     std::string reason;            // when not verified: "expired", "revoked", "untrusted-issuer"...
     std::string verify_error;      // OpenSSL's words for that first fault
     std::string subject;           // RFC 2253 form
+    std::string issuer;            // the leaf's issuer, RFC 2253 form
     std::string sha256_hex;        // of the leaf's DER
 };
 

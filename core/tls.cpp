@@ -110,10 +110,10 @@ Status add_name(Contexts& contexts, const std::string& name, const TlsCertificat
     return Ok{};
 }
 
-std::string subject_of(X509* cert) {
+std::string name_text(const X509_NAME* name) {
     std::string out;
     if (BIO* bio = BIO_new(BIO_s_mem())) {
-        X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+        X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);
         char* data = nullptr;
         long len = BIO_get_mem_data(bio, &data);
         out.assign(data, static_cast<std::size_t>(len));
@@ -121,6 +121,8 @@ std::string subject_of(X509* cert) {
     }
     return out;
 }
+
+std::string subject_of(X509* cert) { return name_text(X509_get_subject_name(cert)); }
 
 }  // namespace
 
@@ -179,6 +181,7 @@ PeerCertificate peer_certificate(SSL* ssl) {
         out.verify_error = X509_verify_cert_error_string(result);
     }
     out.subject = subject_of(cert);
+    out.issuer = name_text(X509_get_issuer_name(cert));
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
     if (X509_digest(cert, EVP_sha256(), md, &md_len) == 1)

@@ -343,7 +343,8 @@ private:
     }
 
     std::optional<Actor> actor_of(const http::Request& r) const {
-        return actor_of_certificate(r.client_certificate.verified, r.client_certificate.subject);
+        return actor_of_certificate(r.client_certificate.verified, r.client_certificate.subject,
+                                    r.client_certificate.issuer);
     }
 
     static http::Response refused_change(const std::string& id, const Actor& actor, const Refusal& r) {
@@ -425,10 +426,11 @@ bool looks_like_ps_idnat(std::string_view cn) {
 
 }  // namespace
 
-std::optional<Actor> actor_of_certificate(bool verified, std::string_view subject) {
+std::optional<Actor> actor_of_certificate(bool verified, std::string_view subject, std::string_view issuer) {
     if (!verified) return std::nullopt;
     auto cn = attribute(subject, "CN");
-    if (attribute(subject, "OU") == "IGC-SANTE TEST" && looks_like_ps_idnat(cn))
+    bool personal_authority = attribute(issuer, "CN").ends_with(" PERSONNES");
+    if (personal_authority && attribute(subject, "OU") == "IGC-SANTE TEST" && looks_like_ps_idnat(cn))
         return Actor{Actor::Kind::Professional, cn};
     return Actor{Actor::Kind::Feed, std::string(subject)};
 }

@@ -29,7 +29,9 @@ inline constexpr const char* kPdsmBase = "/dmp/fhir";
 
 void add_pdsm_routes(http::Router& router, PdsmServices services);
 
-// The actor a verified client certificate names (RFC 2253 subject), or nothing when none was verified.
-std::optional<Actor> actor_of_certificate(bool verified, std::string_view subject);
+// The actor a verified client certificate names (RFC 2253 subject and issuer), or nothing when none
+// was verified. A professional only by a personal certificate: one a PERSONNES authority of the
+// IGC issued (as IGC-Santé names them), whatever its subject says.
+std::optional<Actor> actor_of_certificate(bool verified, std::string_view subject, std::string_view issuer);
 
 }  // namespace mss::dmp

@@ -10,6 +10,7 @@ import hashlib
 import http.client
 import json
 import pathlib
+import subprocess
 import sys
 import urllib.parse
 import uuid
@@ -493,3 +494,26 @@ def test_audit_events_for_the_medecin_traitant_only(dmp, report):
     assert emergency["agent"][0]["who"]["identifier"]["value"] == URGENTISTE[0]
     status, body = fhir(dmp, "GET", f"/dmp/fhir/AuditEvent?patient.identifier={PATIENT}", "colleague")
     assert status == 403
+
+
+def test_a_personal_looking_certificate_from_another_authority_is_no_professional(dmp, report, tmp_path):
+    """A certificate whose subject copies a CPS's (OU=IGC-SANTE TEST, CN = the médecin traitant's
+    PS_IdNat), but that the ORGANISATIONS authority issued, identifies nobody: it may feed, never read."""
+    pki = dmp.data / "pki"
+    key, csr, cert = tmp_path / "forged.key", tmp_path / "forged.csr", tmp_path / "forged.pem"
+    ext = tmp_path / "ext.cnf"
+    ext.write_text("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n")
+    subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr),
+                    "-subj", f"/C=FR/O=MSSD TEST OPERATOR/OU=IGC-SANTE TEST/CN={TRAITANT[0]}"],
+                   check=True, capture_output=True, timeout=60)
+    subprocess.run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(pki / "organisations.crt"),
+                    "-CAkey", str(pki / "organisations.key"), "-CAcreateserial", "-days", "30", "-sha256",
+                    "-extfile", str(ext), "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    cert.write_text(cert.read_text() + (pki / "organisations.crt").read_text())
+    dmp.certs["forged"] = (cert, key)
+    status, body = search(dmp, "forged")
+    assert status == 403 and "feeding credential" in body["issue"][0]["diagnostics"]
+    status, _, _ = call(dmp, "GET", f"/dmp/fhir/Binary/{report}", "forged")
+    assert status == 403
+    status, _ = search(dmp, "traitant")  # the real CPS still reads
+    assert status == 200

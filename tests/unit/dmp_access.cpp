@@ -109,16 +109,25 @@ TEST_CASE("which documents a professional sees") {
 }
 
 TEST_CASE("the actor a client certificate names") {
-    CHECK_FALSE(actor_of_certificate(false, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR"));
-    auto ps = actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR");
+    const std::string personnes = "CN=AC IGC-SANTE TEST PERSONNES,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR";
+    const std::string organisations = "CN=AC IGC-SANTE TEST ORGANISATIONS,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR";
+    CHECK_FALSE(actor_of_certificate(false, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR", personnes));
+    auto ps = actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR", personnes);
     REQUIRE(ps);
     CHECK(ps->kind == Actor::Kind::Professional);
     CHECK(ps->id == "810001045367");
-    auto org = actor_of_certificate(true, "CN=labo@x.fr,OU=010000001,O=LABO TEST,C=FR");
+    auto org = actor_of_certificate(true, "CN=labo@x.fr,OU=010000001,O=LABO TEST,C=FR", organisations);
     REQUIRE(org);
     CHECK(org->kind == Actor::Kind::Feed);
     // A CN that is not a PS_IdNat, or a personal-looking CN outside the personal CA's OU, is no professional.
-    CHECK(actor_of_certificate(true, "CN=mallory,OU=IGC-SANTE TEST,O=X,C=FR")->kind == Actor::Kind::Feed);
-    CHECK(actor_of_certificate(true, "CN=810001045367,OU=010000001,O=X,C=FR")->kind == Actor::Kind::Feed);
-    CHECK(actor_of_certificate(true, "CN=810001045367\\,OU=IGC-SANTE TEST,O=X,C=FR")->kind == Actor::Kind::Feed);
+    CHECK(actor_of_certificate(true, "CN=mallory,OU=IGC-SANTE TEST,O=X,C=FR", personnes)->kind == Actor::Kind::Feed);
+    CHECK(actor_of_certificate(true, "CN=810001045367,OU=010000001,O=X,C=FR", personnes)->kind == Actor::Kind::Feed);
+    CHECK(actor_of_certificate(true, "CN=810001045367\\,OU=IGC-SANTE TEST,O=X,C=FR", personnes)->kind ==
+          Actor::Kind::Feed);
+    // The subject of a personal certificate, issued by another authority than a PERSONNES one (a
+    // server or organisation CA, or any CA the trust store holds): no professional either.
+    CHECK(actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR", organisations)->kind ==
+          Actor::Kind::Feed);
+    CHECK(actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR", "CN=Some Root,O=Elsewhere")->kind ==
+          Actor::Kind::Feed);
 }
