@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
         request.fields.push_back({"Host", "127.0.0.1:8443"});
         request.client_certificate = {.presented = true, .verified = true, .reason = "", .verify_error = "",
                                       .subject = "CN=" + traitant + ",OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR",
+                                      .issuer = "CN=AC IGC-SANTE TEST PERSONNES,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR",
                                       .sha256_hex = ""};
         auto found = router.find("GET", request.path);
         const auto& handler = std::get<const http::Router::Route*>(found)->handler;
