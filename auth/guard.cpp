@@ -156,4 +156,24 @@ asio::awaitable<BearerCheck> Guard::check_bearer(const BearerRequest& r) {
     co_return check;
 }
 
+asio::awaitable<BearerCheck> Guard::sign_in_bearer(const BearerRequest& r, SaslExchange& exchange, std::string where) {
+    auto work = check_bearer(r);
+    BearerCheck check = co_await std::move(work);
+    const std::string who = log::sanitize(r.mailbox.empty() ? "(no mailbox named)" : r.mailbox);
+    switch (check.outcome) {
+        case BearerOutcome::Granted: break;
+        case BearerOutcome::Unavailable:
+            log::warn(where, "bearer sign-in of {} from {} deferred: {}", who, r.peer_ip, check.reason);
+            break;
+        case BearerOutcome::LockedOut:
+            log::warn(where, "bearer sign-in of {} from {} refused: locked out", who, r.peer_ip);
+            break;
+        case BearerOutcome::Refused:
+            log::warn(where, "bearer sign-in of {} from {} refused: {}", who, r.peer_ip, check.reason);
+            exchange.refuse_token(bearer_error(exchange.result().mechanism, check.fault));
+            break;
+    }
+    co_return check;
+}
+
 }  // namespace mss::auth

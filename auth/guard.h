@@ -72,6 +72,11 @@ public:
     asio::awaitable<PasswordCheck> check_password(const PasswordRequest& request);
     // A Pro Santé Connect token, counted by the same lock-outs and delays as passwords.
     asio::awaitable<BearerCheck> check_bearer(const BearerRequest& request);
+    // check_bearer for a SASL exchange (IMAP AUTHENTICATE, SMTP AUTH): logs every refusal under
+    // `where` (never the token) and, when the token itself was refused, sets the exchange's RFC 7628
+    // error challenge, which the session then sends before its final refusal.
+    asio::awaitable<BearerCheck> sign_in_bearer(const BearerRequest& request, SaslExchange& exchange,
+                                                std::string where);
 
 private:
     ThrottleVerdict before_check(const Attempt& attempt, const ThrottlePolicy& policy);

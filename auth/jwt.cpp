@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "core/json_depth.h"
+
 namespace mss::auth {
 namespace {
 
@@ -16,26 +18,6 @@ constexpr std::array<int8_t, 256> decoding_table() {
     return table;
 }
 constexpr auto kDecoding = decoding_table();
-
-// Deepest nesting of objects and arrays outside strings; stops counting past the limit.
-bool shallow_enough(std::string_view text) {
-    int depth = 0;
-    bool in_string = false, escaped = false;
-    for (char c : text) {
-        if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > kMaxJsonDepth) return false;
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-    return true;
-}
 
 }  // namespace
 
@@ -76,7 +58,7 @@ std::string base64url_encode(std::string_view bytes) {
 }
 
 std::optional<nlohmann::json> parse_json_object(std::string_view text) {
-    if (!shallow_enough(text)) return std::nullopt;
+    if (json_depth(text, kMaxJsonDepth) > kMaxJsonDepth) return std::nullopt;
     auto json = nlohmann::json::parse(text, nullptr, false);
     if (json.is_discarded() || !json.is_object()) return std::nullopt;
     return json;

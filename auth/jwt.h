@@ -14,7 +14,7 @@ namespace mss::auth {
 // Longer tokens are refused before any decoding (Pro Santé Connect's are some 1.5 KiB).
 constexpr std::size_t kMaxTokenSize = 8192;
 // JSON nesting deeper than this is refused (a JWT's header and claims are flat or nearly so).
-constexpr int kMaxJsonDepth = 16;
+constexpr std::size_t kMaxJsonDepth = 16;
 
 // RFC 7515 section 2 base64url without padding; nullopt for any other character, a length of
 // 4n+1, or non-zero bits left over at the end (so each text decodes from one encoding only).

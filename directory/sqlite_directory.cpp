@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 
+#include "core/sqlite.h"
 #include "core/text.h"
 #include "directory/directory.h"
 
@@ -67,7 +68,6 @@ constexpr const char* kLastSeq = "SELECT COALESCE(MAX(s), 0) FROM (SELECT MAX(se
                                  "UNION ALL SELECT seq FROM mailbox_changes_acknowledged)";
 constexpr const char* kNoteChange =
     "INSERT INTO mailbox_changes (address, seq) VALUES (?, ?) ON CONFLICT (address) DO UPDATE SET seq = excluded.seq";
-constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
 constexpr const char* kMailboxColumns =
     "address, type, ps_idnat, structure_id, service, civility, family, given, profession_code, profession, "
@@ -83,57 +83,10 @@ constexpr const char* kActivityColumns =
     "activity_key, ps_idnat, civility, family, given, profession_code, profession, specialty_code, specialty, "
     "mode_code, siret, finess_site, finess_ej, structure_id, structure_name, postcode, city, fingerprint";
 
-class Stmt {
-public:
-    Stmt(sqlite3* db, const std::string& sql) : db_(db) {
-        rc_ = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr);
-    }
-    ~Stmt() { sqlite3_finalize(stmt_); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-    bool ok() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW || rc_ == SQLITE_DONE; }
-    Stmt& bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); return *this; }
-    Stmt& bind(int i, std::string_view v) {
-        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    int step() { return rc_ = sqlite3_step(stmt_); }
-    Stmt& reset() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-        return *this;
-    }
-    int64_t i64(int c) { return sqlite3_column_int64(stmt_, c); }
-    std::string text(int c) {
-        auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
-    }
-    Error error() const { return fail(ErrorKind::Io, sqlite3_errmsg(db_)); }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-    int rc_;
-};
-
-Status exec(sqlite3* db, const std::string& sql) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-        std::string text = msg ? msg : "sqlite error";
-        sqlite3_free(msg);
-        return fail(ErrorKind::Io, text);
-    }
-    return Ok{};
-}
-
-// For ROLLBACK, COMMIT of a read and clean-ups on paths that already report an error.
-void exec_quietly(sqlite3* db, const std::string& sql) { sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr); }
-
-Result<int64_t> scalar(sqlite3* db, const std::string& sql) {
-    Stmt q(db, sql);
-    if (!q.ok() || q.step() != SQLITE_ROW) return q.error();
-    return q.i64(0);
-}
+using sqlite::exec;
+using sqlite::exec_quietly;
+using sqlite::scalar;
+using sqlite::Stmt;
 
 struct DbClose {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -159,17 +112,7 @@ Status migrate(sqlite3* db) {
     // After a national import's checkpoint the WAL file shrinks back to 64 MiB instead of staying
     // the size of the import.
     if (auto s = exec(db, "PRAGMA synchronous=FULL; PRAGMA journal_size_limit=67108864"); !s) return s;
-    auto version = scalar(db, "PRAGMA user_version");
-    if (!version) return version.error();
-    if (*version > kSchemaVersion)
-        return fail(ErrorKind::Invalid, "directory.db was written by a newer mssd");
-    for (int64_t v = *version; v < kSchemaVersion; ++v) {
-        if (auto s = exec(db, "BEGIN IMMEDIATE"); !s) return s;
-        if (auto s = exec(db, kSchemaSteps[v]); !s) return exec_quietly(db, "ROLLBACK"), s;
-        if (auto s = exec(db, fmt::format("PRAGMA user_version={}", v + 1)); !s) return exec_quietly(db, "ROLLBACK"), s;
-        if (auto s = exec(db, "COMMIT"); !s) return s;
-    }
-    return Ok{};
+    return sqlite::upgrade_schema(db, kSchemaSteps, "directory.db");
 }
 
 MailboxEntry mailbox_from(Stmt& q) {

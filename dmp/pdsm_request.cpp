@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base64.h"
+#include "core/json_depth.h"
 #include "dmp/pdsm_request.h"
 
 namespace mss::dmp {
@@ -212,30 +213,11 @@ std::optional<Failure> read_document(const json& doc, const Resolver& resolve,
 
 std::optional<Failure> check_size_and_depth(std::string_view body, const RequestLimits& limits) {
     if (body.size() > limits.max_body) return bad("the request body is too large", AckCode::Other, 413);
-    if (json_depth(body) > limits.max_depth) return bad("the JSON is nested too deeply");
+    if (json_depth(body, limits.max_depth) > limits.max_depth) return bad("the JSON is nested too deeply");
     return std::nullopt;
 }
 
 }  // namespace
-
-std::size_t json_depth(std::string_view text) {
-    std::size_t depth = 0, deepest = 0;
-    bool in_string = false, escaped = false;
-    for (char c : text) {
-        if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            deepest = std::max(deepest, ++depth);
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            --depth;
-        }
-    }
-    return deepest;
-}
 
 std::variant<ProvideBundle, BadRequest> parse_provide_bundle(std::string_view body, const RequestLimits& limits) {
     if (auto failure = check_size_and_depth(body, limits)) return *failure;

@@ -45,8 +45,4 @@ struct MetadataPatch {
 
 std::variant<MetadataPatch, BadRequest> parse_metadata_patch(std::string_view body, const RequestLimits& limits = {});
 
-// The deepest nesting of JSON objects and arrays in a text (strings skipped), for refusing a
-// body before handing it to the JSON parser.
-std::size_t json_depth(std::string_view text);
-
 }  // namespace mss::dmp

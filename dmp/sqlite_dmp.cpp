@@ -10,6 +10,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/sqlite.h"
 #include "dmp/dmp.h"
 
 namespace mss::dmp {
@@ -45,7 +46,6 @@ CREATE TABLE traces (
 CREATE INDEX traces_by_ins ON traces(ins, seq);
 )SQL",
 };
-constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
 constexpr const char* kDocumentColumns =
     "id, unique_id, set_id, version, patient_ins, type_system, type_code, type_display, class_system, class_code, "
@@ -53,54 +53,10 @@ constexpr const char* kDocumentColumns =
     "facility_system, facility_code, facility_display, title, author, creation_time, service_start, service_end, "
     "confidentiality, visibility, status, content_type, size, sha1, replaces, deposited_by, deposited_at";
 
-class Stmt {
-public:
-    Stmt(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-    ~Stmt() { sqlite3_finalize(stmt_); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-    bool ok() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW || rc_ == SQLITE_DONE; }
-    Stmt& bind(int i, int64_t v) {
-        sqlite3_bind_int64(stmt_, i, v);
-        return *this;
-    }
-    Stmt& bind(int i, std::string_view v) {
-        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    Stmt& bind_blob(int i, std::string_view v) {
-        sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    int step() { return rc_ = sqlite3_step(stmt_); }
-    int64_t i64(int c) { return sqlite3_column_int64(stmt_, c); }
-    std::string text(int c) {
-        auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
-    }
-    std::string blob(int c) {
-        auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
-    }
-    Error error() const { return fail(ErrorKind::Io, sqlite3_errmsg(db_)); }
+using sqlite::exec;
+using sqlite::Stmt;
 
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-    int rc_;
-};
-
-Status exec(sqlite3* db, const char* sql) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-        std::string text = msg ? msg : "sqlite error";
-        sqlite3_free(msg);
-        return fail(ErrorKind::Io, text);
-    }
-    return Ok{};
-}
-
-void rollback(sqlite3* db) { sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr); }
+void rollback(sqlite3* db) { sqlite::exec_quietly(db, "ROLLBACK"); }
 
 std::string join(const std::vector<std::string>& items) {
     std::string out;
@@ -652,17 +608,7 @@ private:
 
 Status migrate(sqlite3* db) {
     if (auto s = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000"); !s) return s;
-    Stmt v(db, "PRAGMA user_version");
-    if (v.step() != SQLITE_ROW) return v.error();
-    int64_t version = v.i64(0);
-    if (version > kSchemaVersion) return fail(ErrorKind::Invalid, "dmp.db was written by a newer mssd");
-    for (int64_t i = version; i < kSchemaVersion; ++i) {
-        if (auto s = exec(db, "BEGIN IMMEDIATE"); !s) return s;
-        if (auto s = exec(db, kSchemaSteps[i]); !s) return rollback(db), s;
-        if (auto s = exec(db, fmt::format("PRAGMA user_version={}", i + 1).c_str()); !s) return rollback(db), s;
-        if (auto s = exec(db, "COMMIT"); !s) return s;
-    }
-    return Ok{};
+    return sqlite::upgrade_schema(db, kSchemaSteps, "dmp.db");
 }
 
 }  // namespace

@@ -154,25 +154,20 @@ asio::awaitable<bool> Session::cmd_authenticate(const Command& cmd) {
 asio::awaitable<bool> Session::bearer_sign_in(const Command& cmd, auth::SaslExchange& exchange) {
     const auth::SaslResult& sasl = exchange.result();
     auth::BearerRequest request{services_.store, services_.blocking, *config_, stream_->peer_ip(), sasl.authzid, sasl.token};
-    auto check = services_.guard.check_bearer(request);
+    auto check = services_.guard.sign_in_bearer(request, exchange, "imap");
     auth::BearerCheck result = co_await std::move(check);
-    const std::string who = log::sanitize(sasl.authzid.empty() ? "(no mailbox named)" : sasl.authzid);
     switch (result.outcome) {
         case auth::BearerOutcome::Granted:
             logged_in(cmd, std::move(*result.account), fmt::format("AUTHENTICATE {}", result.reason));
             co_return true;
         case auth::BearerOutcome::Unavailable:
-            log::warn("imap", "bearer sign-in of {} from {} deferred: {}", who, stream_->peer_ip(), result.reason);
             no(cmd, Code::Unavailable, "Authentication service unavailable, try again later");
             co_return true;
         case auth::BearerOutcome::LockedOut:
-            log::warn("imap", "bearer sign-in of {} from {} refused: locked out", who, stream_->peer_ip());
             no(cmd, Code::Unavailable, "Too many failed authentications, try again later");
             co_return count_auth_failure();
         case auth::BearerOutcome::Refused: break;
     }
-    log::warn("imap", "bearer sign-in of {} from {} refused: {}", who, stream_->peer_ip(), result.reason);
-    exchange.refuse_token(auth::bearer_error(sasl.mechanism, result.fault));
     stream_->send(fmt::format("+ {}\r\n", *exchange.challenge()));
     auto answer = read_continuation(cmd.tag);
     if (!co_await std::move(answer)) co_return !assembler_.closed();

@@ -391,9 +391,8 @@ asio::awaitable<bool> Session::authenticate_bearer(auth::SaslExchange& exchange)
     const std::string where(to_string(port_));
     const auth::SaslResult& sasl = exchange.result();
     auth::BearerRequest request{services_.store, services_.blocking, *config_, stream_->peer_ip(), sasl.authzid, sasl.token};
-    auto check = services_.guard.check_bearer(request);
+    auto check = services_.guard.sign_in_bearer(request, exchange, where);
     auth::BearerCheck result = co_await std::move(check);
-    const std::string who = log::sanitize(sasl.authzid.empty() ? "(no mailbox named)" : sasl.authzid);
     switch (result.outcome) {
         case auth::BearerOutcome::Granted:
             principal_ = std::move(result.account);
@@ -402,17 +401,13 @@ asio::awaitable<bool> Session::authenticate_bearer(auth::SaslExchange& exchange)
             say({235, "2.7.0", "Authentication successful"});
             co_return true;
         case auth::BearerOutcome::Unavailable:
-            log::warn(where, "bearer sign-in of {} from {} deferred: {}", who, stream_->peer_ip(), result.reason);
             say({454, "4.7.0", "Temporary authentication failure, try again later"});
             co_return true;
         case auth::BearerOutcome::LockedOut:
-            log::warn(where, "bearer sign-in of {} from {} refused: locked out", who, stream_->peer_ip());
             say({454, "4.7.0", "Too many failed authentications, try again later"});
             co_return co_await count_auth_failure();
         case auth::BearerOutcome::Refused: break;
     }
-    log::warn(where, "bearer sign-in of {} from {} refused: {}", who, stream_->peer_ip(), result.reason);
-    exchange.refuse_token(auth::bearer_error(sasl.mechanism, result.fault));
     if (!co_await read_sasl_response(*exchange.challenge())) co_return stream_->secure();
     say({535, "5.7.8", "Authentication credentials invalid"});
     co_return co_await count_auth_failure();

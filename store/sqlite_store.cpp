@@ -9,6 +9,7 @@
 #include <iterator>
 #include <mutex>
 
+#include "core/sqlite.h"
 #include "core/text.h"
 #include "store/store.h"
 
@@ -110,85 +111,10 @@ CREATE TRIGGER IF NOT EXISTS annotations_of_deleted_folder AFTER DELETE ON folde
     // Pro Santé Connect sign-in finds a professional's mailboxes by PS_IdNat at every bearer login.
     "CREATE INDEX IF NOT EXISTS accounts_by_ps_idnat ON accounts(ps_idnat);",
 };
-constexpr int64_t kSchemaVersion = std::size(kSchemaSteps);
 
-// A prepared statement, finalised on scope exit.
-class Stmt {
-public:
-    Stmt(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-    ~Stmt() { sqlite3_finalize(stmt_); }
-    bool ok() const { return rc_ == SQLITE_OK; }
-    Stmt& bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); return *this; }
-    Stmt& bind(int i, std::string_view v) {
-        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
-    Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
-    Stmt& bind(int i, const std::optional<std::string>& v) {
-        if (v) return bind(i, std::string_view(*v));
-        sqlite3_bind_null(stmt_, i);
-        return *this;
-    }
-    Stmt& bind(int i, const std::optional<uint64_t>& v) {
-        if (v) return bind(i, static_cast<int64_t>(*v));
-        sqlite3_bind_null(stmt_, i);
-        return *this;
-    }
-    Stmt& bind_blob(int i, std::string_view v) {
-        sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_STATIC);
-        return *this;
-    }
-    int step() { return rc_ = sqlite3_step(stmt_); }
-    // Ready to run again with new bindings (the statement is prepared once for many rows).
-    Stmt& reset() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-        return *this;
-    }
-    int64_t i64(int c) { return sqlite3_column_int64(stmt_, c); }
-    std::string text(int c) {
-        auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
-    }
-    std::optional<std::string> opt(int c) {
-        if (sqlite3_column_type(stmt_, c) == SQLITE_NULL) return std::nullopt;
-        return text(c);
-    }
-    std::optional<uint64_t> optional_u64(int c) {
-        if (sqlite3_column_type(stmt_, c) == SQLITE_NULL) return std::nullopt;
-        return static_cast<uint64_t>(i64(c));
-    }
-    // Valid until the next step or reset.
-    std::string_view blob_view(int c) {
-        auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
-        return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string_view();
-    }
-    bool is_null(int c) { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
-    std::string blob(int c) {
-        auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
-        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c))) : std::string();
-    }
-    Error error() const { return fail(ErrorKind::Io, sqlite3_errmsg(db_)); }
-
-private:
-    sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
-    int rc_;
-};
-
-Status exec(sqlite3* db, const char* sql) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-        std::string text = msg ? msg : "sqlite error";
-        sqlite3_free(msg);
-        return fail(ErrorKind::Io, text);
-    }
-    return Ok{};
-}
-
-// For ROLLBACK and RELEASE on paths that already report an error.
-void exec_quietly(sqlite3* db, const char* sql) { sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
+using sqlite::exec;
+using sqlite::exec_quietly;
+using sqlite::Stmt;
 
 // Octets of a message's header block through its empty line, once text (a prefix of the message)
 // holds that line: where mime::header_fields stops reading.
@@ -390,9 +316,10 @@ public:
         sqlite3_close(writer_);
     }
 
-    // Brings the file to kSchemaVersion in one transaction; lays a fresh schema only when create is set.
+    // Brings the file to its last schema step in one transaction; lays a fresh schema only when create is set.
     Status upgrade_schema(bool create) {
-        return transaction<Ok>([&] { return upgrade_locked(create); });
+        std::lock_guard lock(write_mutex_);
+        return sqlite::upgrade_schema(writer_, kSchemaSteps, file_.string(), create);
     }
 
     Result<Account> create_account(const NewAccount& n) override {
@@ -1333,25 +1260,6 @@ private:
         put.bind(1, next);
         if (put.step() != SQLITE_DONE) return put.error();
         return next;
-    }
-
-    Result<int64_t> user_version() {
-        Stmt q(writer_, "PRAGMA user_version");
-        if (q.step() != SQLITE_ROW) return q.error();
-        return q.i64(0);
-    }
-
-    Result<Ok> upgrade_locked(bool create) {
-        auto version = user_version();
-        if (!version) return version.error();
-        if (*version > kSchemaVersion)
-            return fail(ErrorKind::Invalid, fmt::format("{}: schema version {} is newer than this program's {}",
-                                                        file_.string(), *version, kSchemaVersion));
-        if (*version == 0 && !create)
-            return fail(ErrorKind::NotFound, fmt::format("{}: no mailbox schema (run mssctl init)", file_.string()));
-        for (int64_t step = *version; step < kSchemaVersion; ++step)
-            if (auto s = exec(writer_, kSchemaSteps[step]); !s) return s;
-        return exec(writer_, fmt::format("PRAGMA user_version={}", kSchemaVersion).c_str());
     }
 
     Status refuse_duplicate(const std::string& address, const std::optional<std::string>& cert_sha256) {

@@ -109,11 +109,6 @@ TEST_CASE("malformed Bundles are 400, too large ones 413") {
     CHECK(std::get<BadRequest>(parse_provide_bundle(bundle().dump(), few)).http_status == 413);
 }
 
-TEST_CASE("json_depth skips brackets inside strings") {
-    CHECK(json_depth(R"({"a":[1,{"b":"[[[[{{{{"}]})") == 3);
-    CHECK(json_depth(R"("\"[")") == 0);
-}
-
 TEST_CASE("JSON Patch: securityLabel and status only") {
     auto add = parse_metadata_patch(
         R"([{"op":"add","path":"/securityLabel/-","value":{"coding":[{"system":"urn:oid:1.2.250.1.213.1.1.4.13","code":"MASQUE_PS"}]}}])");
