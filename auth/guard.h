@@ -72,6 +72,9 @@ public:
     asio::awaitable<PasswordCheck> check_password(const PasswordRequest& request);
     // A Pro Santé Connect token, counted by the same lock-outs and delays as passwords.
     asio::awaitable<BearerCheck> check_bearer(const BearerRequest& request);
+    // A token alone, against the same issuer keys as sign-ins (the DMP's HTTP bearer route, RFC
+    // 6750): blocking, for a caller already on a blocking pool; no mailbox, no lock-out counting.
+    TokenVerdict check_token(const OAuthConfig& oauth, std::string_view token);
 
 private:
     ThrottleVerdict before_check(const Attempt& attempt, const ThrottlePolicy& policy);
