@@ -31,13 +31,13 @@ Status add_authority(const std::string& entry, const std::filesystem::path& dir,
 
 Status read_dmp_config(const toml::table* t, const std::filesystem::path& dir, DmpConfig& out) {
     out.professional_cas.clear();
+    if (auto s = t ? check_known(*t, {"professional_cas"}, "dmp.") : Status{Ok{}}; !s) return s;
     if (!t || !(*t)["professional_cas"]) {
         std::error_code ec;
         auto own = dir / "pki" / "personnes.crt";
         if (std::filesystem::exists(own, ec)) return add_authority(own.string(), dir, out);
         return Ok{};
     }
-    if (auto s = check_known(*t, {"professional_cas"}, "dmp."); !s) return s;
     auto* list = (*t)["professional_cas"].as_array();
     if (!list) return fail(ErrorKind::Invalid, "dmp.professional_cas must be a list of subject DNs or CA files");
     for (auto& node : *list) {
