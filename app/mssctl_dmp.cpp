@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "directory/checks.h"
 #include "directory/ps_idnat.h"
+#include "dmp/access.h"
 #include "dmp/dmp.h"
 
 namespace mss::app {
@@ -33,7 +34,7 @@ struct DmpCli {
     CLI::App *patient_add = nullptr, *patient_show = nullptr, *documents = nullptr, *traces = nullptr;
     CLI::App *block = nullptr, *unblock = nullptr, *oppose = nullptr, *mask = nullptr, *unmask = nullptr;
     dmp::Patient patient;
-    std::string ins, ps_idnat, document;
+    std::string ins, ps_idnat, document, reader;
     bool consent = false, no_emergency = false, withdraw = false;
 
     void attach(CLI::App& app) {
@@ -56,6 +57,8 @@ struct DmpCli {
         patient_show->add_option("--ins", ins)->required();
         documents = d->add_subcommand("documents", "one line per document: id class type date author visibility status");
         documents->add_option("--ins", ins)->required();
+        documents->add_option("--for", reader, "the patient's side reading through the operator: only what it may see, traced")
+            ->check(CLI::IsMember({"patient", "legal-representative"}));
         traces = d->add_subcommand("traces", "one line per traced act: time action actor document detail");
         traces->add_option("--ins", ins)->required();
         block = d->add_subcommand("block", "the patient blocks a professional (never the médecin traitant)");
@@ -137,13 +140,25 @@ struct DmpCli {
 
     void list_documents(dmp::Dmp& dmp) {
         dmp::DocumentQuery q{.ins = ins, .statuses = {"current", "superseded"}};
-        for (const auto& d : need(dmp.find(q))) {
+        auto found = need(dmp.find(q));
+        if (!reader.empty()) found = patient_side_view(dmp, std::move(found));
+        for (const auto& d : found) {
             std::string visibility;
             for (const auto& v : d.visibility) visibility += (visibility.empty() ? "" : ",") + v;
             fmt::print("{} {} {} {} {} {} {} {}\n", d.id, d.class_code.code, d.type.code,
                        d.creation_time.empty() ? "-" : d.creation_time, d.author, visibility.empty() ? "normal" : visibility,
                        d.status, d.unique_id);
         }
+    }
+
+    // What the patient or a legal representative sees, the reading traced in their name.
+    std::vector<dmp::Document> patient_side_view(dmp::Dmp& dmp, std::vector<dmp::Document> found) {
+        if (!need(dmp.patient(ins))) throw Refused{fmt::format("no DMP for INS {}", ins)};
+        auto side = reader == "patient" ? dmp::PatientSide::Patient : dmp::PatientSide::LegalRepresentative;
+        std::erase_if(found, [side](const dmp::Document& d) { return !dmp::may_see(d.summary(), side); });
+        need(dmp.trace({.ins = ins, .action = "search", .actor_kind = std::string(dmp::to_string(side)), .actor = "mssctl",
+                        .detail = fmt::format("document list through the operator ({} visible)", found.size())}));
+        return found;
     }
 
     void list_traces(dmp::Dmp& dmp) {

@@ -115,6 +115,17 @@ void keep_freed_memory() {
     mallopt(M_TRIM_THRESHOLD, 16 << 20);
 }
 
+// A bearer token on the DMP, checked as IMAP and SMTP check theirs ([oauth]: keys, iss, aud, exp,
+// acr); without [oauth] no token is accepted.
+mss::dmp::BearerVerdict dmp_bearer(const mss::Config& config, mss::auth::Guard& guard, std::string_view token) {
+    using Kind = mss::dmp::BearerVerdict::Kind;
+    if (!config.oauth) return {Kind::Refused, "", "bearer tokens are not accepted here (no [oauth])"};
+    auto verdict = guard.check_token(*config.oauth, token);
+    if (verdict.fault == mss::auth::TokenFault::None) return {Kind::Professional, verdict.ps_idnat, ""};
+    auto reason = fmt::format("{}: {}", mss::auth::to_string(verdict.fault), mss::log::sanitize(verdict.detail));
+    return {verdict.fault == mss::auth::TokenFault::Unavailable ? Kind::Unavailable : Kind::Refused, "", reason};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -259,6 +270,12 @@ int main(int argc, char** argv) {
                                            else
                                                for (const auto& a : *found) codes.push_back(a.profession_code);
                                            return codes;
+                                       },
+                                       [&live, &guard](std::string_view token) { return dmp_bearer(*live.config(), guard, token); },
+                                       [&live] {
+                                           auto c = live.config();
+                                           return std::shared_ptr<const mss::dmp::ProfessionalAuthorities>(
+                                               c, &c->dmp.professional_cas);
                                        }});
     mss::http::Services http_services{router, blocking, [&live] { return live.config(); }};
     auto https = mss::Listener::open(io, config->listen, config->http.port, "https",

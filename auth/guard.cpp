@@ -176,4 +176,10 @@ asio::awaitable<BearerCheck> Guard::sign_in_bearer(const BearerRequest& r, SaslE
     co_return check;
 }
 
+TokenVerdict Guard::check_token(const OAuthConfig& oauth, std::string_view token) {
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return tokens_.verify(oauth, token, now);
+}
+
 }  // namespace mss::auth

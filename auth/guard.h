@@ -77,6 +77,9 @@ public:
     // error challenge, which the session then sends before its final refusal.
     asio::awaitable<BearerCheck> sign_in_bearer(const BearerRequest& request, SaslExchange& exchange,
                                                 std::string where);
+    // A token alone, against the same issuer keys as sign-ins (the DMP's HTTP bearer route, RFC
+    // 6750): blocking, for a caller already on a blocking pool; no mailbox, no lock-out counting.
+    TokenVerdict check_token(const OAuthConfig& oauth, std::string_view token);
 
 private:
     ThrottleVerdict before_check(const Attempt& attempt, const ThrottlePolicy& policy);

@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <variant>
 
@@ -32,10 +34,11 @@ double thread_cpu_ms() {
 
 int main(int argc, char** argv) {
     CLI::App app{"bench_dmp_find: ITI-67 handler latency on a DMP of N documents"};
-    int documents = 1000, searches = 2000;
+    int documents = 1000, searches = 2000, threads = 1;
     std::string dir = "/tmp/bench-dmp-find";
     app.add_option("--documents", documents);
-    app.add_option("--searches", searches);
+    app.add_option("--searches", searches, "per thread");
+    app.add_option("--threads", threads, "concurrent callers")->check(CLI::Range(1, 64));
     app.add_option("--dir", dir, "a folder for dmp.db (emptied first)");
     CLI11_PARSE(app, argc, argv);
     std::filesystem::remove_all(dir);
@@ -72,8 +75,12 @@ int main(int argc, char** argv) {
     }
     auto matrix = std::make_shared<const dmp::AccessMatrix>(dmp::AccessMatrix::parse("10\tMédecin\t*\n").value());
     http::Router router;
+    auto authorities = std::make_shared<const dmp::ProfessionalAuthorities>(
+        dmp::ProfessionalAuthorities{"CN=AC IGC-SANTE TEST PERSONNES,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR"});
     dmp::add_pdsm_routes(router, {*dmp, [matrix] { return matrix; },
-                                  [](std::string_view) { return std::vector<std::string>{"10"}; }});
+                                  [](std::string_view) { return std::vector<std::string>{"10"}; },
+                                  [](std::string_view) { return dmp::BearerVerdict{}; },
+                                  [authorities] { return authorities; }});
     const std::string base = "patient.identifier=urn%3Aoid%3A1.2.250.1.213.1.4.10%7C" + ins + "&status=current";
     for (auto [kind, extra] : {std::pair{"all", ""}, {"category", "&category=11"},
                                {"narrow", "&category=11&period=ge2026-12-01"}}) {
@@ -90,21 +97,38 @@ int main(int argc, char** argv) {
         const auto& handler = std::get<const http::Router::Route*>(found)->handler;
         std::vector<double> ms, cpu_ms;
         std::size_t total = 0, bytes = 0;
-        for (int i = 0; i < searches; ++i) {
-            auto t0 = std::chrono::steady_clock::now();
-            double c0 = thread_cpu_ms();
-            auto response = handler(request);
-            cpu_ms.push_back(thread_cpu_ms() - c0);
-            ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-            if (response.status != 200) return 1;
-            if (i == 0) total = nlohmann::json::parse(response.body)["total"].get<std::size_t>(), bytes = response.body.size();
-        }
+        std::mutex merge;
+        bool failed = false;
+        auto caller = [&](int index) {
+            std::vector<double> my_ms, my_cpu;
+            for (int i = 0; i < searches; ++i) {
+                auto t0 = std::chrono::steady_clock::now();
+                double c0 = thread_cpu_ms();
+                auto response = handler(request);
+                my_cpu.push_back(thread_cpu_ms() - c0);
+                my_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+                std::lock_guard lock(merge);
+                failed = failed || response.status != 200;
+                if (index == 0 && i == 0 && !failed)
+                    total = nlohmann::json::parse(response.body)["total"].get<std::size_t>(), bytes = response.body.size();
+            }
+            std::lock_guard lock(merge);
+            ms.insert(ms.end(), my_ms.begin(), my_ms.end());
+            cpu_ms.insert(cpu_ms.end(), my_cpu.begin(), my_cpu.end());
+        };
+        auto started = std::chrono::steady_clock::now();
+        std::vector<std::thread> callers;
+        for (int t = 0; t < threads; ++t) callers.emplace_back(caller, t);
+        for (auto& t : callers) t.join();
+        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (failed) return 1;
         double max = *std::max_element(ms.begin(), ms.end());
         double p50 = percentile(ms, 0.5), p99 = percentile(ms, 0.99);
         double cpu_p50 = percentile(cpu_ms, 0.5), cpu_p99 = percentile(cpu_ms, 0.99);
-        fmt::print("kind={} searches={} total={} bytes={} p50_ms={:.2f} p99_ms={:.2f} max_ms={:.2f} cpu_p50_ms={:.2f} "
-                   "cpu_p99_ms={:.2f}\n",
-                   kind, searches, total, bytes, p50, p99, max, cpu_p50, cpu_p99);
+        fmt::print("kind={} threads={} searches={} total={} bytes={} p50_ms={:.2f} p99_ms={:.2f} max_ms={:.2f} "
+                   "cpu_p50_ms={:.2f} cpu_p99_ms={:.2f} rate={:.0f}\n",
+                   kind, threads, searches, total, bytes, p50, p99, max, cpu_p50, cpu_p99,
+                   static_cast<double>(searches) * threads / seconds);
     }
     return 0;
 }

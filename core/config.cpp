@@ -7,6 +7,7 @@
 
 #include "core/config_auth.h"
 #include "core/config_fhir.h"
+#include "core/config_dmp.h"
 #include "core/config_http.h"
 #include "core/config_oauth.h"
 #include "core/config_relay.h"
@@ -105,7 +106,7 @@ Status read_tls(const toml::table& t, const std::filesystem::path& dir, TlsFiles
 Result<Config> from_table(const toml::table& root, const std::filesystem::path& dir) {
     Config c;
     c.data_dir = dir;
-    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory", "oauth", "relay", "ldap"}, "");
+    if (auto s = check_known(root, {"domains", "hostname", "listen", "ports", "limits", "tls", "security", "auth", "store", "smime", "http", "directory", "oauth", "relay", "ldap", "dmp"}, "");
         !s)
         return s.error();
     if (auto* arr = root["domains"].as_array()) {
@@ -156,6 +157,7 @@ Result<Config> from_table(const toml::table& root, const std::filesystem::path& 
         if (auto s = read_relay_config(*t, c.relay); !s) return s.error();
     if (auto* t = root["ldap"].as_table())
         if (auto s = read_ldap_config(*t, dir, c.ldap); !s) return s.error();
+    if (auto s = read_dmp_config(root["dmp"].as_table(), dir, c.dmp); !s) return s.error();
     c.ports = ports;
     c.limits = limits;
     return c;

@@ -164,6 +164,12 @@ struct LdapConfig {
     bool enabled() const { return !url.empty(); }
 };
 
+// [dmp]: the embedded DMP. professional_cas: the subjects (RFC 2253) of the authorities whose
+// personal certificates name health professionals (core/config_dmp.h says how they are read).
+struct DmpConfig {
+    std::vector<std::string> professional_cas;
+};
+
 struct Config {
     std::filesystem::path data_dir;
     std::vector<std::string> domains;   // domains whose mailboxes live here (lower case)
@@ -181,6 +187,7 @@ struct Config {
     std::optional<OAuthConfig> oauth;   // Pro Santé Connect sign-in, offered only when configured
     RelayConfig relay;
     LdapConfig ldap;
+    DmpConfig dmp;
 
     std::filesystem::path database() const { return data_dir / "mssd.db"; }
     std::filesystem::path directory_database() const { return data_dir / "directory.db"; }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include <cstdint>
@@ -167,6 +168,20 @@ std::string verify_failure(SSL* ssl) {
     long result = SSL_get_verify_result(ssl);
     if (result == X509_V_OK) return "";
     return fmt::format("{} ({})", x509::verify_reason(result), X509_verify_cert_error_string(result));
+}
+
+Result<std::vector<std::string>> certificate_subjects(const std::string& pem_file) {
+    BIO* bio = BIO_new_file(pem_file.c_str(), "r");
+    if (!bio) return fail(ErrorKind::NotFound, fmt::format("cannot read {}", pem_file));
+    std::vector<std::string> subjects;
+    while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+        subjects.push_back(subject_of(cert));
+        X509_free(cert);
+    }
+    BIO_free(bio);
+    ERR_clear_error();  // the end of the file reads as an error
+    if (subjects.empty()) return fail(ErrorKind::Invalid, fmt::format("{} holds no PEM certificate", pem_file));
+    return subjects;
 }
 
 PeerCertificate peer_certificate(SSL* ssl) {

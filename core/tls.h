@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/config.h"
 #include "core/peer_certificate.h"
@@ -34,6 +35,8 @@ Status expect_peer_name(SSL* ssl, const std::string& host);
 std::string verify_failure(SSL* ssl);
 
 PeerCertificate peer_certificate(SSL* ssl);
+// The RFC 2253 subjects of the certificates of a PEM file, in the form PeerCertificate.issuer takes.
+Result<std::vector<std::string>> certificate_subjects(const std::string& pem_file);
 // "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384" for Received: headers and logs.
 std::string describe(SSL* ssl);
 

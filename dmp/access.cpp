@@ -98,4 +98,13 @@ bool may_see(const DocumentSummary& d, const Patient& patient, const ReadRequest
     return false;
 }
 
+std::string_view to_string(PatientSide side) {
+    return side == PatientSide::Patient ? "patient" : "legal-representative";
+}
+
+bool may_see(const DocumentSummary& d, PatientSide side) {
+    if (d.has_visibility(kInvisiblePatient)) return false;
+    return side == PatientSide::Patient || !d.has_visibility(kInvisibleRepresentants);
+}
+
 }  // namespace mss::dmp

@@ -66,6 +66,17 @@ Denial may_open(const std::optional<Patient>& patient, const ReadRequest& reques
 bool may_see(const DocumentSummary& document, const Patient& patient, const ReadRequest& request,
              const AccessMatrix& matrix);
 
+// The patient's side of the DMP (Mon espace santé's reading, here through the operator: `mssctl dmp
+// documents --for`): the patient, or a legal representative acting for a minor or protected adult.
+enum class PatientSide { Patient, LegalRepresentative };
+std::string_view to_string(PatientSide side);  // "patient" | "legal-representative"
+
+// Whether the patient's side sees a document: INVISIBLE_PATIENT hides it from the patient until the
+// announcement consultation (the author then lifts the label), and from the representatives, who act
+// in the patient's stead; INVISIBLE_REPRESENTANTS_LEGAUX from the representatives only. MASQUE_PS
+// concerns professionals: the patient, who masked it, still sees it.
+bool may_see(const DocumentSummary& document, PatientSide side);
+
 }  // namespace mss::dmp
 
 namespace mss::dmp {

@@ -17,6 +17,7 @@ namespace {
 using nlohmann::json;
 constexpr const char* kWhere = "dmp";
 constexpr const char* kFhirJson = "application/fhir+json";
+constexpr const char* kRealm = "mssd DMP";
 constexpr std::size_t kDefaultPage = 50, kMaxPage = 500;
 
 http::Response fhir(int status, const json& body) { return http::json(status, body, kFhirJson); }
@@ -130,8 +131,9 @@ public:
     explicit Pdsm(PdsmServices s) : s_(std::move(s)) {}
 
     http::Response transaction(const http::Request& request) {
-        auto actor = actor_of(request);
-        if (!actor) return not_identified();
+        auto identified = identify(request);
+        if (auto* answer = std::get_if<http::Response>(&identified)) return std::move(*answer);
+        const Actor* actor = &std::get<Actor>(identified);
         auto parsed = parse_provide_bundle(request.body);
         if (auto* bad = std::get_if<BadRequest>(&parsed)) {
             log::info(kWhere, "ITI-65 from {} refused: {} ({})", log::sanitize(actor->id), log::sanitize(bad->message),
@@ -199,7 +201,7 @@ public:
         auto docs = s_.dmp.documents(page_ids);
         if (!docs) return database_error(docs.error());
         for (const auto& d : *docs) page.push_back(document_reference(d, reader.patient, base));
-        trace(reader, "search", "", fmt::format("{} ({} found)", request.query, visible.size()));
+        if (!trace(reader, "search", "", fmt::format("{} ({} found)", request.query, visible.size()))) return untraced();
         std::string self = std::string(kPdsmBase) + "/DocumentReference?" + request.query;
         std::string next;
         if (offset + count < visible.size())
@@ -215,17 +217,17 @@ public:
         if (auto* denied = std::get_if<http::Response>(&opened)) return std::move(*denied);
         auto& reader = std::get<Reader>(opened);
         if (!may_see((*doc)->summary(), reader.patient, reader.request, *reader.matrix)) {
-            trace(reader, "read-refused", id, "document not visible to this professional");
+            (void)trace(reader, "read-refused", id, "document not visible to this professional");
             return outcome(403, "forbidden", "this document is not visible to you");
         }
         if (!bytes) {
-            trace(reader, "read", id, "metadata");
+            if (!trace(reader, "read", id, "metadata")) return untraced();
             return fhir(200, document_reference(**doc, reader.patient, binary_base(request)));
         }
         auto content = s_.dmp.content(id);
         if (!content) return database_error(content.error());
         if (!*content) return outcome(404, "not-found", "no content for this document");
-        trace(reader, "read", id, (*doc)->unique_id);
+        if (!trace(reader, "read", id, (*doc)->unique_id)) return untraced();
         http::Response r;
         r.status = 200;
         r.body = std::move(**content);
@@ -235,8 +237,9 @@ public:
 
     http::Response patch(const http::Request& request) {
         std::string id = after_slash(request.path);
-        auto actor = actor_of(request);
-        if (!actor) return not_identified();
+        auto identified = identify(request);
+        if (auto* answer = std::get_if<http::Response>(&identified)) return std::move(*answer);
+        const Actor* actor = &std::get<Actor>(identified);
         if (actor->kind != Actor::Kind::Professional)
             return outcome(403, "forbidden", "only the author changes a document's metadata");
         auto parsed = parse_metadata_patch(request.body);
@@ -272,7 +275,8 @@ public:
     }
 
     http::Response patient_search(const http::Request& request) {
-        if (!actor_of(request)) return not_identified();
+        auto identified = identify(request);
+        if (auto* answer = std::get_if<http::Response>(&identified)) return std::move(*answer);
         Query q = Query::parse(request.query);
         auto id = q.first("identifier");
         if (!id) return outcome(400, "required", "Patient search needs identifier=urn:oid:<INS OID>|<INS>");
@@ -284,8 +288,9 @@ public:
     }
 
     http::Response audit_events(const http::Request& request) {
-        auto actor = actor_of(request);
-        if (!actor) return not_identified();
+        auto identified = identify(request);
+        if (auto* answer = std::get_if<http::Response>(&identified)) return std::move(*answer);
+        const Actor* actor = &std::get<Actor>(identified);
         Query q = Query::parse(request.query);
         auto ins = ins_of(q);
         if (!ins) return outcome(400, "required", "AuditEvent search needs patient or patient.identifier");
@@ -301,7 +306,8 @@ public:
         std::vector<json> events;
         int64_t seq = 0;
         for (const auto& t : *traces) events.push_back(audit_event(t, **p, ++seq));
-        (void)s_.dmp.trace({.ins = *ins, .action = "read-traces", .actor_kind = "professional", .actor = actor->id});
+        if (!s_.dmp.trace({.ins = *ins, .action = "read-traces", .actor_kind = "professional", .actor = actor->id}))
+            return untraced();
         return fhir(200, searchset(events, events.size(), std::string(kPdsmBase) + "/AuditEvent?" + request.query, ""));
     }
 
@@ -342,9 +348,45 @@ private:
         return host ? fmt::format("https://{}{}", *host, path) : path;
     }
 
-    std::optional<Actor> actor_of(const http::Request& r) const {
-        return actor_of_certificate(r.client_certificate.verified, r.client_certificate.subject,
-                                    r.client_certificate.issuer);
+    // Who acts, or the answer to a request that names nobody (401) or whose token cannot be checked
+    // now (503): a bearer token first, then the verified client certificate.
+    std::variant<Actor, http::Response> identify(const http::Request& r) const {
+        if (auto authorization = r.authorization()) {
+            if (auto token = bearer_token(*authorization)) return actor_of_token(r, *token);
+        }
+        auto authorities = s_.professional_authorities();
+        auto actor = actor_of_certificate(r.client_certificate.verified, r.client_certificate.subject,
+                                          r.client_certificate.issuer, *authorities);
+        if (!actor) return not_identified();
+        return *actor;
+    }
+
+    std::variant<Actor, http::Response> actor_of_token(const http::Request& r, std::string_view token) const {
+        auto verdict = s_.bearer(token);
+        switch (verdict.kind) {
+            case BearerVerdict::Kind::Professional: return Actor{Actor::Kind::Professional, verdict.ps_idnat};
+            case BearerVerdict::Kind::Unavailable: {
+                log::error(kWhere, "{} {} from {}: bearer token not checked: {}", r.method, log::sanitize(r.path),
+                           r.peer_ip, verdict.reason);
+                auto answer = outcome(503, "transient", "Pro Santé Connect cannot be reached; try again later");
+                answer.set("Retry-After", "30");
+                return answer;
+            }
+            case BearerVerdict::Kind::Refused: break;
+        }
+        log::info(kWhere, "{} {} from {}: bearer token refused: {}", r.method, log::sanitize(r.path), r.peer_ip,
+                  verdict.reason);
+        auto answer = outcome(401, "login", "invalid bearer token: " + verdict.reason);
+        answer.set("WWW-Authenticate", fmt::format("Bearer realm=\"{}\", error=\"invalid_token\", error_description=\"{}\"",
+                                                   kRealm, quotable(verdict.reason)));
+        return answer;
+    }
+
+    // A quoted-string's content for WWW-Authenticate: printable ASCII without '"' or '\\'.
+    static std::string quotable(std::string_view text) {
+        std::string out;
+        for (char c : text) out += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '_';
+        return out;
     }
 
     static http::Response refused_change(const std::string& id, const Actor& actor, const Refusal& r) {
@@ -354,21 +396,28 @@ private:
     }
 
     static http::Response not_identified() {
-        return outcome(401, "login", "a verified client certificate of the IGC is required");
+        auto answer = outcome(401, "login", "a Pro Santé Connect bearer token or a verified client certificate of the IGC is required");
+        answer.set("WWW-Authenticate", fmt::format("Bearer realm=\"{}\"", kRealm));
+        return answer;
     }
 
-    void trace(const Reader& reader, std::string action, std::string document, std::string detail) {
+    // Whether the act is traced (durably); nothing is disclosed untraced.
+    [[nodiscard]] bool trace(const Reader& reader, std::string action, std::string document, std::string detail) {
         if (reader.request.emergency) detail = fmt::format("{} [bris de glace: {}]", detail, reader.request.justification);
         auto s = s_.dmp.trace({.ins = reader.patient.ins, .action = std::move(action), .actor_kind = "professional",
                                .actor = reader.request.actor.id, .document = std::move(document),
                                .detail = std::move(detail), .emergency = reader.request.emergency});
         if (!s) log::error(kWhere, "cannot trace: {}", s.error().message);
+        return static_cast<bool>(s);
     }
+
+    static http::Response untraced() { return outcome(503, "transient", "the DMP cannot trace this access now"); }
 
     // The actor and the patient's DMP, when the access rules let this actor open it; else the answer.
     std::variant<Reader, http::Response> open(const http::Request& request, const std::string& ins) {
-        auto actor = actor_of(request);
-        if (!actor) return not_identified();
+        auto identified = identify(request);
+        if (auto* answer = std::get_if<http::Response>(&identified)) return std::move(*answer);
+        const Actor* actor = &std::get<Actor>(identified);
         ReadRequest rr{.actor = *actor};
         auto mode = request.field("X-DMP-Mode-Acces");
         rr.emergency = mode && *mode == "BRIS_DE_GLACE";
@@ -395,7 +444,7 @@ private:
             return outcome(status, issue_of(status), to_string(denial));
         }
         Reader reader{**patient, rr, matrix};
-        if (rr.emergency) trace(reader, "emergency", "", "bris de glace");
+        if (rr.emergency && !trace(reader, "emergency", "", "bris de glace")) return untraced();
         else if (rr.declares_care && !*care && (*patient)->medecin_traitant != actor->id) {
             if (auto s = s_.dmp.declare_care(ins, actor->id, *actor); !s) return database_error(s.error());
         }
@@ -405,35 +454,7 @@ private:
     PdsmServices s_;
 };
 
-// "CN=810001045367,OU=IGC-SANTE TEST,O=...,C=FR" -> the value of one attribute (first occurrence).
-std::string attribute(std::string_view subject, std::string_view name) {
-    std::size_t start = 0;
-    while (start < subject.size()) {
-        std::size_t end = start;
-        while (end < subject.size() && subject[end] != ',') end += subject[end] == '\\' ? 2 : 1;
-        auto part = subject.substr(start, std::min(end, subject.size()) - start);
-        if (part.size() > name.size() && part.substr(0, name.size()) == name && part[name.size()] == '=')
-            return std::string(part.substr(name.size() + 1));
-        start = end + 1;
-    }
-    return {};
-}
-
-bool looks_like_ps_idnat(std::string_view cn) {
-    auto alnum = std::all_of(cn.begin(), cn.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
-    return alnum && ((cn.size() == 12 && cn[0] == '8') || (cn.size() == 10 && cn[0] == '0'));
-}
-
 }  // namespace
-
-std::optional<Actor> actor_of_certificate(bool verified, std::string_view subject, std::string_view issuer) {
-    if (!verified) return std::nullopt;
-    auto cn = attribute(subject, "CN");
-    bool personal_authority = attribute(issuer, "CN").ends_with(" PERSONNES");
-    if (personal_authority && attribute(subject, "OU") == "IGC-SANTE TEST" && looks_like_ps_idnat(cn))
-        return Actor{Actor::Kind::Professional, cn};
-    return Actor{Actor::Kind::Feed, std::string(subject)};
-}
 
 void add_pdsm_routes(http::Router& router, PdsmServices services) {
     auto pdsm = std::make_shared<Pdsm>(std::move(services));

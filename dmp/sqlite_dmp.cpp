@@ -1,5 +1,5 @@
 // SQLite implementation of the Dmp (DATA/dmp.db, WAL): one connection behind a mutex, short
-// transactions, SQL a PostgreSQL backend can run. Document bytes sit in their own table so that
+// transactions (reading traces batched, one fsync for many), SQL a PostgreSQL backend can run. Document bytes sit in their own table so that
 // searches read metadata rows only. Trusts its callers to have identified the actor.
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <ctime>
+#include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <utility>
 
 #include "core/sqlite.h"
 #include "dmp/dmp.h"
@@ -362,15 +365,30 @@ public:
         return ChangeOutcome{doc};
     }
 
-    // The traces of reading (searches, reads, refusals) are committed without an fsync of their own:
-    // the next durable commit (a deposit, a change) or checkpoint syncs them with it. A power cut may
-    // lose the last reading traces, never a deposit; a search does not wait for the disk.
+    // The traces of reading (searches, reads, refusals) are durable before the caller answers: the
+    // DMP's duty is that nothing is disclosed untraced. Concurrent readers share one commit and its
+    // fsync: a caller finding no batch being written writes every trace queued so far in one
+    // transaction; the others wait for the batch holding theirs.
     Status trace(const Trace& t) override {
-        std::lock_guard lock(mu_);
-        if (auto s = exec(db_, "PRAGMA synchronous=NORMAL"); !s) return s;
-        auto traced = trace_locked(t);
-        if (auto s = exec(db_, "PRAGMA synchronous=FULL"); !s) return s;
-        return traced;
+        std::unique_lock lock(batch_mu_);
+        auto mine = open_batch_;
+        mine->traces.push_back(t);
+        while (!mine->done) {
+            if (writing_) {
+                batch_written_.wait(lock);
+                continue;
+            }
+            writing_ = true;
+            auto batch = std::exchange(open_batch_, std::make_shared<TraceBatch>());
+            lock.unlock();
+            Status written = write_batch(batch->traces);
+            lock.lock();
+            batch->result = std::move(written);
+            batch->done = true;
+            writing_ = false;
+            batch_written_.notify_all();
+        }
+        return mine->result;
     }
 
     Result<std::vector<Trace>> traces(std::string_view ins) override {
@@ -521,6 +539,29 @@ private:
         return std::optional<Document>{read_document(q)};
     }
 
+    struct TraceBatch {
+        std::vector<Trace> traces;
+        bool done = false;
+        Status result = Ok{};
+    };
+
+    // One transaction, one fsync (synchronous=FULL) for the whole batch; nothing of it on failure.
+    Status write_batch(const std::vector<Trace>& traces) {
+        std::lock_guard lock(mu_);
+        if (auto s = exec(db_, "BEGIN IMMEDIATE"); !s) return s;
+        for (const auto& t : traces) {
+            if (auto s = trace_locked(t); !s) {
+                (void)exec(db_, "ROLLBACK");
+                return s;
+            }
+        }
+        if (auto s = exec(db_, "COMMIT"); !s) {
+            (void)exec(db_, "ROLLBACK");
+            return s;
+        }
+        return Ok{};
+    }
+
     Status trace_locked(const Trace& t) {
         Stmt q(db_, "INSERT INTO traces (at, ins, action, actor_kind, actor, document, detail, emergency) "
                     "VALUES (?,?,?,?,?,?,?,?)");
@@ -604,6 +645,10 @@ private:
 
     std::mutex mu_;
     sqlite3* db_;
+    std::mutex batch_mu_;  // guards what follows
+    std::condition_variable batch_written_;
+    std::shared_ptr<TraceBatch> open_batch_ = std::make_shared<TraceBatch>();
+    bool writing_ = false;
 };
 
 Status migrate(sqlite3* db) {

@@ -111,23 +111,57 @@ TEST_CASE("which documents a professional sees") {
 TEST_CASE("the actor a client certificate names") {
     const std::string personnes = "CN=AC IGC-SANTE TEST PERSONNES,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR";
     const std::string organisations = "CN=AC IGC-SANTE TEST ORGANISATIONS,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR";
-    CHECK_FALSE(actor_of_certificate(false, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR", personnes));
-    auto ps = actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR", personnes);
+    const ProfessionalAuthorities ours{personnes};
+    CHECK_FALSE(actor_of_certificate(false, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR", personnes, ours));
+    auto ps = actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR", personnes, ours);
     REQUIRE(ps);
     CHECK(ps->kind == Actor::Kind::Professional);
     CHECK(ps->id == "810001045367");
-    auto org = actor_of_certificate(true, "CN=labo@x.fr,OU=010000001,O=LABO TEST,C=FR", organisations);
+    auto org = actor_of_certificate(true, "CN=labo@x.fr,OU=010000001,O=LABO TEST,C=FR", organisations, ours);
     REQUIRE(org);
     CHECK(org->kind == Actor::Kind::Feed);
     // A CN that is not a PS_IdNat, or a personal-looking CN outside the personal CA's OU, is no professional.
-    CHECK(actor_of_certificate(true, "CN=mallory,OU=IGC-SANTE TEST,O=X,C=FR", personnes)->kind == Actor::Kind::Feed);
-    CHECK(actor_of_certificate(true, "CN=810001045367,OU=010000001,O=X,C=FR", personnes)->kind == Actor::Kind::Feed);
-    CHECK(actor_of_certificate(true, "CN=810001045367\\,OU=IGC-SANTE TEST,O=X,C=FR", personnes)->kind ==
+    CHECK(actor_of_certificate(true, "CN=mallory,OU=IGC-SANTE TEST,O=X,C=FR", personnes, ours)->kind == Actor::Kind::Feed);
+    CHECK(actor_of_certificate(true, "CN=810001045367,OU=010000001,O=X,C=FR", personnes, ours)->kind == Actor::Kind::Feed);
+    CHECK(actor_of_certificate(true, "CN=810001045367\\,OU=IGC-SANTE TEST,O=X,C=FR", personnes, ours)->kind ==
           Actor::Kind::Feed);
     // The subject of a personal certificate, issued by another authority than a PERSONNES one (a
     // server or organisation CA, or any CA the trust store holds): no professional either.
-    CHECK(actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR", organisations)->kind ==
+    CHECK(actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR", organisations, ours)->kind ==
           Actor::Kind::Feed);
-    CHECK(actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR", "CN=Some Root,O=Elsewhere")->kind ==
+    CHECK(actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR", "CN=Some Root,O=Elsewhere", ours)->kind ==
           Actor::Kind::Feed);
+    // Another operator's PERSONNES authority (trusted for the relay) names nobody unless listed.
+    const std::string theirs = "CN=AC IGC-SANTE TEST PERSONNES,OU=IGC-SANTE TEST,O=OTHER OPERATOR,C=FR";
+    CHECK(actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=OTHER OPERATOR,C=FR", theirs, ours)->kind ==
+          Actor::Kind::Feed);
+    const ProfessionalAuthorities both{personnes, theirs};
+    CHECK(actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=OTHER OPERATOR,C=FR", theirs, both)->kind ==
+          Actor::Kind::Professional);
+    // No authority configured: certificates name no professional at all.
+    CHECK(actor_of_certificate(true, "CN=810001045367,OU=IGC-SANTE TEST,O=X,C=FR", personnes, {})->kind ==
+          Actor::Kind::Feed);
+}
+
+TEST_CASE("the token of an Authorization: Bearer field") {
+    CHECK(bearer_token("Bearer abc.def.ghi") == std::optional<std::string_view>("abc.def.ghi"));
+    CHECK(bearer_token("bearer   abc") == std::optional<std::string_view>("abc"));
+    CHECK_FALSE(bearer_token("Basic dXNlcjpwYXNz"));
+    CHECK_FALSE(bearer_token("Bearerabc"));
+    CHECK_FALSE(bearer_token("Bear abc"));
+}
+
+TEST_CASE("the patient's side: INVISIBLE_PATIENT hides from both, INVISIBLE_REPRESENTANTS_LEGAUX from representatives") {
+    DocumentSummary normal{"d1", "10", "810000000015", {}};
+    DocumentSummary hidden_patient{"d2", "10", "810000000015", {kInvisiblePatient}};
+    DocumentSummary hidden_reps{"d3", "10", "810000000015", {kInvisibleRepresentants}};
+    DocumentSummary masked{"d4", "10", "810000000015", {kMasquePs}};
+    for (auto side : {PatientSide::Patient, PatientSide::LegalRepresentative}) {
+        CHECK(may_see(normal, side));
+        CHECK_FALSE(may_see(hidden_patient, side));
+        CHECK(may_see(masked, side));  // MASQUE_PS hides from professionals, not from the patient who masked it
+    }
+    CHECK(may_see(hidden_reps, PatientSide::Patient));
+    CHECK_FALSE(may_see(hidden_reps, PatientSide::LegalRepresentative));
+    CHECK(to_string(PatientSide::LegalRepresentative) == "legal-representative");
 }

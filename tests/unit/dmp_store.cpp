@@ -1,7 +1,11 @@
 // The SQLite DMP: patients and their choices, deposits (consent, opposition, traits, duplicates,
 // versions by the author alone, a submission all or nothing), masking and deletion, traces; and
-// that the file reopens with what was written.
+// that the file reopens with what was written; reading traces batched from concurrent readers.
 #include <doctest/doctest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
 
 #include "dmp/dmp.h"
 #include "temp_dir.h"
@@ -235,4 +239,34 @@ TEST_CASE("search criteria: class, type with its system, author, period, status"
     CHECK(dmp->find(q).value().size() == 1);
     q.statuses = {"superseded"};
     CHECK(dmp->find(q).value().empty());
+}
+
+TEST_CASE("reading traces from many threads at once: each one written once, all there after a reopen") {
+    unit_test::TempDir dir;
+    constexpr int kThreads = 8, kEach = 25;
+    {
+        auto dmp = open(dir);
+        std::vector<std::thread> readers;
+        std::atomic<int> failed{0};
+        for (int t = 0; t < kThreads; ++t)
+            readers.emplace_back([&, t] {
+                for (int i = 0; i < kEach; ++i) {
+                    auto s = dmp->trace({.ins = kIns, .action = "search", .actor_kind = "professional",
+                                         .actor = "810000000023", .detail = std::to_string(t * kEach + i)});
+                    if (!s) ++failed;
+                }
+            });
+        for (auto& r : readers) r.join();
+        CHECK(failed == 0);
+    }
+    auto dmp = open_sqlite_dmp(dir.path / "dmp.db");
+    REQUIRE(dmp.ok());
+    auto traces = dmp.value()->traces(kIns);
+    REQUIRE(traces.ok());
+    std::set<std::string> details;
+    int searches = 0;
+    for (const auto& t : *traces)
+        if (t.action == "search") ++searches, details.insert(t.detail);
+    CHECK(searches == kThreads * kEach);
+    CHECK(details.size() == static_cast<std::size_t>(kThreads * kEach));
 }
