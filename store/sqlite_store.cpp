@@ -539,6 +539,7 @@ public:
             return insert_folder(a->id, folder, special_use);
         });
         if (!made) return made.error();
+        changes().changed(ChangeNotifier::Topic::AccountFolders, a->id);
         auto all = folders(address);
         if (!all) return all.error();
         for (auto& f : *all)
@@ -551,7 +552,7 @@ public:
         if (folder == "INBOX") return fail(ErrorKind::Invalid, "INBOX cannot be deleted");
         auto a = find_account(address);
         if (!a) return a.error();
-        return transaction<Ok>([&]() -> Result<Ok> {
+        auto deleted = transaction<Ok>([&]() -> Result<Ok> {
             auto id = find_folder_locked(a->id, folder);
             if (!id) return id.error();
             Stmt kids(writer_, "SELECT 1 FROM folders WHERE account_id = ?1 AND substr(name, 1, ?2) = ?3");
@@ -563,6 +564,8 @@ public:
             touched_.push_back(*id);
             return drop_orphans();
         });
+        if (deleted) changes().changed(ChangeNotifier::Topic::AccountFolders, a->id);
+        return deleted;
     }
 
     Status rename_folder(std::string_view address, std::string_view from, std::string_view to) override {
@@ -572,7 +575,7 @@ public:
             return fail(ErrorKind::Invalid, "a folder cannot be renamed into itself");
         auto a = find_account(address);
         if (!a) return a.error();
-        return transaction<Ok>([&]() -> Result<Ok> {
+        auto renamed = transaction<Ok>([&]() -> Result<Ok> {
             auto id = find_folder_locked(a->id, source);
             if (!id) return id.error();
             if (find_folder_locked(a->id, target)) return fail(ErrorKind::Exists, fmt::format("{} already exists", target));
@@ -588,6 +591,8 @@ public:
             touched_.push_back(*id);
             return rename_subscriptions(a->id, source, target);
         });
+        if (renamed) changes().changed(ChangeNotifier::Topic::AccountFolders, a->id);
+        return renamed;
     }
 
     Result<std::vector<std::string>> subscriptions(std::string_view address) override {
@@ -611,7 +616,9 @@ public:
         Stmt q(writer_, subscribed ? "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES(?1, ?2)"
                                    : "DELETE FROM subscriptions WHERE account_id = ?1 AND name = ?2");
         q.bind(1, a->id).bind(2, folder);
-        return q.step() == SQLITE_DONE ? Status(Ok{}) : Status(q.error());
+        if (q.step() != SQLITE_DONE) return q.error();
+        if (sqlite3_changes(writer_) > 0) changes().changed(ChangeNotifier::Topic::AccountFolders, a->id);
+        return Ok{};
     }
 
     Result<uint32_t> claim_recent(std::string_view address, std::string_view folder, uint32_t up_to) override {
@@ -675,7 +682,7 @@ public:
 
     Status set_annotations(int64_t folder_id, int64_t account_id, std::span<const AnnotationChange> changes,
                            std::size_t max_entries) override {
-        return transaction<Ok>([&]() -> Result<Ok> {
+        auto written = transaction<Ok>([&]() -> Result<Ok> {
             for (const auto& change : changes) {
                 int64_t owner = change.entry.starts_with("/private/") ? account_id : 0;
                 Stmt q(writer_, change.value
@@ -693,6 +700,8 @@ public:
                 return fail(ErrorKind::Invalid, fmt::format("more than {} annotations", max_entries));
             return Ok{};
         });
+        if (written) this->changes().changed(ChangeNotifier::Topic::Annotations, folder_id);
+        return written;
     }
 
     Result<std::vector<uint32_t>> vanished_since(std::string_view address, std::string_view folder,
