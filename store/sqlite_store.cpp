@@ -958,6 +958,32 @@ public:
         });
     }
 
+    Result<Replaced> replace(std::string_view from_address, std::string_view from_folder, uint32_t old_uid,
+                             std::string_view address, std::string_view folder, const NewMessage& replacement) override {
+        auto source = folder_id(from_address, from_folder);
+        if (!source) return source.error();
+        auto target = folder_id(address, folder);
+        if (!target) return target.error();
+        return transaction<Replaced>([&]() -> Result<Replaced> {
+            Replaced out;
+            Stmt there(writer_, "SELECT 1 FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
+            there.bind(1, *source).bind(2, static_cast<int64_t>(old_uid));
+            if (there.step() == SQLITE_ROW) {
+                std::vector<uint32_t> one{old_uid};
+                if (auto gone = remove_locked(*source, one); !gone) return gone.error();
+                if (auto dropped = drop_orphans(); !dropped) return dropped.error();
+                out.expunged = std::move(one);
+            }
+            if (auto room = check_quota_locked(address, 1, replacement.content.size()); !room) return room.error();
+            auto message_id = insert_content(replacement.content, replacement.internal_date);
+            if (!message_id) return message_id.error();
+            auto uid = file_into(*target, *message_id, joined_flags(replacement.flags));
+            if (!uid) return uid.error();
+            out.uid = *uid;
+            return out;
+        });
+    }
+
     Result<CopyOutcome> copy(std::string_view from_address, std::string_view from, std::span<const uint32_t> uids,
                              std::string_view to_address, std::string_view to, bool move) override {
         auto source = folder_id(from_address, from);
