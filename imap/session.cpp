@@ -165,14 +165,16 @@ asio::awaitable<void> Session::run(Admission admission) {
                 co_return;
             }
         }
+        // NOTIFY (RFC 5465): news told between commands, when no command has begun; a wake (a watch
+        // saw a change) ends the wait for the next command and brings the loop back here.
         notify_follow_selection();
+        if (notify_ && assembler_.idle()) co_await deliver_notifications();
         if (assembler_.closed() || !co_await fill()) {
             log::info("imap", "disconnect from {}", stream_->peer_ip());
             co_await stream_->close();
             co_return;
         }
-        // NOTIFY (RFC 5465): news told between commands, when no command has begun.
-        if (std::exchange(woken_, false) && notify_ && assembler_.idle()) co_await deliver_notifications();
+        woken_ = false;
     }
 }
 
