@@ -142,3 +142,23 @@ def test_refusals(server):
     assert typ == "NO" and b"[BADEVENT (MessageNew MessageExpunge" in data[0]
     assert b"NOTIFY" in c.capability()[1][0].split()
     c.logout()
+
+
+def test_past_100_watched_mailboxes_notify_overflows_and_stops(server):
+    address = account(server)
+    c, other = server.imaps_login(address), server.imaps_login(address)
+    for i in range(100):  # with the six default folders: 106 personal mailboxes
+        assert c.create(f"Dossier{i}")[0] == "OK"
+    typ, _, _ = notify(c, "SET", "(PERSONAL (MessageNew MessageExpunge))")
+    assert typ == "OK"
+    assert any(b"[NOTIFICATIONOVERFLOW]" in line for line in c.untagged_responses.get("OK", []))
+    # NOTIFY is off: a new message elsewhere is not told.
+    other.append("INBOX", None, None, MESSAGE)
+    readable, _, _ = select.select([c.sock], [], [], 3)
+    assert not readable and not c.sock.pending()
+    # A narrower set is watched again.
+    assert notify(c, "SET", "(INBOXES (MessageNew MessageExpunge))")[0] == "OK"
+    other.append("INBOX", None, None, MESSAGE)
+    unsolicited(c, rb"^\* STATUS \S+ \(MESSAGES 2 ")
+    c.logout()
+    other.logout()
