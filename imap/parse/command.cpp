@@ -762,7 +762,10 @@ void notify_events(Cursor& in, NotifyGroup& group) {
     if (unknown) in.fail("Unsupported event", Code::BadEvent, Status::No);
 }
 
+// The pairings bind the selected mailbox's groups, whose EXISTS and EXPUNGE keep message numbers
+// right (as Dovecot 2.3 checks them); another mailbox may ask for MessageNew alone (RFC 5465's example).
 void check_notify_group(Cursor& in, const NotifyGroup& g) {
+    if (g.filter != NotifyFilter::Selected && g.filter != NotifyFilter::SelectedDelayed) return;
     if (g.has(NotifyEvent::MessageNew) != g.has(NotifyEvent::MessageExpunge))
         in.fail("MessageNew and MessageExpunge go together");
     if ((g.has(NotifyEvent::FlagChange) || g.has(NotifyEvent::AnnotationChange)) && !g.has(NotifyEvent::MessageNew))

@@ -235,8 +235,8 @@ struct SetMetadataArgs {
 };
 
 // NOTIFY (RFC 5465). Events are bits of a mask; a group with none is "NONE" (nothing for those
-// mailboxes). Refused: MessageNew without MessageExpunge or the reverse, FlagChange or
-// AnnotationChange without both, SELECTED and
+// mailboxes). Refused: in a SELECTED or SELECTED-DELAYED group, MessageNew without MessageExpunge
+// or the reverse, FlagChange or AnnotationChange without both; SELECTED and
 // SELECTED-DELAYED together (BAD); an event name we do not know (NO [BADEVENT (ours)]).
 enum class NotifyEvent : unsigned {
     MessageNew = 1, MessageExpunge = 2, FlagChange = 4, AnnotationChange = 8, MailboxName = 16,

@@ -53,11 +53,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             round_trip(cp->set);
         } else if (auto* n = std::get_if<NotifyArgs>(&c.args)) {
             // The parser's own bounds and rules (command.cpp): 64 groups, 64 mailboxes in one,
-            // MessageNew only with MessageExpunge.
+            // MessageNew only with MessageExpunge for the selected mailbox.
             if (n->none != n->groups.empty() || n->groups.size() > 64) abort();
             for (const NotifyGroup& g : n->groups) {
                 if (g.mailboxes.size() > 64) abort();
-                if (g.has(NotifyEvent::MessageNew) != g.has(NotifyEvent::MessageExpunge)) abort();
+                bool selected = g.filter == NotifyFilter::Selected || g.filter == NotifyFilter::SelectedDelayed;
+                if (selected && g.has(NotifyEvent::MessageNew) != g.has(NotifyEvent::MessageExpunge)) abort();
                 for (const FetchAttribute& a : g.fetch) (void)response_name(a);
             }
         } else if (auto* sel = std::get_if<SelectArgs>(&c.args)) {

@@ -137,7 +137,7 @@ def test_refusals(server):
     address = account(server)
     c = server.imaps_login(address)
     with pytest.raises(imaplib.IMAP4.error, match="MessageNew and MessageExpunge"):
-        notify(c, "SET", "(INBOXES (MessageNew))")
+        notify(c, "SET", "(SELECTED (MessageNew))")
     typ, _, data = notify(c, "SET", "(INBOXES (MessageNew MessageExpunge Sparkle))")
     assert typ == "NO" and b"[BADEVENT (MessageNew MessageExpunge" in data[0]
     assert b"NOTIFY" in c.capability()[1][0].split()
