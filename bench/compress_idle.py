@@ -2,8 +2,11 @@
 """Memory per idle IMAP connection with and without COMPRESS=DEFLATE: starts a throwaway mssd
 (mssctl init in a temporary folder, loopback only), opens N connections that log in, SELECT INBOX
 (COMPRESS DEFLATE first when asked) and sit in IDLE, and reads mssd's VmRSS before and after.
+With SENT_KIB, each session first sends that many KiB of commands (SEARCH TEXT with words of
+ordinary French prose without accents, 1 KiB each), so that the server's decompressor holds a
+full window.
 Bounded: N connections, a few minutes at most; stops everything it started.
-Usage: bench/compress_idle.py BUILD_DIR [N]"""
+Usage: bench/compress_idle.py BUILD_DIR [N] [SENT_KIB]"""
 import os
 import signal
 import socket
@@ -16,6 +19,10 @@ import zlib
 
 BUILD = sys.argv[1]
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+SENT_KIB = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+WORDS = ("le patient", "presente", "une douleur", "thoracique", "depuis", "trois jours", "sans fievre",
+         "antecedents", "de diabete", "traitement", "en cours", "metformine", "bilan", "sanguin", "demande",
+         "compte rendu", "d'hospitalisation", "cordialement", "docteur", "cabinet")
 USERS = 50
 DOMAIN = "bench.mssante.fr"
 PASSWORD = "bench-Passw0rd"
@@ -38,6 +45,12 @@ class Session:
             self.command("c COMPRESS DEFLATE", b"c OK")
             self.deflater, self.inflater = zlib.compressobj(6, zlib.DEFLATED, -15), zlib.decompressobj(-15)
         self.command("s SELECT INBOX", b"s OK")
+        for k in range(SENT_KIB):
+            text, n = "", k
+            while len(text) < 1000:
+                n = (n * 1103515245 + 12345) % 2147483648
+                text += WORDS[n % len(WORDS)] + " "
+            self.command(f"t{k} SEARCH TEXT \"{text}\"", f"t{k} OK".encode())
         self.send("i IDLE")
         self.expect(b"+ idling")
 

@@ -1,5 +1,6 @@
-// zlib behind StreamFilter: inflate with the largest window (the peer chooses its own, up to 32 KiB),
-// deflate at zlib's default level, each burst ended by Z_SYNC_FLUSH so the peer can read it whole.
+// zlib behind StreamFilter: inflate with the largest window (the peer chooses its own, up to 32 KiB,
+// and raw deflate cannot tell us which: RFC 4978 leaves it to the peer), deflate at zlib's default
+// level, each burst ended by Z_SYNC_FLUSH so the peer can read it whole.
 #include "core/deflate.h"
 
 #include <sys/mman.h>
@@ -15,8 +16,9 @@ namespace {
 constexpr int kWindowBits = 15;  // raw deflate: passed negated
 constexpr std::size_t kOutputStep = 16 * 1024;
 // What a new compressor is given of the output before it: small responses (FETCH FLAGS, OK lines)
-// deflate 6.4 times with the last 4 KiB as history, 1.05 times with none (docs/performance.md).
-constexpr std::size_t kRecentOutput = 4096;
+// deflate 6.44 times with the last 1 KiB as history (6.46 with 4 KiB), 1.05 times with none; each
+// KiB more is kept by every idle session (docs/performance.md).
+constexpr std::size_t kRecentOutput = 1024;
 
 // zlib's large buffers (the compressor's 4 x 64 KiB, the decompressor's 32 KiB window) are mapped
 // and unmapped, not taken from the heap: each lives for one command, and heap chunks freed between
@@ -52,6 +54,55 @@ z_stream new_stream() {
     stream.zalloc = zone_alloc;
     stream.zfree = zone_free;
     return stream;
+}
+
+// A resting decompressor's window is kept deflated once larger than this: what a client sends
+// (commands, headers, text) deflates several times over, and an idle session keeps only that
+// (116 KiB per idle session once a client had sent 32 KiB, when kept plain; docs/performance.md).
+constexpr std::size_t kPlainWindow = 4096;
+constexpr uInt kMaxWindow = 1u << kWindowBits;
+
+// A window is read out, packed and unpacked through two buffers per thread, within one call: no
+// 32 KiB heap chunk is freed between long-lived session objects (which would stay resident).
+std::string& plain_scratch() {
+    thread_local std::string buffer;
+    return buffer;
+}
+std::string& packed_scratch() {
+    thread_local std::string buffer;
+    return buffer;
+}
+
+// plain deflated into packed_scratch(); false if zlib fails.
+bool pack(std::string_view plain) {
+    z_stream s = new_stream();
+    if (deflateInit2(&s, Z_BEST_SPEED, Z_DEFLATED, -kWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+    std::string& out = packed_scratch();
+    out.resize(deflateBound(&s, static_cast<uLong>(plain.size())));
+    s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+    s.avail_in = static_cast<uInt>(plain.size());
+    s.next_out = reinterpret_cast<Bytef*>(out.data());
+    s.avail_out = static_cast<uInt>(out.size());
+    int rc = deflate(&s, Z_FINISH);
+    out.resize(out.size() - s.avail_out);
+    deflateEnd(&s);
+    return rc == Z_STREAM_END;
+}
+
+// packed inflated back into plain_scratch(); false when it does not inflate.
+bool unpack(const std::string& packed) {
+    z_stream s = new_stream();
+    if (inflateInit2(&s, -kWindowBits) != Z_OK) return false;
+    std::string& out = plain_scratch();
+    out.resize(kMaxWindow);
+    s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
+    s.avail_in = static_cast<uInt>(packed.size());
+    s.next_out = reinterpret_cast<Bytef*>(out.data());
+    s.avail_out = kMaxWindow;
+    int rc = inflate(&s, Z_FINISH);
+    out.resize(kMaxWindow - s.avail_out);
+    inflateEnd(&s);
+    return rc == Z_STREAM_END;
 }
 
 class DeflateFilter final : public StreamFilter {
@@ -137,8 +188,12 @@ public:
         if (!inflating_ || has_pending_input() || !between_blocks) return;
         uInt length = 0;
         if (inflateGetDictionary(&inflater_, nullptr, &length) != Z_OK) return;
-        window_.resize(length);
-        inflateGetDictionary(&inflater_, reinterpret_cast<Bytef*>(window_.data()), &length);
+        std::string& plain = plain_scratch();
+        plain.resize(length);
+        inflateGetDictionary(&inflater_, reinterpret_cast<Bytef*>(plain.data()), &length);
+        window_packed_ = plain.size() > kPlainWindow && pack(plain);
+        window_.assign(window_packed_ ? packed_scratch() : plain);
+        window_.shrink_to_fit();
         inflateEnd(&inflater_);
         inflating_ = false;
         pending_.shrink_to_fit();
@@ -149,10 +204,13 @@ private:
         inflater_ = new_stream();
         if (inflateInit2(&inflater_, -kWindowBits) != Z_OK) return false;
         inflating_ = true;
-        if (!window_.empty() &&
-            inflateSetDictionary(&inflater_, reinterpret_cast<const Bytef*>(window_.data()),
-                                 static_cast<uInt>(window_.size())) != Z_OK)
+        if (window_packed_ && !unpack(window_)) return false;
+        const std::string& window = window_packed_ ? plain_scratch() : window_;
+        if (!window.empty() &&
+            inflateSetDictionary(&inflater_, reinterpret_cast<const Bytef*>(window.data()),
+                                 static_cast<uInt>(window.size())) != Z_OK)
             return false;
+        window_packed_ = false;
         window_.clear();
         window_.shrink_to_fit();
         return true;
@@ -164,7 +222,8 @@ private:
     bool inflating_ = false;
     bool more_output_ = false;  // the last decode stopped with its output full
     std::string pending_;  // octets from the peer not inflated yet
-    std::string window_;   // the decompressor's window while it rests
+    std::string window_;   // the decompressor's window while it rests (deflated when window_packed_)
+    bool window_packed_ = false;
     std::string recent_;   // the last kRecentOutput octets sent, for the next compressor
 };
 

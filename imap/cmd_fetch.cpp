@@ -142,21 +142,18 @@ const FetchAttribute* undecodable(const std::vector<FetchAttribute>& attributes,
 
 }  // namespace
 
-asio::awaitable<void> Session::cmd_fetch(const Command& cmd) {
-    const auto& args = std::get<FetchArgs>(cmd.args);
-    if (args.vanished && !qresync_) co_return bad(cmd, "QRESYNC is not enabled");
-    auto targets = resolve(args.set, cmd.uid);
-    if (!targets) co_return bad(cmd, "Invalid message sequence number");
-    if (args.vanished) co_await report_vanished_since(args.set, *args.changed_since);
-    if (args.changed_since || has_item(args.attributes, FetchItem::ModSeq)) enable_condstore();  // RFC 7162 3.1
-    auto attributes = response_items(args, cmd.uid, condstore_);
+// The FETCH responses of targets (indexes into the selected mailbox); the first attribute that
+// cannot be decoded ends them ([UNKNOWN-CTE]). may_set_seen false for NOTIFY's unsolicited FETCH.
+asio::awaitable<const FetchAttribute*> Session::send_fetches(const std::vector<FetchAttribute>& attributes,
+                                                             const std::vector<std::size_t>& targets,
+                                                             std::optional<uint64_t> changed_since, bool may_set_seen) {
     bool content = std::any_of(attributes.begin(), attributes.end(), needs_content);
     bool structure = std::any_of(attributes.begin(), attributes.end(), needs_structure);
-    bool seen = !selected_->read_only && selected_->ref.may('s') &&
+    bool seen = may_set_seen && !selected_->read_only && selected_->ref.may('s') &&
                 std::any_of(attributes.begin(), attributes.end(), sets_seen);
-    for (std::size_t index : *targets) {
+    for (std::size_t index : targets) {
         auto& m = selected_->messages[index];
-        if (args.changed_since && m.modseq <= *args.changed_since) continue;
+        if (changed_since && m.modseq <= *changed_since) continue;
         Fetched f{m, selected_->recent.count(m.uid) > 0, {}, {}};
         if (content) {
             auto read = run_blocking(services_.blocking, [this, uid = m.uid] {
@@ -167,8 +164,7 @@ asio::awaitable<void> Session::cmd_fetch(const Command& cmd) {
             f.content = std::move(*fetched);
         }
         if (structure) f.structure = mime::parse_structure(f.content);
-        if (const auto* a = undecodable(attributes, f))
-            co_return no(cmd, Code::UnknownCte, fmt::format("Unknown Content-Transfer-Encoding in {}", response_name(*a)));
+        if (const auto* a = undecodable(attributes, f)) co_return a;
         bool add_flags = false;
         if (seen && std::find(m.flags.begin(), m.flags.end(), "\\Seen") == m.flags.end()) {
             std::vector<uint32_t> one = {m.uid};
@@ -189,6 +185,20 @@ asio::awaitable<void> Session::cmd_fetch(const Command& cmd) {
         if (add_flags && condstore_ && !has_item(attributes, FetchItem::ModSeq)) items += fmt::format(" MODSEQ ({})", m.modseq);
         stream_->send(fmt::format("* {} FETCH ({})\r\n", index + 1, items));
     }
+    co_return nullptr;
+}
+
+asio::awaitable<void> Session::cmd_fetch(const Command& cmd) {
+    const auto& args = std::get<FetchArgs>(cmd.args);
+    if (args.vanished && !qresync_) co_return bad(cmd, "QRESYNC is not enabled");
+    auto targets = resolve(args.set, cmd.uid);
+    if (!targets) co_return bad(cmd, "Invalid message sequence number");
+    if (args.vanished) co_await report_vanished_since(args.set, *args.changed_since);
+    if (args.changed_since || has_item(args.attributes, FetchItem::ModSeq)) enable_condstore();  // RFC 7162 3.1
+    auto attributes = response_items(args, cmd.uid, condstore_);
+    auto sent = send_fetches(attributes, *targets, args.changed_since, true);
+    if (const auto* a = co_await std::move(sent))
+        co_return no(cmd, Code::UnknownCte, fmt::format("Unknown Content-Transfer-Encoding in {}", response_name(*a)));
     ok(cmd, cmd.uid ? "UID FETCH completed" : "FETCH completed");
 }
 

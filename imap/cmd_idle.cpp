@@ -1,7 +1,7 @@
 // IDLE (RFC 2177, RFC 9051 6.3.13) and ENABLE (RFC 5161: CONDSTORE, QRESYNC, IMAP4rev2, UTF8=ACCEPT).
 // While idling on a selected mailbox the session watches its folder in the store's change notifier;
 // a committed change wakes the pending read, and the client hears EXISTS/EXPUNGE (or VANISHED)/FETCH
-// at once, until it sends DONE.
+// at once, until it sends DONE; NOTIFY's news too (cmd_notify.cpp).
 #include <fmt/format.h>
 
 #include "core/text.h"
@@ -31,6 +31,7 @@ asio::awaitable<void> Session::cmd_idle(const Command& cmd) {
             state_ = State::Logout;
             co_return;
         }
+        if (woken_ && notify_) co_await deliver_notifications();
         if (woken_ && selected_) co_await refresh(Expunges::Report);
         woken_ = false;
     }

@@ -1,7 +1,7 @@
 // REPLACE and UID REPLACE (RFC 8508): a client swaps a message of the selected mailbox (a draft saved
-// again) for a new one, filed in the named mailbox, in one command. The new message is filed first
-// (its APPENDUID in an untagged OK), then the old one is expunged: if filing fails, nothing is
-// removed. Rights: "i" on the target, "t" and "e" on the selected mailbox. Trusts the parser's values.
+// again) for a new one, filed in the named mailbox, in one command and one store transaction
+// (store::Store::replace): a crash leaves the old message or the new one, never both; if filing
+// fails, nothing is removed. The new message's APPENDUID comes in an untagged OK. Rights: "i" on the target, "t" and "e" on the selected mailbox. Trusts the parser's values.
 #include <fmt/format.h>
 
 #include <ctime>
@@ -37,26 +37,17 @@ asio::awaitable<void> Session::cmd_replace(const Command& cmd) {
         content = std::move(*stored);
     }
     int64_t date = message.internal_date ? message.internal_date->unix_time() : std::time(nullptr);
-    auto filing = run_blocking(services_.blocking, [&store = services_.store, to = *target, content = std::move(content),
-                                                    flags = message.flags, date] {
-        return store.append(to.owner, to.folder, content, flags, date);
-    });
-    auto uid = co_await std::move(filing);
-    if (!uid && uid.error().kind == ErrorKind::OverQuota) co_return no(cmd, Code::OverQuota, "The mailbox is over its quota");
-    if (!uid) co_return no(cmd, Code::ServerBug, "The message could not be stored");
-    send({"", Status::Ok, Code::AppendUid, fmt::format("{} {}", target->info.uidvalidity, *uid), "Replacement filed"});
     uint32_t old = selected_->messages[*index].uid;
-    auto removal = run_blocking(services_.blocking, [&store = services_.store, ref = selected_->ref, old] {
-        std::vector<uint32_t> one{old};
-        std::vector<std::string> deleted{"\\Deleted"};
-        auto flagged = store.update_flags(ref.owner, ref.folder, one, store::FlagMode::Add, deleted);
-        if (!flagged) return Result<std::vector<uint32_t>>(flagged.error());
-        return store.expunge(ref.owner, ref.folder, std::span<const uint32_t>(one));
+    auto swap = run_blocking(services_.blocking, [&store = services_.store, from = selected_->ref, old, to = *target,
+                                                  content = std::move(content), flags = message.flags, date] {
+        return store.replace(from.owner, from.folder, old, to.owner, to.folder, store::NewMessage{content, flags, date});
     });
-    auto gone = co_await std::move(removal);
-    if (!gone) co_return no(cmd, Code::ServerBug, "The replaced message could not be removed");
+    auto replaced = co_await std::move(swap);
+    if (!replaced && replaced.error().kind == ErrorKind::OverQuota) co_return no(cmd, Code::OverQuota, "The mailbox is over its quota");
+    if (!replaced) co_return no(cmd, Code::ServerBug, "The message could not be stored");
+    send({"", Status::Ok, Code::AppendUid, fmt::format("{} {}", target->info.uidvalidity, replaced->uid), "Replacement filed"});
     co_await refresh(Expunges::Report);
-    report_expunged(*gone);
+    report_expunged(replaced->expunged);
     co_await tell_highest_modseq();
     ok(cmd, cmd.uid ? "UID REPLACE completed" : "REPLACE completed");
 }

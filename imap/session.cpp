@@ -101,7 +101,7 @@ std::string Session::capabilities() const {
     // issue 13, Dovecot's extensions (imapext): LITERAL- before login, LITERAL+ after (RFC 7888
     // lets a server advertise only one of them).
     caps += state_ == State::NotAuthenticated ? " LITERAL-" : " LITERAL+";
-    caps += " SAVEDATE OBJECTID PREVIEW REPLACE";
+    caps += " SAVEDATE OBJECTID PREVIEW REPLACE NOTIFY";
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
         else caps += std::string(certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN") +
@@ -165,11 +165,16 @@ asio::awaitable<void> Session::run(Admission admission) {
                 co_return;
             }
         }
+        // NOTIFY (RFC 5465): news told between commands, when no command has begun; a wake (a watch
+        // saw a change) ends the wait for the next command and brings the loop back here.
+        notify_follow_selection();
+        if (notify_ && assembler_.idle()) co_await deliver_notifications();
         if (assembler_.closed() || !co_await fill()) {
             log::info("imap", "disconnect from {}", stream_->peer_ip());
             co_await stream_->close();
             co_return;
         }
+        woken_ = false;
     }
 }
 
@@ -253,6 +258,7 @@ asio::awaitable<bool> Session::dispatch(const Command& cmd) {
         case Verb::Lsub: work = cmd_lsub(cmd); break;
         case Verb::Namespace: cmd_namespace(cmd); co_return true;
         case Verb::Enable: cmd_enable(cmd); co_return true;
+        case Verb::Notify: work = cmd_notify(cmd); break;
         case Verb::Status: work = cmd_status(cmd); break;
         case Verb::Select:
         case Verb::Examine: work = cmd_select(cmd); break;

@@ -2,6 +2,8 @@
 // Private to imap/: nothing outside includes it.
 #pragma once
 #include <atomic>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -15,6 +17,8 @@
 namespace mss::imap {
 
 enum class State { NotAuthenticated, Authenticated, Selected, Logout };
+
+struct NotifyState;  // NOTIFY's watches and what the client was last told (cmd_notify.cpp)
 
 // The framing limits of a session before login (and after UNAUTHENTICATE).
 FramingLimits before_login_limits();
@@ -146,6 +150,20 @@ private:
 
     // COMPRESS (cmd_compress.cpp); false when the connection cannot go on
     asio::awaitable<bool> cmd_compress(const Command& cmd);
+    // NOTIFY (cmd_notify.cpp): events delivered between commands and in IDLE, when the stream is woken.
+    asio::awaitable<void> cmd_notify(const Command& cmd);
+    asio::awaitable<void> deliver_notifications();
+    // The selected mailbox changes (SELECT, CLOSE): NOTIFY's watch on it follows. Cheap when unchanged.
+    void notify_follow_selection();
+    asio::awaitable<bool> watch_notified_mailboxes(bool send_status);
+    asio::awaitable<void> notify_mailbox_names();
+    asio::awaitable<void> notify_selected();
+    asio::awaitable<void> notify_status(std::size_t watched);
+    // The entries of a folder (0: the server) changed since `known`, told as an unsolicited METADATA
+    // (RFC 5464 4.4.2) when announce; known then holds the entries as they are now.
+    asio::awaitable<void> notify_metadata(int64_t folder_id, std::string wire, bool read_shared, bool announce,
+                                          std::map<std::string, uint64_t>& known);
+    void notification_overflow();
     // GETMETADATA, SETMETADATA (cmd_metadata.cpp)
     asio::awaitable<void> cmd_metadata(const Command& cmd);
 
@@ -158,6 +176,9 @@ private:
 
     // Messages (cmd_fetch.cpp, cmd_store.cpp)
     asio::awaitable<void> cmd_fetch(const Command& cmd);
+    asio::awaitable<const FetchAttribute*> send_fetches(const std::vector<FetchAttribute>& attributes,
+                                                        const std::vector<std::size_t>& targets,
+                                                        std::optional<uint64_t> changed_since, bool may_set_seen);
     asio::awaitable<void> cmd_store(const Command& cmd);
     void report_stored(const Command& cmd, const StoreArgs& args, const std::vector<std::size_t>& targets,
                        const std::vector<uint32_t>& modified);
@@ -188,7 +209,8 @@ private:
     bool qresync_ = false;    // QRESYNC enabled (ENABLE QRESYNC): VANISHED instead of EXPUNGE
     bool rev2_ = false;       // IMAP4rev2 enabled (RFC 9051): ESEARCH answers, no RECENT, LIST on SELECT
     bool utf8_accept_ = false;  // UTF8=ACCEPT enabled (RFC 6855): UTF-8 names, APPEND UTF8 data
-    bool woken_ = false;      // the stream was woken: the selected mailbox changed (IDLE)
+    bool woken_ = false;      // the stream was woken: the selected mailbox changed (IDLE), or NOTIFY's news
+    std::shared_ptr<NotifyState> notify_;  // null unless NOTIFY SET: nothing held by other sessions
     std::chrono::steady_clock::time_point login_deadline_;  // the whole session before login
     std::optional<std::chrono::steady_clock::time_point> command_deadline_;  // the command being read
 };

@@ -466,6 +466,7 @@ public:
             return insert_folder(a->id, folder, special_use);
         });
         if (!made) return made.error();
+        changes().changed(ChangeNotifier::Topic::AccountFolders, a->id);
         auto all = folders(address);
         if (!all) return all.error();
         for (auto& f : *all)
@@ -478,7 +479,7 @@ public:
         if (folder == "INBOX") return fail(ErrorKind::Invalid, "INBOX cannot be deleted");
         auto a = find_account(address);
         if (!a) return a.error();
-        return transaction<Ok>([&]() -> Result<Ok> {
+        auto deleted = transaction<Ok>([&]() -> Result<Ok> {
             auto id = find_folder_locked(a->id, folder);
             if (!id) return id.error();
             Stmt kids(writer_, "SELECT 1 FROM folders WHERE account_id = ?1 AND substr(name, 1, ?2) = ?3");
@@ -490,6 +491,8 @@ public:
             touched_.push_back(*id);
             return drop_orphans();
         });
+        if (deleted) changes().changed(ChangeNotifier::Topic::AccountFolders, a->id);
+        return deleted;
     }
 
     Status rename_folder(std::string_view address, std::string_view from, std::string_view to) override {
@@ -499,7 +502,7 @@ public:
             return fail(ErrorKind::Invalid, "a folder cannot be renamed into itself");
         auto a = find_account(address);
         if (!a) return a.error();
-        return transaction<Ok>([&]() -> Result<Ok> {
+        auto renamed = transaction<Ok>([&]() -> Result<Ok> {
             auto id = find_folder_locked(a->id, source);
             if (!id) return id.error();
             if (find_folder_locked(a->id, target)) return fail(ErrorKind::Exists, fmt::format("{} already exists", target));
@@ -515,6 +518,8 @@ public:
             touched_.push_back(*id);
             return rename_subscriptions(a->id, source, target);
         });
+        if (renamed) changes().changed(ChangeNotifier::Topic::AccountFolders, a->id);
+        return renamed;
     }
 
     Result<std::vector<std::string>> subscriptions(std::string_view address) override {
@@ -538,7 +543,9 @@ public:
         Stmt q(writer_, subscribed ? "INSERT OR IGNORE INTO subscriptions(account_id, name) VALUES(?1, ?2)"
                                    : "DELETE FROM subscriptions WHERE account_id = ?1 AND name = ?2");
         q.bind(1, a->id).bind(2, folder);
-        return q.step() == SQLITE_DONE ? Status(Ok{}) : Status(q.error());
+        if (q.step() != SQLITE_DONE) return q.error();
+        if (sqlite3_changes(writer_) > 0) changes().changed(ChangeNotifier::Topic::AccountFolders, a->id);
+        return Ok{};
     }
 
     Result<uint32_t> claim_recent(std::string_view address, std::string_view folder, uint32_t up_to) override {
@@ -602,7 +609,7 @@ public:
 
     Status set_annotations(int64_t folder_id, int64_t account_id, std::span<const AnnotationChange> changes,
                            std::size_t max_entries) override {
-        return transaction<Ok>([&]() -> Result<Ok> {
+        auto written = transaction<Ok>([&]() -> Result<Ok> {
             for (const auto& change : changes) {
                 int64_t owner = change.entry.starts_with("/private/") ? account_id : 0;
                 Stmt q(writer_, change.value
@@ -620,6 +627,8 @@ public:
                 return fail(ErrorKind::Invalid, fmt::format("more than {} annotations", max_entries));
             return Ok{};
         });
+        if (written) this->changes().changed(ChangeNotifier::Topic::Annotations, folder_id);
+        return written;
     }
 
     Result<std::vector<uint32_t>> vanished_since(std::string_view address, std::string_view folder,
@@ -873,6 +882,32 @@ public:
                 uids.push_back(*uid);
             }
             return uids;
+        });
+    }
+
+    Result<Replaced> replace(std::string_view from_address, std::string_view from_folder, uint32_t old_uid,
+                             std::string_view address, std::string_view folder, const NewMessage& replacement) override {
+        auto source = folder_id(from_address, from_folder);
+        if (!source) return source.error();
+        auto target = folder_id(address, folder);
+        if (!target) return target.error();
+        return transaction<Replaced>([&]() -> Result<Replaced> {
+            Replaced out;
+            Stmt there(writer_, "SELECT 1 FROM folder_messages WHERE folder_id = ?1 AND uid = ?2");
+            there.bind(1, *source).bind(2, static_cast<int64_t>(old_uid));
+            if (there.step() == SQLITE_ROW) {
+                std::vector<uint32_t> one{old_uid};
+                if (auto gone = remove_locked(*source, one); !gone) return gone.error();
+                if (auto dropped = drop_orphans(); !dropped) return dropped.error();
+                out.expunged = std::move(one);
+            }
+            if (auto room = check_quota_locked(address, 1, replacement.content.size()); !room) return room.error();
+            auto message_id = insert_content(replacement.content, replacement.internal_date);
+            if (!message_id) return message_id.error();
+            auto uid = file_into(*target, *message_id, joined_flags(replacement.flags));
+            if (!uid) return uid.error();
+            out.uid = *uid;
+            return out;
         });
     }
 

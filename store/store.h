@@ -147,6 +147,12 @@ struct NewMessage {
     int64_t internal_date = 0;
 };
 
+// REPLACE (RFC 8508): the new message's UID, and the old one's if it was still there to remove.
+struct Replaced {
+    uint32_t uid = 0;
+    std::vector<uint32_t> expunged;
+};
+
 // UIDPLUS (RFC 4315): where COPY/MOVE put each message.
 struct CopyOutcome {
     uint32_t uidvalidity = 0;  // of the destination
@@ -276,6 +282,12 @@ public:
     // MULTIAPPEND (RFC 3502): every message in one transaction, all filed or none; their UIDs in order.
     virtual Result<std::vector<uint32_t>> append_all(std::string_view address, std::string_view folder,
                                                      std::span<const NewMessage> messages) = 0;
+    // REPLACE (RFC 8508): removes old_uid from (from_address, from_folder), then files replacement
+    // into (address, folder), in one transaction: after a crash the old message or the new one is
+    // there, never both nor neither. The quota is checked with the old message gone (OverQuota:
+    // nothing changed).
+    virtual Result<Replaced> replace(std::string_view from_address, std::string_view from_folder, uint32_t old_uid,
+                                     std::string_view address, std::string_view folder, const NewMessage& replacement) = 0;
     // Copies (or moves: then removed from the source in the same transaction) those of uids that
     // exist, in UID order, keeping flags and internal dates. OverQuota as APPEND.
     // The target folder may belong to another account (a member filing a shared message in its own

@@ -699,6 +699,120 @@ SetMetadataArgs set_metadata(Cursor& in) {
     return a;
 }
 
+// ---- NOTIFY (RFC 5465) -------------------------------------------------------------------
+
+constexpr std::size_t kMaxNotifyGroups = 64;
+constexpr std::size_t kMaxNotifyMailboxes = 64;  // per group
+
+struct EventName {
+    std::string_view name;
+    NotifyEvent event;
+};
+constexpr EventName kNotifyEvents[] = {
+    {"MessageNew", NotifyEvent::MessageNew},
+    {"MessageExpunge", NotifyEvent::MessageExpunge},
+    {"FlagChange", NotifyEvent::FlagChange},
+    {"AnnotationChange", NotifyEvent::AnnotationChange},
+    {"MailboxName", NotifyEvent::MailboxName},
+    {"SubscriptionChange", NotifyEvent::SubscriptionChange},
+    {"MailboxMetadataChange", NotifyEvent::MailboxMetadataChange},
+    {"ServerMetadataChange", NotifyEvent::ServerMetadataChange},
+};
+
+NotifyFilter notify_filter(Cursor& in, NotifyGroup& group) {
+    if (in.accept_word("SELECTED")) return NotifyFilter::Selected;
+    if (in.accept_word("SELECTED-DELAYED")) return NotifyFilter::SelectedDelayed;
+    if (in.accept_word("INBOXES")) return NotifyFilter::Inboxes;
+    if (in.accept_word("PERSONAL")) return NotifyFilter::Personal;
+    if (in.accept_word("SUBSCRIBED")) return NotifyFilter::Subscribed;
+    NotifyFilter filter = NotifyFilter::Mailboxes;
+    if (in.accept_word("SUBTREE")) filter = NotifyFilter::Subtree;
+    else if (!in.accept_word("MAILBOXES")) in.fail("Unknown NOTIFY mailbox filter");
+    in.sp();
+    if (!in.accept('(')) {
+        group.mailboxes.push_back(mailbox(in));
+        return filter;
+    }
+    while (true) {
+        if (group.mailboxes.size() == kMaxNotifyMailboxes) in.fail("Too many mailboxes", Code::Limit);
+        group.mailboxes.push_back(mailbox(in));
+        if (in.accept(')')) break;
+        in.sp();
+    }
+    return filter;
+}
+
+void notify_events(Cursor& in, NotifyGroup& group) {
+    if (in.accept_word("NONE")) return;
+    in.expect('(', "\"(\" opening the events");
+    bool unknown = false;
+    while (true) {
+        std::string_view word = in.atom();
+        auto it = std::find_if(std::begin(kNotifyEvents), std::end(kNotifyEvents),
+                               [&](const EventName& e) { return iequals(word, e.name); });
+        if (it == std::end(kNotifyEvents)) unknown = true;
+        else group.events |= static_cast<unsigned>(it->event);
+        if (it != std::end(kNotifyEvents) && it->event == NotifyEvent::MessageNew && in.peek() == ' ' && in.peek(1) == '(') {
+            in.sp();
+            group.fetch = detail::read_fetch_attributes(in);
+        }
+        if (in.accept(')')) break;
+        in.sp();
+    }
+    if (unknown) in.fail("Unsupported event", Code::BadEvent, Status::No);
+}
+
+// The pairings bind the selected mailbox's groups, whose EXISTS and EXPUNGE keep message numbers
+// right (as Dovecot 2.3 checks them); another mailbox may ask for MessageNew alone (RFC 5465's example).
+void check_notify_group(Cursor& in, const NotifyGroup& g) {
+    if (g.filter != NotifyFilter::Selected && g.filter != NotifyFilter::SelectedDelayed) return;
+    if (g.has(NotifyEvent::MessageNew) != g.has(NotifyEvent::MessageExpunge))
+        in.fail("MessageNew and MessageExpunge go together");
+    if ((g.has(NotifyEvent::FlagChange) || g.has(NotifyEvent::AnnotationChange)) && !g.has(NotifyEvent::MessageNew))
+        in.fail("FlagChange and AnnotationChange need MessageNew and MessageExpunge");
+}
+
+NotifyArgs notify(Cursor& in) {
+    NotifyArgs a;
+    in.sp();
+    if (in.accept_word("NONE")) {
+        a.none = true;
+        return a;
+    }
+    if (!in.accept_word("SET")) in.fail("NOTIFY SET or NOTIFY NONE");
+    in.sp();
+    if (in.accept('(')) {
+        std::size_t before = in.pos() - 1;
+        if (in.accept_word("STATUS") && in.accept(')')) {
+            a.status = true;
+            in.sp();
+        } else {
+            in.rewind(before);
+        }
+    } else if (in.accept_word("STATUS")) {  // RFC 5465's examples write it bare
+        a.status = true;
+        in.sp();
+    }
+    bool selected_seen = false;
+    while (true) {
+        if (a.groups.size() == kMaxNotifyGroups) in.fail("Too many event groups", Code::Limit);
+        NotifyGroup group;
+        in.expect('(', "\"(\" opening an event group");
+        group.filter = notify_filter(in, group);
+        in.sp();
+        notify_events(in, group);
+        in.expect(')', "\")\" closing the event group");
+        check_notify_group(in, group);
+        if (group.filter == NotifyFilter::Selected || group.filter == NotifyFilter::SelectedDelayed) {
+            if (selected_seen) in.fail("SELECTED given twice");
+            selected_seen = true;
+        }
+        a.groups.push_back(std::move(group));
+        if (!in.accept_sp()) break;
+    }
+    return a;
+}
+
 struct VerbName {
     std::string_view name;
     Verb verb;
@@ -729,6 +843,7 @@ constexpr VerbName kVerbs[] = {
     {"REPLACE", Verb::Replace},
     {"COMPRESS", Verb::Compress},
     {"GETMETADATA", Verb::GetMetadata}, {"SETMETADATA", Verb::SetMetadata},
+    {"NOTIFY", Verb::Notify},
 };
 
 Arguments arguments(Cursor& in, Verb verb, bool uid) {
@@ -772,11 +887,17 @@ Arguments arguments(Cursor& in, Verb verb, bool uid) {
             return CompressArgs{upper(in.atom())};
         case Verb::GetMetadata: return get_metadata(in);
         case Verb::SetMetadata: return set_metadata(in);
+        case Verb::Notify: return notify(in);
     }
     in.fail("Unknown command");
 }
 
 }  // namespace
+
+std::string_view notify_events_supported() {
+    return "(MessageNew MessageExpunge FlagChange AnnotationChange MailboxName SubscriptionChange "
+           "MailboxMetadataChange ServerMetadataChange)";
+}
 
 std::string_view verb_name(Verb verb) {
     for (const VerbName& v : kVerbs)

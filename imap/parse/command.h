@@ -31,6 +31,7 @@ enum class Verb {
     Replace,                                                       // RFC 8508
     Compress,                                                      // RFC 4978
     GetMetadata, SetMetadata,                                      // RFC 5464
+    Notify,                                                        // RFC 5465
 };
 
 std::string_view verb_name(Verb verb);  // "UID" is not part of it: see Command::uid
@@ -233,10 +234,36 @@ struct SetMetadataArgs {
     bool operator==(const SetMetadataArgs&) const = default;
 };
 
+// NOTIFY (RFC 5465). Events are bits of a mask; a group with none is "NONE" (nothing for those
+// mailboxes). Refused: in a SELECTED or SELECTED-DELAYED group, MessageNew without MessageExpunge
+// or the reverse, FlagChange or AnnotationChange without both; SELECTED and
+// SELECTED-DELAYED together (BAD); an event name we do not know (NO [BADEVENT (ours)]).
+enum class NotifyEvent : unsigned {
+    MessageNew = 1, MessageExpunge = 2, FlagChange = 4, AnnotationChange = 8, MailboxName = 16,
+    SubscriptionChange = 32, MailboxMetadataChange = 64, ServerMetadataChange = 128,
+};
+enum class NotifyFilter { Selected, SelectedDelayed, Inboxes, Personal, Subscribed, Subtree, Mailboxes };
+struct NotifyGroup {
+    NotifyFilter filter = NotifyFilter::Selected;
+    std::vector<std::string> mailboxes;  // SUBTREE and MAILBOXES: UTF-8 names
+    unsigned events = 0;                 // NotifyEvent bits
+    std::vector<FetchAttribute> fetch;   // MessageNew's: used when the new message is in the selected mailbox
+    bool has(NotifyEvent e) const { return (events & static_cast<unsigned>(e)) != 0; }
+    bool operator==(const NotifyGroup&) const = default;
+};
+struct NotifyArgs {
+    bool none = false;    // NOTIFY NONE
+    bool status = false;  // NOTIFY SET STATUS: a STATUS for each watched mailbox before the OK
+    std::vector<NotifyGroup> groups;
+    bool operator==(const NotifyArgs&) const = default;
+};
+// The BADEVENT response code's data: every event we support.
+std::string_view notify_events_supported();
+
 using Arguments = std::variant<NoArgs, MailboxArgs, AuthenticateArgs, LoginArgs, EnableArgs, SelectArgs, CreateArgs,
                                RenameArgs, ListArgs, StatusArgs, AppendArgs, UidExpungeArgs, SearchArgs, FetchArgs,
                                StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs,
-                               ReplaceArgs, CompressArgs, GetMetadataArgs, SetMetadataArgs>;
+                               ReplaceArgs, CompressArgs, GetMetadataArgs, SetMetadataArgs, NotifyArgs>;
 
 struct Command {
     std::string tag;
@@ -259,6 +286,7 @@ using ParsedCommand = std::variant<Command, Response>;
 //   STATUS (or LIST RETURN STATUS) RECENT under imap4rev2 -> tag BAD
 //   SEARCH/SORT/THREAD CHARSET other than US-ASCII and UTF-8 -> tag NO [BADCHARSET (US-ASCII UTF-8)]
 //   search string that is not valid UTF-8          -> tag BAD
+//   NOTIFY: see NotifyArgs; more than 64 groups or mailboxes in one -> tag BAD [LIMIT]
 //   VANISHED without CHANGEDSINCE or outside UID FETCH, a parameter or modifier given twice
 //                                                  -> tag BAD [CLIENTBUG] (RFC 7162 3.2.6, RFC 5530)
 // What depends on the session's state (command allowed now, QRESYNC enabled, "$" defined) is the

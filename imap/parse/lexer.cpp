@@ -39,6 +39,7 @@ std::string upper(std::string_view text) {
 void Cursor::fail(std::string text, Code code, Status status) const {
     Response r{tag, status, code, "", std::move(text)};
     if (code == Code::BadCharset) r.code_data = "(US-ASCII UTF-8)";
+    if (code == Code::BadEvent) r.code_data = notify_events_supported();
     throw ParseFailure{std::move(r)};
 }
 

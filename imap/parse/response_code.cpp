@@ -51,6 +51,7 @@ std::string_view code_name(Code code) {
         case Code::CompressionActive: return "COMPRESSIONACTIVE";
         case Code::Metadata: return "METADATA";
         case Code::BadEvent: return "BADEVENT";
+        case Code::NotificationOverflow: return "NOTIFICATIONOVERFLOW";
     }
     return "";
 }

@@ -1,6 +1,7 @@
 // libFuzzer target for the IMAP command parser: any bytes in, a Command or a one-line response out;
 // sequence sets survive a round trip through their wire form, and modified UTF-7 encoding of valid
-// UTF-8 decodes back to it. The first byte picks the parser options.
+// UTF-8 decodes back to it; NOTIFY's groups keep the parser's rules and bounds. The first byte
+// picks the parser options.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -50,6 +51,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             round_trip(s->set);
         } else if (auto* cp = std::get_if<CopyArgs>(&c.args)) {
             round_trip(cp->set);
+        } else if (auto* n = std::get_if<NotifyArgs>(&c.args)) {
+            // The parser's own bounds and rules (command.cpp): 64 groups, 64 mailboxes in one,
+            // MessageNew only with MessageExpunge for the selected mailbox.
+            if (n->none != n->groups.empty() || n->groups.size() > 64) abort();
+            for (const NotifyGroup& g : n->groups) {
+                if (g.mailboxes.size() > 64) abort();
+                bool selected = g.filter == NotifyFilter::Selected || g.filter == NotifyFilter::SelectedDelayed;
+                if (selected && g.has(NotifyEvent::MessageNew) != g.has(NotifyEvent::MessageExpunge)) abort();
+                for (const FetchAttribute& a : g.fetch) (void)response_name(a);
+            }
         } else if (auto* sel = std::get_if<SelectArgs>(&c.args)) {
             // A decoded name encodes back to a name that decodes to the same.
             if (!options.utf8_names) {

@@ -118,3 +118,25 @@ TEST_CASE("octets that are not deflate are refused") {
     // Block type 3 is reserved (RFC 1951 3.2.3): 0xff starts one.
     CHECK_FALSE(filter->decode("\xff\xff\xff\xff", plain, 1 << 20));
 }
+
+TEST_CASE("a window larger than 4 KiB rests deflated and still serves the peer's far references") {
+    auto filter = mss::make_deflate_filter();
+    Peer peer;
+    std::string token;  // 2 KiB that only a back-reference to it can shorten
+    for (int i = 0; token.size() < 2048; ++i) token += std::to_string(i * 7919 % 10007) + ",";
+    std::string sent;
+    for (int round = 0; round < 40; ++round) {
+        // Each burst: the token again (a reference reaching back across rests), then 4 KiB of new
+        // text, so that the token lies farther back than 4 KiB.
+        std::string burst = "a" + std::to_string(round) + " APPEND Drafts {" + std::to_string(token.size()) + "+}\r\n" + token;
+        for (int j = 0; j < 160; ++j) burst += "line " + std::to_string(round * 100 + j) + " du brouillon\r\n";
+        std::string wire = peer.compress(burst);
+        if (round > 0) CHECK(wire.size() < burst.size() / 2);  // the peer did refer back
+        std::string plain;
+        REQUIRE(filter->decode(wire, plain, 1 << 20));
+        CHECK(plain == burst);
+        sent += burst;
+        filter->rest();
+    }
+    CHECK(sent.size() > 32 * 1024);
+}
