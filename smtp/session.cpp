@@ -590,6 +590,7 @@ asio::awaitable<Result<pipeline::SmimeOutcome>> Session::smime_step(std::string 
     for (auto& r : tx_->recipients) envelope.recipients.push_back(r.address);
     envelope.message = std::move(message);
     envelope.outbound = !tx_->remote.empty();
+    envelope.remote = tx_->remote;
     auto step = run_blocking(services_.blocking, [this, envelope = std::move(envelope)]() mutable {
         pipeline::SmimeServices smime{services_.store, services_.vault, services_.trust(), *config_};
         return pipeline::process(smime, std::move(envelope));
@@ -602,11 +603,19 @@ store::Delivery Session::delivery_of(const std::string& id, pipeline::SmimeOutco
     delivery.return_path = tx_->from.address();
     delivery.internal_date = std::time(nullptr);
     std::string received = received_header(id);
-    if (!tx_->remote.empty()) {
+    // Remote recipients whose certificates we know get the copy encrypted to them (its own queue
+    // entry); the others the signed (or clear) one, protected by TLS on the hop.
+    std::vector<std::string> plain;
+    for (const auto& r : tx_->remote)
+        if (std::find(smime.encrypted_for.begin(), smime.encrypted_for.end(), r) == smime.encrypted_for.end())
+            plain.push_back(r);
+    if (!plain.empty()) {
         delivery.queue_id = id;
-        delivery.remote_recipients = tx_->remote;
+        delivery.remote_recipients = std::move(plain);
         delivery.outbound_content = received + smime.outbound;
     }
+    if (!smime.encrypted_for.empty())
+        delivery.queued.push_back({id + ".E", delivery.return_path, smime.encrypted_for, received + smime.outbound_encrypted});
     if (smime.filings.empty()) return delivery;
     const auto& first = smime.filings.front();
     delivery.content = received + first.trace + first.content;
@@ -704,7 +713,7 @@ asio::awaitable<void> Session::deliver(std::string message) {
     if (direct) queue_direct_notices(id, *direct, delivery);
     std::size_t size = delivery.content.size();
     std::size_t rcpts = delivery.account_ids.size();
-    std::size_t remote = delivery.remote_recipients.size();
+    std::size_t remote = delivery.remote_recipients.size() + smime->encrypted_for.size();
     bool queued = remote || !delivery.queued.empty();
     auto filing = async_deliver(services_.committer, std::move(delivery), asio::use_awaitable);
     auto outcome = co_await std::move(filing);
