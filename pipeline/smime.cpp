@@ -239,6 +239,38 @@ Result<std::optional<std::string>> encrypted_for_holders(const SmimeServices& s,
     return std::optional<std::string>(std::move(*encrypted));
 }
 
+// Submission: the outbound copy encrypted to the remote recipients whose encryption certificate we
+// know, and to the sender's own (as for local recipients). A certificate we cannot use is logged and
+// its recipient gets the signed copy: a remote recipient never blocks the message.
+Status encrypt_for_remote(const SmimeServices& s, const Envelope& e, const std::string& message, Protection protection,
+                          SmimeOutcome& out) {
+    if (protection == Protection::Encrypted || e.remote.empty()) return Ok{};
+    std::vector<smime::Credential> certificates;
+    bool cbc = false;
+    for (const auto& recipient : e.remote) {
+        auto certificate = credential_of(s, recipient, store::SmimeUsage::Encryption, false);
+        if (!certificate) {
+            log::warn("smime", "encryption certificate of <{}> not usable, sending signed only: {}", recipient,
+                      certificate.error().message);
+            continue;
+        }
+        if (!*certificate) continue;
+        out.encrypted_for.push_back(recipient);
+        certificates.push_back(std::move(**certificate));
+        cbc = cbc || s.config.smime.policy_for(domain_of(recipient)).cbc;
+    }
+    if (certificates.empty()) return Ok{};
+    auto own = credential_of(s, *e.submitter, store::SmimeUsage::Encryption, false);
+    if (!own) return own.error();
+    if (*own) certificates.push_back(std::move(**own));
+    smime::EncryptionPolicy policy;
+    if (cbc) policy = {smime::ContentCipher::Aes256Cbc, smime::KeyTransport::RsaPkcs1v15};
+    auto encrypted = smime::encrypt(message, certificates, policy);
+    if (!encrypted) return encrypted.error();
+    out.outbound_encrypted = std::move(*encrypted);
+    return Ok{};
+}
+
 }  // namespace
 
 Result<SmimeOutcome> process(const SmimeServices& s, Envelope e) {
@@ -258,6 +290,8 @@ Result<SmimeOutcome> process(const SmimeServices& s, Envelope e) {
         encrypted = std::move(*sealed);
     }
     if (e.outbound) out.outbound = message;
+    if (e.submitter && e.outbound)
+        if (auto sealed = encrypt_for_remote(s, e, message, protection, out); !sealed) return sealed.error();
     for (std::size_t i = 0; i < e.recipients.size(); ++i) {
         bool last = i + 1 == e.recipients.size();  // the last plain copy takes the message itself
         auto received = holders[i] ? receive(s, *encrypted, Protection::Encrypted, e.recipients[i], (*settings)[i])

@@ -29,6 +29,8 @@ struct Envelope {
     std::vector<std::string> recipients;   // our accounts' addresses
     std::string message;                   // as received, without our Received: field
     bool outbound = false;                 // recipients at other operators too: keep the copy they get
+    std::vector<std::string> remote;       // on submission: those recipients, to encrypt to the ones whose
+                                           // encryption certificate we know (directory or smime import)
 };
 
 // A refusal for the whole message: SMTP's code and enhanced status code (RFC 3463, RFC 5248 X.7.x).
@@ -51,6 +53,8 @@ struct SmimeOutcome {
     std::string signed_by;           // on submission: whose certificate signed ("" when not signed)
     std::string outbound;            // when asked: the message as it leaves for other operators (signed
                                      // here when the server holds the sender's key; no trace field)
+    std::vector<std::string> encrypted_for;  // remote recipients who get outbound_encrypted instead
+    std::string outbound_encrypted;  // outbound encrypted to their certificates and the sender's own
 };
 
 // Errors are the server's (store, vault, a key that cannot be used): answer 451 4.3.0.

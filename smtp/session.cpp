@@ -15,6 +15,7 @@
 #include "auth/credentials.h"
 #include "auth/guard.h"
 #include "auth/sasl.h"
+#include "pipeline/direct_notice.h"
 #include "pipeline/smime.h"
 #include "smtp/intake.h"
 #include "smtp/parse/content.h"
@@ -94,6 +95,9 @@ private:
     asio::awaitable<Result<pipeline::SmimeOutcome>> smime_step(std::string message);
     store::Delivery delivery_of(const std::string& id, pipeline::SmimeOutcome& smime) const;
     void log_smime(const std::string& id, const pipeline::SmimeOutcome& smime) const;
+    std::optional<pipeline::DirectRequest> direct_request_of(const std::string& id, std::string_view message) const;
+    void queue_direct_notices(const std::string& id, const pipeline::DirectRequest& request,
+                              store::Delivery& delivery) const;
     std::string received_header(const std::string& id) const;
     ContentLimits content_limits() const {
         return {config_->limits.max_message_size, config_->limits.max_text_line};
@@ -581,6 +585,7 @@ asio::awaitable<Result<pipeline::SmimeOutcome>> Session::smime_step(std::string 
     for (auto& r : tx_->recipients) envelope.recipients.push_back(r.address);
     envelope.message = std::move(message);
     envelope.outbound = !tx_->remote.empty();
+    envelope.remote = tx_->remote;
     auto step = run_blocking(services_.blocking, [this, envelope = std::move(envelope)]() mutable {
         pipeline::SmimeServices smime{services_.store, services_.vault, services_.trust(), *config_};
         return pipeline::process(smime, std::move(envelope));
@@ -593,11 +598,19 @@ store::Delivery Session::delivery_of(const std::string& id, pipeline::SmimeOutco
     delivery.return_path = tx_->from.address();
     delivery.internal_date = std::time(nullptr);
     std::string received = received_header(id);
-    if (!tx_->remote.empty()) {
+    // Remote recipients whose certificates we know get the copy encrypted to them (its own queue
+    // entry); the others the signed (or clear) one, protected by TLS on the hop.
+    std::vector<std::string> plain;
+    for (const auto& r : tx_->remote)
+        if (std::find(smime.encrypted_for.begin(), smime.encrypted_for.end(), r) == smime.encrypted_for.end())
+            plain.push_back(r);
+    if (!plain.empty()) {
         delivery.queue_id = id;
-        delivery.remote_recipients = tx_->remote;
+        delivery.remote_recipients = std::move(plain);
         delivery.outbound_content = received + smime.outbound;
     }
+    if (!smime.encrypted_for.empty())
+        delivery.queued.push_back({id + ".E", delivery.return_path, smime.encrypted_for, received + smime.outbound_encrypted});
     if (smime.filings.empty()) return delivery;
     const auto& first = smime.filings.front();
     delivery.content = received + first.trace + first.content;
@@ -609,6 +622,43 @@ store::Delivery Session::delivery_of(const std::string& id, pipeline::SmimeOutco
         delivery.copies.push_back({same ? "" : received + f.trace + f.content, f.quarantine});
     }
     return delivery;
+}
+
+// On the relay port: whether the message asks for Direct's delivery notifications (a malformed
+// request is logged; the message is delivered all the same).
+std::optional<pipeline::DirectRequest> Session::direct_request_of(const std::string& id, std::string_view message) const {
+    if (requires_auth(port_)) return std::nullopt;
+    auto request = pipeline::direct_request(message, tx_->from.address());
+    if (!request) {
+        log::info(to_string(port_), "{}: no delivery notification: {}", id, log::sanitize(request.error().message));
+        return std::nullopt;
+    }
+    return std::move(*request);
+}
+
+// The processed then dispatched MDN of each local recipient, queued in the message's own transaction
+// with the null return path (RFC 8098 section 3): sent once the message is durable and filed.
+void Session::queue_direct_notices(const std::string& id, const pipeline::DirectRequest& request,
+                                   store::Delivery& delivery) const {
+    std::string date = rfc5322_date(std::time(nullptr));
+    for (std::size_t i = 0; i < tx_->recipients.size(); ++i) {
+        const std::string& recipient = tx_->recipients[i].address;
+        std::string unique = fmt::format("{}N{:04}", id, i);
+        auto notices = pipeline::direct_notices(request, recipient, {config_->hostname, date, unique});
+        if (!notices) {
+            log::warn(to_string(port_), "{}: no delivery notification for <{}>: {}", id, recipient,
+                      notices.error().message);
+            continue;
+        }
+        std::string ids;
+        for (auto& n : *notices) {
+            std::string queue_id = fmt::format("{}.{:04}{}", id, i, n.queue_suffix);
+            ids += (ids.empty() ? "" : " ") + n.disposition + "=" + queue_id;
+            delivery.queued.push_back({queue_id, "", {request.notify}, std::move(n.content)});
+        }
+        log::info(to_string(port_), "{}: delivery notifications from <{}> to <{}>: {}", id, recipient,
+                  log::sanitize(request.notify), ids);
+    }
 }
 
 void Session::log_smime(const std::string& id, const pipeline::SmimeOutcome& smime) const {
@@ -636,6 +686,7 @@ asio::awaitable<void> Session::deliver(std::string message) {
         tx_.reset();
         co_return;
     }
+    auto direct = direct_request_of(id, message);
     auto step = smime_step(std::move(message));
     auto smime = co_await std::move(step);
     if (!smime) {
@@ -654,9 +705,11 @@ asio::awaitable<void> Session::deliver(std::string message) {
         co_return;
     }
     store::Delivery delivery = delivery_of(id, *smime);
+    if (direct) queue_direct_notices(id, *direct, delivery);
     std::size_t size = delivery.content.size();
     std::size_t rcpts = delivery.account_ids.size();
-    std::size_t remote = delivery.remote_recipients.size();
+    std::size_t remote = delivery.remote_recipients.size() + smime->encrypted_for.size();
+    bool queued = remote || !delivery.queued.empty();
     auto filing = async_deliver(services_.committer, std::move(delivery), asio::use_awaitable);
     auto outcome = co_await std::move(filing);
     if (!outcome) {
@@ -669,7 +722,7 @@ asio::awaitable<void> Session::deliver(std::string message) {
                                      {{"listener", std::string(to_string(port_))}});
         log::info(to_string(port_), "{}: from=<{}> size={} nrcpt={} remote={} client={} stored", id,
                   log::sanitize(tx_->from.address()), size, rcpts, remote, stream_->peer_ip());
-        if (remote && services_.outbound_ready) services_.outbound_ready();
+        if (queued && services_.outbound_ready) services_.outbound_ready();
         say({250, "2.0.0", fmt::format("Ok: queued as {}", id)});
     }
     tx_.reset();

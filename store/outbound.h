@@ -29,6 +29,16 @@ struct OutboundMessage {
     std::vector<OutboundRecipient> recipients;
 };
 
+// A further message a delivery queues for other operators in its own transaction, beside the local
+// copies: the copy of a message encrypted for the remote recipients whose certificates we know, or
+// a delivery notification (RFC 8098, Direct) about a message just filed.
+struct QueuedMessage {
+    std::string queue_id;
+    std::string return_path;              // "" for the null path (notifications)
+    std::vector<std::string> recipients;  // at other operators
+    std::string content;
+};
+
 // What one attempt decided for one recipient.
 struct AttemptOutcome {
     enum class Kind { Delivered, Retry, Failed } kind = Kind::Retry;

@@ -260,8 +260,14 @@ std::string joined_flags(std::span<const std::string> flags) {
 }
 
 Status check_delivery(const Delivery& d) {
-    if (d.account_ids.empty() && d.remote_recipients.empty())
+    if (d.account_ids.empty() && d.remote_recipients.empty() && d.queued.empty())
         return fail(ErrorKind::Invalid, "a delivery needs at least one recipient");
+    for (const auto& q : d.queued) {
+        if (q.queue_id.empty() || q.content.empty() || q.recipients.empty())
+            return fail(ErrorKind::Invalid, "a queued message needs a queue id, recipients and content");
+        if (q.return_path.find_first_of(std::string_view("\r\n<>\0", 5)) != std::string::npos)
+            return fail(ErrorKind::Invalid, "the return path holds CR, LF, NUL or angle brackets");
+    }
     if (!d.remote_recipients.empty() && (d.queue_id.empty() || d.outbound_content.empty()))
         return fail(ErrorKind::Invalid, "remote recipients need a queue id and the outbound content");
     if (!d.copies.empty() && d.copies.size() != d.account_ids.size())
@@ -1390,17 +1396,29 @@ private:
         return outcome;
     }
 
-    // The remote recipients of a delivery, due at once, in the delivery's transaction.
+    // The remote recipients of a delivery and its further queued messages, due at once, in the
+    // delivery's transaction.
     Result<Ok> queue_outbound(const Delivery& d) {
-        if (d.remote_recipients.empty()) return Ok{};
+        if (!d.remote_recipients.empty())
+            if (auto queued = queue_one(d.queue_id, d.return_path, d.remote_recipients, d.outbound_content, d.internal_date);
+                !queued)
+                return queued;
+        for (const auto& q : d.queued)
+            if (auto queued = queue_one(q.queue_id, q.return_path, q.recipients, q.content, d.internal_date); !queued)
+                return queued;
+        return Ok{};
+    }
+
+    Result<Ok> queue_one(std::string_view id, std::string_view return_path, const std::vector<std::string>& recipients,
+                         std::string_view content, int64_t created_at) {
         Stmt m(writer_, "INSERT INTO outbound_messages(id, return_path, content, created_at) VALUES(?1, ?2, ?3, ?4)");
-        m.bind(1, d.queue_id).bind(2, d.return_path).bind_blob(3, d.outbound_content).bind(4, d.internal_date);
+        m.bind(1, id).bind(2, return_path).bind_blob(3, content).bind(4, created_at);
         if (m.step() != SQLITE_DONE) return m.error();
         Stmt r(writer_, "INSERT OR IGNORE INTO outbound_recipients(message_id, address, domain, next_attempt) "
                         "VALUES(?1, ?2, ?3, 0)");
-        for (const auto& address : d.remote_recipients) {
+        for (const auto& address : recipients) {
             std::string lower = ascii_lower(address);
-            r.reset().bind(1, d.queue_id).bind(2, lower).bind(3, lower.substr(lower.rfind('@') + 1));
+            r.reset().bind(1, id).bind(2, lower).bind(3, lower.substr(lower.rfind('@') + 1));
             if (r.step() != SQLITE_DONE) return r.error();
         }
         return Ok{};

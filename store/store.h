@@ -109,6 +109,7 @@ struct Delivery {
     std::string queue_id;
     std::vector<std::string> remote_recipients;
     std::string outbound_content;
+    std::vector<QueuedMessage> queued;  // further messages for other operators, same transaction
 };
 
 // What happened to one Delivery of a batch: the UID given in each recipient's INBOX (or Junk), in
