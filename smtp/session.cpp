@@ -15,6 +15,7 @@
 #include "auth/credentials.h"
 #include "auth/guard.h"
 #include "auth/sasl.h"
+#include "pipeline/cda_parts.h"
 #include "pipeline/smime.h"
 #include "smtp/intake.h"
 #include "smtp/parse/content.h"
@@ -641,6 +642,11 @@ asio::awaitable<void> Session::deliver(std::string message) {
         tx_.reset();
         co_return;
     }
+    // Issue 12: an authenticated mailbox's message with CDA attachments is kept for the filing
+    // worker, in the same group commit; the documents are read later, never on the way to 250.
+    std::optional<store::FilingRequest> filing_request;
+    if (principal_ && requires_auth(port_) && pipeline::carries_cda(message))
+        filing_request = store::FilingRequest{principal_->address, id, received_header(id) + message};
     auto step = smime_step(std::move(message));
     auto smime = co_await std::move(step);
     if (!smime) {
@@ -659,6 +665,8 @@ asio::awaitable<void> Session::deliver(std::string message) {
         co_return;
     }
     store::Delivery delivery = delivery_of(id, *smime);
+    delivery.filing = std::move(filing_request);
+    bool for_filing = delivery.filing.has_value();
     std::size_t size = delivery.content.size();
     std::size_t rcpts = delivery.account_ids.size();
     std::size_t remote = delivery.remote_recipients.size();
@@ -675,6 +683,7 @@ asio::awaitable<void> Session::deliver(std::string message) {
         log::info(to_string(port_), "{}: from=<{}> size={} nrcpt={} remote={} client={} stored", id,
                   log::sanitize(tx_->from.address()), size, rcpts, remote, stream_->peer_ip());
         if (remote && services_.outbound_ready) services_.outbound_ready();
+        if (for_filing && services_.filing_ready) services_.filing_ready();
         say({250, "2.0.0", fmt::format("Ok: queued as {}", id)});
     }
     tx_.reset();
