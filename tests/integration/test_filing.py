@@ -107,16 +107,17 @@ def send_and_ack(server, raw, sender=GP, to=DOCTOR):
 
 
 def disposition(mdn):
+    """The Disposition field of the report's message/disposition-notification part, unfolded."""
+    import re
     assert mdn.get_content_type() == "multipart/report"
     assert mdn.get_param("report-type") == "disposition-notification"
     for part in mdn.walk():
         if part.get_content_type() == "message/disposition-notification":
-            payload = part.get_payload()
-            text = payload if isinstance(payload, str) else "".join(p.as_string() for p in payload)
-            for line in text.splitlines():
-                if line.lower().startswith("disposition:"):
-                    return line.split(":", 1)[1].strip()
-    raise AssertionError("no Disposition field")
+            text = part.as_string()
+            m = re.search(r"^Disposition:[ \t]*(.*(?:\r?\n[ \t].*)*)", text, re.M)
+            assert m, text
+            return re.sub(r"\r?\n[ \t]+", " ", m.group(1)).strip()
+    raise AssertionError("no message/disposition-notification part")
 
 
 def fhir_get(server, path, who):
@@ -269,7 +270,7 @@ def test_bad_input_gets_its_code_nothing_filed_message_delivered(server, name, r
 
 def test_without_disposition_notification_to_only_a_failure_is_told(server):
     before = len(server.mail_list(GP))
-    ok = mx.message([mx.bio_doc(doc_id="NOMDN-OK")], GP, DOCTOR, mdn=False)
+    ok = mx.message([mx.bio_doc(doc_id="NOMDN-OK", set_id="SET-NOMDN-OK")], GP, DOCTOR, mdn=False)
     submit(server, ok)
     deadline = time.monotonic() + WAIT
     while not any(r[-1].endswith("NOMDN-OK") for r in documents(server)) and time.monotonic() < deadline:
@@ -277,7 +278,7 @@ def test_without_disposition_notification_to_only_a_failure_is_told(server):
     assert any(r[-1].endswith("NOMDN-OK") for r in documents(server))
     time.sleep(1)
     assert len(server.mail_list(GP)) == before, "no acknowledgement of a success without the header"
-    bad = mx.message([mx.bio_doc(patient=mx.Patient(given="Autre"), doc_id="NOMDN-KO")], GP, DOCTOR, mdn=False)
+    bad = mx.message([mx.bio_doc(patient=mx.Patient(given="Autre"), doc_id="NOMDN-KO", set_id="SET-NOMDN-KO")], GP, DOCTOR, mdn=False)
     submit(server, bad)
     assert len(wait_count(server, GP, before + 1)) == before + 1
     notice = last_message(server, GP)
@@ -289,13 +290,13 @@ def test_filing_off_files_nothing_and_on_again_files(server):
     server.ctl("dmp", "filing", GP, "off")
     try:
         before_ack = len(server.mail_list(GP))
-        submit(server, mx.message([mx.bio_doc(doc_id="OFF-1")], GP, DOCTOR))
+        submit(server, mx.message([mx.bio_doc(doc_id="OFF-1", set_id="SET-OFF-1")], GP, DOCTOR))
         time.sleep(2)
         assert not any(r[-1].endswith("OFF-1") for r in documents(server))
         assert len(server.mail_list(GP)) == before_ack, "no acknowledgement either"
     finally:
         server.ctl("dmp", "filing", GP, "on")
-    mdn = send_and_ack(server, mx.message([mx.bio_doc(doc_id="ON-1")], GP, DOCTOR))
+    mdn = send_and_ack(server, mx.message([mx.bio_doc(doc_id="ON-1", set_id="SET-ON-1")], GP, DOCTOR))
     assert "Error" not in disposition(mdn)
 
 
@@ -307,7 +308,7 @@ def test_a_kill_9_after_250_files_the_document_once(server):
     lock = sqlite3.connect(str(server.data / "dmp.db"), isolation_level=None, timeout=60)
     lock.execute("BEGIN EXCLUSIVE")
     try:
-        submit(server, mx.message([mx.bio_doc(doc_id="KILL9-1")], GP, DOCTOR))
+        submit(server, mx.message([mx.bio_doc(doc_id="KILL9-1", set_id="SET-KILL9-1")], GP, DOCTOR))
         assert server.wait_log(r"DMP unavailable, next try", timeout=WAIT)
         server.kill9()
     finally:
