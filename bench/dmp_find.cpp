@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
     }
     auto matrix = std::make_shared<const dmp::AccessMatrix>(dmp::AccessMatrix::parse("10\tMédecin\t*\n").value());
     http::Router router;
-    dmp::add_pdsm_routes(router, {*dmp, [matrix] { return matrix; },
+    auto deposit = dmp::embedded_deposit(*dmp);
+    dmp::add_pdsm_routes(router, {*dmp, *deposit, [matrix] { return matrix; },
                                   [](std::string_view) { return std::vector<std::string>{"10"}; }});
     const std::string base = "patient.identifier=urn%3Aoid%3A1.2.250.1.213.1.4.10%7C" + ins + "&status=current";
     for (auto [kind, extra] : {std::pair{"all", ""}, {"category", "&category=11"},
