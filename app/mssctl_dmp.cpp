@@ -14,6 +14,7 @@
 #include "directory/ps_idnat.h"
 #include "dmp/access.h"
 #include "dmp/dmp.h"
+#include "store/store.h"
 
 namespace mss::app {
 namespace {
@@ -33,6 +34,8 @@ const dmp::Actor kOperator{dmp::Actor::Kind::Operator, "mssctl"};
 struct DmpCli {
     CLI::App *patient_add = nullptr, *patient_show = nullptr, *documents = nullptr, *traces = nullptr;
     CLI::App *block = nullptr, *unblock = nullptr, *oppose = nullptr, *mask = nullptr, *unmask = nullptr;
+    CLI::App* filing = nullptr;
+    std::string mailbox, filing_state;
     dmp::Patient patient;
     std::string ins, ps_idnat, document, reader;
     bool consent = false, no_emergency = false, withdraw = false;
@@ -53,6 +56,8 @@ struct DmpCli {
         patient_add->add_flag("--consent", consent, "the patient consents to the DMP (required)");
         patient_add->add_flag("--no-emergency", no_emergency, "the patient refuses emergency access (bris de glace)");
         patient_add->add_option("--medecin-traitant", patient.medecin_traitant, "PS_IdNat of the médecin traitant");
+        patient_add->add_option("--notify", patient.notify_address,
+                                "address told of each new document in the DMP (nothing of its content)");
         patient_show = p->add_subcommand("show", "a patient's DMP: traits, choices, blocked professionals");
         patient_show->add_option("--ins", ins)->required();
         documents = d->add_subcommand("documents", "one line per document: id class type date author visibility status");
@@ -73,14 +78,25 @@ struct DmpCli {
         mask = d->add_subcommand("mask", "the patient masks a document from professionals (MASQUE_PS)");
         unmask = d->add_subcommand("unmask", "the patient unmasks a document");
         for (auto* c : {mask, unmask}) c->add_option("document", document, "document id")->required();
+        filing = d->add_subcommand("filing", "a mailbox's filing of the CDA documents it sends into the DMP (on by default)");
+        filing->add_option("address", mailbox, "the sending mailbox")->required();
+        filing->add_option("state", filing_state, "on|off")->required()->check(CLI::IsMember({"on", "off"}));
     }
 
     std::optional<int> run(const std::filesystem::path& data) {
         if (!patient_add->parsed() && !patient_show->parsed() && !documents->parsed() && !traces->parsed() &&
-            !block->parsed() && !unblock->parsed() && !oppose->parsed() && !mask->parsed() && !unmask->parsed())
+            !block->parsed() && !unblock->parsed() && !oppose->parsed() && !mask->parsed() && !unmask->parsed() &&
+            !filing->parsed())
             return std::nullopt;
         try {
             auto config = need(load_config(data));
+            if (filing->parsed()) {
+                // The setting is the mailbox's: it lives in the store beside the account.
+                auto store = need(store::open_sqlite(config.database(), {.create = false}));
+                need(store->set_filing(mailbox, filing_state == "on"));
+                fmt::print("filing into the DMP for {}: {}\n", mailbox, filing_state);
+                return 0;
+            }
             auto dmp = need(dmp::open_sqlite_dmp(config.data_dir / "dmp.db"));
             dispatch(*dmp);
         } catch (const Refused& r) {

@@ -19,6 +19,7 @@
 #include "crypto/trust.h"
 #include "directory/fhir/api.h"
 #include "dmp/pdsm_routes.h"
+#include "filing/worker.h"
 #include "http/autoconfig.h"
 #include "http/guarded.h"
 #include "http/metrics_route.h"
@@ -256,7 +257,9 @@ int main(int argc, char** argv) {
     // SIGHUP reads the matrix again (a file that does not parse keeps the one in force).
     std::mutex matrix_mutex;
     auto access_matrix = std::make_shared<const mss::dmp::AccessMatrix>(std::move(matrix).value());
-    mss::dmp::add_pdsm_routes(router, {*dmp.value(),
+    // One deposit path for the PDSm route and the mail filing: the embedded DMP for now.
+    auto deposit = mss::dmp::embedded_deposit(*dmp.value());
+    mss::dmp::add_pdsm_routes(router, {*dmp.value(), *deposit,
                                        [&] {
                                            std::lock_guard lock(matrix_mutex);
                                            return access_matrix;
@@ -277,6 +280,18 @@ int main(int argc, char** argv) {
                                            return std::shared_ptr<const mss::dmp::ProfessionalAuthorities>(
                                                c, &c->dmp.professional_cas);
                                        }});
+    // Filing (issue 12): CDA documents of submitted messages into the DMP, after 250.
+    mss::filing::FilingWorker filing(io, {*store.value(), *deposit, blocking, [&live] { return live.config(); },
+                                          [&dmp](std::string_view ins) -> std::optional<std::string> {
+                                              auto p = dmp.value()->patient(ins);
+                                              if (!p || !*p || (*p)->notify_address.empty()) return std::nullopt;
+                                              return (*p)->notify_address;
+                                          },
+                                          [&relay] {
+                                              if (relay) relay->wake();
+                                          }});
+    services.filing_ready = [&filing] { filing.wake(); };
+    filing.start();
     mss::http::Services http_services{router, blocking, [&live] { return live.config(); }};
     auto https = mss::Listener::open(io, config->listen, config->http.port, "https",
                                      {config->http.max_connections, config->http.max_connections_per_ip});
@@ -346,6 +361,7 @@ int main(int argc, char** argv) {
         mss::log::info("mssd", "stopping: no new connections, finishing transactions in flight");
         trust_check.cancel();
         relay->stop();
+        filing.stop();
         for (auto& l : listeners) l->stop();
         give_up = std::chrono::steady_clock::now() + live.config()->limits.shutdown_grace;
         on_shutdown_check({});

@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
     http::Router router;
     auto authorities = std::make_shared<const dmp::ProfessionalAuthorities>(
         dmp::ProfessionalAuthorities{"CN=AC IGC-SANTE TEST PERSONNES,OU=IGC-SANTE TEST,O=MSSD TEST OPERATOR,C=FR"});
-    dmp::add_pdsm_routes(router, {*dmp, [matrix] { return matrix; },
+    auto deposit = dmp::embedded_deposit(*dmp);
+    dmp::add_pdsm_routes(router, {*dmp, *deposit, [matrix] { return matrix; },
                                   [](std::string_view) { return std::vector<std::string>{"10"}; },
                                   [](std::string_view) { return dmp::BearerVerdict{}; },
                                   [authorities] { return authorities; }});

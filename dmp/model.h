@@ -49,6 +49,7 @@ struct Patient {
     bool opposed_to_deposits = false;
     std::string medecin_traitant{};  // PS_IdNat, or empty
     int64_t created_at = 0;
+    std::string notify_address{};  // told of each new document (no content), or empty
 };
 
 struct Coding {

@@ -141,13 +141,9 @@ public:
             return outcome(bad->http_status, issue_of(bad->http_status), bad->message, bad->ack);
         }
         auto& bundle = std::get<ProvideBundle>(parsed);
-        auto filed = s_.dmp.deposit(bundle.deposits, *actor);
-        if (!filed) return database_error(filed.error());
-        if (auto* refusal = std::get_if<Refusal>(&*filed)) {
-            log::info(kWhere, "ITI-65 from {} refused: {} ({})", log::sanitize(actor->id), log::sanitize(refusal->message),
-                      static_cast<int>(refusal->ack));
-            return refused(*refusal);
-        }
+        auto filed = s_.deposit.provide(bundle, *actor);
+        if (!filed) return outcome(500, "exception", "the DMP cannot answer now");
+        if (auto* refusal = std::get_if<Refusal>(&*filed)) return refused(*refusal);
         const auto& receipts = std::get<std::vector<DepositReceipt>>(*filed);
         json entries = json::array({{{"response", {{"status", "201 Created"}, {"location", "List/" + after_slash(bundle.submission_set)}}}}});
         for (const auto& r : receipts)
@@ -155,9 +151,6 @@ public:
                                              {"location", "DocumentReference/" + r.id}}}});
         for (const auto& r : receipts)
             entries.push_back({{"response", {{"status", r.duplicate ? "200 OK" : "201 Created"}, {"location", "Binary/" + r.id}}}});
-        for (const auto& r : receipts)
-            log::info(kWhere, "ITI-65 from {}: {} {}{}", log::sanitize(actor->id), r.id, r.duplicate ? "already filed" : "filed",
-                      r.superseded.empty() ? "" : ", replaces " + r.superseded);
         return fhir(200, {{"resourceType", "Bundle"}, {"type", "transaction-response"}, {"entry", entries}});
     }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dmp/access.h"
+#include "dmp/deposit.h"
 #include "dmp/dmp.h"
 #include "dmp/pdsm_identity.h"
 #include "http/router.h"
@@ -32,6 +33,7 @@ struct BearerVerdict {
 
 struct PdsmServices {
     Dmp& dmp;
+    DmpDeposit& deposit;  // where ITI-65 bundles go (the embedded DMP, or a remote PDSm server)
     std::function<std::shared_ptr<const AccessMatrix>()> matrix;
     // The directory's profession codes of a PS_IdNat (app/mssd.cpp asks directory::Directory).
     std::function<std::vector<std::string>(std::string_view ps_idnat)> professions;

@@ -48,6 +48,8 @@ CREATE TABLE traces (
   actor TEXT NOT NULL, document TEXT NOT NULL, detail TEXT NOT NULL, emergency INTEGER NOT NULL);
 CREATE INDEX traces_by_ins ON traces(ins, seq);
 )SQL",
+    // Issue 12: where to tell the patient that a document was filed ('' when nobody is told).
+    "ALTER TABLE patients ADD COLUMN notify_address TEXT NOT NULL DEFAULT '';",
 };
 
 constexpr const char* kDocumentColumns =
@@ -141,6 +143,7 @@ Patient read_patient(Stmt& q) {
     p.opposed_to_deposits = q.i64(8) != 0;
     p.medecin_traitant = q.text(9);
     p.created_at = q.i64(10);
+    p.notify_address = q.text(11);
     return p;
 }
 
@@ -170,10 +173,10 @@ public:
     Status add_patient(const Patient& p, const Actor& by) override {
         std::lock_guard lock(mu_);
         Stmt q(db_, "INSERT INTO patients (ins, ins_oid, family, given, birth_date, gender, consent, emergency_allowed, "
-                    "opposed, medecin_traitant, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+                    "opposed, medecin_traitant, created_at, notify_address) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
         q.bind(1, p.ins).bind(2, p.ins_oid).bind(3, p.family).bind(4, p.given).bind(5, p.birth_date).bind(6, p.gender);
         q.bind(7, int64_t{p.consent}).bind(8, int64_t{p.emergency_allowed}).bind(9, int64_t{p.opposed_to_deposits});
-        q.bind(10, p.medecin_traitant).bind(11, now());
+        q.bind(10, p.medecin_traitant).bind(11, now()).bind(12, p.notify_address);
         if (q.step() != SQLITE_DONE) return q.error();
         if (sqlite3_changes(db_) == 0) return fail(ErrorKind::Exists, fmt::format("a DMP exists already for INS {}", p.ins));
         return trace_locked({.ins = p.ins, .action = "create", .actor_kind = to_string(by.kind), .actor = by.id,
@@ -520,7 +523,7 @@ private:
 
     Result<std::optional<Patient>> patient_locked(std::string_view ins) {
         Stmt q(db_, "SELECT ins, ins_oid, family, given, birth_date, gender, consent, emergency_allowed, opposed, "
-                    "medecin_traitant, created_at FROM patients WHERE ins = ?");
+                    "medecin_traitant, created_at, notify_address FROM patients WHERE ins = ?");
         q.bind(1, ins);
         int rc = q.step();
         if (rc == SQLITE_DONE) return std::optional<Patient>{};

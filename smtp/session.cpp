@@ -16,6 +16,7 @@
 #include "auth/guard.h"
 #include "auth/sasl.h"
 #include "pipeline/direct_notice.h"
+#include "pipeline/cda_parts.h"
 #include "pipeline/smime.h"
 #include "smtp/intake.h"
 #include "smtp/parse/content.h"
@@ -687,6 +688,11 @@ asio::awaitable<void> Session::deliver(std::string message) {
         co_return;
     }
     auto direct = direct_request_of(id, message);
+    // Issue 12: an authenticated mailbox's message with CDA attachments is kept for the filing
+    // worker, in the same group commit; the documents are read later, never on the way to 250.
+    std::optional<store::FilingRequest> filing_request;
+    if (principal_ && requires_auth(port_) && pipeline::carries_cda(message))
+        filing_request = store::FilingRequest{principal_->address, id, received_header(id) + message};
     auto step = smime_step(std::move(message));
     auto smime = co_await std::move(step);
     if (!smime) {
@@ -706,6 +712,8 @@ asio::awaitable<void> Session::deliver(std::string message) {
     }
     store::Delivery delivery = delivery_of(id, *smime);
     if (direct) queue_direct_notices(id, *direct, delivery);
+    delivery.filing = std::move(filing_request);
+    bool for_filing = delivery.filing.has_value();
     std::size_t size = delivery.content.size();
     std::size_t rcpts = delivery.account_ids.size();
     std::size_t remote = delivery.remote_recipients.size() + smime->encrypted_for.size();
@@ -723,6 +731,7 @@ asio::awaitable<void> Session::deliver(std::string message) {
         log::info(to_string(port_), "{}: from=<{}> size={} nrcpt={} remote={} client={} stored", id,
                   log::sanitize(tx_->from.address()), size, rcpts, remote, stream_->peer_ip());
         if (queued && services_.outbound_ready) services_.outbound_ready();
+        if (for_filing && services_.filing_ready) services_.filing_ready();
         say({250, "2.0.0", fmt::format("Ok: queued as {}", id)});
     }
     tx_.reset();

@@ -27,6 +27,7 @@ struct Services {
     const crypto::KeyVault& vault;                          // opens the S/MIME keys the server holds
     std::function<std::shared_ptr<const crypto::TrustStore>()> trust;  // anchors and CRLs (SIGHUP reloads)
     std::function<void()> outbound_ready = {};  // a message for other operators is queued: look now
+    std::function<void()> filing_ready = {};    // a message with CDA documents is queued for filing
 };
 
 asio::awaitable<void> run_session(std::shared_ptr<Stream> stream, Admission admission, Port port,

@@ -110,6 +110,17 @@ CREATE TRIGGER IF NOT EXISTS annotations_of_deleted_folder AFTER DELETE ON folde
 )SQL",
     // Pro Santé Connect sign-in finds a professional's mailboxes by PS_IdNat at every bearer login.
     "CREATE INDEX IF NOT EXISTS accounts_by_ps_idnat ON accounts(ps_idnat);",
+    // The filing queue (issue 12): a submitted message with CDA documents until the worker has filed
+    // it into the DMP and acknowledged it; and the mailboxes that turned filing off (on by default).
+    R"SQL(
+CREATE TABLE IF NOT EXISTS filing_jobs (
+  id INTEGER PRIMARY KEY, submitter TEXT NOT NULL, return_path TEXT NOT NULL, queue_id TEXT NOT NULL,
+  content BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS filing_due ON filing_jobs(next_attempt);
+CREATE TABLE IF NOT EXISTS filing_settings (
+  account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE, enabled INTEGER NOT NULL);
+)SQL",
 };
 
 using sqlite::exec;
@@ -760,6 +771,61 @@ public:
         });
     }
 
+    Status set_filing(std::string_view address, bool enabled) override {
+        return transaction<Ok>([&]() -> Result<Ok> {
+            Stmt q(writer_, "INSERT INTO filing_settings(account_id, enabled) SELECT id, ?2 FROM accounts WHERE address = ?1 "
+                            "ON CONFLICT(account_id) DO UPDATE SET enabled = excluded.enabled");
+            q.bind(1, ascii_lower(address)).bind(2, int64_t{enabled});
+            if (q.step() != SQLITE_DONE) return q.error();
+            if (sqlite3_changes(writer_) == 0) return fail(ErrorKind::NotFound, fmt::format("no mailbox {}", address));
+            return Ok{};
+        });
+    }
+
+    Result<bool> filing_enabled(std::string_view address) override {
+        return read([&](sqlite3* db) -> Result<bool> {
+            Stmt q(db, "SELECT s.enabled FROM accounts a LEFT JOIN filing_settings s ON s.account_id = a.id "
+                       "WHERE a.address = ?1");
+            q.bind(1, ascii_lower(address));
+            if (int rc = q.step(); rc != SQLITE_ROW) {
+                if (rc != SQLITE_DONE) return q.error();
+                return fail(ErrorKind::NotFound, fmt::format("no mailbox {}", address));
+            }
+            return q.is_null(0) || q.i64(0) != 0;
+        });
+    }
+
+    Result<std::vector<FilingJob>> filing_due(int64_t now, std::size_t limit) override {
+        return read([&](sqlite3* db) -> Result<std::vector<FilingJob>> {
+            Stmt q(db, "SELECT id, submitter, return_path, queue_id, content, attempts, next_attempt, created_at, last_error "
+                       "FROM filing_jobs WHERE next_attempt <= ?1 ORDER BY id LIMIT ?2");
+            q.bind(1, now).bind(2, static_cast<int64_t>(limit));
+            std::vector<FilingJob> out;
+            while (q.step() == SQLITE_ROW)
+                out.push_back({q.i64(0), q.text(1), q.text(2), q.text(3), q.blob(4), static_cast<unsigned>(q.i64(5)),
+                               q.i64(6), q.i64(7), q.text(8)});
+            return out;
+        });
+    }
+
+    Status filing_retry(int64_t job, int64_t next_attempt, std::string_view error) override {
+        return transaction<Ok>([&]() -> Result<Ok> {
+            Stmt q(writer_, "UPDATE filing_jobs SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1");
+            q.bind(1, job).bind(2, next_attempt).bind(3, error);
+            if (q.step() != SQLITE_DONE) return q.error();
+            return Ok{};
+        });
+    }
+
+    Status filing_done(int64_t job) override {
+        return transaction<Ok>([&]() -> Result<Ok> {
+            Stmt q(writer_, "DELETE FROM filing_jobs WHERE id = ?1");
+            q.bind(1, job);
+            if (q.step() != SQLITE_DONE) return q.error();
+            return Ok{};
+        });
+    }
+
     Status set_route(const Route& route) override {
         return transaction<Ok>([&]() -> Result<Ok> {
             Stmt q(writer_, "INSERT INTO routes(domain, host, port) VALUES(?1, ?2, ?3) "
@@ -1393,7 +1459,26 @@ private:
             outcome.uids.push_back(*uid);
         }
         if (auto queued = queue_outbound(d); !queued) return queued.error();
+        if (auto filed = queue_filing(d); !filed) return filed.error();
         return outcome;
+    }
+
+    // The delivery's filing job (unless its mailbox turned filing off), and the job it finishes.
+    Result<Ok> queue_filing(const Delivery& d) {
+        if (d.filing) {
+            Stmt q(writer_, "INSERT INTO filing_jobs(submitter, return_path, queue_id, content, created_at) "
+                            "SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM filing_settings s "
+                            "JOIN accounts a ON a.id = s.account_id WHERE a.address = ?1 AND s.enabled = 0)");
+            q.bind(1, ascii_lower(d.filing->submitter)).bind(2, d.return_path).bind(3, d.filing->queue_id);
+            q.bind_blob(4, d.filing->content).bind(5, d.internal_date);
+            if (q.step() != SQLITE_DONE) return q.error();
+        }
+        if (d.finishes_filing_job) {
+            Stmt q(writer_, "DELETE FROM filing_jobs WHERE id = ?1");
+            q.bind(1, d.finishes_filing_job);
+            if (q.step() != SQLITE_DONE) return q.error();
+        }
+        return Ok{};
     }
 
     // The remote recipients of a delivery and its further queued messages, due at once, in the

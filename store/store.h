@@ -14,6 +14,7 @@
 
 #include "core/result.h"
 #include "store/notifier.h"
+#include "store/filing.h"
 #include "store/outbound.h"
 
 namespace mss::store {
@@ -110,6 +111,11 @@ struct Delivery {
     std::vector<std::string> remote_recipients;
     std::string outbound_content;
     std::vector<QueuedMessage> queued;  // further messages for other operators, same transaction
+    // Issue 12: a filing job for the submitting mailbox, written in the same transaction (unless
+    // that mailbox turned filing off); and a finished job removed with this delivery (its
+    // acknowledgement), so that the acknowledgement and the job's end are one write.
+    std::optional<FilingRequest> filing{};
+    int64_t finishes_filing_job = 0;
 };
 
 // What happened to one Delivery of a batch: the UID given in each recipient's INBOX (or Junk), in
@@ -346,6 +352,15 @@ public:
     // when the folder would then hold more than max_entries entries visible to account_id.
     virtual Status set_annotations(int64_t folder_id, int64_t account_id, std::span<const AnnotationChange> changes,
                                    std::size_t max_entries) = 0;
+
+    // The filing queue (issue 12, filled by deliver_batch): each mailbox's setting (on unless turned
+    // off; NotFound for an unknown mailbox), the jobs due at `now` (oldest first), one job's next try
+    // after a temporary failure, and a job's end without a notice to deliver.
+    virtual Status set_filing(std::string_view address, bool enabled) = 0;
+    virtual Result<bool> filing_enabled(std::string_view address) = 0;
+    virtual Result<std::vector<FilingJob>> filing_due(int64_t now, std::size_t limit) = 0;
+    virtual Status filing_retry(int64_t job, int64_t next_attempt, std::string_view error) = 0;
+    virtual Status filing_done(int64_t job) = 0;
 
     // Told of every committed change to a folder (new, flagged, expunged, moved messages; folder
     // renamed or deleted), by folder id.

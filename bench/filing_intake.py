@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Filing (issue 12): SMTP submission of messages carrying a ~30 KiB IHE_XDM.ZIP (make_xdm.py, a
+biology report padded), on one real mssd, with the sender's filing on and then off, side by side in
+one run; and, with filing on, the time from the 250 to the document visible through ITI-67 (searched
+by its uniqueId as the médecin traitant, polled every 2 ms).
+
+  MSSD_BUILD=build bench/filing_intake.py [--messages 200] [--clients 4] [--latency 100]
+
+Prints `mode= messages= seconds= rate=` for on and off, their ratio, then
+`latency samples= p50_ms= p99_ms= max_ms=`."""
+import argparse
+import http.client
+import pathlib
+import smtplib
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "tests" / "tools"))
+from mssd_harness import DOCTOR, GP, PASSWORD, Server  # noqa: E402
+import make_xdm as mx  # noqa: E402
+from test_filing import PATIENT, PEOPLE, TRAITANT, activity_row, ACTIVITE  # noqa: E402
+
+PAD_KIB = 26  # the padded report makes an XDM of about 30 KiB
+
+
+def messages(tag, n):
+    return [mx.message([mx.bio_doc(doc_id=f"{tag}-{i}", set_id=f"SET-{tag}-{i}", pad_kib=PAD_KIB)], GP, DOCTOR,
+                       mdn=False) for i in range(n)]
+
+
+def run_load(server, raws, clients):
+    chunks = [raws[i::clients] for i in range(clients)]
+
+    def worker(chunk):
+        with smtplib.SMTP("127.0.0.1", server.submission, timeout=120) as c:
+            c.starttls(context=server.tls_context())
+            c.login(GP, PASSWORD)
+            for raw in chunk:
+                c.sendmail(GP, [DOCTOR], raw)
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start
+
+
+def visible(conn, doc_id):
+    q = urllib.parse.urlencode({"patient.identifier": f"urn:oid:{PATIENT.oid}|{PATIENT.ins}", "status": "current",
+                                "identifier": f"{mx.DOC_ROOT}^{doc_id}"})
+    conn.request("GET", f"/dmp/fhir/DocumentReference?{q}")
+    r = conn.getresponse()
+    body = r.read()
+    return r.status == 200 and b'"total":1' in body.replace(b" ", b"")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=200)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--latency", type=int, default=100)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        s = Server(pathlib.Path(tmp))
+        s.init()
+        s.add_standard_accounts()
+        rows = [activity_row(p, code, name.upper()) for name, (p, code) in PEOPLE.items()]
+        extraction = s.data / "activite.txt"
+        extraction.write_bytes(("|".join(ACTIVITE) + "|\r\n" + "".join(r + "\r\n" for r in rows)).encode())
+        s.ctl("directory", "import", str(extraction))
+        from mssd_harness import add_personal_account
+        add_personal_account(s, "traitant@test.mssante.fr")
+        out = s.data / "cps"
+        s.ctl("pki", "issue", "personal", "traitant@test.mssante.fr", "--ps-idnat", TRAITANT[0], "--out", str(out))
+        s.ctl("dmp", "patient", "add", "--ins", PATIENT.ins, "--oid", PATIENT.oid, "--family", PATIENT.family,
+              "--given", PATIENT.given, "--birth", PATIENT.birth, "--gender", PATIENT.gender, "--consent",
+              "--medecin-traitant", TRAITANT[0])
+        s.start()
+        try:
+            rates = {}
+            for mode in ("on", "off", "on", "off"):  # interleaved, so that drift hits both
+                s.ctl("dmp", "filing", GP, mode)
+                raws = messages(f"{mode}{len(rates)}", a.messages)
+                seconds = run_load(s, raws, a.clients)
+                rates.setdefault(mode, []).append(a.messages / seconds)
+                print(f"mode={mode} messages={a.messages} seconds={seconds:.2f} rate={a.messages / seconds:.1f}/s")
+                time.sleep(3)  # let the worker drain before the next round
+            on, off = max(rates["on"]), max(rates["off"])
+            print(f"ratio on/off (best of 2 each) = {on / off:.3f}")
+            s.ctl("dmp", "filing", GP, "on")
+            conn = http.client.HTTPSConnection("127.0.0.1", s.https, context=s.tls_context(out / "auth-cert.pem",
+                                                                                             out / "auth-key.pem"), timeout=60)
+            samples = []
+            with smtplib.SMTP("127.0.0.1", s.submission, timeout=120) as c:
+                c.starttls(context=s.tls_context())
+                c.login(GP, PASSWORD)
+                for i in range(a.latency):
+                    raw = messages(f"lat{i}", 1)[0]
+                    c.sendmail(GP, [DOCTOR], raw)
+                    t0 = time.perf_counter()
+                    while not visible(conn, f"lat{i}-0"):
+                        time.sleep(0.002)
+                    samples.append((time.perf_counter() - t0) * 1000)
+            samples.sort()
+            p = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]  # noqa: E731
+            print(f"latency samples={len(samples)} p50_ms={p(0.5):.1f} p99_ms={p(0.99):.1f} max_ms={samples[-1]:.1f}")
+        finally:
+            s.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+// The filing worker (see worker.h): a tick a second, or at once when woken; the jobs due, one after
+// the other on the blocking pool; each ends with its notices delivered and the job removed together.
+#include "filing/worker.h"
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/base64.h"
+#include "core/blocking.h"
+#include "core/log.h"
+#include "core/stream.h"
+#include "core/text.h"
+#include "cda/metadata.h"
+#include "filing/documents.h"
+#include "mime/message.h"
+#include "mime/structure.h"
+#include "mime/text.h"
+#include "pipeline/mdn.h"
+
+namespace mss::filing {
+namespace {
+
+constexpr const char* kWhere = "filing";
+constexpr auto kTick = std::chrono::seconds(1);
+constexpr std::size_t kJobsPerTick = 16;
+
+std::string random_hex(std::size_t bytes) {
+    std::string raw(bytes, '\0');
+    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+    std::string out;
+    for (unsigned char c : raw) out += fmt::format("{:02x}", c);
+    return out;
+}
+
+std::string rfc5322_date(std::time_t t) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    return buf;
+}
+
+std::string trim(std::string_view v) {
+    auto first = v.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return std::string(v.substr(first, v.find_last_not_of(" \t") - first + 1));
+}
+
+std::optional<std::string> field(std::string_view message, std::string_view name) {
+    auto found = mime::fields_named(message, name, 1);
+    if (found.empty()) return std::nullopt;
+    return trim(found.front().value);
+}
+
+std::optional<std::string> address_in(std::string_view message, std::string_view name) {
+    auto raw = field(message, name);
+    if (!raw) return std::nullopt;
+    auto a = mime::first_address(*raw);
+    if (!a || a->mailbox.empty() || a->host.empty()) return std::nullopt;
+    return ascii_lower(a->mailbox + "@" + a->host);
+}
+
+// What one job decided: the documents filed, or the code that refused them.
+struct Decision {
+    std::optional<cda::AckCode> refused;
+    std::string reason;
+    std::string subject;        // CI-SIS subject of the documents, or the message's own
+    std::vector<dmp::DepositReceipt> receipts;
+    std::string ins;
+};
+
+// A notice for an address: local mailboxes through the store, others through the outbound queue.
+std::optional<store::Delivery> notice_to(const FilingServices& s, const Config& config, const std::string& address,
+                                         std::string content) {
+    store::Delivery d;
+    d.internal_date = std::time(nullptr);
+    auto domain = address.substr(address.rfind('@') + 1);
+    if (config.serves_domain(domain)) {
+        auto account = s.store.find_account(address);
+        if (!account) {
+            log::warn(kWhere, "no local mailbox {} for a notice: {}", log::sanitize(address), account.error().message);
+            return std::nullopt;
+        }
+        d.account_ids = {account->id};
+        d.content = std::move(content);
+    } else {
+        d.queue_id = random_hex(6);
+        d.remote_recipients = {address};
+        d.outbound_content = std::move(content);
+    }
+    return d;
+}
+
+std::string mdn_of(const Config& config, const store::FilingJob& job, const Decision& decision, const std::string& to,
+                   const std::vector<pipeline::AttachedPart>& parts) {
+    pipeline::MdnRequest r;
+    r.from = "postmaster@" + job.submitter.substr(job.submitter.rfind('@') + 1);
+    r.to = to;
+    r.subject = decision.refused ? cda::failure_subject(*decision.refused, decision.subject) : decision.subject;
+    r.date = rfc5322_date(std::time(nullptr));
+    r.message_id = fmt::format("<{}@{}>", random_hex(12), config.hostname);
+    r.boundary = "=_mssd_filing_" + random_hex(12);
+    r.reporting_ua = config.hostname + "; mssd";
+    r.final_recipient = job.submitter;
+    r.original_message_id = field(job.content, "Message-ID");
+    r.original_header = job.content.substr(0, mime::header_length(job.content));
+    if (decision.refused) {
+        r.error = pipeline::MdnError{static_cast<int>(*decision.refused), std::string(cda::ack_label(*decision.refused))};
+        r.human_text = fmt::format("Les documents n'ont pas été intégrés au DMP du patient.\r\nErreur {} : {}.\r\n",
+                                   static_cast<int>(*decision.refused), cda::ack_label(*decision.refused));
+        for (const auto& p : parts)
+            if (!p.filename.empty()) r.attachments.push_back({p.filename, p.content_type, p.octets});
+    } else {
+        r.human_text = fmt::format("{} document(s) intégré(s) au DMP du patient.\r\n", decision.receipts.size());
+    }
+    auto built = pipeline::build_mdn(r);
+    if (built) return std::move(built).value();
+    // A header value the MDN builder refuses (CR/LF in the original's fields): without the original.
+    log::warn(kWhere, "{}: acknowledgement without the original's header: {}", job.queue_id, built.error().message);
+    r.original_message_id.reset();
+    r.original_header = "";
+    r.attachments.clear();
+    auto again = pipeline::build_mdn(r);
+    return again ? std::move(again).value() : std::string();
+}
+
+// Without Disposition-Notification-To, only a failure is told, as a plain message.
+std::string plain_failure(const Config& config, const store::FilingJob& job, const Decision& d, const std::string& to) {
+    auto subject = cda::failure_subject(*d.refused, d.subject);
+    return fmt::format("From: postmaster@{}\r\nTo: <{}>\r\nSubject: =?UTF-8?B?{}?=\r\nDate: {}\r\nMessage-ID: <{}@{}>\r\n"
+                       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                       "Les documents du message {} n'ont pas été intégrés au DMP du patient.\r\nErreur {} : {}.\r\n",
+                       job.submitter.substr(job.submitter.rfind('@') + 1), to, base64_encode(subject),
+                       rfc5322_date(std::time(nullptr)), random_hex(12), config.hostname,
+                       field(job.content, "Message-ID").value_or(job.queue_id), static_cast<int>(*d.refused),
+                       cda::ack_label(*d.refused));
+}
+
+// To the patient: that a document was added, nothing of its content (no title, no type, no author).
+std::string patient_notice(const Config& config, const std::string& to) {
+    return fmt::format("From: postmaster@{}\r\nTo: <{}>\r\nSubject: =?UTF-8?B?{}?=\r\nDate: {}\r\nMessage-ID: <{}@{}>\r\n"
+                       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                       "Un nouveau document a été ajouté à votre DMP (dossier médical partagé).\r\n"
+                       "A new document was added to your DMP.\r\n",
+                       config.hostname, to, base64_encode("Nouveau document dans votre DMP"), rfc5322_date(std::time(nullptr)),
+                       random_hex(12), config.hostname);
+}
+
+}  // namespace
+
+int64_t retry_delay(unsigned attempts) {
+    int64_t delay = 2;
+    for (unsigned i = 0; i < attempts && delay < 3600; ++i) delay *= 2;
+    return std::min<int64_t>(delay, 3600);
+}
+
+bool work_job(const FilingServices& s, const store::FilingJob& job, int64_t now) {
+    auto config = s.config();
+    auto parts = pipeline::attached_parts(job.content);
+    Decision d;
+    d.subject = mime::decode_header_text(field(job.content, "Subject").value_or(""));
+    MssHeaders mss{field(job.content, "X-MSS-CODECDA"), field(job.content, "X-MSS-INS")};
+    auto documents = documents_of(parts, mss, job.queue_id);
+    if (!documents) {
+        d.refused = documents.refusal().code;
+        d.reason = documents.refusal().reason;
+    } else {
+        d.subject = documents->subject;
+        d.ins = documents->ins;
+        auto filed = s.deposit.provide(documents->bundle, dmp::Actor{dmp::Actor::Kind::Feed, job.submitter});
+        if (!filed && now - job.created_at < kGiveUpAfter) {
+            auto next = now + retry_delay(job.attempts);
+            log::warn(kWhere, "{}: DMP unavailable, next try in {} s: {}", job.queue_id, next - now, filed.error().message);
+            if (auto r = s.store.filing_retry(job.id, next, filed.error().message); !r)
+                log::error(kWhere, "{}: cannot schedule the retry: {}", job.queue_id, r.error().message);
+            return false;
+        }
+        if (!filed) {
+            d.refused = cda::AckCode::Other;
+            d.reason = "the DMP could not be reached for a day: " + filed.error().message;
+        } else if (auto* refusal = std::get_if<dmp::Refusal>(&*filed)) {
+            d.refused = static_cast<cda::AckCode>(static_cast<int>(refusal->ack));
+            d.reason = refusal->message;
+        } else {
+            d.receipts = std::get<std::vector<dmp::DepositReceipt>>(*filed);
+        }
+    }
+    if (d.refused)
+        log::info(kWhere, "{}: from=<{}> not filed: {} {}", job.queue_id, job.submitter, static_cast<int>(*d.refused),
+                  log::sanitize(d.reason));
+    else
+        for (const auto& r : d.receipts)
+            log::info(kWhere, "{}: from=<{}> document {} {}", job.queue_id, job.submitter, r.id,
+                      r.duplicate ? "already filed" : "filed");
+
+    std::vector<store::Delivery> notices;
+    auto add = [&](const std::string& to, std::string content) {
+        if (content.empty()) return;
+        if (auto n = notice_to(s, *config, to, std::move(content))) notices.push_back(std::move(*n));
+    };
+    if (auto dnt = address_in(job.content, "Disposition-Notification-To"))
+        add(*dnt, mdn_of(*config, job, d, *dnt, parts));
+    else if (d.refused)
+        add(job.submitter, plain_failure(*config, job, d, job.submitter));
+    bool new_document = std::any_of(d.receipts.begin(), d.receipts.end(), [](const auto& r) { return !r.duplicate; });
+    if (new_document && s.patient_address)
+        if (auto patient = s.patient_address(d.ins)) add(ascii_lower(*patient), patient_notice(*config, ascii_lower(*patient)));
+
+    if (notices.empty()) {
+        if (auto r = s.store.filing_done(job.id); !r) log::error(kWhere, "{}: cannot end the job: {}", job.queue_id, r.error().message);
+        return true;
+    }
+    notices.back().finishes_filing_job = job.id;
+    auto written = s.store.deliver_batch(notices);
+    bool remote = std::any_of(notices.begin(), notices.end(), [](const auto& n) { return !n.remote_recipients.empty(); });
+    for (const auto& w : written)
+        if (!w) log::error(kWhere, "{}: a notice was not written: {}", job.queue_id, w.error().message);
+    if (written.empty() || !written.back()) {
+        // The job's end went with a notice that failed: end it alone, rather than file again forever.
+        if (auto r = s.store.filing_done(job.id); !r) log::error(kWhere, "{}: cannot end the job: {}", job.queue_id, r.error().message);
+    }
+    if (remote && s.outbound_ready) s.outbound_ready();
+    return true;
+}
+
+FilingWorker::FilingWorker(asio::io_context& io, FilingServices services)
+    : strand_(asio::make_strand(io)), timer_(strand_), services_(std::move(services)) {}
+
+void FilingWorker::start() { asio::co_spawn(strand_, run(), asio::detached); }
+
+void FilingWorker::wake() {
+    asio::post(strand_, [this] {
+        woken_ = true;
+        timer_.cancel();
+    });
+}
+
+void FilingWorker::stop() {
+    asio::post(strand_, [this] {
+        stopping_ = true;
+        timer_.cancel();
+    });
+}
+
+asio::awaitable<void> FilingWorker::run() {
+    while (!stopping_) {
+        woken_ = false;
+        auto worked = co_await run_blocking(services_.blocking, [this] {
+            int64_t now = std::time(nullptr);
+            auto due = services_.store.filing_due(now, kJobsPerTick);
+            if (!due) {
+                log::error(kWhere, "cannot read the filing queue: {}", due.error().message);
+                return std::size_t{0};
+            }
+            for (const auto& job : *due) work_job(services_, job, now);
+            return due->size();
+        });
+        if (woken_ || stopping_ || worked == kJobsPerTick) continue;
+        timer_.expires_after(kTick);
+        co_await timer_.async_wait(use_tuple);
+    }
+}
+
+}  // namespace mss::filing

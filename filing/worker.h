@@ -1,0 +1,57 @@
+// The filing worker (issue 12): takes the store's filing jobs after intake, turns each message's CDA
+// attachments into an ITI-65 deposit (filing/documents.h), hands it to the DmpDeposit sink as the
+// feed actor of the submitting mailbox, and acknowledges the sender (RFC 8098 MDN, CI-SIS codes)
+// and notifies the patient, the notices and the job's end in one store write. A temporary failure
+// of the DMP is retried with backoff; a job survives restarts (it is a row until done), and the DMP
+// files a document id once, so a job run twice files nothing twice.
+// Runs on the event loop (one strand); each job on the blocking pool. Trusts the store and the sink.
+#pragma once
+#include <asio.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config.h"
+#include "dmp/deposit.h"
+#include "store/store.h"
+
+namespace mss::filing {
+
+struct FilingServices {
+    store::Store& store;
+    dmp::DmpDeposit& deposit;
+    asio::thread_pool& blocking;
+    std::function<std::shared_ptr<const Config>()> config;
+    // The address to tell of a new document in this patient's DMP, when one is known.
+    std::function<std::optional<std::string>(std::string_view ins)> patient_address;
+    std::function<void()> outbound_ready;  // a notice for another operator was queued
+};
+
+// Seconds before trying a job again after `attempts` temporary failures: 2 doubled each time, at
+// most an hour. A job the DMP could not take for a day is refused (906) to its sender.
+int64_t retry_delay(unsigned attempts);
+inline constexpr int64_t kGiveUpAfter = 24 * 3600;
+
+// One job, start to end, blocking: what the worker runs on the pool. True when the job is over
+// (filed or refused, notices written); false when it waits for a retry.
+bool work_job(const FilingServices& services, const store::FilingJob& job, int64_t now);
+
+class FilingWorker {
+public:
+    FilingWorker(asio::io_context& io, FilingServices services);
+    void start();
+    void wake();  // from any thread: a job was queued
+    void stop();
+
+private:
+    asio::awaitable<void> run();
+
+    asio::strand<asio::io_context::executor_type> strand_;
+    asio::steady_timer timer_;
+    FilingServices services_;
+    bool woken_ = false;
+    bool stopping_ = false;
+};
+
+}  // namespace mss::filing
