@@ -31,6 +31,7 @@ enum class Verb {
     Replace,                                                       // RFC 8508
     Compress,                                                      // RFC 4978
     GetMetadata, SetMetadata,                                      // RFC 5464
+    CancelUpdate,                                                  // RFC 5267
 };
 
 std::string_view verb_name(Verb verb);  // "UID" is not part of it: see Command::uid
@@ -144,6 +145,7 @@ struct SearchArgs {
     std::optional<std::string> charset;  // "US-ASCII" or "UTF-8" as given (others: NO [BADCHARSET])
     bool esearch = false;                 // RETURN (...) given: answer with ESEARCH (RFC 4731)
     unsigned returns = 0;                 // SearchReturn bits; ReturnAll when "RETURN ()"
+    PartialRange partial;                 // with ReturnPartial
     SearchKey criteria;                   // kind And: every top-level key
     bool operator==(const SearchArgs&) const = default;
 };
@@ -194,7 +196,10 @@ struct SortCriterion {
     SortKey key = SortKey::Arrival;
     bool operator==(const SortCriterion&) const = default;
 };
-struct SortArgs {  // SORT (RFC 5256, RFC 5957 DISPLAY)
+struct SortArgs {  // SORT (RFC 5256, RFC 5957 DISPLAY), ESORT (RFC 5267 3)
+    bool esearch = false;   // RETURN (...) given: answer with ESEARCH
+    unsigned returns = 0;   // SearchReturn bits but UPDATE; ReturnAll when "RETURN ()"
+    PartialRange partial;   // with ReturnPartial
     std::vector<SortCriterion> criteria;
     std::string charset;
     SearchKey search;
@@ -211,6 +216,11 @@ struct ReplaceArgs {  // REPLACE, UID REPLACE (RFC 8508): the message (number or
     uint32_t message = 0;
     AppendArgs replacement;  // exactly one message
     bool operator==(const ReplaceArgs&) const = default;
+};
+
+struct CancelUpdateArgs {  // CANCELUPDATE "tag" ... (RFC 5267 4.3)
+    std::vector<std::string> tags;  // at least one
+    bool operator==(const CancelUpdateArgs&) const = default;
 };
 
 struct CompressArgs {  // RFC 4978
@@ -236,7 +246,7 @@ struct SetMetadataArgs {
 using Arguments = std::variant<NoArgs, MailboxArgs, AuthenticateArgs, LoginArgs, EnableArgs, SelectArgs, CreateArgs,
                                RenameArgs, ListArgs, StatusArgs, AppendArgs, UidExpungeArgs, SearchArgs, FetchArgs,
                                StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs,
-                               ReplaceArgs, CompressArgs, GetMetadataArgs, SetMetadataArgs>;
+                               ReplaceArgs, CompressArgs, GetMetadataArgs, SetMetadataArgs, CancelUpdateArgs>;
 
 struct Command {
     std::string tag;

@@ -55,6 +55,7 @@ enum class Code {
     CompressionActive,     // RFC 4978
     Metadata,              // RFC 5464: data "LONGENTRIES n", "MAXSIZE n", "TOOMANY", "NOPRIVATE"
     BadEvent,              // RFC 5465: data the events supported
+    NoUpdate,              // RFC 5267: data the quoted tag of the search no longer updated
 };
 
 // "TOOBIG", "BADCHARSET", ... ("" for Code::None).
