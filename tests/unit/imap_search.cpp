@@ -42,7 +42,7 @@ struct FakeContent final : MessageContent {
 constexpr int64_t kMarch15 = 1710496800;
 
 struct Fixture {
-    store::MessageSummary summary{7, 2048, kMarch15, 42, {"\\Seen", "\\Flagged", "$Urgent"}, kMarch15 - 86400, "Mfixture_1"};
+    store::MessageSummary summary{7, 2048, kMarch15, 42, {"\\Seen", "\\Flagged", "$Urgent"}, kMarch15 - 86400, "Mfixture_1", ""};
     FakeContent content;
     std::vector<uint32_t> saved = {3, 7};
     SearchScope scope{5, 9, saved, kMarch15 + 3600};
@@ -477,7 +477,7 @@ TEST_CASE("ESORT answers keep the sort order; PARTIAL names positions (RFC 5267)
     CHECK(search_response({"s", true, true, ReturnPartial, false, {2, 3}}, order) ==
           "ESEARCH (TAG \"s\") UID PARTIAL (2:3 10:11)");
     CHECK(search_response({"s", false, true, ReturnPartial | ReturnCount, true, {3, 100}}, order) ==
-          "ESEARCH (TAG \"s\") PARTIAL (3:100 2:3) COUNT 4 MODSEQ 9");
+          "ESEARCH (TAG \"s\") COUNT 4 PARTIAL (3:100 2:3) MODSEQ 9");
     CHECK(search_response({"s", false, true, ReturnPartial, true, {2, 3}}, order) ==
           "ESEARCH (TAG \"s\") PARTIAL (2:3 1:2) MODSEQ 5");
     CHECK(search_response({"s", false, true, ReturnPartial, false, {5, 9}}, order) == "ESEARCH (TAG \"s\") PARTIAL (5:9 NIL)");
