@@ -315,20 +315,19 @@ asio::awaitable<void> Session::refresh(Expunges expunges) {
     }
     std::size_t added = view.messages.size() - before;
     bool expunged = expunges == Expunges::Report && !view.expunged_elsewhere.empty();
+    if (expunged) {
+        report_expunged(std::vector<uint32_t>(view.expunged_elsewhere.begin(), view.expunged_elsewhere.end()));
+        view.expunged_elsewhere.clear();
+    }
     for (uint32_t uid : flags_changed)
         if (auto index = view.index_of_uid(uid)) untagged(flags_update(*index));
     if (added > 0) {
         co_await claim_recent();
         untagged(fmt::format("{} EXISTS", view.messages.size()));
+        if (!rev2_) untagged(fmt::format("{} RECENT", view.recent.size()));
     }
-    // Kept searches (RFC 5267) after EXISTS and before EXPUNGE, while the numbers they name hold.
-    co_await send_search_updates();
-    if (expunged) {
-        report_expunged(std::vector<uint32_t>(view.expunged_elsewhere.begin(), view.expunged_elsewhere.end()));
-        view.expunged_elsewhere.clear();
-    }
-    if (added > 0 && !rev2_) untagged(fmt::format("{} RECENT", view.recent.size()));
     if (expunged || added > 0) co_await tell_highest_modseq();
+    co_await send_search_updates();  // kept searches (RFC 5267), in the numbers the client now has
 }
 
 // A CONDSTORE client learns the mailbox's new HIGHESTMODSEQ after changes it heard of as EXISTS,

@@ -318,9 +318,9 @@ std::string update_part(std::string_view name, const SelectedMailbox& box, const
     return ids.empty() ? std::string() : fmt::format(" {} (0 {})", name, compact_set(ids));
 }
 
-// The untagged ESEARCH telling how a kept result changed, "" when it did not. A message expunged by
-// another session is named in REMOVEFROM before its EXPUNGE (as Dovecot does); one this session
-// expunged itself is gone from the view already, and its EXPUNGE told the client.
+// The untagged ESEARCH telling how a kept result changed, "" when it did not. A message gone from
+// the view is not named: its EXPUNGE (or VANISHED) told the client already. One expunged elsewhere
+// but held back (during FETCH, STORE, SEARCH) is still numbered: REMOVEFROM names it.
 std::string update_response(const SelectedMailbox& box, const SearchUpdate& update, const std::vector<uint32_t>& now) {
     std::vector<uint32_t> added, removed;
     std::set_difference(now.begin(), now.end(), update.uids.begin(), update.uids.end(), std::back_inserter(added));
