@@ -114,7 +114,8 @@ std::string item(const FetchAttribute& a, const Fetched& f) {
         case FetchItem::SaveDate:  // RFC 8514: NIL when the message was filed before save dates were kept
             return m.save_date ? fmt::format("SAVEDATE \"{}\"", internal_date(*m.save_date)) : "SAVEDATE NIL";
         case FetchItem::EmailId: return fmt::format("EMAILID ({})", m.email_id);  // RFC 8474
-        case FetchItem::ThreadId: return "THREADID NIL";  // RFC 8474 5.2: no thread ids kept
+        case FetchItem::ThreadId:  // RFC 8474 5.2: NIL for contents stored before thread ids were kept
+            return m.thread_id.empty() ? std::string("THREADID NIL") : fmt::format("THREADID ({})", m.thread_id);
         case FetchItem::Preview: return "PREVIEW " + preview_string(message_preview(content));
         case FetchItem::Rfc822: return "RFC822 " + literal(content);
         case FetchItem::Rfc822Header:

@@ -327,6 +327,7 @@ asio::awaitable<void> Session::refresh(Expunges expunges) {
         if (!rev2_) untagged(fmt::format("{} RECENT", view.recent.size()));
     }
     if (expunged || added > 0) co_await tell_highest_modseq();
+    co_await send_search_updates();  // kept searches (RFC 5267), in the numbers the client now has
 }
 
 // A CONDSTORE client learns the mailbox's new HIGHESTMODSEQ after changes it heard of as EXISTS,

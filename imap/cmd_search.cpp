@@ -1,11 +1,14 @@
 // SEARCH, SORT and THREAD and their UID forms (RFC 3501 6.4.4, RFC 4731 ESEARCH, RFC 5182
-// SEARCHRES, RFC 7162 MODSEQ, RFC 5256, RFC 5957) over the selected mailbox. The evaluation runs on
+// SEARCHRES, RFC 7162 MODSEQ, RFC 5256, RFC 5957, RFC 5267 ESORT and CONTEXT=SEARCH, THREAD=REFS)
+// over the selected mailbox. The evaluation runs on
 // the blocking pool; messages are read from the store, in one walk, only when a key or sort key
 // needs their text, and only their header block unless a key reads the body.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <ctime>
+#include <iterator>
 
 #include "core/blocking.h"
 #include "imap/search_eval.h"
@@ -244,19 +247,30 @@ bool reads_header(const std::vector<SortCriterion>& criteria) {
                        [](const SortCriterion& c) { return c.key != SortKey::Arrival && c.key != SortKey::Size; });
 }
 
-Result<std::string> sort_response(const SearchJob& job, const std::vector<SortCriterion>& criteria, bool by_uid) {
+// The matches in the order the criteria give (RFC 5256 3), each with its MODSEQ for ESORT.
+Result<std::vector<Match>> sorted(const SearchJob& job, const std::vector<SortCriterion>& criteria) {
     auto facts = facts_of(job, reads_header(criteria));
     if (!facts) return facts.error();
+    std::vector<Match> out;
+    for (std::size_t i : sort_order(*facts, criteria)) {
+        const SortFacts& f = (*facts)[i];
+        out.push_back({f.number, f.uid, job.mailbox->messages[f.number - 1].modseq});
+    }
+    return out;
+}
+
+std::string sort_response(std::span<const Match> order, bool by_uid) {
     std::string out = "SORT";
-    for (std::size_t i : sort_order(*facts, criteria))
-        out += fmt::format(" {}", by_uid ? (*facts)[i].uid : (*facts)[i].number);
+    for (const Match& m : order) out += fmt::format(" {}", by_uid ? m.uid : m.number);
     return out;
 }
 
 Result<std::string> thread_response(const SearchJob& job, const std::string& algorithm, bool by_uid) {
     auto facts = facts_of(job, true);
     if (!facts) return facts.error();
-    auto forest = algorithm == "REFERENCES" ? thread_by_references(*facts) : thread_by_subject(*facts);
+    auto forest = algorithm == "REFERENCES" ? thread_by_references(*facts)
+                  : algorithm == "REFS"     ? thread_by_refs(*facts)
+                                            : thread_by_subject(*facts);
     std::string threads = format_threads(forest, *facts, by_uid);
     return threads.empty() ? std::string("THREAD") : "THREAD " + threads;
 }
@@ -275,18 +289,110 @@ std::string_view completed(const Command& cmd) {
     }
 }
 
+constexpr std::size_t kMaxSearchUpdates = 10;  // kept per selected mailbox, as Dovecot does
+
+// What a kept search's result depends on: message count, highest UID, highest MODSEQ (any flag
+// change, ours or another session's, raises it) and the expunges held back.
+std::array<uint64_t, 4> mailbox_state(const SelectedMailbox& box) {
+    uint64_t highest = box.seen_modseq;
+    for (const auto& m : box.messages) highest = std::max(highest, m.modseq);
+    return {box.messages.size(), box.max_uid(), highest, box.expunged_elsewhere.size()};
+}
+
+// The UIDs of the matches the client still sees (not expunged elsewhere meanwhile), ascending.
+std::vector<uint32_t> visible_uids(const SelectedMailbox& box, std::span<const Match> matches) {
+    std::vector<uint32_t> uids;
+    for (const Match& m : matches)
+        if (!box.expunged_elsewhere.count(m.uid)) uids.push_back(m.uid);
+    return uids;
+}
+
+// "REMOVEFROM (0 2:3)" or "ADDTO (0 7)": position 0, as for an unsorted result (RFC 5267 4.3);
+// message numbers unless the search was a UID SEARCH.
+std::string update_part(std::string_view name, const SelectedMailbox& box, const std::vector<uint32_t>& uids, bool by_uid) {
+    std::vector<uint32_t> ids;
+    for (uint32_t uid : uids) {
+        if (by_uid) ids.push_back(uid);
+        else if (auto index = box.index_of_uid(uid)) ids.push_back(static_cast<uint32_t>(*index + 1));
+    }
+    return ids.empty() ? std::string() : fmt::format(" {} (0 {})", name, compact_set(ids));
+}
+
+// The untagged ESEARCH telling how a kept result changed, "" when it did not. A message gone from
+// the view is not named: its EXPUNGE (or VANISHED) told the client already. One expunged elsewhere
+// but held back (during FETCH, STORE, SEARCH) is still numbered: REMOVEFROM names it.
+std::string update_response(const SelectedMailbox& box, const SearchUpdate& update, const std::vector<uint32_t>& now) {
+    std::vector<uint32_t> added, removed;
+    std::set_difference(now.begin(), now.end(), update.uids.begin(), update.uids.end(), std::back_inserter(added));
+    std::set_difference(update.uids.begin(), update.uids.end(), now.begin(), now.end(), std::back_inserter(removed));
+    std::erase_if(removed, [&](uint32_t uid) { return !box.index_of_uid(uid); });
+    std::string parts = update_part("REMOVEFROM", box, removed, update.uid) + update_part("ADDTO", box, added, update.uid);
+    if (parts.empty()) return {};
+    return fmt::format("ESEARCH (TAG \"{}\"){}{}", update.tag, update.uid ? " UID" : "", parts);
+}
+
+bool keeps_update(const SelectedMailbox& box, std::string_view tag) {
+    return std::any_of(box.search_updates.begin(), box.search_updates.end(),
+                       [&](const SearchUpdate& u) { return u.tag == tag; });
+}
+
 }  // namespace
+
+// RFC 5267 4.2: the result is kept with the state it was computed on; beyond kMaxSearchUpdates the
+// client hears NOUPDATE and gets its answer without updates.
+void Session::keep_for_updates(const Command& cmd, const SearchKey& criteria, std::vector<uint32_t> uids) {
+    auto& box = *selected_;
+    if (box.search_updates.size() >= kMaxSearchUpdates) {
+        send({"", Status::No, Code::NoUpdate, fmt::format("\"{}\"", cmd.tag), "Too many searches kept up to date"});
+        return;
+    }
+    box.search_updates.push_back({cmd.tag, cmd.uid, criteria, std::move(uids), mailbox_state(box)});
+}
+
+asio::awaitable<void> Session::send_search_updates() {
+    if (!selected_ || selected_->search_updates.empty()) co_return;
+    auto state = mailbox_state(*selected_);
+    for (auto& update : selected_->search_updates) {
+        if (update.computed_on == state) continue;
+        SearchJob job{&services_.store, &*selected_, &update.criteria, static_cast<int64_t>(std::time(nullptr))};
+        auto work = run_blocking(services_.blocking, [job] { return search(job); });
+        auto found = co_await std::move(work);
+        if (!found) continue;  // computed again at the next command
+        auto now = visible_uids(*selected_, *found);
+        if (auto response = update_response(*selected_, update, now); !response.empty()) untagged(response);
+        update.uids = std::move(now);
+        update.computed_on = state;
+    }
+}
+
+// CANCELUPDATE: every tag named must be a kept search, else NO (as Dovecot) and nothing is forgotten.
+void Session::cmd_cancel_update(const Command& cmd) {
+    auto& box = *selected_;
+    const auto& tags = std::get<CancelUpdateArgs>(cmd.args).tags;
+    for (const auto& tag : tags)
+        if (!keeps_update(box, tag)) return no(cmd, Code::None, "Unknown search update tag");
+    std::erase_if(box.search_updates, [&](const SearchUpdate& u) {
+        return std::find(tags.begin(), tags.end(), u.tag) != tags.end();
+    });
+    ok(cmd, "CANCELUPDATE completed");
+}
 
 asio::awaitable<void> Session::cmd_search(const Command& cmd) {
     const SearchKey& criteria = criteria_of(cmd);
     const auto* search_args = std::get_if<SearchArgs>(&cmd.args);
-    bool saving = search_args && (search_args->returns & ReturnSave);
+    const auto* sort_args = std::get_if<SortArgs>(&cmd.args);
+    // SAVE keeps the matches as a set, with SORT too (RFC 5267 3: MIN and MAX in sort order).
+    unsigned returns = search_args ? search_args->returns : sort_args ? sort_args->returns : 0;
+    bool saving = returns & ReturnSave;
+    if (search_args && (search_args->returns & ReturnUpdate) && keeps_update(*selected_, cmd.tag))
+        co_return bad(cmd, "Duplicate search update tag");
     if (!numbers_in_range(criteria, static_cast<uint32_t>(selected_->messages.size()))) {
         if (saving) selected_->saved_uids.clear();  // a failed SEARCH RETURN (SAVE) empties "$" (RFC 5182 2.1)
         co_return bad(cmd, "Invalid message sequence number");
     }
     const auto* thread_args = std::get_if<ThreadArgs>(&cmd.args);
-    if (thread_args && thread_args->algorithm != "ORDEREDSUBJECT" && thread_args->algorithm != "REFERENCES")
+    if (thread_args && thread_args->algorithm != "ORDEREDSUBJECT" && thread_args->algorithm != "REFERENCES" &&
+        thread_args->algorithm != "REFS")
         co_return bad(cmd, "Unknown threading algorithm");
     bool modseq = mentions_modseq(criteria);
     if (modseq) enable_condstore();  // a CONDSTORE enabling command (RFC 7162 3.1)
@@ -301,9 +407,10 @@ asio::awaitable<void> Session::cmd_search(const Command& cmd) {
         // IMAP4rev2 answers every SEARCH with ESEARCH, RETURN (ALL) when none was given (RFC 9051 6.4.4).
         bool esearch = search_args->esearch || rev2_;
         unsigned returns = search_args->esearch ? search_args->returns : static_cast<unsigned>(ReturnAll);
-        SearchRequest request{cmd.tag, cmd.uid, esearch, returns, modseq};
+        SearchRequest request{cmd.tag, cmd.uid, esearch, returns, modseq, search_args->partial};
         if (auto response = search_response(request, *found)) untagged(*response);
         if (saving) selected_->saved_uids = saved_result(search_args->returns, *found);
+        if (search_args->returns & ReturnUpdate) keep_for_updates(cmd, criteria, visible_uids(*selected_, *found));
     } else if (thread_args) {
         auto work = run_blocking(services_.blocking,
                                  [job, algorithm = thread_args->algorithm, uid = cmd.uid] {
@@ -313,11 +420,19 @@ asio::awaitable<void> Session::cmd_search(const Command& cmd) {
         if (!response) co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
         untagged(*response);
     } else {
-        auto work = run_blocking(services_.blocking, [job, criteria = std::get<SortArgs>(cmd.args).criteria,
-                                                      uid = cmd.uid] { return sort_response(job, criteria, uid); });
-        auto response = co_await std::move(work);
-        if (!response) co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
-        untagged(*response);
+        auto work = run_blocking(services_.blocking, [job, criteria = sort_args->criteria] { return sorted(job, criteria); });
+        auto order = co_await std::move(work);
+        if (!order) {
+            if (saving) selected_->saved_uids.clear();
+            co_return no(cmd, Code::ServerBug, "Cannot read the mailbox");
+        }
+        if (!sort_args->esearch) {
+            untagged(sort_response(*order, cmd.uid));
+        } else {
+            SearchRequest request{cmd.tag, cmd.uid, true, sort_args->returns, modseq, sort_args->partial};
+            if (auto response = search_response(request, *order)) untagged(*response);
+        }
+        if (saving) selected_->saved_uids = saved_result(sort_args->returns, *order);
     }
     ok(cmd, std::string(completed(cmd)));
 }

@@ -129,7 +129,7 @@ bool summary_matches(const SearchKey& key, const SearchMessage& message, const S
             return compare_day(key.kind, utc_day(m.save_date.value_or(m.internal_date)), day_of(key.date));
         case SearchKeyKind::SaveDateSupported: return true;
         case SearchKeyKind::EmailId: return m.email_id == key.text;
-        case SearchKeyKind::ThreadId: return false;  // no message has a THREADID (FETCH says NIL)
+        case SearchKeyKind::ThreadId: return !m.thread_id.empty() && m.thread_id == key.text;
         case SearchKeyKind::Larger: return m.size > key.number;
         case SearchKeyKind::Smaller: return m.size < key.number;
         case SearchKeyKind::Older: return m.internal_date <= scope.now - static_cast<int64_t>(key.number);
@@ -288,6 +288,13 @@ std::string quoted(std::string_view s) {
     return out + "\"";
 }
 
+// The matches at positions first..last (1-based) of the result, as far as it reaches.
+std::span<const Match> partial_window(const PartialRange& range, std::span<const Match> matches) {
+    if (range.first == 0 || range.first > matches.size()) return {};
+    std::size_t last = std::min<std::size_t>(range.last, matches.size());
+    return matches.subspan(range.first - 1, last - range.first + 1);
+}
+
 std::string esearch_response(const SearchRequest& request, std::span<const Match> matches) {
     std::string out = "ESEARCH (TAG " + quoted(request.tag) + ")";
     if (request.uid) out += " UID";
@@ -302,10 +309,18 @@ std::string esearch_response(const SearchRequest& request, std::span<const Match
         for (const Match& m : matches) numbers.push_back(number_of(m, request.uid));
         out += " ALL " + compact_set(numbers);
     }
+    auto window = partial_window(request.partial, matches);
+    if (r & ReturnPartial) {
+        std::vector<uint32_t> numbers;
+        for (const Match& m : window) numbers.push_back(number_of(m, request.uid));
+        out += fmt::format(" PARTIAL ({}:{} {})", request.partial.first, request.partial.last,
+                           numbers.empty() ? std::string("NIL") : compact_set(numbers));
+    }
     if (!request.report_modseq) return out;
     // RFC 7162 3.1.5 with RFC 4731: the highest MODSEQ of the messages the answer names.
     std::vector<Match> named;
     if (r & (ReturnAll | ReturnCount)) named.assign(matches.begin(), matches.end());
+    else if (r & ReturnPartial) named.assign(window.begin(), window.end());
     else if (!matches.empty() && (r & ReturnMin)) named.push_back(matches.front());
     if (!matches.empty() && (r & ReturnMax)) named.push_back(matches.back());
     if (auto modseq = highest_modseq(named)) out += fmt::format(" MODSEQ {}", *modseq);
@@ -376,7 +391,7 @@ std::string compact_set(std::span<const uint32_t> ascending) {
 
 std::optional<std::string> search_response(const SearchRequest& request, std::span<const Match> matches) {
     if (request.esearch) {
-        if ((request.returns & ~static_cast<unsigned>(ReturnSave)) == 0) return std::nullopt;
+        if ((request.returns & ~static_cast<unsigned>(ReturnSave | ReturnContext)) == 0) return std::nullopt;
         return esearch_response(request, matches);
     }
     std::string out = "SEARCH";

@@ -66,7 +66,8 @@ bool matches(const SearchKey& key, const SearchMessage& message, MessageContent&
 std::optional<bool> verdict_without_content(const SearchKey& key, const SearchMessage& message,
                                             const SearchScope& scope);
 
-// A message that matched, ascending by number in a result.
+// A message that matched: ascending by number in a SEARCH result, in sort order in a SORT one
+// (ESORT, RFC 5267 3: MIN and MAX are then the first and last in that order).
 struct Match {
     uint32_t number = 0;
     uint32_t uid = 0;
@@ -79,9 +80,11 @@ struct SearchRequest {
     bool esearch = false;         // RETURN (...) given
     unsigned returns = 0;         // SearchReturn bits
     bool report_modseq = false;   // the criteria mention MODSEQ
+    PartialRange partial;         // with ReturnPartial
 };
 
-// "1,3:5,9" for ascending numbers; "" for none.
+// "1,3:5,9" for ascending numbers; "" for none. Numbers in another order keep it: only runs that
+// ascend by one become ranges ("7,3:5,1").
 std::string compact_set(std::span<const uint32_t> ascending);
 // The untagged answer without "* ": "SEARCH 2 5 (MODSEQ 7)" or "ESEARCH (TAG "a1") UID MIN 2 ...";
 // nullopt when SAVE is the only return option (RFC 5182 2.1: nothing is said).

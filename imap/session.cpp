@@ -16,7 +16,7 @@ bool is_selected_only(Verb verb) {
     switch (verb) {
         case Verb::Check: case Verb::Close: case Verb::Unselect: case Verb::Expunge: case Verb::Search:
         case Verb::Fetch: case Verb::Store: case Verb::Copy: case Verb::Move: case Verb::Sort: case Verb::Thread:
-        case Verb::Replace:
+        case Verb::Replace: case Verb::CancelUpdate:
             return true;
         default: return false;
     }
@@ -94,7 +94,7 @@ std::string Session::capabilities() const {
     std::string caps = "IMAP4rev1 IMAP4rev2 SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE NAMESPACE CHILDREN "
                        "SPECIAL-USE CREATE-SPECIAL-USE LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC ACL RIGHTS=texk "
                        "QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE ESEARCH SEARCHRES SORT SORT=DISPLAY "
-                       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES WITHIN BINARY MULTIAPPEND UTF8=ACCEPT STATUS=SIZE "
+                       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES THREAD=REFS ESORT CONTEXT=SEARCH WITHIN BINARY MULTIAPPEND UTF8=ACCEPT STATUS=SIZE "
                        "UNAUTHENTICATE";
     caps += " COMPRESS=DEFLATE METADATA";
     caps += fmt::format(" APPENDLIMIT={}", config_->limits.max_message_size);
@@ -308,6 +308,7 @@ asio::awaitable<void> Session::selected_command(const Command& cmd) {
         case Verb::Sort:
         case Verb::Thread: co_await cmd_search(cmd); break;
         case Verb::Replace: co_await cmd_replace(cmd); break;
+        case Verb::CancelUpdate: cmd_cancel_update(cmd); break;
         case Verb::Close: co_await cmd_close(cmd, true); break;
         case Verb::Unselect: co_await cmd_close(cmd, false); break;
         case Verb::Check:

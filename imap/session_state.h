@@ -1,6 +1,7 @@
 // The Session class shared by session.cpp (connection loop) and the cmd_*.cpp command groups.
 // Private to imap/: nothing outside includes it.
 #pragma once
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -23,6 +24,16 @@ struct NotifyState;  // NOTIFY's watches and what the client was last told (cmd_
 // The framing limits of a session before login (and after UNAUTHENTICATE).
 FramingLimits before_login_limits();
 
+// A SEARCH RETURN (UPDATE) the client keeps (RFC 5267 4.2): its result as last told, and the state
+// of the mailbox it was computed on (message count, highest UID and MODSEQ, expunges held).
+struct SearchUpdate {
+    std::string tag;
+    bool uid = false;
+    SearchKey criteria;
+    std::vector<uint32_t> uids;  // ascending
+    std::array<uint64_t, 4> computed_on{};
+};
+
 // The mailbox a SELECT or EXAMINE opened, as the client last saw it: index + 1 is the message
 // sequence number.
 struct SelectedMailbox {
@@ -30,6 +41,7 @@ struct SelectedMailbox {
     bool read_only = false;
     std::vector<store::MessageSummary> messages;
     std::vector<uint32_t> saved_uids;  // SEARCH RETURN (SAVE) result, "$" (RFC 5182), ascending
+    std::vector<SearchUpdate> search_updates;  // CONTEXT=SEARCH (RFC 5267), kept until CANCELUPDATE or close
     uint64_t seen_modseq = 0;  // messages reflects every change up to this MODSEQ (refresh asks above it)
     // Expunged by another session, still in `messages` until a command that may say so (RFC 3501
     // 7.4.1: not during FETCH, STORE or SEARCH, which would renumber the messages under the client).
@@ -188,6 +200,11 @@ private:
     asio::awaitable<void> cmd_replace(const Command& cmd);  // RFC 8508 (cmd_replace.cpp)
     // SEARCH, SORT, THREAD and their UID forms (cmd_search.cpp)
     asio::awaitable<void> cmd_search(const Command& cmd);
+    // CONTEXT=SEARCH (RFC 5267 4.2, 4.3): ADDTO / REMOVEFROM for each kept search whose mailbox
+    // changed since it was last computed; CANCELUPDATE forgets searches.
+    asio::awaitable<void> send_search_updates();
+    void keep_for_updates(const Command& cmd, const SearchKey& criteria, std::vector<uint32_t> uids);
+    void cmd_cancel_update(const Command& cmd);
     // Indexes into selected_->messages named by a sequence set (UIDs when by_uid); nullopt when a
     // message sequence number is out of range.
     std::optional<std::vector<std::size_t>> resolve(const SequenceSet& set, bool by_uid) const;

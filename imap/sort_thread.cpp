@@ -123,24 +123,6 @@ std::string one_space(std::string_view text) {
 }
 
 // Skips a comment "(...)" (nested, with quoted-pairs) starting at p; the index after it.
-std::size_t skip_comment(std::string_view s, std::size_t p) {
-    std::size_t depth = 0;
-    for (; p < s.size(); ++p) {
-        if (s[p] == '\\') ++p;
-        else if (s[p] == '(') ++depth;
-        else if (s[p] == ')' && --depth == 0) return p + 1;
-    }
-    return s.size();
-}
-
-std::size_t skip_quoted(std::string_view s, std::size_t p) {
-    for (++p; p < s.size(); ++p) {
-        if (s[p] == '\\') ++p;
-        else if (s[p] == '"') return p + 1;
-    }
-    return s.size();
-}
-
 // ---- SORT ------------------------------------------------------------------------------------
 
 struct SortColumn {
@@ -193,10 +175,12 @@ int compare(const SortColumn& c, std::size_t a, std::size_t b) {
 using Node = ThreadForest::Node;
 constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
-// Builds the forest of RFC 5256 REFERENCES over nodes with parent links.
+// Builds the forest of RFC 5256 REFERENCES over nodes with parent links; or of REFS (Dovecot's,
+// after draft-ietf-morg-inthread): the same links, no merging by subject, and the threads ordered
+// by their most recent message, so that the thread that moved last comes last.
 class ReferenceThreader {
 public:
-    explicit ReferenceThreader(std::span<const SortFacts> facts) : facts_(facts) {}
+    ReferenceThreader(std::span<const SortFacts> facts, bool refs) : facts_(facts), refs_(refs) {}
 
     ThreadForest run() {
         for (std::size_t i = 0; i < facts_.size(); ++i) link_message(i);
@@ -204,8 +188,9 @@ public:
             if (parent_[n] == kNone) roots_.push_back(n);
         prune_dummies();
         sort_level(roots_, true);
-        merge_by_subject();
+        if (!refs_) merge_by_subject();
         sort_all();
+        if (refs_) sort_by_latest();
         return ThreadForest{std::move(nodes_), std::move(roots_)};
     }
 
@@ -361,6 +346,23 @@ private:
     }
 
     // Step 6 C: roots sharing a thread subject are gathered under one.
+    // REFS: each thread by its latest message (sent date, then number), walked with a stack.
+    void sort_by_latest() {
+        std::vector<std::pair<int64_t, uint32_t>> latest(nodes_.size(), {std::numeric_limits<int64_t>::min(), 0});
+        for (std::size_t root : roots_) {
+            std::pair<int64_t, uint32_t> newest{std::numeric_limits<int64_t>::min(), 0};
+            std::vector<std::size_t> stack = {root};
+            while (!stack.empty()) {
+                std::size_t n = stack.back();
+                stack.pop_back();
+                if (auto m = nodes_[n].message) newest = std::max(newest, {facts_[*m].sent, facts_[*m].number});
+                stack.insert(stack.end(), nodes_[n].children.begin(), nodes_[n].children.end());
+            }
+            latest[root] = newest;
+        }
+        std::stable_sort(roots_.begin(), roots_.end(), [&](std::size_t a, std::size_t b) { return latest[a] < latest[b]; });
+    }
+
     void merge_by_subject() {
         auto table = subject_table();
         std::vector<bool> gone(nodes_.size(), false);
@@ -393,6 +395,7 @@ private:
     }
 
     std::span<const SortFacts> facts_;
+    bool refs_;
     std::vector<Node> nodes_;
     std::vector<std::size_t> parent_;
     std::vector<std::size_t> roots_;
@@ -414,29 +417,6 @@ BaseSubject base_subject(std::string_view decoded_subject) {
         }
     } while (cut.drop_fwd_wrapper());
     return BaseSubject{std::string(cut.text()), cut.reply_or_forward()};
-}
-
-std::vector<std::string> message_ids(std::string_view raw, std::size_t max) {
-    std::vector<std::string> ids;
-    for (std::size_t p = 0; p < raw.size();) {
-        if (raw[p] == '(') {
-            p = skip_comment(raw, p);
-        } else if (raw[p] == '"') {
-            p = skip_quoted(raw, p);
-        } else if (raw[p] == '<') {
-            auto end = raw.find('>', p);
-            if (end == std::string_view::npos) break;
-            std::string id;
-            for (char c : raw.substr(p + 1, end - p - 1))
-                if (!is_wsp(c) && c != '\r' && c != '\n') id += c;
-            if (!id.empty() && id.find('<') == std::string::npos) ids.push_back(std::move(id));
-            p = end + 1;
-        } else {
-            ++p;
-        }
-    }
-    if (ids.size() > max) ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(max));
-    return ids;
 }
 
 std::vector<std::size_t> sort_order(std::span<const SortFacts> facts, std::span<const SortCriterion> criteria) {
@@ -479,7 +459,12 @@ ThreadForest thread_by_subject(std::span<const SortFacts> facts) {
 }
 
 ThreadForest thread_by_references(std::span<const SortFacts> facts) {
-    ReferenceThreader threader(facts);
+    ReferenceThreader threader(facts, false);
+    return threader.run();
+}
+
+ThreadForest thread_by_refs(std::span<const SortFacts> facts) {
+    ReferenceThreader threader(facts, true);
     return threader.run();
 }
 

@@ -1,5 +1,5 @@
 // SORT (RFC 5256 3, RFC 5957 DISPLAYFROM/DISPLAYTO) and THREAD (RFC 5256 3: ORDEREDSUBJECT,
-// REFERENCES) over facts the caller read from each message's header. Pure. Trusts the facts; the
+// REFERENCES; Dovecot's REFS) over facts the caller read from each message's header. Pure. Trusts the facts; the
 // thread trees are walked with explicit stacks, so a reply chain of any length cannot overflow one.
 #pragma once
 #include <cstddef>
@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/message_ids.h"
 #include "imap/parse/command.h"
 
 namespace mss::imap {
@@ -36,10 +37,6 @@ struct BaseSubject {
 };
 BaseSubject base_subject(std::string_view decoded_subject);
 
-// The msg-ids of a Message-ID, References or In-Reply-To field, without their angle brackets, in
-// order; comments and quoted phrases skipped; at most max of them (the last ones are kept).
-std::vector<std::string> message_ids(std::string_view raw, std::size_t max = 256);
-
 // SORT: indexes into facts in the order the criteria give, ties by message number (RFC 5256 3).
 std::vector<std::size_t> sort_order(std::span<const SortFacts> facts, std::span<const SortCriterion> criteria);
 
@@ -56,6 +53,8 @@ struct ThreadForest {
 
 ThreadForest thread_by_subject(std::span<const SortFacts> facts);     // ORDEREDSUBJECT
 ThreadForest thread_by_references(std::span<const SortFacts> facts);  // REFERENCES
+// REFS (Dovecot): REFERENCES' links without merging by subject; threads by their latest message.
+ThreadForest thread_by_refs(std::span<const SortFacts> facts);
 
 // "(2)(3 6 (4 23)(44 7 96))" with message numbers, or UIDs when by_uid; "" for no threads.
 std::string format_threads(const ThreadForest& forest, std::span<const SortFacts> facts, bool by_uid);

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "core/sqlite.h"
+#include "core/message_ids.h"
 #include "core/text.h"
 #include "store/store.h"
 
@@ -120,6 +121,13 @@ CREATE TABLE IF NOT EXISTS filing_jobs (
 CREATE INDEX IF NOT EXISTS filing_due ON filing_jobs(next_attempt);
 CREATE TABLE IF NOT EXISTS filing_settings (
   account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE, enabled INTEGER NOT NULL);
+)SQL",
+    // THREADID (RFC 8474 5.2): each stored content's thread, found when it is stored from the msg-ids
+    // it names (References, else In-Reply-To) and its own Message-ID; thread_keys maps each msg-id
+    // seen to its thread. Contents stored before this step have none (THREADID NIL).
+    R"SQL(
+ALTER TABLE messages ADD COLUMN thread_id TEXT;
+CREATE TABLE IF NOT EXISTS thread_keys (msg_id TEXT PRIMARY KEY, thread_id TEXT NOT NULL) WITHOUT ROWID;
 )SQL",
 };
 
@@ -325,6 +333,7 @@ std::vector<Result<DeliveryOutcome>> every_slot(std::size_t count, const Error& 
 
 class SqliteStore final : public Store {
     static constexpr std::size_t kMaxKeptHeader = 64 * 1024;  // octets of header block kept for SEARCH
+    static constexpr std::size_t kMaxThreadKey = 256;        // octets of a msg-id kept in thread_keys
 
 public:
     SqliteStore(std::filesystem::path file, sqlite3* writer) : file_(std::move(file)), writer_(writer) {}
@@ -868,7 +877,7 @@ public:
         auto f = folder_id(address, folder);
         if (!f) return f.error();
         return read([&](sqlite3* db) -> Result<std::vector<MessageSummary>> {
-            Stmt q(db, "SELECT fm.uid, m.size, m.internal_date, fm.modseq, fm.flags, fm.saved_at, m.email_id "
+            Stmt q(db, "SELECT fm.uid, m.size, m.internal_date, fm.modseq, fm.flags, fm.saved_at, m.email_id, m.thread_id "
                        "FROM folder_messages fm "
                        "JOIN messages m ON m.id = fm.message_id WHERE fm.folder_id = ? ORDER BY fm.uid");
             q.bind(1, *f);
@@ -1079,11 +1088,11 @@ public:
     }
 
 private:
-    // A row of (uid, size, internal_date, modseq, flags, saved_at, email_id).
+    // A row of (uid, size, internal_date, modseq, flags, saved_at, email_id, thread_id).
     static MessageSummary summary_of(Stmt& q) {
         std::optional<int64_t> saved = q.is_null(5) ? std::nullopt : std::optional<int64_t>(q.i64(5));
         return MessageSummary{static_cast<uint32_t>(q.i64(0)), static_cast<uint64_t>(q.i64(1)), q.i64(2),
-                              static_cast<uint64_t>(q.i64(3)), split_flags(q.text(4)), saved, q.text(6)};
+                              static_cast<uint64_t>(q.i64(3)), split_flags(q.text(4)), saved, q.text(6), q.text(7)};
     }
 
     // work inside one read transaction, so all its statements see the same committed state.
@@ -1122,7 +1131,7 @@ private:
         if (int rc = highest.step(); rc != SQLITE_ROW)
             return rc == SQLITE_DONE ? fail(ErrorKind::NotFound, "the folder is gone") : highest.error();
         out.highest_modseq = static_cast<uint64_t>(highest.i64(0));
-        Stmt changed(db, "SELECT fm.uid, m.size, m.internal_date, fm.modseq, fm.flags, fm.saved_at, m.email_id "
+        Stmt changed(db, "SELECT fm.uid, m.size, m.internal_date, fm.modseq, fm.flags, fm.saved_at, m.email_id, m.thread_id "
                        "FROM folder_messages fm "
                          "JOIN messages m ON m.id = fm.message_id WHERE fm.folder_id = ?1 AND fm.modseq > ?2 "
                          "ORDER BY fm.uid");
@@ -1397,13 +1406,49 @@ private:
     }
 
     Result<int64_t> insert_content(std::string_view content, int64_t internal_date) {
-        Stmt m(writer_, "INSERT INTO messages(content, size, internal_date, email_id) "
-                        "VALUES(?1, ?2, ?3, 'M' || lower(hex(randomblob(12))))");
-        m.bind_blob(1, content).bind(2, static_cast<int64_t>(content.size())).bind(3, internal_date);
+        auto thread = thread_of(content);
+        if (!thread) return thread.error();
+        Stmt m(writer_, "INSERT INTO messages(content, size, internal_date, email_id, thread_id) "
+                        "VALUES(?1, ?2, ?3, 'M' || lower(hex(randomblob(12))), ?4)");
+        m.bind_blob(1, content).bind(2, static_cast<int64_t>(content.size())).bind(3, internal_date).bind(4, *thread);
         if (m.step() != SQLITE_DONE) return m.error();
         int64_t id = sqlite3_last_insert_rowid(writer_);
         if (auto kept = keep_header(id, content); !kept) return kept.error();
         return id;
+    }
+
+    // THREADID (RFC 8474 5.2): the thread of the first msg-id the message names (its References,
+    // root first, then its own Message-ID) that a stored message named already, else a new one
+    // ('T' and 24 random hex digits); then every msg-id it names is known as that thread's. Ids
+    // longer than kMaxThreadKey are not kept.
+    Result<std::string> thread_of(std::string_view content) {
+        auto keys = thread_keys(content.substr(0, header_block_size(content).value_or(content.size())));
+        std::vector<std::string> ids;
+        for (auto& id : keys.references)
+            if (id.size() <= kMaxThreadKey) ids.push_back(std::move(id));
+        if (!keys.message_id.empty() && keys.message_id.size() <= kMaxThreadKey) ids.push_back(keys.message_id);
+        std::string thread;
+        Stmt find(writer_, "SELECT thread_id FROM thread_keys WHERE msg_id = ?1");
+        for (const auto& id : ids) {
+            find.reset();
+            find.bind(1, id);
+            if (find.step() == SQLITE_ROW) {
+                thread = find.text(0);
+                break;
+            }
+        }
+        if (thread.empty()) {
+            Stmt made(writer_, "SELECT 'T' || lower(hex(randomblob(12)))");
+            if (made.step() != SQLITE_ROW) return made.error();
+            thread = made.text(0);
+        }
+        Stmt keep(writer_, "INSERT OR IGNORE INTO thread_keys(msg_id, thread_id) VALUES(?1, ?2)");
+        for (const auto& id : ids) {
+            keep.reset();
+            keep.bind(1, id).bind(2, thread);
+            if (keep.step() != SQLITE_DONE) return keep.error();
+        }
+        return thread;
     }
 
     // The message's header block beside it, for SEARCH; none when it is over kMaxKeptHeader

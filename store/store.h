@@ -88,6 +88,7 @@ struct MessageSummary {
     std::vector<std::string> flags;
     std::optional<int64_t> save_date;  // unix seconds filed in this folder (RFC 8514); unknown for old rows
     std::string email_id;  // OBJECTID (RFC 8474): the stored content's, the same in every copy
+    std::string thread_id;  // THREADID (RFC 8474 5.2): "" for contents stored before thread ids were kept
 };
 
 // One accepted message for one or more local accounts. The content is stored once and filed into

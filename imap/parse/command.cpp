@@ -405,6 +405,58 @@ ReplaceArgs replace(Cursor& in) {
     return r;
 }
 
+// "first:last" of PARTIAL (RFC 5267 4.4): two non-zero numbers, swapped when given the other way.
+PartialRange partial_range(Cursor& in) {
+    PartialRange range;
+    range.first = in.nz_number();
+    in.expect(':', "\":\" in the PARTIAL range");
+    range.last = in.nz_number();
+    if (range.first > range.last) std::swap(range.first, range.last);
+    return range;
+}
+
+struct ReturnOptions {
+    unsigned returns = 0;
+    PartialRange partial;
+};
+
+// "RETURN (" already read: the options up to ")" (RFC 4731, RFC 5182, RFC 5267). "RETURN ()" is
+// ALL; PARTIAL with ALL, or an option given twice, is BAD (as Dovecot answers).
+ReturnOptions return_options(Cursor& in, bool sorting) {
+    struct Name {
+        std::string_view name;
+        SearchReturn bit;
+    };
+    static constexpr Name names[] = {
+        {"MIN", ReturnMin}, {"MAX", ReturnMax}, {"ALL", ReturnAll}, {"COUNT", ReturnCount},
+        {"SAVE", ReturnSave}, {"CONTEXT", ReturnContext}, {"UPDATE", ReturnUpdate}, {"PARTIAL", ReturnPartial},
+    };
+    ReturnOptions r;
+    if (in.accept(')')) {
+        r.returns = ReturnAll;
+        return r;
+    }
+    while (true) {
+        std::string_view word = in.atom();
+        auto it = std::find_if(std::begin(names), std::end(names), [&](const Name& n) { return iequals(word, n.name); });
+        if (it == std::end(names)) in.fail(sorting ? "Unknown SORT return option" : "Unknown SEARCH return option");
+        if (sorting && it->bit == ReturnUpdate) in.fail("SORT takes no UPDATE (CONTEXT=SORT is not offered)");
+        if ((r.returns & it->bit) && it->bit != ReturnContext) in.fail("Return option given twice", Code::ClientBug);
+        r.returns |= it->bit;
+        if (it->bit == ReturnPartial) {
+            in.sp();
+            r.partial = partial_range(in);
+        }
+        if (in.accept(')')) break;
+        in.sp();
+    }
+    if ((r.returns & ReturnPartial) && (r.returns & ReturnAll)) in.fail("PARTIAL conflicts with ALL");
+    // CONTEXT is a hint only: alone it is "RETURN ()", ALL. UPDATE alone answers no result now, only
+    // the updates later (as Dovecot does).
+    if ((r.returns & ~ReturnContext) == 0) r.returns |= ReturnAll;
+    return r;
+}
+
 SearchArgs search(Cursor& in) {
     SearchArgs a;
     std::size_t before = in.pos();
@@ -413,19 +465,9 @@ SearchArgs search(Cursor& in) {
         a.esearch = true;
         in.sp();
         in.expect('(', "\"(\" opening the RETURN options");
-        if (!in.accept(')')) {
-            while (true) {
-                if (in.accept_word("MIN")) a.returns |= ReturnMin;
-                else if (in.accept_word("MAX")) a.returns |= ReturnMax;
-                else if (in.accept_word("ALL")) a.returns |= ReturnAll;
-                else if (in.accept_word("COUNT")) a.returns |= ReturnCount;
-                else if (in.accept_word("SAVE")) a.returns |= ReturnSave;
-                else in.fail("Unknown SEARCH return option");
-                if (in.accept(')')) break;
-                in.sp();
-            }
-        }
-        if (a.returns == 0) a.returns = ReturnAll;
+        auto options = return_options(in, false);
+        a.returns = options.returns;
+        a.partial = options.partial;
         before = in.pos();
         in.sp();
     }
@@ -588,6 +630,15 @@ SortArgs sort(Cursor& in) {
     };
     SortArgs a;
     in.sp();
+    if (in.accept_word("RETURN")) {
+        a.esearch = true;
+        in.sp();
+        in.expect('(', "\"(\" opening the RETURN options");
+        auto options = return_options(in, true);
+        a.returns = options.returns;
+        a.partial = options.partial;
+        in.sp();
+    }
     in.expect('(', "\"(\" opening the sort criteria");
     while (true) {
         SortCriterion c;
@@ -844,7 +895,21 @@ constexpr VerbName kVerbs[] = {
     {"COMPRESS", Verb::Compress},
     {"GETMETADATA", Verb::GetMetadata}, {"SETMETADATA", Verb::SetMetadata},
     {"NOTIFY", Verb::Notify},
+    {"CANCELUPDATE", Verb::CancelUpdate},
 };
+
+constexpr std::size_t kMaxCancelledTags = 100;
+
+// CANCELUPDATE 1*(SP tag-string) (RFC 5267 4.3)
+CancelUpdateArgs cancel_update(Cursor& in) {
+    CancelUpdateArgs a;
+    do {
+        in.sp();
+        a.tags.push_back(in.string());
+        if (a.tags.size() > kMaxCancelledTags) in.fail("Too many tags", Code::Limit);
+    } while (!in.at_end());
+    return a;
+}
 
 Arguments arguments(Cursor& in, Verb verb, bool uid) {
     switch (verb) {
@@ -888,6 +953,7 @@ Arguments arguments(Cursor& in, Verb verb, bool uid) {
         case Verb::GetMetadata: return get_metadata(in);
         case Verb::SetMetadata: return set_metadata(in);
         case Verb::Notify: return notify(in);
+        case Verb::CancelUpdate: return cancel_update(in);
     }
     in.fail("Unknown command");
 }

@@ -32,6 +32,7 @@ enum class Verb {
     Compress,                                                      // RFC 4978
     GetMetadata, SetMetadata,                                      // RFC 5464
     Notify,                                                        // RFC 5465
+    CancelUpdate,                                                  // RFC 5267
 };
 
 std::string_view verb_name(Verb verb);  // "UID" is not part of it: see Command::uid
@@ -145,6 +146,7 @@ struct SearchArgs {
     std::optional<std::string> charset;  // "US-ASCII" or "UTF-8" as given (others: NO [BADCHARSET])
     bool esearch = false;                 // RETURN (...) given: answer with ESEARCH (RFC 4731)
     unsigned returns = 0;                 // SearchReturn bits; ReturnAll when "RETURN ()"
+    PartialRange partial;                 // with ReturnPartial
     SearchKey criteria;                   // kind And: every top-level key
     bool operator==(const SearchArgs&) const = default;
 };
@@ -195,7 +197,10 @@ struct SortCriterion {
     SortKey key = SortKey::Arrival;
     bool operator==(const SortCriterion&) const = default;
 };
-struct SortArgs {  // SORT (RFC 5256, RFC 5957 DISPLAY)
+struct SortArgs {  // SORT (RFC 5256, RFC 5957 DISPLAY), ESORT (RFC 5267 3)
+    bool esearch = false;   // RETURN (...) given: answer with ESEARCH
+    unsigned returns = 0;   // SearchReturn bits but UPDATE; ReturnAll when "RETURN ()"
+    PartialRange partial;   // with ReturnPartial
     std::vector<SortCriterion> criteria;
     std::string charset;
     SearchKey search;
@@ -212,6 +217,11 @@ struct ReplaceArgs {  // REPLACE, UID REPLACE (RFC 8508): the message (number or
     uint32_t message = 0;
     AppendArgs replacement;  // exactly one message
     bool operator==(const ReplaceArgs&) const = default;
+};
+
+struct CancelUpdateArgs {  // CANCELUPDATE "tag" ... (RFC 5267 4.3)
+    std::vector<std::string> tags;  // at least one
+    bool operator==(const CancelUpdateArgs&) const = default;
 };
 
 struct CompressArgs {  // RFC 4978
@@ -263,7 +273,8 @@ std::string_view notify_events_supported();
 using Arguments = std::variant<NoArgs, MailboxArgs, AuthenticateArgs, LoginArgs, EnableArgs, SelectArgs, CreateArgs,
                                RenameArgs, ListArgs, StatusArgs, AppendArgs, UidExpungeArgs, SearchArgs, FetchArgs,
                                StoreArgs, CopyArgs, AclArgs, QuotaRootArgs, SetQuotaArgs, IdArgs, SortArgs, ThreadArgs,
-                               ReplaceArgs, CompressArgs, GetMetadataArgs, SetMetadataArgs, NotifyArgs>;
+                               ReplaceArgs, CompressArgs, GetMetadataArgs, SetMetadataArgs, NotifyArgs,
+                               CancelUpdateArgs>;
 
 struct Command {
     std::string tag;

@@ -38,6 +38,7 @@ std::string_view code_name(Code code) {
         case Code::ReadOnly: return "READ-ONLY";
         case Code::ReadWrite: return "READ-WRITE";
         case Code::ServerBug: return "SERVERBUG";
+        case Code::NoUpdate: return "NOUPDATE";
         case Code::TooBig: return "TOOBIG";
         case Code::TryCreate: return "TRYCREATE";
         case Code::UidNext: return "UIDNEXT";

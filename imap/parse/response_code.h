@@ -56,6 +56,7 @@ enum class Code {
     Metadata,              // RFC 5464: data "LONGENTRIES n", "MAXSIZE n", "TOOMANY", "NOPRIVATE"
     BadEvent,              // RFC 5465: data the events supported
     NotificationOverflow,  // RFC 5465
+    NoUpdate,              // RFC 5267: data the quoted tag of the search no longer updated
 };
 
 // "TOOBIG", "BADCHARSET", ... ("" for Code::None).

@@ -53,13 +53,25 @@ struct SearchKey {
     bool operator==(const SearchKey&) const = default;
 };
 
-// ESEARCH RETURN options (RFC 4731, RFC 5182 SAVE); "RETURN ()" means ALL.
+// ESEARCH RETURN options (RFC 4731, RFC 5182 SAVE, RFC 5267 CONTEXT, UPDATE and PARTIAL);
+// "RETURN ()" means ALL.
 enum SearchReturn : unsigned {
     ReturnMin = 1,
     ReturnMax = 2,
     ReturnAll = 4,
     ReturnCount = 8,
     ReturnSave = 16,
+    ReturnContext = 32,  // a hint that UPDATE or PARTIAL may follow: nothing to do (RFC 5267 4.1)
+    ReturnUpdate = 64,   // keep the result and tell ADDTO / REMOVEFROM (RFC 5267 4.2)
+    ReturnPartial = 128, // only the positions first..last of the result (RFC 5267 4.4)
+};
+
+// PARTIAL first:last, 1-based positions in the result, first <= last (given the other way round,
+// they are swapped, as Dovecot does).
+struct PartialRange {
+    uint32_t first = 0;
+    uint32_t last = 0;
+    bool operator==(const PartialRange&) const = default;
 };
 
 }  // namespace mss::imap

@@ -42,7 +42,7 @@ struct FakeContent final : MessageContent {
 constexpr int64_t kMarch15 = 1710496800;
 
 struct Fixture {
-    store::MessageSummary summary{7, 2048, kMarch15, 42, {"\\Seen", "\\Flagged", "$Urgent"}, kMarch15 - 86400, "Mfixture_1"};
+    store::MessageSummary summary{7, 2048, kMarch15, 42, {"\\Seen", "\\Flagged", "$Urgent"}, kMarch15 - 86400, "Mfixture_1", ""};
     FakeContent content;
     std::vector<uint32_t> saved = {3, 7};
     SearchScope scope{5, 9, saved, kMarch15 + 3600};
@@ -261,25 +261,25 @@ TEST_CASE("header keys decode only the fields they name") {
 
 TEST_CASE("SEARCH answers: numbers or UIDs, MODSEQ of the matches") {
     auto m = three();
-    CHECK(search_response({"a", false, false, 0, false}, m) == "SEARCH 1 3 4");
-    CHECK(search_response({"a", true, false, 0, false}, m) == "SEARCH 10 12 13");
-    CHECK(search_response({"a", false, false, 0, true}, m) == "SEARCH 1 3 4 (MODSEQ 9)");
-    CHECK(search_response({"a", false, false, 0, true}, {}) == "SEARCH");
+    CHECK(search_response({"a", false, false, 0, false, {}}, m) == "SEARCH 1 3 4");
+    CHECK(search_response({"a", true, false, 0, false, {}}, m) == "SEARCH 10 12 13");
+    CHECK(search_response({"a", false, false, 0, true, {}}, m) == "SEARCH 1 3 4 (MODSEQ 9)");
+    CHECK(search_response({"a", false, false, 0, true, {}}, {}) == "SEARCH");
 }
 
 TEST_CASE("ESEARCH answers (RFC 4731) and what SAVE keeps (RFC 5182)") {
     auto m = three();
     unsigned all4 = ReturnMin | ReturnMax | ReturnCount | ReturnAll;
-    CHECK(search_response({"a1", false, true, all4, false}, m) == "ESEARCH (TAG \"a1\") MIN 1 MAX 4 COUNT 3 ALL 1,3:4");
-    CHECK(search_response({"a1", true, true, all4, false}, m) ==
+    CHECK(search_response({"a1", false, true, all4, false, {}}, m) == "ESEARCH (TAG \"a1\") MIN 1 MAX 4 COUNT 3 ALL 1,3:4");
+    CHECK(search_response({"a1", true, true, all4, false, {}}, m) ==
           "ESEARCH (TAG \"a1\") UID MIN 10 MAX 13 COUNT 3 ALL 10,12:13");
-    CHECK(search_response({"t", false, true, all4, false}, {}) == "ESEARCH (TAG \"t\") COUNT 0");
-    CHECK(search_response({"t", false, true, ReturnAll, false}, {}) == "ESEARCH (TAG \"t\")");
-    CHECK(search_response({"t", false, true, ReturnMin, true}, m) == "ESEARCH (TAG \"t\") MIN 1 MODSEQ 5");
-    CHECK(search_response({"t", false, true, ReturnMax, true}, m) == "ESEARCH (TAG \"t\") MAX 4 MODSEQ 7");
-    CHECK(search_response({"t", false, true, ReturnCount, true}, m) == "ESEARCH (TAG \"t\") COUNT 3 MODSEQ 9");
-    CHECK_FALSE(search_response({"t", false, true, ReturnSave, false}, m));
-    CHECK(search_response({"t", false, true, ReturnSave | ReturnCount, false}, m) == "ESEARCH (TAG \"t\") COUNT 3");
+    CHECK(search_response({"t", false, true, all4, false, {}}, {}) == "ESEARCH (TAG \"t\") COUNT 0");
+    CHECK(search_response({"t", false, true, ReturnAll, false, {}}, {}) == "ESEARCH (TAG \"t\")");
+    CHECK(search_response({"t", false, true, ReturnMin, true, {}}, m) == "ESEARCH (TAG \"t\") MIN 1 MODSEQ 5");
+    CHECK(search_response({"t", false, true, ReturnMax, true, {}}, m) == "ESEARCH (TAG \"t\") MAX 4 MODSEQ 7");
+    CHECK(search_response({"t", false, true, ReturnCount, true, {}}, m) == "ESEARCH (TAG \"t\") COUNT 3 MODSEQ 9");
+    CHECK_FALSE(search_response({"t", false, true, ReturnSave, false, {}}, m));
+    CHECK(search_response({"t", false, true, ReturnSave | ReturnCount, false, {}}, m) == "ESEARCH (TAG \"t\") COUNT 3");
     CHECK(saved_result(ReturnSave, m) == std::vector<uint32_t>{10, 12, 13});
     CHECK(saved_result(ReturnSave | ReturnMin, m) == std::vector<uint32_t>{10});
     CHECK(saved_result(ReturnSave | ReturnMin | ReturnMax, m) == std::vector<uint32_t>{10, 13});
@@ -463,5 +463,45 @@ TEST_CASE("SAVEDATE keys (RFC 8514): the save date, else the internal date; OBJE
     CHECK_FALSE(f.match("EMAILID Mfixture_2"));
     CHECK_FALSE(f.match("EMAILID mfixture_1"));  // ids are compared exactly
     CHECK_FALSE(f.match("THREADID Mfixture_1"));
+    CHECK_FALSE(f.match("THREADID T1"));  // no thread id kept for it: matches no id
+    f.summary.thread_id = "Tfixture_9";
+    CHECK(f.match("THREADID Tfixture_9"));
+    CHECK_FALSE(f.match("THREADID Tfixture_8"));
     CHECK_FALSE(f.content.reads);  // none of them reads the message
+}
+
+TEST_CASE("ESORT answers keep the sort order; PARTIAL names positions (RFC 5267)") {
+    std::vector<Match> order = {{4, 13, 2}, {1, 10, 5}, {2, 11, 1}, {3, 12, 9}};  // sorted: 4 1 2 3
+    unsigned all4 = ReturnMin | ReturnMax | ReturnCount | ReturnAll;
+    CHECK(search_response({"s", false, true, all4, false, {}}, order) == "ESEARCH (TAG \"s\") MIN 4 MAX 3 COUNT 4 ALL 4,1:3");
+    CHECK(search_response({"s", true, true, ReturnPartial, false, {2, 3}}, order) ==
+          "ESEARCH (TAG \"s\") UID PARTIAL (2:3 10:11)");
+    CHECK(search_response({"s", false, true, ReturnPartial | ReturnCount, true, {3, 100}}, order) ==
+          "ESEARCH (TAG \"s\") COUNT 4 PARTIAL (3:100 2:3) MODSEQ 9");
+    CHECK(search_response({"s", false, true, ReturnPartial, true, {2, 3}}, order) ==
+          "ESEARCH (TAG \"s\") PARTIAL (2:3 1:2) MODSEQ 5");
+    CHECK(search_response({"s", false, true, ReturnPartial, false, {5, 9}}, order) == "ESEARCH (TAG \"s\") PARTIAL (5:9 NIL)");
+    CHECK(search_response({"s", false, true, ReturnPartial, false, {1, 2}}, {}) == "ESEARCH (TAG \"s\") PARTIAL (1:2 NIL)");
+    // UPDATE alone says nothing of the result now; CONTEXT alone is not an answer either
+    CHECK(search_response({"s", false, true, ReturnUpdate, false, {}}, order) == "ESEARCH (TAG \"s\")");
+    CHECK_FALSE(search_response({"s", false, true, ReturnSave | ReturnContext, false, {}}, order));
+}
+
+TEST_CASE("THREAD=REFS: no gathering by subject, threads by their latest message") {
+    std::vector<SortFacts> facts(4);
+    for (uint32_t i = 0; i < 4; ++i) {
+        facts[i].number = i + 1;
+        facts[i].uid = 10 + i;
+    }
+    facts[0].subject = "A", facts[0].message_id = "a", facts[0].sent = 800;
+    facts[1].subject = "B", facts[1].message_id = "b", facts[1].sent = 900;
+    facts[2].subject = "Re: A", facts[2].message_id = "a2", facts[2].references = {"a"}, facts[2].sent = 1000;
+    facts[3].subject = "B", facts[3].message_id = "c", facts[3].sent = 1100;
+    CHECK(format_threads(thread_by_references(facts), facts, false) == "(1 3)((2)(4))");
+    CHECK(format_threads(thread_by_refs(facts), facts, false) == "(2)(1 3)(4)");
+    facts[1].sent = 1050;  // thread (2) now moved after (1 3)
+    CHECK(format_threads(thread_by_refs(facts), facts, true) == "(10 12)(11)(13)");
+    // a missing parent: the replies under a dummy, ordered by date; the thread by its latest reply
+    facts[0].references = {"gone"}, facts[3].references = {"gone"};
+    CHECK(format_threads(thread_by_refs(facts), facts, false) == "(2)((1 3)(4))");
 }

@@ -164,3 +164,49 @@ TEST_CASE("FETCH macros, items and response names") {
     CHECK(response_name(a[8]) == "BODY[]");
     CHECK(response_name(a[9]) == "ENVELOPE");
 }
+
+TEST_CASE("ESORT, PARTIAL, CONTEXT and UPDATE return options; CANCELUPDATE (RFC 5267)") {
+    auto search = [](std::string_view text) {
+        auto parsed = parse_command(text);
+        REQUIRE(std::holds_alternative<Command>(parsed));
+        return std::get<SearchArgs>(std::get<Command>(parsed).args);
+    };
+    auto partial = search("a SEARCH RETURN (PARTIAL 5:1 COUNT) UNSEEN");
+    CHECK(partial.returns == (ReturnPartial | ReturnCount));
+    CHECK(partial.partial == PartialRange{1, 5});
+    CHECK(search("a SEARCH RETURN (CONTEXT) ALL").returns == (ReturnContext | ReturnAll));
+    CHECK(search("a SEARCH RETURN (UPDATE) ALL").returns == ReturnUpdate);  // no result now, as Dovecot
+    CHECK(search("a SEARCH RETURN (context update MIN) ALL").returns == (ReturnContext | ReturnUpdate | ReturnMin));
+
+    auto sort = std::get<SortArgs>(std::get<Command>(parse_command("a UID SORT RETURN (MIN PARTIAL 1:10) (SUBJECT) UTF-8 ALL")).args);
+    CHECK(sort.esearch);
+    CHECK(sort.returns == (ReturnMin | ReturnPartial));
+    CHECK(sort.partial == PartialRange{1, 10});
+    CHECK(sort.criteria.size() == 1);
+    auto empty = std::get<SortArgs>(std::get<Command>(parse_command("a SORT RETURN () (DATE) UTF-8 ALL")).args);
+    CHECK(empty.returns == ReturnAll);
+    CHECK_FALSE(std::get<SortArgs>(std::get<Command>(parse_command("a SORT (DATE) UTF-8 ALL")).args).esearch);
+
+    auto cancel = std::get<Command>(parse_command("a CANCELUPDATE \"t1\" {2}\r\nt2"));
+    CHECK(cancel.verb == Verb::CancelUpdate);
+    CHECK(std::get<CancelUpdateArgs>(cancel.args).tags == std::vector<std::string>{"t1", "t2"});
+}
+
+TEST_CASE("RFC 5267 refusals") {
+    auto refused = [](std::string_view text) {
+        auto parsed = parse_command(text);
+        REQUIRE(std::holds_alternative<Response>(parsed));
+        return format_response(std::get<Response>(parsed));
+    };
+    CHECK(refused("a SEARCH RETURN (ALL PARTIAL 1:2) ALL") == "a BAD PARTIAL conflicts with ALL\r\n");
+    CHECK(refused("a SEARCH RETURN (PARTIAL 0:2) ALL") == "a BAD Expected a non-zero number\r\n");
+    CHECK(refused("a SEARCH RETURN (PARTIAL 2) ALL") == "a BAD Expected \":\" in the PARTIAL range\r\n");
+    CHECK(refused("a SEARCH RETURN (PARTIAL) ALL").starts_with("a BAD "));
+    CHECK(refused("a SEARCH RETURN (UPDATE UPDATE) ALL") == "a BAD [CLIENTBUG] Return option given twice\r\n");
+    CHECK(refused("a SORT RETURN (UPDATE) (DATE) UTF-8 ALL") ==
+          "a BAD SORT takes no UPDATE (CONTEXT=SORT is not offered)\r\n");
+    CHECK(refused("a SORT RETURN (FIRST) (DATE) UTF-8 ALL") == "a BAD Unknown SORT return option\r\n");
+    CHECK(refused("a CANCELUPDATE").starts_with("a BAD "));
+    CHECK(refused("a CANCELUPDATE t1") .starts_with("a BAD "));  // a tag-string is a string
+    CHECK(refused("a UID CANCELUPDATE \"t1\"") == "a BAD Unknown UID command\r\n");
+}
