@@ -150,6 +150,9 @@ struct RelayConfig {
     unsigned max_received = 30;                     // Received: fields beyond this: a routing loop (5.4.6)
     // Relay port: a sender domain outside the whitelist is refused (550 5.7.1) or taken as any mail.
     UnlistedSenders unlisted_senders = UnlistedSenders::Reject;
+    // MX look-ups: empty asks the servers of /etc/resolv.conf; "IPv4[:port]" asks that one only (tests).
+    std::string dns_server;
+    uint16_t mx_port = 25;                          // the port of next hops found through DNS (tests)
 };
 
 // [ldap]: the slapd that mssctl feeds with the directory's changes (mail clients' address books).

@@ -2,6 +2,7 @@
 #include "core/config_relay.h"
 
 #include "core/config_toml.h"
+#include "core/dns.h"
 
 namespace mss {
 namespace {
@@ -13,6 +14,16 @@ Status read_long_seconds(const toml::table& t, std::string_view key, std::chrono
     return st;
 }
 
+// "IPv4[:port]", checked here so that a typo fails at start rather than at the first look-up.
+Status read_dns_server(const toml::table& t, std::string& out) {
+    if (!t["dns_server"]) return Ok{};
+    auto* v = t["dns_server"].as_string();
+    if (!v || !dns::parse_nameserver(v->get()))
+        return fail(ErrorKind::Invalid, "relay.dns_server must be an IPv4 address with an optional :port");
+    out = v->get();
+    return Ok{};
+}
+
 }  // namespace
 
 std::string_view to_string(UnlistedSenders u) { return u == UnlistedSenders::Accept ? "accept" : "reject"; }
@@ -21,7 +32,7 @@ Status read_relay_config(const toml::table& t, RelayConfig& out) {
     if (auto s = check_known(t, {"first_retry", "max_retry", "give_up", "connections_per_domain",
                                  "messages_per_connection", "connect_timeout", "greeting_timeout",
                                  "command_timeout", "data_timeout", "data_end_timeout", "max_received",
-                                 "unlisted_senders"},
+                                 "unlisted_senders", "dns_server", "mx_port"},
                              "relay.");
         !s)
         return s;
@@ -37,6 +48,8 @@ Status read_relay_config(const toml::table& t, RelayConfig& out) {
     if (!(s = read_seconds(t, "data_timeout", out.data_timeout))) return s;
     if (!(s = read_seconds(t, "data_end_timeout", out.data_end_timeout))) return s;
     if (!(s = read_int(t, "max_received", out.max_received, 5, 1000))) return s;
+    if (!(s = read_int(t, "mx_port", out.mx_port, 1, 65535))) return s;
+    if (!(s = read_dns_server(t, out.dns_server))) return s;
     if (out.max_retry < out.first_retry) return fail(ErrorKind::Invalid, "relay.max_retry must not be below relay.first_retry");
     if (auto* v = t["unlisted_senders"].as_string()) {
         if (v->get() == "accept") out.unlisted_senders = UnlistedSenders::Accept;

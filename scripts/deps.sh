@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD=(cmake ninja-build g++ pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libxml2-dev libicu-dev libfmt-dev
        doctest-dev libasio-dev libetpan-dev libzip-dev libcli11-dev libtomlplusplus-dev
        libboost-dev nlohmann-json3-dev libcurl4-gnutls-dev libldap-dev zlib1g-dev)
-TEST=(python3 python3-pytest python3-cryptography swaks libnet-ssleay-perl libauthen-sasl-perl clang libclang-rt-14-dev procps curl isync interimap cyrus-clients cyrus-admin gpgsm slapd ldap-utils)
+TEST=(python3 python3-pytest python3-cryptography swaks libnet-ssleay-perl libauthen-sasl-perl clang libclang-rt-14-dev procps curl isync interimap cyrus-clients cyrus-admin gpgsm slapd ldap-utils python3-aiosmtpd python3-dnspython)
 want=("${BUILD[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST[@]}")
 missing=()

@@ -22,7 +22,6 @@
 namespace mss::smtp {
 namespace {
 
-constexpr std::size_t kMaxReplyLine = 2048;
 constexpr auto kTick = std::chrono::seconds(1);
 constexpr const char* kWhere = "relay";
 
@@ -33,18 +32,19 @@ struct NextHop {
     uint16_t port = 25;
 };
 
-// The static route, else the MX hosts by preference, else the domain itself (RFC 5321 5.1).
-Result<std::vector<NextHop>> next_hops(store::Store& store, const std::string& domain) {
+// The static route, else the MX hosts by preference, else the domain itself (RFC 5321 5.1). A domain
+// DNS says does not exist is an Invalid error: no later attempt can reach it.
+Result<std::vector<NextHop>> next_hops(store::Store& store, const RelayConfig& relay, const std::string& domain) {
     auto route = store.route_for(domain);
-    if (!route) return route.error();
+    if (!route) return fail(ErrorKind::Io, route.error().message);
     if (*route) return std::vector<NextHop>{{(*route)->host, (*route)->port}};
-    auto mx = dns::mx_hosts(domain);
+    auto mx = dns::mx_hosts(domain, relay.dns_server);
     if (!mx) {
         if (mx.error().kind != ErrorKind::NotFound) return mx.error();
-        return std::vector<NextHop>{{domain, 25}};
+        return std::vector<NextHop>{{domain, relay.mx_port}};
     }
     std::vector<NextHop> out;
-    for (auto& h : *mx) out.push_back({h.host, 25});
+    for (auto& h : *mx) out.push_back({h.host, relay.mx_port});
     return out;
 }
 
@@ -97,6 +97,7 @@ private:
     asio::awaitable<void> record(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
                                  Kind kind, const std::string& reply);
     asio::awaitable<void> defer_rest(std::size_t from, const std::string& why);
+    asio::awaitable<void> fail_all(const std::string& why);
     Status bounce(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
                   const store::AttemptOutcome& outcome);
     bool is_self(const asio::ip::tcp::endpoint& ep) const;
@@ -117,6 +118,7 @@ private:
     std::string error_;      // why the connection failed
     Extensions extensions_;
     bool cancelled_ = false;
+    bool unreachable_ = false;  // the destination domain does not exist: every recipient fails for good
 };
 
 bool OutboundSession::is_self(const asio::ip::tcp::endpoint& ep) const {
@@ -176,9 +178,13 @@ asio::awaitable<bool> OutboundSession::connect_to(asio::strand<asio::io_context:
 }
 
 asio::awaitable<bool> OutboundSession::connect(asio::strand<asio::io_context::executor_type> strand) {
-    auto hops = co_await run_blocking(services_.blocking, [this] { return next_hops(services_.store, domain_); });
+    auto hops = co_await run_blocking(services_.blocking, [this] {
+        return next_hops(services_.store, config_->relay, domain_);
+    });
     if (!hops) {
-        error_ = fmt::format("no route to {}: {}", domain_, hops.error().message);
+        unreachable_ = hops.error().kind == ErrorKind::Invalid;
+        error_ = unreachable_ ? fmt::format("550 5.1.2 no route to {}: {}", domain_, hops.error().message)
+                              : fmt::format("no route to {}: {}", domain_, hops.error().message);
         co_return false;
     }
     for (const auto& hop : *hops) {
@@ -189,8 +195,11 @@ asio::awaitable<bool> OutboundSession::connect(asio::strand<asio::io_context::ex
     co_return false;
 }
 
+// The whole reply, however many lines, within `timeout` (RFC 5321 4.5.3.2 times a reply, not a line):
+// a peer trickling continuation lines or octets cannot hold the connection past it.
 asio::awaitable<std::optional<ServerReply>> OutboundSession::read_reply(std::chrono::seconds timeout) {
     stream_->set_timeout(timeout);
+    stream_->set_deadline(std::chrono::steady_clock::now() + timeout);
     ServerReplyReader reader;
     for (;;) {
         LineRead in = co_await stream_->read_line(kMaxReplyLine);
@@ -347,6 +356,11 @@ asio::awaitable<void> OutboundSession::defer_rest(std::size_t from, const std::s
         for (const auto& r : batch_[i].recipients) co_await record(batch_[i], r, Kind::Retry, why);
 }
 
+asio::awaitable<void> OutboundSession::fail_all(const std::string& why) {
+    for (const auto& message : batch_)
+        for (const auto& r : message.recipients) co_await record(message, r, Kind::Failed, why);
+}
+
 // One transaction: MAIL, RCPT each, DATA (sent together when the peer pipelines), the content, the
 // final reply. False when the connection cannot carry another message.
 asio::awaitable<bool> OutboundSession::send_message(const store::OutboundMessage& message) {
@@ -374,19 +388,21 @@ asio::awaitable<bool> OutboundSession::send_message(const store::OutboundMessage
     if (extensions_.smtputf8 && utf8_addresses) mail += " SMTPUTF8";  // RFC 6531
     std::vector<std::string> rcpts;
     for (const auto& r : message.recipients) rcpts.push_back(fmt::format("RCPT TO:<{}>", r.address));
+    // RFC 3030: with CHUNKING the content goes in one BDAT LAST as it is (no dot-stuffing, no DATA).
+    const bool chunking = extensions_.chunking;
     std::optional<ServerReply> mail_reply, data_reply;
     std::vector<std::optional<ServerReply>> rcpt_replies;
     if (extensions_.pipelining) {  // RFC 2920: one write, replies read in order
         stream_->send(mail + "\r\n");
         for (auto& line : rcpts) stream_->send(line + "\r\n");
-        stream_->send("DATA\r\n");
+        if (!chunking) stream_->send("DATA\r\n");
         mail_reply = co_await read_reply(relay.command_timeout);
         for (std::size_t i = 0; i < rcpts.size() && mail_reply; ++i) {
             rcpt_replies.push_back(co_await read_reply(relay.command_timeout));
             if (!rcpt_replies.back()) co_return false;
         }
-        if (mail_reply) data_reply = co_await read_reply(relay.command_timeout);
-        if (!mail_reply || !data_reply) co_return false;
+        if (mail_reply && !chunking) data_reply = co_await read_reply(relay.command_timeout);
+        if (!mail_reply || (!chunking && !data_reply)) co_return false;
     } else {
         mail_reply = co_await command(mail, relay.command_timeout);
         if (!mail_reply) co_return false;
@@ -396,7 +412,7 @@ asio::awaitable<bool> OutboundSession::send_message(const store::OutboundMessage
                 if (!rcpt_replies.back()) co_return false;
             }
             bool any = std::any_of(rcpt_replies.begin(), rcpt_replies.end(), [](auto& r) { return r->positive(); });
-            if (any) {
+            if (any && !chunking) {
                 data_reply = co_await command("DATA", relay.command_timeout);
                 if (!data_reply) co_return false;
             }
@@ -418,10 +434,26 @@ asio::awaitable<bool> OutboundSession::send_message(const store::OutboundMessage
         co_return reset && reset->positive();
     }
     std::optional<ServerReply> final_reply = data_reply;
-    if (data_reply && data_reply->code == 354) {
-        stream_->set_timeout(relay.data_timeout);
+    bool content_sent = chunking || (data_reply && data_reply->code == 354);
+    if (chunking) {
+        bool complete = content->ends_with("\r\n");
+        stream_->send(fmt::format("BDAT {} LAST\r\n", content->size() + (complete ? 0 : 2)));
+        stream_->send(*content);
+        if (!complete) stream_->send("\r\n");
+    } else if (content_sent) {
         stream_->send(dot_stuffed(*content));
-        final_reply = co_await read_reply(relay.data_end_timeout);
+    }
+    if (content_sent) {
+        // The content goes out within data_timeout (4.5.3.2.5), then the reply has data_end_timeout
+        // (4.5.3.2.6).
+        stream_->set_timeout(relay.data_timeout);
+        stream_->clear_deadline();
+        bool taken = co_await stream_->flush();
+        if (taken) final_reply = co_await read_reply(relay.data_end_timeout);
+        else {
+            final_reply.reset();
+            error_ = "the peer did not take the message (closed, or no progress within data_timeout)";
+        }
     }
     if (!final_reply) {
         for (std::size_t i : accepted) co_await record(message, message.recipients[i], Kind::Retry, error_);
@@ -449,7 +481,9 @@ asio::awaitable<void> OutboundSession::run(asio::strand<asio::io_context::execut
     strand_ = strand;
     // An attempt cut short by our own shutdown is not counted: its messages stay due as they were.
     if (!co_await connect(strand)) {
-        if (!cancelled_) co_await defer_rest(0, error_);
+        if (cancelled_) co_return;
+        if (unreachable_) co_await fail_all(error_);
+        else co_await defer_rest(0, error_);
         co_return;
     }
     stream_ = std::make_shared<Stream>(std::move(*socket_), services_.client_tls());
@@ -469,9 +503,11 @@ asio::awaitable<void> OutboundSession::run(asio::strand<asio::io_context::execut
         if (cancelled_ || !co_await send_message(batch_[i])) {
             // What this attempt did not record yet (the rest of this message, the next ones) is retried.
             co_await drain();
-            auto left = co_await run_blocking(services_.blocking, [this, id = batch_[i].id] {
-                return services_.store.outbound_message(id);
-            });
+            // A named lambda capturing by reference: GCC 12 destroys a temporary lambda holding a
+            // std::string inside co_await twice (free(): invalid size once a peer failed after TLS).
+            const std::string id = batch_[i].id;
+            auto read_left = [this, &id] { return services_.store.outbound_message(id); };
+            auto left = co_await run_blocking(services_.blocking, read_left);
             if (left) {
                 store::OutboundMessage rest = *left;
                 std::erase_if(rest.recipients, [&](const store::OutboundRecipient& r) {

@@ -49,6 +49,7 @@ ServerReplyReader::Step ServerReplyReader::malformed(std::string why) {
 }
 
 ServerReplyReader::Step ServerReplyReader::feed(std::string_view line) {
+    if (line.size() > kMaxReplyLine) return malformed("a reply line longer than 2048 octets");
     if (line.size() >= 2 && line.substr(line.size() - 2) == "\r\n") line.remove_suffix(2);
     else if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
     if (line.size() < 3 || !digit(line[0]) || !digit(line[1]) || !digit(line[2]))
@@ -59,6 +60,7 @@ ServerReplyReader::Step ServerReplyReader::feed(std::string_view line) {
     if (line.size() > 3 && line[3] != ' ' && line[3] != '-') return malformed("no space or hyphen after the code");
     if (reply_.lines.size() == kMaxReplyLines) return malformed("a reply of more than 100 lines");
     std::string_view text = line.size() > 4 ? line.substr(4) : std::string_view();
+    if ((octets_ += text.size()) > kMaxReplyOctets) return malformed("a reply of more than 64 KiB");
     if (reply_.lines.empty()) {
         reply_.code = code;
         reply_.enhanced = enhanced_of(text);

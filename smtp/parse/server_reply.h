@@ -1,6 +1,7 @@
 // A peer's replies as our outbound client reads them (RFC 5321 4.2): one or more lines "ddd-text",
 // the last "ddd text", all with the same code; and the extensions an EHLO reply offers. Pure and
-// bounded: at most kMaxReplyLines lines, each cut by the caller's line limit; trusts nothing.
+// bounded: at most kMaxReplyLines lines of at most kMaxReplyLine octets, kMaxReplyOctets in all;
+// trusts nothing.
 #pragma once
 #include <cstddef>
 #include <optional>
@@ -11,6 +12,8 @@
 namespace mss::smtp {
 
 inline constexpr std::size_t kMaxReplyLines = 100;
+inline constexpr std::size_t kMaxReplyLine = 2048;         // with its CRLF (RFC 5321 4.5.3.1.5 says 512)
+inline constexpr std::size_t kMaxReplyOctets = 64 * 1024;  // the text of all the lines of one reply
 
 struct ServerReply {
     int code = 0;
@@ -34,6 +37,7 @@ private:
     Step malformed(std::string why);
     ServerReply reply_;
     std::string error_;
+    std::size_t octets_ = 0;
 };
 
 // What an EHLO reply offers (RFC 3207 STARTTLS, RFC 2920 PIPELINING, RFC 3030 CHUNKING, RFC 1870 SIZE).

@@ -1,6 +1,7 @@
 // libFuzzer target: a peer's reply lines read by the outbound client (smtp/parse/server_reply), the
 // EHLO extensions and dot-stuffing. A reply never holds more than kMaxReplyLines lines, all of one
-// code; dot-stuffed output always ends with CRLF.CRLF and never has a lone-dot line before its end.
+// code, none longer than kMaxReplyLine, kMaxReplyOctets of text in all; dot-stuffed output always
+// ends with CRLF.CRLF and never has a lone-dot line before its end.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,6 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     const auto& reply = reader.reply();
     if (reply.lines.size() > mss::smtp::kMaxReplyLines) __builtin_trap();
+    std::size_t octets = 0;
+    for (const auto& text : reply.lines) {
+        if (text.size() + 4 > mss::smtp::kMaxReplyLine) __builtin_trap();
+        octets += text.size();
+    }
+    if (octets > mss::smtp::kMaxReplyOctets) __builtin_trap();
     if (!reply.lines.empty() && (reply.code < 200 || reply.code > 599)) __builtin_trap();
     (void)mss::smtp::extensions_of(reply);
     (void)reply.summary();
