@@ -19,6 +19,11 @@ struct OutboundRecipient {
     unsigned attempts = 0;
     int64_t next_attempt = 0;  // unix seconds
     std::string last_error;    // the last reply or fault, "" before the first attempt
+    // RFC 3461, as the sender gave them: NOTIFY ("" when absent, "NEVER", "SUCCESS,FAILURE,DELAY"),
+    // ORCPT ("rfc822;<address>", xtext-decoded, "" when absent); whether the delay warning went out.
+    std::string notify;
+    std::string orcpt;
+    bool delay_warned = false;
 };
 
 struct OutboundMessage {
@@ -27,6 +32,8 @@ struct OutboundMessage {
     int64_t created_at = 0;
     uint64_t size = 0;
     std::vector<OutboundRecipient> recipients;
+    std::string ret;    // RET= as given: "FULL", "HDRS" or "" (absent)
+    std::string envid;  // ENVID=, xtext-decoded; "" when absent
 };
 
 // What one attempt decided for one recipient.
@@ -34,6 +41,7 @@ struct AttemptOutcome {
     enum class Kind { Delivered, Retry, Failed } kind = Kind::Retry;
     int64_t next_attempt = 0;  // Retry only
     std::string reply;         // the peer's reply or our reason
+    bool delay_warned = false; // Retry only: the delay warning (RFC 3464 Action: delayed) went out
 };
 
 struct Route {

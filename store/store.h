@@ -98,6 +98,11 @@ struct RecipientCopy {
     bool quarantine = false;
 };
 
+struct RemoteRecipientDsn {
+    std::string notify;
+    std::string orcpt;
+};
+
 struct Delivery {
     std::string return_path;            // envelope sender without brackets; "" for the null path
     std::vector<int64_t> account_ids;   // local recipients, each an existing account
@@ -109,6 +114,11 @@ struct Delivery {
     std::string queue_id;
     std::vector<std::string> remote_recipients;
     std::string outbound_content;
+    // RFC 3461 for the queued copy: RET and ENVID of the message, NOTIFY and ORCPT per remote
+    // recipient (empty, or one per remote_recipients entry in the same order). See outbound.h.
+    std::string ret;
+    std::string envid;
+    std::vector<RemoteRecipientDsn> remote_dsn;
 };
 
 // What happened to one Delivery of a batch: the UID given in each recipient's INBOX (or Junk), in
