@@ -327,11 +327,12 @@ Status OutboundSession::bounce(const store::OutboundMessage& message, const stor
     auto content = services_.store.outbound_content(message.id);
     if (!content) return content.error();
     bool expired = outcome.reply.starts_with("gave up");
-    BounceInput in{config_->hostname, message.id, sender, static_cast<std::time_t>(message.created_at),
-                   std::time(nullptr),
-                   {{rcpt.address, expired ? "5.4.7" : status_of_reply(outcome.reply, true),
-                     peer_.empty() ? "" : hop_.host, outcome.reply}},
-                   *content};
+    BounceInput in{.reporting_mta = config_->hostname, .queue_id = message.id, .sender = sender,
+                   .arrival = static_cast<std::time_t>(message.created_at), .now = std::time(nullptr),
+                   .recipients = {{.address = rcpt.address,
+                                   .status = expired ? "5.4.7" : status_of_reply(outcome.reply, true),
+                                   .remote_mta = peer_.empty() ? "" : hop_.host, .diagnostic = outcome.reply}},
+                   .original = *content};
     store::Delivery dsn;
     dsn.account_ids = {account->id};
     dsn.content = delivery_status_notification(in);
