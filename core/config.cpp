@@ -309,6 +309,7 @@ messages_per_connection = 100
 connect_timeout = 60          # seconds; greeting_timeout, command_timeout (300 each), data_timeout (180)
                               # and data_end_timeout (600) follow RFC 5321 4.5.3.2
 max_received = 30             # more Received: fields than this: a routing loop, refused (5.4.6)
+delay_warning = 14400         # seconds (4 h) undelivered: one "delayed" DSN per recipient; 0: never
 # Relay port: mail from a sender domain outside the whitelist, "reject" (550 5.7.1) or "accept".
 unlisted_senders = "reject"
 )",

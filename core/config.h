@@ -148,6 +148,7 @@ struct RelayConfig {
     std::chrono::seconds data_timeout{180};         // 4.5.3.2.5: each data block
     std::chrono::seconds data_end_timeout{600};     // 4.5.3.2.6: the reply to the final dot
     unsigned max_received = 30;                     // Received: fields beyond this: a routing loop (5.4.6)
+    std::chrono::seconds delay_warning{4 * 3600};   // then one Action: delayed DSN per recipient; 0: never
     // Relay port: a sender domain outside the whitelist is refused (550 5.7.1) or taken as any mail.
     UnlistedSenders unlisted_senders = UnlistedSenders::Reject;
     // MX look-ups: empty asks the servers of /etc/resolv.conf; "IPv4[:port]" asks that one only (tests).

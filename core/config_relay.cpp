@@ -32,7 +32,8 @@ Status read_relay_config(const toml::table& t, RelayConfig& out) {
     if (auto s = check_known(t, {"first_retry", "max_retry", "give_up", "connections_per_domain",
                                  "messages_per_connection", "connect_timeout", "greeting_timeout",
                                  "command_timeout", "data_timeout", "data_end_timeout", "max_received",
-                                 "unlisted_senders", "dns_server", "mx_port"},
+                                 "unlisted_senders", "dns_server", "mx_port",
+                                 "delay_warning"},
                              "relay.");
         !s)
         return s;
@@ -50,6 +51,9 @@ Status read_relay_config(const toml::table& t, RelayConfig& out) {
     if (!(s = read_int(t, "max_received", out.max_received, 5, 1000))) return s;
     if (!(s = read_int(t, "mx_port", out.mx_port, 1, 65535))) return s;
     if (!(s = read_dns_server(t, out.dns_server))) return s;
+    int64_t warning = out.delay_warning.count();  // 0 turns the delay warning off
+    if (!(s = read_int(t, "delay_warning", warning, 0, 30 * 24 * 3600))) return s;
+    out.delay_warning = std::chrono::seconds(warning);
     if (out.max_retry < out.first_retry) return fail(ErrorKind::Invalid, "relay.max_retry must not be below relay.first_retry");
     if (auto* v = t["unlisted_senders"].as_string()) {
         if (v->get() == "accept") out.unlisted_senders = UnlistedSenders::Accept;

@@ -105,6 +105,8 @@ public:
     virtual Result<std::optional<MailboxEntry>> find_mailbox(std::string_view address) = 0;  // lower case
     virtual Result<bool> domain_whitelisted(std::string_view domain) = 0;                     // lower case
     virtual Result<std::vector<WhitelistEntry>> whitelist_entries(std::string_view domain) = 0;
+    // Every operator DN the whitelist lists, each once (for a peer sending with the null sender).
+    virtual Result<std::vector<std::string>> operator_dns() = 0;
     virtual Result<std::vector<MailboxEntry>> search(const SearchQuery& query) = 0;
     virtual Result<std::vector<ActivityEntry>> activities(std::string_view ps_idnat) = 0;
     virtual Result<DirectoryStatus> status() = 0;

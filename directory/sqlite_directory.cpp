@@ -292,6 +292,16 @@ public:
         });
     }
 
+    Result<std::vector<std::string>> operator_dns() override {
+        return with_reader([&](Reader& r) -> Result<std::vector<std::string>> {
+            Stmt q(r.db.get(), "SELECT DISTINCT operator_dn FROM whitelist ORDER BY operator_dn");
+            std::vector<std::string> out;
+            while (q.step() == SQLITE_ROW) out.push_back(q.text(0));
+            if (!q.ok()) return q.error();
+            return out;
+        });
+    }
+
     Result<std::vector<MailboxEntry>> search(const SearchQuery& query) override;
 
     Result<std::vector<ActivityEntry>> activities(std::string_view ps_idnat) override {

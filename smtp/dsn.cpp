@@ -1,10 +1,12 @@
 // One text/plain part for people, one message/delivery-status part (per-message then per-recipient
-// fields, RFC 3464 2.2 and 2.3), one text/rfc822-headers part (RFC 6522).
+// fields, RFC 3464 2.2 and 2.3), then the original: message/rfc822 (RET=FULL, bounded) or
+// text/rfc822-headers (RFC 6522).
 #include "smtp/dsn.h"
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
 
+#include "smtp/parse/command.h"
 #include "smtp/parse/server_reply.h"
 
 namespace mss::smtp {
@@ -43,6 +45,37 @@ std::string header_block(std::string_view message) {
     return std::string(header);
 }
 
+std::string_view action_name(DsnAction a) {
+    switch (a) {
+        case DsnAction::Failed: return "failed";
+        case DsnAction::Delayed: return "delayed";
+        case DsnAction::Delivered: return "delivered";
+        case DsnAction::Relayed: return "relayed";
+    }
+    return "failed";
+}
+
+std::string_view subject_of(DsnAction a) {
+    switch (a) {
+        case DsnAction::Failed: return "Undelivered Mail Returned to Sender";
+        case DsnAction::Delayed: return "Delayed Mail (still being retried)";
+        case DsnAction::Delivered: return "Successful Mail Delivery Report";
+        case DsnAction::Relayed: return "Mail Relayed Without Further Notification";
+    }
+    return "";
+}
+
+std::string_view summary_of(DsnAction a) {
+    switch (a) {
+        case DsnAction::Failed: return "could not be delivered to the following recipient(s)";
+        case DsnAction::Delayed: return "has not been delivered yet to the following recipient(s)";
+        case DsnAction::Delivered: return "was delivered to the following recipient(s)";
+        case DsnAction::Relayed:
+            return "was relayed to the following recipient(s) by a server that will not report its delivery";
+    }
+    return "";
+}
+
 }  // namespace
 
 std::string status_of_reply(std::string_view reply, bool permanent) {
@@ -54,26 +87,47 @@ std::string status_of_reply(std::string_view reply, bool permanent) {
 
 std::string delivery_status_notification(const BounceInput& in) {
     std::string b = boundary();
+    DsnAction action = in.recipients.empty() ? DsnAction::Failed : in.recipients.front().action;
+    bool whole = in.return_full && action != DsnAction::Delivered && action != DsnAction::Relayed &&
+                 in.original.size() <= in.max_returned;
     std::string out = fmt::format(
         "From: Mail Delivery System <MAILER-DAEMON@{0}>\r\nTo: <{1}>\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\nDate: {2}\r\nMessage-ID: <{3}.dsn@{0}>\r\n"
+        "Subject: {5}\r\nDate: {2}\r\nMessage-ID: <{3}.{6}.{8}@{0}>\r\n"
         "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
         "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{4}\"\r\n\r\n"
         "This is a MIME-encapsulated message.\r\n\r\n--{4}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-        "Your message {3} could not be delivered to the following recipient(s) at other MSSante "
-        "operators:\r\n\r\n",
-        in.reporting_mta, in.sender, date_of(in.now), in.queue_id, b);
+        "Your message {3} {7}:\r\n\r\n",
+        in.reporting_mta, in.sender, date_of(in.now), in.queue_id, b, subject_of(action), action_name(action),
+        summary_of(action), b.substr(b.size() - 8));
     for (const auto& r : in.recipients) out += fmt::format("  <{}>: {}\r\n", r.address, one_line(r.diagnostic));
-    out += fmt::format("\r\n--{}\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; {}\r\n"
-                       "X-Mssd-Queue-ID: {}\r\nArrival-Date: {}\r\n",
-                       b, in.reporting_mta, in.queue_id, date_of(in.arrival));
+    if (action == DsnAction::Delayed && !in.recipients.empty() && in.recipients.front().will_retry_until)
+        out += fmt::format("\r\nNo action is required on your part: delivery will be retried until {}.\r\n",
+                           date_of(in.recipients.front().will_retry_until));
+    if (in.return_full && !whole && action != DsnAction::Delivered && action != DsnAction::Relayed)
+        out += fmt::format("\r\nThe message is larger than {} octets: only its header is returned.\r\n",
+                           in.max_returned);
+    out += fmt::format("\r\n--{}\r\nContent-Type: message/delivery-status\r\n\r\n", b);
+    if (!in.envid.empty()) out += fmt::format("Original-Envelope-Id: {}\r\n", xtext_encode(in.envid));
+    out += fmt::format("Reporting-MTA: dns; {}\r\nX-Mssd-Queue-ID: {}\r\nArrival-Date: {}\r\n", in.reporting_mta,
+                       in.queue_id, date_of(in.arrival));
     for (const auto& r : in.recipients) {
-        out += fmt::format("\r\nFinal-Recipient: rfc822; {}\r\nAction: failed\r\nStatus: {}\r\n", r.address, r.status);
+        out += "\r\n";
+        if (auto semi = r.original_recipient.find(';'); semi != std::string::npos)
+            out += fmt::format("Original-Recipient: {};{}\r\n", one_line(r.original_recipient.substr(0, semi)),
+                               xtext_encode(r.original_recipient.substr(semi + 1)));
+        out += fmt::format("Final-Recipient: rfc822; {}\r\nAction: {}\r\nStatus: {}\r\n", r.address,
+                           action_name(r.action), r.status);
         if (!r.remote_mta.empty()) out += fmt::format("Remote-MTA: dns; {}\r\n", r.remote_mta);
         out += fmt::format("Diagnostic-Code: smtp; {}\r\n", one_line(r.diagnostic));
+        if (r.action == DsnAction::Delayed && r.will_retry_until)
+            out += fmt::format("Will-Retry-Until: {}\r\n", date_of(r.will_retry_until));
     }
-    out += fmt::format("\r\n--{}\r\nContent-Type: text/rfc822-headers\r\n\r\n{}\r\n--{}--\r\n", b,
-                       header_block(in.original), b);
+    if (whole)
+        out += fmt::format("\r\n--{}\r\nContent-Type: message/rfc822\r\n\r\n{}", b, in.original);
+    else
+        out += fmt::format("\r\n--{}\r\nContent-Type: text/rfc822-headers\r\n\r\n{}", b, header_block(in.original));
+    if (!out.ends_with("\r\n")) out += "\r\n";
+    out += fmt::format("\r\n--{}--\r\n", b);
     return out;
 }
 

@@ -181,7 +181,14 @@ Reply check_relay_sender(directory::Directory& directory, const Config& config, 
                           : !peer.verified ? fmt::format("the client certificate is not valid ({})", peer.reason)
                                            : "";
     if (from.null) {
-        if (why_not.empty()) return ok;
+        if (why_not.empty()) {
+            auto dns = directory.operator_dns();
+            if (!dns) return temporary(dns.error());
+            if (std::any_of(dns->begin(), dns->end(),
+                            [&](const std::string& dn) { return directory::same_operator_dn(dn, peer.subject); }))
+                return ok;
+            why_not = fmt::format("the client certificate ({}) is no operator's the MSSante whitelist lists", peer.subject);
+        }
         return {550, "5.7.1", fmt::format("Delivery status notifications are accepted only from operators of the "
                                           "MSSante space of trust: {}", why_not)};
     }

@@ -49,7 +49,8 @@ RecipientDecision check_recipient(store::Store& store, directory::Directory& dir
 // Relay port (25), at MAIL FROM (domain.md section 1): a sender domain of the whitelist needs the
 // peer's TLS client certificate, verified (trust anchors, CRLs) and with the subject DN listed for
 // that domain; a domain outside it follows relay.unlisted_senders; the null sender (a bounce) needs a
-// verified certificate. 250 2.1.0, 550 5.7.1 with the reason, or 451 4.3.0.
+// verified certificate whose DN the whitelist lists for some domain (any operator may bounce).
+// 250 2.1.0, 550 5.7.1 with the reason, or 451 4.3.0.
 Reply check_relay_sender(directory::Directory& directory, const Config& config, const tls::PeerCertificate& peer,
                          const Path& from);
 

@@ -17,6 +17,8 @@
 #include "directory/operator_dn.h"
 #include "mime/message.h"
 #include "smtp/dsn.h"
+#include "smtp/dsn_return.h"
+#include "smtp/parse/command.h"
 #include "smtp/parse/server_reply.h"
 
 namespace mss::smtp {
@@ -59,6 +61,38 @@ int64_t backoff(const RelayConfig& relay, unsigned attempts) {
     return std::min<int64_t>(delay, relay.max_retry.count());
 }
 
+// NOTIFY as stored: absent means FAILURE,DELAY (our choice under RFC 3461 4.1).
+unsigned notify_bits(const std::string& stored) {
+    constexpr unsigned kDefault = kNotifyFailure | kNotifyDelay;
+    return stored.empty() ? kDefault : notify_of(stored).value_or(kDefault);
+}
+
+unsigned wanted_bit(DsnAction action) {
+    switch (action) {
+        case DsnAction::Failed: return kNotifyFailure;
+        case DsnAction::Delayed: return kNotifyDelay;
+        case DsnAction::Delivered:
+        case DsnAction::Relayed: return kNotifySuccess;
+    }
+    return kNotifyFailure;
+}
+
+// RFC 3461 parameters passed on to a peer that offers DSN (xtext again, as they came).
+std::string dsn_mail_params(const store::OutboundMessage& m) {
+    std::string out;
+    if (!m.ret.empty()) out += " RET=" + m.ret;
+    if (!m.envid.empty()) out += " ENVID=" + xtext_encode(m.envid);
+    return out;
+}
+
+std::string dsn_rcpt_params(const store::OutboundRecipient& r) {
+    std::string out;
+    if (!r.notify.empty()) out += " NOTIFY=" + r.notify;
+    if (auto semi = r.orcpt.find(';'); semi != std::string::npos)
+        out += " ORCPT=" + r.orcpt.substr(0, semi) + ";" + xtext_encode(r.orcpt.substr(semi + 1));
+    return out;
+}
+
 // Due messages for the domain that no connection holds, now marked as held by the caller.
 using Claim = std::function<asio::awaitable<std::vector<store::OutboundMessage>>(std::size_t most)>;
 
@@ -98,7 +132,7 @@ private:
                                  Kind kind, const std::string& reply);
     asio::awaitable<void> defer_rest(std::size_t from, const std::string& why);
     asio::awaitable<void> fail_all(const std::string& why);
-    Status bounce(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
+    Status report(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt, DsnAction action,
                   const store::AttemptOutcome& outcome);
     bool is_self(const asio::ip::tcp::endpoint& ep) const;
 
@@ -298,24 +332,39 @@ asio::awaitable<void> OutboundSession::record(const store::OutboundMessage& mess
             outcome.reply = fmt::format("gave up after {} attempts: {}", rcpt.attempts + 1, reply);
         } else {
             outcome.next_attempt = now + backoff(relay, rcpt.attempts);
+            outcome.delay_warned = relay.delay_warning.count() > 0 && !rcpt.delay_warned &&
+                                   now - message.created_at >= relay.delay_warning.count();
         }
     }
+    // A report is due: failed, delayed (once), or relayed to a peer that will not report delivery.
+    std::optional<DsnAction> action;
+    if (outcome.kind == Kind::Failed) action = DsnAction::Failed;
+    else if (outcome.delay_warned) action = DsnAction::Delayed;
+    else if (outcome.kind == Kind::Delivered && !extensions_.dsn) action = DsnAction::Relayed;
+    // The null sender's message that failed is dropped: a report is never bounced (RFC 3461 6.2).
+    bool drop = outcome.kind == Kind::Failed && message.return_path.empty();
     std::string_view status = outcome.kind == Kind::Delivered ? "sent" : outcome.kind == Kind::Failed ? "bounced" : "deferred";
     log::info(kWhere, "{}: to=<{}> peer={} tls=\"{}\" peer_dn=\"{}\" attempt={} status={} reply=\"{}\"", message.id,
               rcpt.address, peer_.empty() ? "-" : peer_, tls_, log::sanitize(peer_dn_), rcpt.attempts + 1, status,
               log::sanitize(outcome.reply));
+    if (drop)
+        log::warn(kWhere, "{}: the null sender's message to <{}> failed for good: dropped, never bounced", message.id,
+                  rcpt.address);
     // Written while the connection goes on to the next message: the peer's 250 is already in hand,
     // and the connection drains these before it lets its messages go (a crash before the write sends
     // the message again: at least once).
     ++recording_;
     run_blocking(services_.blocking,
-                 [this, message, rcpt, outcome] {
-                     // The bounce first: a crash between the two repeats the bounce rather than losing it.
-                     if (outcome.kind == Kind::Failed)
-                         if (auto sent = bounce(message, rcpt, outcome); !sent)
+                 [this, message, rcpt, outcome, action, drop] {
+                     // The report first: a crash between the two repeats the report rather than losing it.
+                     if (action)
+                         if (auto sent = report(message, rcpt, *action, outcome); !sent)
                              log::error(kWhere, "{}: cannot write the delivery status notification: {}", message.id,
                                         sent.error().message);
-                     return services_.store.outbound_record(message.id, rcpt.address, outcome);
+                     // A dropped message leaves the queue as a delivered one does.
+                     store::AttemptOutcome written = outcome;
+                     if (drop) written.kind = Kind::Delivered;
+                     return services_.store.outbound_record(message.id, rcpt.address, written);
                  },
                  asio::bind_executor(*strand_, [self = shared_from_this(), id = message.id, address = rcpt.address](Status saved) {
                      --self->recording_;
@@ -325,30 +374,28 @@ asio::awaitable<void> OutboundSession::record(const store::OutboundMessage& mess
     co_return;
 }
 
-// RFC 3464 into the local sender's INBOX; nothing for the null sender (never bounce a bounce), nor
-// yet for a remote sender (relaying the DSN back is left for later).
-Status OutboundSession::bounce(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
-                               const store::AttemptOutcome& outcome) {
-    const std::string& sender = message.return_path;
-    if (sender.empty() || !config_->serves_domain(sender.substr(sender.rfind('@') + 1))) return Ok{};
-    auto account = services_.store.find_account(sender);
-    if (!account) return account.error().kind == ErrorKind::NotFound ? Status(Ok{}) : Status(account.error());
+// RFC 3464 for the sender (dsn_return.h: its INBOX, or relayed back with the null sender), as its
+// NOTIFY asks (absent: FAILURE,DELAY); RET, ENVID and ORCPT come back in it.
+Status OutboundSession::report(const store::OutboundMessage& message, const store::OutboundRecipient& rcpt,
+                               DsnAction action, const store::AttemptOutcome& outcome) {
+    if (message.return_path.empty() || !(notify_bits(rcpt.notify) & wanted_bit(action))) return Ok{};
     auto content = services_.store.outbound_content(message.id);
     if (!content) return content.error();
     bool expired = outcome.reply.starts_with("gave up");
-    BounceInput in{config_->hostname, message.id, sender, static_cast<std::time_t>(message.created_at),
-                   std::time(nullptr),
-                   {{rcpt.address, expired ? "5.4.7" : status_of_reply(outcome.reply, true),
-                     peer_.empty() ? "" : hop_.host, outcome.reply}},
-                   *content};
-    store::Delivery dsn;
-    dsn.account_ids = {account->id};
-    dsn.content = delivery_status_notification(in);
-    dsn.internal_date = std::time(nullptr);
-    auto filed = services_.store.deliver_batch(std::span(&dsn, 1));
-    if (filed.empty() || !filed.front()) return filed.empty() ? fail(ErrorKind::Io, "no outcome") : filed.front().error();
-    log::info(kWhere, "{}: delivery status notification for <{}> filed for <{}>", message.id, rcpt.address, sender);
-    return Ok{};
+    std::string status = action == DsnAction::Failed    ? (expired ? "5.4.7" : status_of_reply(outcome.reply, true))
+                         : action == DsnAction::Delayed ? status_of_reply(outcome.reply, false)
+                                                        : status_of_reply(outcome.reply, false);
+    if (action == DsnAction::Delayed && !status.starts_with("4.")) status = "4.0.0";
+    if (action == DsnAction::Relayed && !status.starts_with("2.")) status = "2.0.0";
+    BounceInput in{.reporting_mta = config_->hostname, .queue_id = message.id, .sender = message.return_path,
+                   .arrival = static_cast<std::time_t>(message.created_at), .now = std::time(nullptr),
+                   .recipients = {{.address = rcpt.address, .status = status,
+                                   .remote_mta = peer_.empty() ? "" : hop_.host, .diagnostic = outcome.reply,
+                                   .action = action, .original_recipient = rcpt.orcpt,
+                                   .will_retry_until = static_cast<std::time_t>(message.created_at + config_->relay.give_up.count())}},
+                   .original = *content, .envid = message.envid, .return_full = message.ret == "FULL"};
+    return return_to_sender(services_.store, *config_, message.return_path, delivery_status_notification(in),
+                            message.id);
 }
 
 asio::awaitable<void> OutboundSession::defer_rest(std::size_t from, const std::string& why) {
@@ -386,8 +433,10 @@ asio::awaitable<bool> OutboundSession::send_message(const store::OutboundMessage
                           std::any_of(message.recipients.begin(), message.recipients.end(),
                                       [](const store::OutboundRecipient& r) { return !is_ascii(r.address); });
     if (extensions_.smtputf8 && utf8_addresses) mail += " SMTPUTF8";  // RFC 6531
+    if (extensions_.dsn) mail += dsn_mail_params(message);              // RFC 3461
     std::vector<std::string> rcpts;
-    for (const auto& r : message.recipients) rcpts.push_back(fmt::format("RCPT TO:<{}>", r.address));
+    for (const auto& r : message.recipients)
+        rcpts.push_back(fmt::format("RCPT TO:<{}>{}", r.address, extensions_.dsn ? dsn_rcpt_params(r) : ""));
     // RFC 3030: with CHUNKING the content goes in one BDAT LAST as it is (no dot-stuffing, no DATA).
     const bool chunking = extensions_.chunking;
     std::optional<ServerReply> mail_reply, data_reply;

@@ -18,6 +18,8 @@
 #include "pipeline/direct_notice.h"
 #include "pipeline/cda_parts.h"
 #include "pipeline/smime.h"
+#include "smtp/dsn.h"
+#include "smtp/dsn_return.h"
 #include "smtp/intake.h"
 #include "smtp/parse/content.h"
 
@@ -51,6 +53,12 @@ Reply sasl_refusal(auth::SaslFailure failure) {
     }
 }
 
+// A local recipient whose RCPT asked NOTIFY=SUCCESS: an Action: delivered report once filed.
+struct DeliveryNotice {
+    std::string address;
+    std::string orcpt;
+};
+
 struct Transaction {
     Path from;
     MailParams params;
@@ -61,7 +69,13 @@ struct Transaction {
     bool chunks_failed = false;
     // Set by DATA or the first BDAT: the whole message must have come by then.
     std::optional<std::chrono::steady_clock::time_point> message_deadline;
+    std::vector<store::RemoteRecipientDsn> remote_dsn{};  // NOTIFY/ORCPT, one per `remote` entry
+    std::vector<DeliveryNotice> notices{};
 };
+
+bool has_dsn_params(const Command& cmd) {
+    return cmd.mail.ret != Ret::Unspecified || cmd.mail.envid || cmd.rcpt.notify || cmd.rcpt.orcpt;
+}
 
 class Session {
 public:
@@ -92,6 +106,7 @@ private:
     asio::awaitable<bool> count_auth_failure();
     asio::awaitable<void> learn_client_certificate();
     asio::awaitable<void> deliver(std::string message);
+    asio::awaitable<void> report_deliveries(const std::string& id, const std::string& message);
     asio::awaitable<Reply> header_senders_step(std::string_view message);
     asio::awaitable<Result<pipeline::SmimeOutcome>> smime_step(std::string message);
     store::Delivery delivery_of(const std::string& id, pipeline::SmimeOutcome& smime) const;
@@ -250,7 +265,7 @@ void Session::on_ehlo(const Command& cmd, bool extended) {
     }
     std::vector<std::string> lines = {config_->hostname, "PIPELINING",
                                       fmt::format("SIZE {}", config_->limits.max_message_size), "8BITMIME",
-                                      "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING"};
+                                      "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "DSN"};
     if (!stream_->secure()) lines.push_back("STARTTLS");
     if (stream_->secure() && requires_auth(port_))
         lines.push_back(std::string(certificate_account_ ? "AUTH PLAIN LOGIN EXTERNAL" : "AUTH PLAIN LOGIN") +
@@ -432,7 +447,7 @@ asio::awaitable<void> Session::on_mail(const Command& cmd) {
     if (tx_) co_return say({503, "5.5.1", "Nested MAIL command"});
     if (requires_auth(port_) && !principal_) co_return say({530, "5.7.0", "Authentication required"});
     if (cmd.mail.body == Body::BinaryMime) co_return say({555, "5.5.4", "BODY=BINARYMIME is not supported"});
-    if ((cmd.mail.smtputf8 || cmd.mail.body == Body::EightBitMime) && !esmtp_)
+    if ((cmd.mail.smtputf8 || cmd.mail.body == Body::EightBitMime || has_dsn_params(cmd)) && !esmtp_)
         co_return say({555, "5.5.4", "Parameters need EHLO"});
     if (cmd.mail.size && *cmd.mail.size > config_->limits.max_message_size)
         co_return say({552, "5.3.4", "Message size exceeds fixed maximum message size"});
@@ -457,6 +472,7 @@ asio::awaitable<void> Session::on_rcpt(const Command& cmd) {
         co_return say({452, "4.5.3", "Too many recipients"});
     if (cmd.path.non_ascii && !tx_->params.smtputf8)
         co_return say({553, "5.6.7", "Non-ASCII address needs SMTPUTF8 on MAIL FROM"});
+    if (has_dsn_params(cmd) && !esmtp_) co_return say({555, "5.5.4", "Parameters need EHLO"});
     auto check = run_blocking(services_.blocking, [this, path = cmd.path] {
         return check_recipient(services_.store, services_.directory, *config_, port_, path);
     });
@@ -466,14 +482,18 @@ asio::awaitable<void> Session::on_rcpt(const Command& cmd) {
         co_return say(*reply);
     }
     if (auto* remote = std::get_if<RemoteRecipient>(&decision)) {
-        if (std::find(tx_->remote.begin(), tx_->remote.end(), remote->address) == tx_->remote.end())
+        if (std::find(tx_->remote.begin(), tx_->remote.end(), remote->address) == tx_->remote.end()) {
             tx_->remote.push_back(std::move(remote->address));
+            tx_->remote_dsn.push_back({cmd.rcpt.notify ? notify_text(*cmd.rcpt.notify) : "", cmd.rcpt.orcpt.value_or("")});
+        }
         ++tx_->accepted;
         co_return say({250, "2.1.5", "Recipient OK (to be relayed)"});
     }
     auto& account = std::get<store::Account>(decision);
     bool duplicate = std::any_of(tx_->recipients.begin(), tx_->recipients.end(),
                                  [&](const store::Account& a) { return a.id == account.id; });
+    if (!duplicate && cmd.rcpt.notify && (*cmd.rcpt.notify & kNotifySuccess))
+        tx_->notices.push_back({account.address, cmd.rcpt.orcpt.value_or("")});
     if (!duplicate) tx_->recipients.push_back(std::move(account));
     ++tx_->accepted;
     say({250, "2.1.5", "Recipient OK"});
@@ -601,17 +621,27 @@ store::Delivery Session::delivery_of(const std::string& id, pipeline::SmimeOutco
     std::string received = received_header(id);
     // Remote recipients whose certificates we know get the copy encrypted to them (its own queue
     // entry); the others the signed (or clear) one, protected by TLS on the hop.
-    std::vector<std::string> plain;
-    for (const auto& r : tx_->remote)
-        if (std::find(smime.encrypted_for.begin(), smime.encrypted_for.end(), r) == smime.encrypted_for.end())
-            plain.push_back(r);
+    std::vector<std::string> plain, encrypted;
+    std::vector<store::RemoteRecipientDsn> plain_dsn, encrypted_dsn;
+    for (std::size_t i = 0; i < tx_->remote.size(); ++i) {
+        const auto& r = tx_->remote[i];
+        bool to_encrypted = std::find(smime.encrypted_for.begin(), smime.encrypted_for.end(), r) != smime.encrypted_for.end();
+        (to_encrypted ? encrypted : plain).push_back(r);
+        (to_encrypted ? encrypted_dsn : plain_dsn).push_back(i < tx_->remote_dsn.size() ? tx_->remote_dsn[i] : store::RemoteRecipientDsn{});
+    }
+    const std::string ret = tx_->params.ret == Ret::Full ? "FULL" : tx_->params.ret == Ret::Headers ? "HDRS" : "";
+    const std::string envid = tx_->params.envid.value_or("");
     if (!plain.empty()) {
         delivery.queue_id = id;
         delivery.remote_recipients = std::move(plain);
         delivery.outbound_content = received + smime.outbound;
+        delivery.ret = ret;
+        delivery.envid = envid;
+        delivery.remote_dsn = std::move(plain_dsn);
     }
-    if (!smime.encrypted_for.empty())
-        delivery.queued.push_back({id + ".E", delivery.return_path, smime.encrypted_for, received + smime.outbound_encrypted});
+    if (!encrypted.empty())
+        delivery.queued.push_back({id + ".E", delivery.return_path, std::move(encrypted),
+                                   received + smime.outbound_encrypted, ret, envid, std::move(encrypted_dsn)});
     if (smime.filings.empty()) return delivery;
     const auto& first = smime.filings.front();
     delivery.content = received + first.trace + first.content;
@@ -714,6 +744,7 @@ asio::awaitable<void> Session::deliver(std::string message) {
     if (direct) queue_direct_notices(id, *direct, delivery);
     delivery.filing = std::move(filing_request);
     bool for_filing = delivery.filing.has_value();
+    std::string reported = tx_->notices.empty() ? std::string() : delivery.content;  // what a report quotes
     std::size_t size = delivery.content.size();
     std::size_t rcpts = delivery.account_ids.size();
     std::size_t remote = delivery.remote_recipients.size() + smime->encrypted_for.size();
@@ -733,8 +764,33 @@ asio::awaitable<void> Session::deliver(std::string message) {
         if (queued && services_.outbound_ready) services_.outbound_ready();
         if (for_filing && services_.filing_ready) services_.filing_ready();
         say({250, "2.0.0", fmt::format("Ok: queued as {}", id)});
+        if (!tx_->notices.empty()) co_await report_deliveries(id, reported);
     }
     tx_.reset();
+}
+
+// NOTIFY=SUCCESS of local recipients (RFC 3461 4.1): one Action: delivered report each, to the sender
+// (dsn_return.h), once the message is durable. A crash between the 250 and this loses the report,
+// never the message.
+asio::awaitable<void> Session::report_deliveries(const std::string& id, const std::string& message) {
+    std::vector<std::string> reports;
+    for (const auto& notice : tx_->notices) {
+        BounceInput in{.reporting_mta = config_->hostname, .queue_id = id, .sender = tx_->from.address(),
+                       .arrival = std::time(nullptr), .now = std::time(nullptr),
+                       .recipients = {{.address = notice.address, .status = "2.0.0",
+                                       .diagnostic = "250 2.0.0 delivered to the mailbox", .action = DsnAction::Delivered,
+                                       .original_recipient = notice.orcpt}},
+                       .original = message, .envid = tx_->params.envid.value_or("")};
+        reports.push_back(delivery_status_notification(in));
+    }
+    auto filing = run_blocking(services_.blocking, [this, id, sender = tx_->from.address(), reports = std::move(reports)] {
+        for (const auto& r : reports)
+            if (auto sent = return_to_sender(services_.store, *config_, sender, r, id); !sent)
+                log::error(to_string(port_), "{}: cannot write the delivery report: {}", id, sent.error().message);
+        return Ok{};
+    });
+    co_await std::move(filing);
+    if (services_.outbound_ready) services_.outbound_ready();
 }
 
 }  // namespace

@@ -129,6 +129,15 @@ CREATE TABLE IF NOT EXISTS filing_settings (
 ALTER TABLE messages ADD COLUMN thread_id TEXT;
 CREATE TABLE IF NOT EXISTS thread_keys (msg_id TEXT PRIMARY KEY, thread_id TEXT NOT NULL) WITHOUT ROWID;
 )SQL",
+    // RFC 3461 (issue 11): RET and ENVID of a queued message, NOTIFY and ORCPT of each remote
+    // recipient as the sender gave them ('' when absent), and whether its delay warning went out.
+    R"SQL(
+ALTER TABLE outbound_messages ADD COLUMN ret TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbound_messages ADD COLUMN envid TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbound_recipients ADD COLUMN notify TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbound_recipients ADD COLUMN orcpt TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbound_recipients ADD COLUMN delay_warned INTEGER NOT NULL DEFAULT 0;
+)SQL",
 };
 
 using sqlite::exec;
@@ -291,6 +300,8 @@ Status check_delivery(const Delivery& d) {
         return fail(ErrorKind::Invalid, "remote recipients need a queue id and the outbound content");
     if (!d.copies.empty() && d.copies.size() != d.account_ids.size())
         return fail(ErrorKind::Invalid, "a delivery's copies are one per recipient");
+    if (!d.remote_dsn.empty() && d.remote_dsn.size() != d.remote_recipients.size())
+        return fail(ErrorKind::Invalid, "a delivery's DSN parameters are one per remote recipient");
     if (d.return_path.find_first_of(std::string_view("\r\n<>\0", 5)) != std::string::npos)
         return fail(ErrorKind::Invalid, "the return path holds CR, LF, NUL or angle brackets");
     return Ok{};
@@ -325,6 +336,18 @@ std::vector<std::string> parents_of(std::string_view name) {
     for (auto slash = name.find('/'); slash != std::string_view::npos; slash = name.find('/', slash + 1))
         out.emplace_back(name.substr(0, slash));
     return out;
+}
+
+OutboundMessage outbound_message_of(std::string id, std::string return_path, int64_t created_at, int64_t size,
+                                    std::string ret, std::string envid) {
+    OutboundMessage m;
+    m.id = std::move(id);
+    m.return_path = std::move(return_path);
+    m.created_at = created_at;
+    m.size = static_cast<uint64_t>(size);
+    m.ret = std::move(ret);
+    m.envid = std::move(envid);
+    return m;
 }
 
 std::vector<Result<DeliveryOutcome>> every_slot(std::size_t count, const Error& error) {
@@ -706,7 +729,8 @@ public:
     Result<std::vector<OutboundMessage>> outbound_due(std::string_view domain, int64_t now, std::size_t limit) override {
         return read([&](sqlite3* db) -> Result<std::vector<OutboundMessage>> {
             Stmt q(db, "SELECT m.id, m.return_path, m.created_at, length(m.content), r.address, r.attempts, "
-                       "r.next_attempt, r.last_error FROM outbound_recipients r JOIN outbound_messages m "
+                       "r.next_attempt, r.last_error, m.ret, m.envid, r.notify, r.orcpt, r.delay_warned "
+                       "FROM outbound_recipients r JOIN outbound_messages m "
                        "ON m.id = r.message_id WHERE r.domain = ?1 AND r.state = 'queued' AND r.next_attempt <= ?2 "
                        "ORDER BY m.created_at, m.id, r.address");
             q.bind(1, domain).bind(2, now);
@@ -714,10 +738,17 @@ public:
             while (q.step() == SQLITE_ROW) {
                 if (out.empty() || out.back().id != q.text(0)) {
                     if (out.size() == limit) break;
-                    out.push_back({q.text(0), q.text(1), q.i64(2), static_cast<uint64_t>(q.i64(3)), {}});
+                    out.push_back(outbound_message_of(q.text(0), q.text(1), q.i64(2), q.i64(3), q.text(8), q.text(9)));
                 }
-                out.back().recipients.push_back({q.text(4), std::string(domain), OutboundState::Queued,
-                                                 static_cast<unsigned>(q.i64(5)), q.i64(6), q.text(7)});
+                OutboundRecipient& rcpt = out.back().recipients.emplace_back();
+                rcpt.address = q.text(4);
+                rcpt.domain = std::string(domain);
+                rcpt.attempts = static_cast<unsigned>(q.i64(5));
+                rcpt.next_attempt = q.i64(6);
+                rcpt.last_error = q.text(7);
+                rcpt.notify = q.text(10);
+                rcpt.orcpt = q.text(11);
+                rcpt.delay_warned = q.i64(12) != 0;
             }
             return out;
         });
@@ -738,10 +769,12 @@ public:
             Stmt q(writer_, o.kind == Kind::Delivered
                                 ? "DELETE FROM outbound_recipients WHERE message_id = ?1 AND address = ?2"
                                 : "UPDATE outbound_recipients SET attempts = attempts + 1, last_error = ?3, "
-                                  "next_attempt = ?4, state = ?5 WHERE message_id = ?1 AND address = ?2");
+                                  "next_attempt = ?4, state = ?5, delay_warned = max(delay_warned, ?6) "
+                                  "WHERE message_id = ?1 AND address = ?2");
             q.bind(1, id).bind(2, recipient);
             if (o.kind != Kind::Delivered)
-                q.bind(3, o.reply).bind(4, o.next_attempt).bind(5, o.kind == Kind::Failed ? "failed" : "queued");
+                q.bind(3, o.reply).bind(4, o.next_attempt).bind(5, o.kind == Kind::Failed ? "failed" : "queued")
+                    .bind(6, int64_t{o.delay_warned});
             if (q.step() != SQLITE_DONE) return q.error();
             Stmt gone(writer_, "DELETE FROM outbound_messages WHERE id = ?1 AND NOT EXISTS "
                                "(SELECT 1 FROM outbound_recipients WHERE message_id = ?1)");
@@ -1530,25 +1563,29 @@ private:
     // delivery's transaction.
     Result<Ok> queue_outbound(const Delivery& d) {
         if (!d.remote_recipients.empty())
-            if (auto queued = queue_one(d.queue_id, d.return_path, d.remote_recipients, d.outbound_content, d.internal_date);
+            if (auto queued = queue_one({d.queue_id, d.return_path, d.remote_recipients, d.outbound_content, d.ret,
+                                         d.envid, d.remote_dsn},
+                                        d.internal_date);
                 !queued)
                 return queued;
         for (const auto& q : d.queued)
-            if (auto queued = queue_one(q.queue_id, q.return_path, q.recipients, q.content, d.internal_date); !queued)
-                return queued;
+            if (auto queued = queue_one(q, d.internal_date); !queued) return queued;
         return Ok{};
     }
 
-    Result<Ok> queue_one(std::string_view id, std::string_view return_path, const std::vector<std::string>& recipients,
-                         std::string_view content, int64_t created_at) {
-        Stmt m(writer_, "INSERT INTO outbound_messages(id, return_path, content, created_at) VALUES(?1, ?2, ?3, ?4)");
-        m.bind(1, id).bind(2, return_path).bind_blob(3, content).bind(4, created_at);
+    Result<Ok> queue_one(const QueuedMessage& q, int64_t created_at) {
+        Stmt m(writer_, "INSERT INTO outbound_messages(id, return_path, content, created_at, ret, envid) "
+                        "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        m.bind(1, q.queue_id).bind(2, q.return_path).bind_blob(3, q.content).bind(4, created_at);
+        m.bind(5, q.ret).bind(6, q.envid);
         if (m.step() != SQLITE_DONE) return m.error();
-        Stmt r(writer_, "INSERT OR IGNORE INTO outbound_recipients(message_id, address, domain, next_attempt) "
-                        "VALUES(?1, ?2, ?3, 0)");
-        for (const auto& address : recipients) {
-            std::string lower = ascii_lower(address);
-            r.reset().bind(1, id).bind(2, lower).bind(3, lower.substr(lower.rfind('@') + 1));
+        Stmt r(writer_, "INSERT OR IGNORE INTO outbound_recipients(message_id, address, domain, next_attempt, notify, "
+                        "orcpt) VALUES(?1, ?2, ?3, 0, ?4, ?5)");
+        for (std::size_t i = 0; i < q.recipients.size(); ++i) {
+            std::string lower = ascii_lower(q.recipients[i]);
+            RemoteRecipientDsn dsn = i < q.dsn.size() ? q.dsn[i] : RemoteRecipientDsn{};
+            r.reset().bind(1, q.queue_id).bind(2, lower).bind(3, lower.substr(lower.rfind('@') + 1));
+            r.bind(4, dsn.notify).bind(5, dsn.orcpt);
             if (r.step() != SQLITE_DONE) return r.error();
         }
         return Ok{};
@@ -1599,17 +1636,25 @@ private:
         return read([&](sqlite3* db) -> Result<std::vector<OutboundMessage>> {
             std::string sql = fmt::format(
                 "SELECT m.id, m.return_path, m.created_at, length(m.content), r.address, r.domain, r.state, "
-                "r.attempts, r.next_attempt, r.last_error FROM outbound_messages m JOIN outbound_recipients r "
+                "r.attempts, r.next_attempt, r.last_error, m.ret, m.envid, r.notify, r.orcpt, r.delay_warned "
+                "FROM outbound_messages m JOIN outbound_recipients r "
                 "ON r.message_id = m.id {} ORDER BY m.created_at, m.id, r.address", where);
             Stmt q(db, sql.c_str());
             if (!where.empty()) q.bind(1, id);
             std::vector<OutboundMessage> out;
             while (q.step() == SQLITE_ROW) {
                 if (out.empty() || out.back().id != q.text(0))
-                    out.push_back({q.text(0), q.text(1), q.i64(2), static_cast<uint64_t>(q.i64(3)), {}});
-                out.back().recipients.push_back({q.text(4), q.text(5),
-                                                 q.text(6) == "failed" ? OutboundState::Failed : OutboundState::Queued,
-                                                 static_cast<unsigned>(q.i64(7)), q.i64(8), q.text(9)});
+                    out.push_back(outbound_message_of(q.text(0), q.text(1), q.i64(2), q.i64(3), q.text(10), q.text(11)));
+                OutboundRecipient& rcpt = out.back().recipients.emplace_back();
+                rcpt.address = q.text(4);
+                rcpt.domain = q.text(5);
+                rcpt.state = q.text(6) == "failed" ? OutboundState::Failed : OutboundState::Queued;
+                rcpt.attempts = static_cast<unsigned>(q.i64(7));
+                rcpt.next_attempt = q.i64(8);
+                rcpt.last_error = q.text(9);
+                rcpt.notify = q.text(12);
+                rcpt.orcpt = q.text(13);
+                rcpt.delay_warned = q.i64(14) != 0;
             }
             return out;
         });

@@ -111,6 +111,11 @@ struct Delivery {
     std::string queue_id;
     std::vector<std::string> remote_recipients;
     std::string outbound_content;
+    // RFC 3461 for the queued copy: RET and ENVID of the message, NOTIFY and ORCPT per remote
+    // recipient (empty, or one per remote_recipients entry in the same order). See outbound.h.
+    std::string ret;
+    std::string envid;
+    std::vector<RemoteRecipientDsn> remote_dsn;
     std::vector<QueuedMessage> queued;  // further messages for other operators, same transaction
     // Issue 12: a filing job for the submitting mailbox, written in the same transaction (unless
     // that mailbox turned filing off); and a finished job removed with this delivery (its

@@ -14,6 +14,8 @@ namespace {
 
 const Reply kSyntax{501, "5.5.4", "Syntax error in parameters or arguments"};
 const Reply kParam{555, "5.5.4", "Unrecognized or repeated parameter"};
+const Reply kDsnRepeated{501, "5.5.4", "DSN parameter given twice (RFC 3461)"};
+const Reply kDsnValue{501, "5.5.4", "Invalid DSN parameter value (RFC 3461)"};
 
 std::string upper(std::string_view s) {
     std::string out(s);
@@ -115,24 +117,6 @@ std::optional<uint64_t> decimal(std::string_view s) {
     return v;
 }
 
-std::optional<std::string> xtext_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '+') {
-            if (s[i] < 33 || s[i] > 126 || s[i] == '=') return std::nullopt;
-            out += s[i];
-            continue;
-        }
-        if (i + 2 >= s.size()) return std::nullopt;
-        uint8_t v = 0;
-        auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-        if (ec != std::errc() || end != s.data() + i + 3) return std::nullopt;
-        out += static_cast<char>(v);
-        i += 2;
-    }
-    return out;
-}
-
 std::vector<std::string_view> words(std::string_view s) {
     std::vector<std::string_view> out;
     for (std::size_t p = 0; p < s.size();) {
@@ -144,6 +128,48 @@ std::vector<std::string_view> words(std::string_view s) {
         p = e;
     }
     return out;
+}
+
+// RET=FULL|HDRS, ENVID=xtext (RFC 3461 4.3, 4.4): each at most once.
+std::optional<Reply> dsn_mail_param(std::string_view key, std::optional<std::string_view> value, MailParams& m,
+                                    unsigned& seen) {
+    unsigned bit = key == "RET" ? 16 : 32;
+    if (seen & bit) return kDsnRepeated;
+    seen |= bit;
+    if (!value) return kDsnValue;
+    if (key == "RET") {
+        std::string v = upper(*value);
+        if (v == "FULL") m.ret = Ret::Full;
+        else if (v == "HDRS") m.ret = Ret::Headers;
+        else return kDsnValue;
+        return std::nullopt;
+    }
+    if (value->empty() || value->size() > kMaxEnvid) return kDsnValue;
+    m.envid = xtext_decode(*value);
+    return m.envid ? std::nullopt : std::optional<Reply>(kDsnValue);
+}
+
+// NOTIFY=NEVER|SUCCESS,FAILURE,DELAY and ORCPT=addr-type;xtext (RFC 3461 4.1, 4.2): each at most once.
+std::optional<Reply> rcpt_param(std::string_view word, RcptParams& r) {
+    auto eq = word.find('=');
+    std::string key = upper(word.substr(0, eq));
+    if (key != "NOTIFY" && key != "ORCPT") return kParam;
+    if (key == "NOTIFY" ? r.notify.has_value() : r.orcpt.has_value()) return kDsnRepeated;
+    if (eq == std::string_view::npos) return kDsnValue;
+    std::string_view value = word.substr(eq + 1);
+    if (key == "NOTIFY") {
+        r.notify = notify_of(value);
+        return r.notify ? std::nullopt : std::optional<Reply>(kDsnValue);
+    }
+    auto semi = value.find(';');
+    if (value.size() > kMaxOrcpt || semi == std::string_view::npos || semi == 0) return kDsnValue;
+    std::string_view type = value.substr(0, semi);
+    if (!std::all_of(type.begin(), type.end(), [](unsigned char c) { return c < 0x80 && is_atext(c); }))
+        return kDsnValue;
+    auto address = xtext_decode(value.substr(semi + 1));
+    if (!address || address->empty()) return kDsnValue;
+    r.orcpt = std::string(type) + ";" + *address;
+    return std::nullopt;
 }
 
 std::optional<Reply> mail_param(std::string_view word, MailParams& m, unsigned& seen) {
@@ -165,6 +191,8 @@ std::optional<Reply> mail_param(std::string_view word, MailParams& m, unsigned& 
     } else if (key == "AUTH" && eq != std::string_view::npos && once(8)) {
         m.auth = value == "<>" ? std::optional<std::string>("<>") : xtext_decode(value);
         if (!m.auth) return kSyntax;
+    } else if (key == "RET" || key == "ENVID") {
+        return dsn_mail_param(key, eq == std::string_view::npos ? std::nullopt : std::optional(value), m, seen);
     } else {
         return kParam;
     }
@@ -187,8 +215,8 @@ ParsedCommand parse_mail_rcpt(Command cmd, std::string_view args, const CommandL
     if (!rest.empty() && rest.front() != ' ') return kSyntax;
     unsigned seen = 0;
     for (auto w : words(rest)) {
-        if (!reverse) return kParam;
-        if (auto r = mail_param(w, cmd.mail, seen)) return *r;
+        auto refused = reverse ? mail_param(w, cmd.mail, seen) : rcpt_param(w, cmd.rcpt);
+        if (refused) return *refused;
     }
     return cmd;
 }
@@ -240,7 +268,65 @@ ParsedCommand parse_arguments(Command cmd, std::string_view args, const CommandL
     return kSyntax;
 }
 
+// The value of an upper-case hex digit, -1 for anything else (RFC 3461 4: hexchar).
+int upper_hex(char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; }
+
 }  // namespace
+
+std::optional<std::string> xtext_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '+') {
+            if (s[i] < 33 || s[i] > 126 || s[i] == '=') return std::nullopt;
+            out += s[i];
+            continue;
+        }
+        if (i + 2 >= s.size() || upper_hex(s[i + 1]) < 0 || upper_hex(s[i + 2]) < 0) return std::nullopt;
+        out += static_cast<char>(upper_hex(s[i + 1]) * 16 + upper_hex(s[i + 2]));
+        i += 2;
+    }
+    return out;
+}
+
+std::string xtext_encode(std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (c < 33 || c > 126 || c == '+' || c == '=') {
+            constexpr char kHex[] = "0123456789ABCDEF";
+            out += '+';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+std::string notify_text(unsigned bits) {
+    if (bits == 0) return "NEVER";
+    std::string out;
+    if (bits & kNotifySuccess) out += "SUCCESS,";
+    if (bits & kNotifyFailure) out += "FAILURE,";
+    if (bits & kNotifyDelay) out += "DELAY,";
+    out.pop_back();
+    return out;
+}
+
+std::optional<unsigned> notify_of(std::string_view text) {
+    if (iequals(text, "NEVER")) return 0u;
+    unsigned bits = 0;
+    for (std::size_t p = 0; p <= text.size();) {
+        auto comma = std::min(text.find(',', p), text.size());
+        std::string word = upper(text.substr(p, comma - p));
+        if (word == "SUCCESS") bits |= kNotifySuccess;
+        else if (word == "FAILURE") bits |= kNotifyFailure;
+        else if (word == "DELAY") bits |= kNotifyDelay;
+        else return std::nullopt;  // NEVER among others, an empty item, an unknown word
+        p = comma + 1;
+    }
+    return bits;
+}
 
 ParsedCommand parse_command(std::string_view line, const CommandLimits& limits) {
     bool auth = line.size() > 5 && upper(line.substr(0, 5)) == "AUTH ";
@@ -257,7 +343,7 @@ ParsedCommand parse_command(std::string_view line, const CommandLimits& limits) 
     std::string_view args = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
     while (!args.empty() && args.back() == ' ') args.remove_suffix(1);
     for (auto& v : kVerbs)
-        if (verb == v.name) return parse_arguments(Command{v.verb, {}, {}, {}, {}, 0, false}, args, limits);
+        if (verb == v.name) return parse_arguments(Command{v.verb, {}, {}, {}, {}, {}, 0, false}, args, limits);
     return Reply{500, "5.5.1", "Command unrecognized"};
 }
 

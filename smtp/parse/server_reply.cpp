@@ -80,6 +80,7 @@ Extensions extensions_of(const ServerReply& ehlo) {
         else if (word == "CHUNKING") out.chunking = true;
         else if (word == "8BITMIME") out.eightbitmime = true;
         else if (word == "SMTPUTF8") out.smtputf8 = true;
+        else if (word == "DSN") out.dsn = true;
         else if (word == "SIZE" && line.size() > 5) {
             unsigned long long n = 0;
             std::size_t digits = 0;

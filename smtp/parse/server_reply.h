@@ -42,7 +42,7 @@ private:
 
 // What an EHLO reply offers (RFC 3207 STARTTLS, RFC 2920 PIPELINING, RFC 3030 CHUNKING, RFC 1870 SIZE).
 struct Extensions {
-    bool starttls = false, pipelining = false, chunking = false, eightbitmime = false, smtputf8 = false;
+    bool starttls = false, pipelining = false, chunking = false, eightbitmime = false, smtputf8 = false, dsn = false;
     std::optional<unsigned long long> size;  // 0 or absent: no limit announced
 };
 Extensions extensions_of(const ServerReply& ehlo);

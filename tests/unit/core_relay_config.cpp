@@ -38,3 +38,11 @@ TEST_CASE("[relay] values are read and checked") {
     CHECK_FALSE(load(d, "connections_per_domain = 0\n"));
     CHECK_FALSE(load(d, "retry = 1\n"));
 }
+
+TEST_CASE("[relay] delay_warning: 4 hours by default, 0 turns it off, negative refused") {
+    unit_test::TempDir d;
+    CHECK(load(d, "")->relay.delay_warning.count() == 4 * 3600);
+    CHECK(load(d, "delay_warning = 0\n")->relay.delay_warning.count() == 0);
+    CHECK(load(d, "delay_warning = 3\n")->relay.delay_warning.count() == 3);
+    CHECK_FALSE(load(d, "delay_warning = -1\n"));
+}

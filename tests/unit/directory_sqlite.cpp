@@ -126,6 +126,16 @@ TEST_CASE("whitelist replaced whole, domains looked up") {
     CHECK(d->status().value().whitelisted_domains == 2);
 }
 
+TEST_CASE("the operator DNs of the whitelist, each once") {
+    unit_test::TempDir tmp;
+    auto d = std::move(open_sqlite_directory(tmp.path / "directory.db")).value();
+    std::vector<WhitelistEntry> w = {{"a.mssante.fr", "CN=op1", "", "", "", ""},
+                                     {"b.mssante.fr", "CN=op1", "", "", "", ""},
+                                     {"c.mssante.fr", "CN=op2", "", "", "", ""}};
+    REQUIRE(d->replace_whitelist(w, "w.xml"));
+    CHECK(d->operator_dns().value() == std::vector<std::string>{"CN=op1", "CN=op2"});
+}
+
 TEST_CASE("a file refused whole leaves the directory as it was") {
     unit_test::TempDir tmp;
     auto d = std::move(open_sqlite_directory(tmp.path / "directory.db")).value();

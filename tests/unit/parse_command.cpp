@@ -67,7 +67,7 @@ TEST_CASE("argument refusals carry the RFC's codes") {
     CHECK(refused("RCPT TO:<" + std::string(65, 'a') + "@b.fr>\r\n").enhanced == "5.1.3");
     CHECK(refused("MAIL FROM:<a@b.fr> FOO=1\r\n") == Reply{555, "5.5.4", "Unrecognized or repeated parameter"});
     CHECK(refused("MAIL FROM:<a@b.fr> SIZE=1 SIZE=2\r\n").code == 555);
-    CHECK(refused("RCPT TO:<a@b.fr> NOTIFY=NEVER\r\n").code == 555);
+    CHECK(refused("RCPT TO:<a@b.fr> FOO=1\r\n").code == 555);
     CHECK(refused("MAIL FROM:<a@b.fr> SIZE=12x\r\n").code == 501);
     CHECK(refused("MAIL FROM:<a@b.fr> SIZE=99999999999999999999999\r\n").code == 501);
     CHECK(refused("BDAT -1\r\n").code == 501);
@@ -80,4 +80,50 @@ TEST_CASE("invalid UTF-8 in paths is refused per side") {
     CHECK(refused("RCPT TO:<a\xc3@b.fr>\r\n").enhanced == "5.1.3");                    // truncated
     CHECK(is_valid_utf8("h\xc3\xb4pital"));
     CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+}
+
+TEST_CASE("DSN parameters (RFC 3461) parse with their xtext decoded") {
+    auto mail = ok("MAIL FROM:<a@b.fr> RET=hdrs ENVID=QQ+2B1+3Dx\r\n");
+    CHECK(mail.mail.ret == Ret::Headers);
+    CHECK(mail.mail.envid == "QQ+1=x");
+    CHECK(ok("MAIL FROM:<a@b.fr> RET=FULL\r\n").mail.ret == Ret::Full);
+    CHECK(ok("MAIL FROM:<a@b.fr>\r\n").mail.ret == Ret::Unspecified);
+    auto rcpt = ok("RCPT TO:<c@d.fr> NOTIFY=success,DELAY ORCPT=rfc822;C+2Bx@d.fr\r\n");
+    CHECK(rcpt.rcpt.notify == unsigned{kNotifySuccess | kNotifyDelay});
+    CHECK(rcpt.rcpt.orcpt == "rfc822;C+x@d.fr");
+    CHECK(ok("RCPT TO:<c@d.fr> NOTIFY=NEVER\r\n").rcpt.notify == 0u);
+    CHECK_FALSE(ok("RCPT TO:<c@d.fr>\r\n").rcpt.notify.has_value());
+}
+
+TEST_CASE("malformed or repeated DSN parameters get 501 5.5.4") {
+    const Reply value{501, "5.5.4", "Invalid DSN parameter value (RFC 3461)"};
+    const Reply twice{501, "5.5.4", "DSN parameter given twice (RFC 3461)"};
+    CHECK(refused("MAIL FROM:<a@b.fr> RET=BODY\r\n") == value);
+    CHECK(refused("MAIL FROM:<a@b.fr> RET\r\n") == value);
+    CHECK(refused("MAIL FROM:<a@b.fr> RET=FULL RET=HDRS\r\n") == twice);
+    CHECK(refused("MAIL FROM:<a@b.fr> ENVID=a ENVID=b\r\n") == twice);
+    CHECK(refused("MAIL FROM:<a@b.fr> ENVID=\r\n") == value);
+    CHECK(refused("MAIL FROM:<a@b.fr> ENVID=" + std::string(101, 'x') + "\r\n") == value);
+    CHECK(refused("MAIL FROM:<a@b.fr> ENVID=a+2b\r\n") == value);  // hexchar is upper case
+    CHECK(refused("MAIL FROM:<a@b.fr> ENVID=a+2\r\n") == value);
+    CHECK(refused("MAIL FROM:<a@b.fr> ENVID=a=b\r\n") == value);
+    CHECK(refused("RCPT TO:<c@d.fr> NOTIFY=NEVER,SUCCESS\r\n") == value);
+    CHECK(refused("RCPT TO:<c@d.fr> NOTIFY=SUCCESS,\r\n") == value);
+    CHECK(refused("RCPT TO:<c@d.fr> NOTIFY=ALWAYS\r\n") == value);
+    CHECK(refused("RCPT TO:<c@d.fr> NOTIFY=SUCCESS NOTIFY=FAILURE\r\n") == twice);
+    CHECK(refused("RCPT TO:<c@d.fr> ORCPT=c@d.fr\r\n") == value);
+    CHECK(refused("RCPT TO:<c@d.fr> ORCPT=;c@d.fr\r\n") == value);
+    CHECK(refused("RCPT TO:<c@d.fr> ORCPT=rfc822;\r\n") == value);
+    CHECK(refused("RCPT TO:<c@d.fr> ORCPT=rfc822;a+ZZ\r\n") == value);
+    CHECK(refused("RCPT TO:<c@d.fr> ORCPT=rfc822;a ORCPT=rfc822;b\r\n") == twice);
+    CHECK(refused("RCPT TO:<c@d.fr> SIZE=10\r\n").code == 555);
+}
+
+TEST_CASE("xtext round-trips and NOTIFY reads back as written") {
+    for (std::string_view s : {"plain", "a+b=c", "sp ace\r\n", "\xc3\xa9t\xc3\xa9"})
+        CHECK(xtext_decode(xtext_encode(s)) == std::string(s));
+    CHECK(xtext_encode("a+b=c d") == "a+2Bb+3Dc+20d");
+    CHECK(notify_text(kNotifySuccess | kNotifyFailure | kNotifyDelay) == "SUCCESS,FAILURE,DELAY");
+    CHECK(notify_text(0) == "NEVER");
+    CHECK(notify_of(notify_text(kNotifyDelay)) == unsigned{kNotifyDelay});
 }

@@ -286,7 +286,7 @@ TEST_CASE("relay port: a whitelisted sender domain needs its operator's verified
     CHECK(other.text.find("not the one the MSSante whitelist lists") != std::string::npos);
 }
 
-TEST_CASE("relay port: senders outside the whitelist are refused unless configured; bounces need a certificate") {
+TEST_CASE("relay port: senders outside the whitelist are refused unless configured; bounces need an operator's certificate") {
     Fixture f;
     list_remote_mailboxes(*f.directory);
     auto outside = path("x", "elsewhere.example");
@@ -296,7 +296,13 @@ TEST_CASE("relay port: senders outside the whitelist are refused unless configur
     Path null;
     null.null = true;
     CHECK(check_relay_sender(*f.directory, f.config, tls::PeerCertificate{}, null).enhanced == "5.7.1");
-    CHECK(check_relay_sender(*f.directory, f.config, certificate(true, "CN=any,C=FR"), null).code == 250);
+    // A valid certificate is not enough for <>: its DN must be one the whitelist lists (any domain).
+    Reply unlisted = check_relay_sender(*f.directory, f.config, certificate(true, "CN=any,C=FR"), null);
+    CHECK(unlisted.code == 550);
+    CHECK(unlisted.enhanced == "5.7.1");
+    CHECK(unlisted.text.find("no operator's the MSSante whitelist lists") != std::string::npos);
+    CHECK(check_relay_sender(*f.directory, f.config, certificate(true, "O=CHU X,CN=smtp.chu-x.mssante.fr,C=FR"), null)
+              .code == 250);
 }
 
 TEST_CASE("more Received: fields than relay.max_received: a routing loop, 554 5.4.6") {

@@ -94,3 +94,34 @@ TEST_CASE("routes: set, replaced, looked up without case, removed") {
     CHECK_FALSE(*s->route_for("b.fr"));
     CHECK(s->remove_route("b.fr").error().kind == ErrorKind::NotFound);
 }
+
+TEST_CASE("RFC 3461 parameters are kept with the queued message and each recipient; the delay warning once set stays") {
+    unit_test::TempDir d;
+    auto s = std::move(open_sqlite(d.path / "s.db")).value();
+    Delivery with = remote_delivery("Q1", {"x@b.fr", "y@b.fr"});
+    with.ret = "HDRS";
+    with.envid = "env 1";
+    with.remote_dsn = {{"SUCCESS,FAILURE", "rfc822;X@b.fr"}, {"", ""}};
+    Delivery mismatched = remote_delivery("Q2", {"x@b.fr"});
+    mismatched.remote_dsn = {{"NEVER", ""}, {"NEVER", ""}};
+    std::vector<Delivery> batch{with, mismatched};
+    auto out = s->deliver_batch(batch);
+    CHECK(out[0]);
+    CHECK_FALSE(out[1]);
+    auto due = s->outbound_due("b.fr", 2000, 10).value();
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].ret == "HDRS");
+    CHECK(due[0].envid == "env 1");
+    REQUIRE(due[0].recipients.size() == 2);
+    CHECK(due[0].recipients[0].notify == "SUCCESS,FAILURE");
+    CHECK(due[0].recipients[0].orcpt == "rfc822;X@b.fr");
+    CHECK(due[0].recipients[1].notify.empty());
+    CHECK_FALSE(due[0].recipients[0].delay_warned);
+    REQUIRE(s->outbound_record("Q1", "x@b.fr", {AttemptOutcome::Kind::Retry, 0, "451 later", true}));
+    REQUIRE(s->outbound_record("Q1", "x@b.fr", {AttemptOutcome::Kind::Retry, 0, "451 later", false}));
+    auto listed = s->outbound_message("Q1").value();
+    CHECK(listed.recipients[0].delay_warned);
+    CHECK(listed.recipients[0].attempts == 2);
+    CHECK_FALSE(listed.recipients[1].delay_warned);
+    CHECK(listed.envid == "env 1");
+}

@@ -85,9 +85,9 @@ TEST_CASE("a batch: content stored once with Return-Path, UIDs and MODSEQ per ma
     auto s = open(d);
     auto a = s->create_account({"a@cab.fr", MailboxKind::Personal, {}, {}, {}}).value();
     auto b = s->create_account({"b@cab.fr", MailboxKind::Personal, {}, {}, {}}).value();
-    std::vector<Delivery> batch = {{"lab@x.fr", {a.id, b.id}, "Subject: one\r\n\r\n1\r\n", 100, {}, {}, {}, {}, {}},
-                                   {"", {a.id, 9999}, "Subject: bad\r\n\r\n\r\n", 100, {}, {}, {}, {}, {}},
-                                   {"lab@x.fr", {a.id}, "Subject: two\r\n\r\n2\r\n", 100, {}, {}, {}, {}, {}}};
+    std::vector<Delivery> batch = {{"lab@x.fr", {a.id, b.id}, "Subject: one\r\n\r\n1\r\n", 100, {}, {}, {}, {}, {}, {}, {}, {}},
+                                   {"", {a.id, 9999}, "Subject: bad\r\n\r\n\r\n", 100, {}, {}, {}, {}, {}, {}, {}, {}},
+                                   {"lab@x.fr", {a.id}, "Subject: two\r\n\r\n2\r\n", 100, {}, {}, {}, {}, {}, {}, {}, {}}};
     auto out = s->deliver_batch(batch);
     REQUIRE(out.size() == 3);
     REQUIRE(out[0].ok());
@@ -109,7 +109,7 @@ TEST_CASE("what was committed is there after reopening") {
     {
         auto s = open(d);
         auto a = s->create_account({"a@cab.fr", MailboxKind::Personal, {}, {}, {}}).value();
-        std::vector<Delivery> one = {{"", {a.id}, "Subject: kept\r\n\r\n", 1, {}, {}, {}, {}, {}}};
+        std::vector<Delivery> one = {{"", {a.id}, "Subject: kept\r\n\r\n", 1, {}, {}, {}, {}, {}, {}, {}, {}}};
         REQUIRE(s->deliver_batch(one)[0].ok());
     }
     auto again = open_sqlite(d.path / "s.db", {.create = false});
@@ -132,7 +132,7 @@ TEST_CASE("group commit: concurrent submitters, every callback once, UIDs contig
         for (int t = 0; t < 8; ++t)
             threads.emplace_back([&, t] {
                 for (int i = 0; i < 250; ++i)
-                    gc.submit({"x@y.fr", {a.id, b.id}, "Subject: " + std::to_string(t * 1000 + i) + "\r\n\r\n", 1, {}, {}, {}, {}, {}},
+                    gc.submit({"x@y.fr", {a.id, b.id}, "Subject: " + std::to_string(t * 1000 + i) + "\r\n\r\n", 1, {}, {}, {}, {}, {}, {}, {}, {}},
                               [&](Result<DeliveryOutcome> r) {
                                   if (!r) ++failed;
                                   else {
@@ -157,8 +157,8 @@ TEST_CASE("flags change with a new MODSEQ each; expunge removes only \\Deleted m
     TempDir d;
     auto s = open(d);
     auto a = s->create_account({"a@cab.fr", MailboxKind::Personal, {}, {}, {}}).value();
-    std::vector<Delivery> three = {{"", {a.id}, "Subject: 1\r\n\r\n", 1, {}, {}, {}, {}, {}}, {"", {a.id}, "Subject: 2\r\n\r\n", 1, {}, {}, {}, {}, {}},
-                                   {"", {a.id}, "Subject: 3\r\n\r\n", 1, {}, {}, {}, {}, {}}};
+    std::vector<Delivery> three = {{"", {a.id}, "Subject: 1\r\n\r\n", 1, {}, {}, {}, {}, {}, {}, {}, {}}, {"", {a.id}, "Subject: 2\r\n\r\n", 1, {}, {}, {}, {}, {}, {}, {}, {}},
+                                   {"", {a.id}, "Subject: 3\r\n\r\n", 1, {}, {}, {}, {}, {}, {}, {}, {}}};
     for (auto& r : s->deliver_batch(three)) REQUIRE(r.ok());
     std::vector<uint32_t> uids = {1, 2, 9};
     std::vector<std::string> seen = {"\\Seen"};
