@@ -36,6 +36,13 @@ struct AttemptOutcome {
     std::string reply;         // the peer's reply or our reason
 };
 
+// One recipient's outcome, as the relay hands a batch of them to the store.
+struct RecipientOutcome {
+    std::string id;         // the queue id
+    std::string recipient;  // lower case
+    AttemptOutcome outcome;
+};
+
 struct Route {
     std::string domain;  // lower case
     std::string host;

@@ -7,7 +7,7 @@ import smtplib
 
 import pytest
 
-from mssd_harness import Operator
+from mssd_harness import PASSWORD, Operator
 from postfix_peer import Postfix, available
 
 pytestmark = pytest.mark.skipif(bool(available()), reason=available() or "postfix available")
@@ -125,3 +125,20 @@ def test_mssd_refuses_postfix_without_a_listed_certificate(peers, tmp_path, case
     refusal = re.search(r"to=<medecin@a\.mssante\.fr>.*said: (\d{3} \d\.\d\.\d)[^)]*", p.log())
     assert refusal and refusal.group(1) == "550 5.7.1", p.log()
     assert a.mail_list(a.user) == []
+
+
+def test_mssd_keeps_an_idle_connection_for_the_next_message(peers):
+    """Mail queued while a connection to the domain waits for more (2 s) goes on it: one TCP and TLS
+    handshake for both messages, as Postfix's own connection cache does."""
+    a, c, postfix = peers
+    p = postfix()
+    a.route(c.domain, p.port)
+    with smtplib.SMTP("127.0.0.1", a.submission, timeout=60) as s:
+        s.starttls(context=a.tls_context())
+        s.login(a.user, PASSWORD)  # before the first message: the second follows its delivery at once
+        for subject in ["premier", "second"]:
+            s.sendmail(a.user, [c.user], f"From: <{a.user}>\r\nTo: <{c.user}>\r\nSubject: {subject}\r\n\r\nx\r\n".encode())
+            assert a.wait_log(r"relay: \w+: to=<medecin@c\.mssante\.fr> .*status=sent", TIMEOUT), "\n".join(a.log)
+            a.log.clear()  # the next wait is for the second message's line
+    assert p.wait_delivered(2, TIMEOUT) == 2, a.queue() + p.log()
+    assert len(re.findall(r"TLS connection established from", p.log())) == 1, p.log()
