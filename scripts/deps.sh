@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD=(cmake ninja-build g++ pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libxml2-dev libicu-dev libfmt-dev
        doctest-dev libasio-dev libetpan-dev libzip-dev libcli11-dev libtomlplusplus-dev
        libboost-dev nlohmann-json3-dev libcurl4-gnutls-dev libldap-dev zlib1g-dev)
-TEST=(python3 python3-pytest python3-cryptography swaks libnet-ssleay-perl libauthen-sasl-perl clang libclang-rt-14-dev procps curl isync interimap cyrus-clients cyrus-admin gpgsm slapd ldap-utils python3-aiosmtpd python3-dnspython)
+TEST=(python3 python3-pytest python3-cryptography swaks libnet-ssleay-perl libauthen-sasl-perl clang libclang-rt-14-dev procps curl isync interimap cyrus-clients cyrus-admin gpgsm slapd ldap-utils python3-aiosmtpd python3-dnspython postfix)
 want=("${BUILD[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST[@]}")
 missing=()
@@ -18,5 +18,7 @@ done
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 echo "installing: ${missing[*]}"
+# Postfix is a test peer only (private instances under /tmp): the package must not configure or ask.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -20,11 +20,15 @@
 #include "smtp/dsn_return.h"
 #include "smtp/parse/command.h"
 #include "smtp/parse/server_reply.h"
+#include "smtp/relay_outcomes.h"
 
 namespace mss::smtp {
 namespace {
 
 constexpr auto kTick = std::chrono::seconds(1);
+// How long a connection with nothing left to send stays open for mail queued meanwhile: Postfix's
+// smtp_connection_cache_time_limit, far below the 5 minutes servers wait (RFC 5321 4.5.3.2.7).
+constexpr auto kIdle = std::chrono::seconds(2);
 constexpr const char* kWhere = "relay";
 
 using Kind = store::AttemptOutcome::Kind;
@@ -98,10 +102,10 @@ using Claim = std::function<asio::awaitable<std::vector<store::OutboundMessage>>
 
 class OutboundSession : public std::enable_shared_from_this<OutboundSession> {
 public:
-    OutboundSession(RelayServices& services, std::shared_ptr<const Config> config, std::string domain,
-                    std::vector<store::OutboundMessage> batch, Claim claim)
-        : services_(services), config_(std::move(config)), domain_(std::move(domain)), batch_(std::move(batch)),
-          claim_(std::move(claim)) {}
+    OutboundSession(RelayServices& services, OutcomeRecorder& outcomes, std::shared_ptr<const Config> config,
+                    std::string domain, std::vector<store::OutboundMessage> batch, Claim claim)
+        : services_(services), outcomes_(outcomes), config_(std::move(config)), domain_(std::move(domain)),
+          batch_(std::move(batch)), claim_(std::move(claim)) {}
     // Every message this connection held, for the relay to release.
     std::vector<std::string> held() const {
         std::vector<std::string> ids;
@@ -125,6 +129,7 @@ private:
     asio::awaitable<bool> connect(asio::strand<asio::io_context::executor_type> strand);
     asio::awaitable<bool> connect_to(asio::strand<asio::io_context::executor_type> strand, const NextHop& hop);
     asio::awaitable<bool> secure();
+    asio::awaitable<bool> still_routed();
     asio::awaitable<std::optional<ServerReply>> command(std::string_view line, std::chrono::seconds timeout);
     asio::awaitable<std::optional<ServerReply>> read_reply(std::chrono::seconds timeout);
     asio::awaitable<bool> send_message(const store::OutboundMessage& message);
@@ -137,6 +142,7 @@ private:
     bool is_self(const asio::ip::tcp::endpoint& ep) const;
 
     RelayServices& services_;
+    OutcomeRecorder& outcomes_;
     std::shared_ptr<const Config> config_;
     std::string domain_;
     std::vector<store::OutboundMessage> batch_;
@@ -227,6 +233,14 @@ asio::awaitable<bool> OutboundSession::connect(asio::strand<asio::io_context::ex
         if (error_.find("a loop") != std::string::npos) co_return false;
     }
     co_return false;
+}
+
+// Routes are read at every attempt: a connection kept open (or idle) leads to the domain's next hop
+// only while the route or MX still names it.
+asio::awaitable<bool> OutboundSession::still_routed() {
+    auto hops = co_await run_blocking(services_.blocking, [this] { return next_hops(services_.store, domain_); });
+    co_return hops && std::any_of(hops->begin(), hops->end(),
+                                  [this](const NextHop& h) { return h.host == hop_.host && h.port == hop_.port; });
 }
 
 // The whole reply, however many lines, within `timeout` (RFC 5321 4.5.3.2 times a reply, not a line):
@@ -350,27 +364,25 @@ asio::awaitable<void> OutboundSession::record(const store::OutboundMessage& mess
     if (drop)
         log::warn(kWhere, "{}: the null sender's message to <{}> failed for good: dropped, never bounced", message.id,
                   rcpt.address);
-    // Written while the connection goes on to the next message: the peer's 250 is already in hand,
-    // and the connection drains these before it lets its messages go (a crash before the write sends
-    // the message again: at least once).
+    // Written while the connection goes on to the next message, in one transaction with the other
+    // outcomes of the moment (OutcomeRecorder): the peer's 250 is already in hand, and the connection
+    // drains these before it lets its messages go (a crash before the write sends the message again:
+    // at least once).
     ++recording_;
-    run_blocking(services_.blocking,
-                 [this, message, rcpt, outcome, action, drop] {
-                     // The report first: a crash between the two repeats the report rather than losing it.
-                     if (action)
-                         if (auto sent = report(message, rcpt, *action, outcome); !sent)
-                             log::error(kWhere, "{}: cannot write the delivery status notification: {}", message.id,
-                                        sent.error().message);
-                     // A dropped message leaves the queue as a delivered one does.
-                     store::AttemptOutcome written = outcome;
-                     if (drop) written.kind = Kind::Delivered;
-                     return services_.store.outbound_record(message.id, rcpt.address, written);
-                 },
-                 asio::bind_executor(*strand_, [self = shared_from_this(), id = message.id, address = rcpt.address](Status saved) {
-                     --self->recording_;
-                     if (!saved)
-                         log::error(kWhere, "{}: cannot record the attempt for {}: {}", id, address, saved.error().message);
-                 }));
+    std::function<void()> before;
+    if (action)  // the report first: a crash between the two repeats it rather than losing it
+        before = [self = shared_from_this(), message, rcpt, outcome, action] {
+            if (auto sent = self->report(message, rcpt, *action, outcome); !sent)
+                log::error(kWhere, "{}: cannot write the delivery status notification: {}", message.id, sent.error().message);
+        };
+    store::AttemptOutcome written = outcome;
+    if (drop) written.kind = Kind::Delivered;  // a dropped message leaves the queue as a delivered one does
+    outcomes_.add({{message.id, rcpt.address, written}, std::move(before),
+                   [self = shared_from_this(), id = message.id, address = rcpt.address](Status saved) {
+                       --self->recording_;
+                       if (!saved)
+                           log::error(kWhere, "{}: cannot record the attempt for {}: {}", id, address, saved.error().message);
+                   }});
     co_return;
 }
 
@@ -544,10 +556,16 @@ asio::awaitable<void> OutboundSession::run(asio::strand<asio::io_context::execut
     }
     const std::size_t most = config_->relay.messages_per_connection;
     for (std::size_t i = 0; i < batch_.size() || (!cancelled_ && batch_.size() < most); ++i) {
-        if (i == batch_.size()) {  // what was queued meanwhile goes on this connection
+        if (i == batch_.size()) {  // what was queued meanwhile, or comes while it idles, goes on this connection
             auto more = co_await claim_(most - batch_.size());
             if (more.empty()) break;
             for (auto& m : more) batch_.push_back(std::move(m));
+            // Untried, they are let go at the end and a new connection takes them: when the route has
+            // changed, or when the peer no longer answers on this one (it may close a connection that
+            // waited; Postfix too sends RSET before it reuses a cached connection).
+            if (!co_await still_routed()) break;
+            auto alive = co_await command("RSET", config_->relay.command_timeout);
+            if (!alive || !alive->positive()) break;
         }
         if (cancelled_ || !co_await send_message(batch_[i])) {
             // What this attempt did not record yet (the rest of this message, the next ones) is retried.
@@ -584,7 +602,8 @@ asio::awaitable<void> OutboundSession::run(asio::strand<asio::io_context::execut
 }  // namespace
 
 Relay::Relay(asio::io_context& io, RelayServices services)
-    : strand_(asio::make_strand(io)), timer_(strand_), services_(std::move(services)) {}
+    : strand_(asio::make_strand(io)), timer_(strand_), services_(std::move(services)),
+      outcomes_(strand_, services_.blocking, services_.store) {}
 
 void Relay::start() {
     asio::co_spawn(strand_, run(), asio::detached);
@@ -594,6 +613,7 @@ void Relay::wake() {
     asio::post(strand_, [this] {
         woken_ = true;
         timer_.cancel();
+        for (auto* idle : idle_timers_) idle->cancel();
     });
 }
 
@@ -601,6 +621,7 @@ void Relay::stop() {
     asio::post(strand_, [this] {
         stopping_ = true;
         timer_.cancel();
+        for (auto* idle : idle_timers_) idle->cancel();
         for (auto& [id, cancel] : cancels_) cancel();
     });
 }
@@ -624,6 +645,7 @@ asio::awaitable<void> Relay::tick() {
     }
     auto config = services_.config();
     for (const auto& domain : *domains) {
+        if (idle_.contains(domain)) continue;  // an open connection waits for mail: it takes this
         while (!stopping_ && active_[domain] < config->relay.connections_per_domain) {
             auto batch = co_await claim(domain, config->relay.messages_per_connection);
             if (batch.empty()) break;
@@ -647,10 +669,30 @@ asio::awaitable<std::vector<store::OutboundMessage>> Relay::claim(std::string do
     co_return batch;
 }
 
+// A connection with nothing left to send keeps its TLS session for kIdle (as Postfix's connection
+// cache does): mail queued meanwhile wakes it and goes at once, without a new TCP and TLS
+// handshake.
+asio::awaitable<std::vector<store::OutboundMessage>> Relay::claim_or_wait(std::string domain, std::size_t most) {
+    auto until = std::chrono::steady_clock::now() + kIdle;
+    ++idle_[domain];
+    std::vector<store::OutboundMessage> batch;
+    for (;;) {
+        batch = co_await claim(domain, most);
+        if (!batch.empty() || stopping_ || std::chrono::steady_clock::now() >= until) break;
+        asio::steady_timer idle(strand_);
+        idle.expires_at(until);
+        idle_timers_.insert(&idle);
+        co_await idle.async_wait(use_tuple);
+        idle_timers_.erase(&idle);
+    }
+    if (--idle_[domain] == 0) idle_.erase(domain);
+    co_return batch;
+}
+
 asio::awaitable<void> Relay::connection(std::string domain, std::vector<store::OutboundMessage> batch) {
     auto session = std::make_shared<OutboundSession>(
-        services_, services_.config(), domain, std::move(batch),
-        [this, domain](std::size_t most) { return claim(domain, most); });
+        services_, outcomes_, services_.config(), domain, std::move(batch),
+        [this, domain](std::size_t most) { return claim_or_wait(domain, most); });
     unsigned number = ++next_connection_;
     cancels_[number] = [session] { session->cancel(); };
     if (stopping_) session->cancel();

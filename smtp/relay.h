@@ -18,6 +18,7 @@
 #include "core/config.h"
 #include "core/tls.h"
 #include "directory/directory.h"
+#include "smtp/relay_outcomes.h"
 #include "store/store.h"
 
 namespace mss::smtp {
@@ -48,13 +49,18 @@ private:
     asio::awaitable<void> connection(std::string domain, std::vector<store::OutboundMessage> batch);
     // Up to `most` due messages of the domain that no connection holds, now held by the caller.
     asio::awaitable<std::vector<store::OutboundMessage>> claim(std::string domain, std::size_t most);
+    // claim, or else wait (a moment, woken by wake()) for mail to come and claim it.
+    asio::awaitable<std::vector<store::OutboundMessage>> claim_or_wait(std::string domain, std::size_t most);
 
     asio::strand<asio::io_context::executor_type> strand_;
     asio::steady_timer timer_;
     RelayServices services_;
+    OutcomeRecorder outcomes_;                // every connection's outcomes, written in batches
     std::map<std::string, unsigned> active_;  // connections open per domain
     std::set<std::string> in_flight_;         // message ids some connection holds
     std::map<unsigned, std::function<void()>> cancels_;  // how to end each connection in progress
+    std::map<std::string, unsigned> idle_;    // connections per domain waiting for mail
+    std::set<asio::steady_timer*> idle_timers_;  // their waits, ended by wake() and stop()
     unsigned next_connection_ = 0;
     bool woken_ = false;
     bool stopping_ = false;

@@ -65,6 +65,13 @@ struct AttemptOutcome {
     bool delay_warned = false; // Retry only: the delay warning (RFC 3464 Action: delayed) went out
 };
 
+// One recipient's outcome, as the relay hands a batch of them to the store.
+struct RecipientOutcome {
+    std::string id;         // the queue id
+    std::string recipient;  // lower case
+    AttemptOutcome outcome;
+};
+
 struct Route {
     std::string domain;  // lower case
     std::string host;

@@ -763,23 +763,27 @@ public:
         });
     }
 
-    Status outbound_record(std::string_view id, std::string_view recipient, const AttemptOutcome& o) override {
+    Status outbound_record_batch(std::span<const RecipientOutcome> outcomes) override {
         return transaction<Ok>([&]() -> Result<Ok> {
             using Kind = AttemptOutcome::Kind;
-            Stmt q(writer_, o.kind == Kind::Delivered
-                                ? "DELETE FROM outbound_recipients WHERE message_id = ?1 AND address = ?2"
-                                : "UPDATE outbound_recipients SET attempts = attempts + 1, last_error = ?3, "
-                                  "next_attempt = ?4, state = ?5, delay_warned = max(delay_warned, ?6) "
-                                  "WHERE message_id = ?1 AND address = ?2");
-            q.bind(1, id).bind(2, recipient);
-            if (o.kind != Kind::Delivered)
-                q.bind(3, o.reply).bind(4, o.next_attempt).bind(5, o.kind == Kind::Failed ? "failed" : "queued")
-                    .bind(6, int64_t{o.delay_warned});
-            if (q.step() != SQLITE_DONE) return q.error();
+            Stmt delivered(writer_, "DELETE FROM outbound_recipients WHERE message_id = ?1 AND address = ?2");
+            Stmt attempted(writer_, "UPDATE outbound_recipients SET attempts = attempts + 1, last_error = ?3, "
+                                    "next_attempt = ?4, state = ?5, delay_warned = max(delay_warned, ?6) "
+                                    "WHERE message_id = ?1 AND address = ?2");
             Stmt gone(writer_, "DELETE FROM outbound_messages WHERE id = ?1 AND NOT EXISTS "
                                "(SELECT 1 FROM outbound_recipients WHERE message_id = ?1)");
-            gone.bind(1, id);
-            if (gone.step() != SQLITE_DONE) return gone.error();
+            for (const auto& [id, recipient, o] : outcomes) {
+                Stmt& q = o.kind == Kind::Delivered ? delivered : attempted;
+                q.reset();
+                q.bind(1, id).bind(2, recipient);
+                if (o.kind != Kind::Delivered)
+                    q.bind(3, o.reply).bind(4, o.next_attempt).bind(5, o.kind == Kind::Failed ? "failed" : "queued")
+                        .bind(6, int64_t{o.delay_warned});
+                if (q.step() != SQLITE_DONE) return q.error();
+                gone.reset();
+                gone.bind(1, id);
+                if (gone.step() != SQLITE_DONE) return gone.error();
+            }
             return Ok{};
         });
     }

@@ -339,7 +339,12 @@ public:
     virtual Result<std::vector<OutboundMessage>> outbound_due(std::string_view domain, int64_t now,
                                                               std::size_t limit) = 0;
     virtual Result<std::string> outbound_content(std::string_view id) = 0;
-    virtual Status outbound_record(std::string_view id, std::string_view recipient, const AttemptOutcome& outcome) = 0;
+    // Outcomes of several attempts in one transaction (one fsync): all recorded, or none.
+    virtual Status outbound_record_batch(std::span<const RecipientOutcome> outcomes) = 0;
+    Status outbound_record(std::string_view id, std::string_view recipient, const AttemptOutcome& outcome) {
+        RecipientOutcome one{std::string(id), std::string(recipient), outcome};
+        return outbound_record_batch(std::span(&one, 1));
+    }
     // Every queued or failed message, oldest first; one; due now (flush: all, or one id); removed.
     virtual Result<std::vector<OutboundMessage>> outbound_list() = 0;
     virtual Result<OutboundMessage> outbound_message(std::string_view id) = 0;

@@ -125,3 +125,28 @@ TEST_CASE("RFC 3461 parameters are kept with the queued message and each recipie
     CHECK_FALSE(listed.recipients[1].delay_warned);
     CHECK(listed.envid == "env 1");
 }
+
+TEST_CASE("a batch of outcomes across messages is recorded in one call, each as if recorded alone") {
+    unit_test::TempDir d;
+    auto s = std::move(open_sqlite(d.path / "s.db")).value();
+    std::vector<Delivery> batch{remote_delivery("Q1", {"x@b.fr", "y@b.fr"}), remote_delivery("Q2", {"x@b.fr"}),
+                                remote_delivery("Q3", {"z@b.fr"})};
+    for (auto& filed : s->deliver_batch(batch)) REQUIRE(filed);
+    std::vector<RecipientOutcome> outcomes{
+        {"Q1", "x@b.fr", {AttemptOutcome::Kind::Delivered, 0, "250 ok"}},
+        {"Q1", "y@b.fr", {AttemptOutcome::Kind::Retry, 5000, "451 4.3.0 later"}},
+        {"Q2", "x@b.fr", {AttemptOutcome::Kind::Delivered, 0, "250 ok"}},
+        {"Q3", "z@b.fr", {AttemptOutcome::Kind::Failed, 0, "550 5.1.1 no such user"}}};
+    REQUIRE(s->outbound_record_batch(outcomes));
+    auto left = s->outbound_list().value();
+    REQUIRE(left.size() == 2);  // Q2 went with its last recipient
+    CHECK(left[0].id == "Q1");
+    REQUIRE(left[0].recipients.size() == 1);
+    CHECK(left[0].recipients[0].address == "y@b.fr");
+    CHECK(left[0].recipients[0].attempts == 1);
+    CHECK(left[0].recipients[0].next_attempt == 5000);
+    CHECK(left[1].id == "Q3");
+    CHECK(left[1].recipients[0].state == OutboundState::Failed);
+    CHECK(s->outbound_due("b.fr", 2000, 10)->empty());
+    CHECK(s->outbound_record_batch({}));  // nothing to write is not an error
+}
