@@ -238,7 +238,7 @@ asio::awaitable<bool> OutboundSession::connect(asio::strand<asio::io_context::ex
 // Routes are read at every attempt: a connection kept open (or idle) leads to the domain's next hop
 // only while the route or MX still names it.
 asio::awaitable<bool> OutboundSession::still_routed() {
-    auto hops = co_await run_blocking(services_.blocking, [this] { return next_hops(services_.store, domain_); });
+    auto hops = co_await run_blocking(services_.blocking, [this] { return next_hops(services_.store, config_->relay, domain_); });
     co_return hops && std::any_of(hops->begin(), hops->end(),
                                   [this](const NextHop& h) { return h.host == hop_.host && h.port == hop_.port; });
 }
