@@ -61,7 +61,10 @@ def pair(operators):
 
 
 def sanitizer_reports(server):
-    return [line for line in server.log if SANITIZER.search(line)]
+    found = [line for line in server.log if SANITIZER.search(line)]
+    if found:
+        time.sleep(3)  # the rest of the report (its stacks) is still being written
+    return found
 
 
 def assert_alive(a):
