@@ -3,7 +3,6 @@
 // searches read metadata rows only. Trusts its callers to have identified the actor.
 #include <fmt/format.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include <utility>
 
 #include "core/sqlite.h"
+#include "core/unique.h"
 #include "dmp/dmp.h"
 
 namespace mss::dmp {
@@ -78,14 +78,6 @@ std::vector<std::string> split(const std::string& text) {
         if (end > start) out.push_back(text.substr(start, end - start));
         start = end + 1;
     }
-    return out;
-}
-
-std::string random_id() {
-    unsigned char bytes[16];
-    RAND_bytes(bytes, sizeof bytes);
-    std::string out;
-    for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
     return out;
 }
 
@@ -427,7 +419,7 @@ private:
         const auto& replaced = std::get<std::optional<Document>>(*target);
 
         Document stored = doc;
-        stored.id = random_id();
+        stored.id = random_hex(16);
         stored.status = "current";
         stored.size = d.content.size();
         stored.sha1_hex = sha1_hex(d.content);

@@ -3,16 +3,17 @@
 #include "filing/worker.h"
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <ctime>
 
 #include "core/base64.h"
 #include "core/blocking.h"
+#include "core/date.h"
 #include "core/log.h"
 #include "core/stream.h"
 #include "core/text.h"
+#include "core/unique.h"
 #include "cda/metadata.h"
 #include "filing/documents.h"
 #include "mime/message.h"
@@ -26,22 +27,6 @@ namespace {
 constexpr const char* kWhere = "filing";
 constexpr auto kTick = std::chrono::seconds(1);
 constexpr std::size_t kJobsPerTick = 16;
-
-std::string random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
-    std::string out;
-    for (unsigned char c : raw) out += fmt::format("{:02x}", c);
-    return out;
-}
-
-std::string rfc5322_date(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    return buf;
-}
 
 std::string trim(std::string_view v) {
     auto first = v.find_first_not_of(" \t");
@@ -87,7 +72,7 @@ std::optional<store::Delivery> notice_to(const FilingServices& s, const Config& 
         d.account_ids = {account->id};
         d.content = std::move(content);
     } else {
-        d.queue_id = random_hex(6);
+        d.queue_id = new_queue_id();
         d.remote_recipients = {address};
         d.outbound_content = std::move(content);
     }

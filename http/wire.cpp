@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "core/date.h"
 #include "core/text.h"
 
 namespace mss::http {
@@ -33,19 +34,11 @@ bool safe_fields(const Response& response) {
     });
 }
 
-std::string http_date(std::time_t when) {
-    std::tm tm{};
-    gmtime_r(&when, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    return buf;
-}
-
 std::string render(const Response& response, const Framing& framing) {
     std::string out = fmt::format("HTTP/1.1 {} {}\r\n", response.status, reason_phrase(response.status));
     for (const auto& f : response.fields)
         if (!framing_field(f.name)) out += fmt::format("{}: {}\r\n", f.name, f.value);
-    out += fmt::format("Date: {}\r\n", http_date(framing.now));
+    out += fmt::format("Date: {}\r\n", imf_fixdate(framing.now));
     if (!bodiless(response.status)) out += fmt::format("Content-Length: {}\r\n", response.body.size());
     if (framing.close) out += "Connection: close\r\n";
     out += "\r\n";

@@ -18,7 +18,5 @@ struct Framing {
 // Whether every field name is a token and no value holds CR, LF or NUL.
 bool safe_fields(const Response& response);
 std::string render(const Response& response, const Framing& framing);
-// "Sun, 06 Nov 1994 08:49:37 GMT" (IMF-fixdate, RFC 9110 section 5.6.7).
-std::string http_date(std::time_t when);
 
 }  // namespace mss::http

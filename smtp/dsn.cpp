@@ -4,29 +4,16 @@
 #include "smtp/dsn.h"
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
 
+#include "core/date.h"
+#include "core/unique.h"
 #include "smtp/parse/command.h"
 #include "smtp/parse/server_reply.h"
 
 namespace mss::smtp {
 namespace {
 
-std::string date_of(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    return buf;
-}
-
-std::string boundary() {
-    unsigned char bytes[12];
-    RAND_bytes(bytes, sizeof bytes);
-    std::string out = "=_mssd_dsn_";
-    for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
-    return out;
-}
+std::string boundary() { return "=_mssd_dsn_" + random_hex(12); }
 
 // Control characters and line breaks out of a field value: a peer's reply must not start a new field.
 std::string one_line(std::string_view text) {
@@ -97,19 +84,19 @@ std::string delivery_status_notification(const BounceInput& in) {
         "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{4}\"\r\n\r\n"
         "This is a MIME-encapsulated message.\r\n\r\n--{4}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
         "Your message {3} {7}:\r\n\r\n",
-        in.reporting_mta, in.sender, date_of(in.now), in.queue_id, b, subject_of(action), action_name(action),
+        in.reporting_mta, in.sender, rfc5322_date(in.now), in.queue_id, b, subject_of(action), action_name(action),
         summary_of(action), b.substr(b.size() - 8));
     for (const auto& r : in.recipients) out += fmt::format("  <{}>: {}\r\n", r.address, one_line(r.diagnostic));
     if (action == DsnAction::Delayed && !in.recipients.empty() && in.recipients.front().will_retry_until)
         out += fmt::format("\r\nNo action is required on your part: delivery will be retried until {}.\r\n",
-                           date_of(in.recipients.front().will_retry_until));
+                           rfc5322_date(in.recipients.front().will_retry_until));
     if (in.return_full && !whole && action != DsnAction::Delivered && action != DsnAction::Relayed)
         out += fmt::format("\r\nThe message is larger than {} octets: only its header is returned.\r\n",
                            in.max_returned);
     out += fmt::format("\r\n--{}\r\nContent-Type: message/delivery-status\r\n\r\n", b);
     if (!in.envid.empty()) out += fmt::format("Original-Envelope-Id: {}\r\n", xtext_encode(in.envid));
     out += fmt::format("Reporting-MTA: dns; {}\r\nX-Mssd-Queue-ID: {}\r\nArrival-Date: {}\r\n", in.reporting_mta,
-                       in.queue_id, date_of(in.arrival));
+                       in.queue_id, rfc5322_date(in.arrival));
     for (const auto& r : in.recipients) {
         out += "\r\n";
         if (auto semi = r.original_recipient.find(';'); semi != std::string::npos)
@@ -120,7 +107,7 @@ std::string delivery_status_notification(const BounceInput& in) {
         if (!r.remote_mta.empty()) out += fmt::format("Remote-MTA: dns; {}\r\n", r.remote_mta);
         out += fmt::format("Diagnostic-Code: smtp; {}\r\n", one_line(r.diagnostic));
         if (r.action == DsnAction::Delayed && r.will_retry_until)
-            out += fmt::format("Will-Retry-Until: {}\r\n", date_of(r.will_retry_until));
+            out += fmt::format("Will-Retry-Until: {}\r\n", rfc5322_date(r.will_retry_until));
     }
     if (whole)
         out += fmt::format("\r\n--{}\r\nContent-Type: message/rfc822\r\n\r\n{}", b, in.original);

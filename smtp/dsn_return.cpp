@@ -3,23 +3,16 @@
 #include "smtp/dsn_return.h"
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
 
 #include <ctime>
 
 #include "core/log.h"
 #include "core/text.h"
+#include "core/unique.h"
 
 namespace mss::smtp {
 namespace {
 
-std::string report_queue_id() {
-    unsigned char bytes[6];
-    RAND_bytes(bytes, sizeof bytes);
-    std::string id;
-    for (unsigned char b : bytes) id += fmt::format("{:02X}", b);
-    return id;
-}
 
 }  // namespace
 
@@ -41,7 +34,7 @@ Status return_to_sender(store::Store& store, const Config& config, const std::st
         dsn.content = std::move(report);
         where = "filed";
     } else {
-        dsn.queue_id = report_queue_id();
+        dsn.queue_id = new_queue_id();
         dsn.remote_recipients = {ascii_lower(sender)};
         dsn.outbound_content = std::move(report);
         where = fmt::format("queued as {} with the null sender", dsn.queue_id);

@@ -3,15 +3,16 @@
 #include "smtp/session.h"
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <ctime>
 
 #include "core/base64.h"
 #include "core/blocking.h"
+#include "core/date.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/unique.h"
 #include "auth/credentials.h"
 #include "auth/guard.h"
 #include "auth/sasl.h"
@@ -27,22 +28,6 @@ namespace mss::smtp {
 namespace {
 
 constexpr std::size_t kSaslLineMax = 12288 + 2;  // RFC 4954 section 4
-
-std::string queue_id() {
-    unsigned char bytes[6];
-    RAND_bytes(bytes, sizeof bytes);
-    std::string id;
-    for (unsigned char b : bytes) id += fmt::format("{:02X}", b);
-    return id;
-}
-
-std::string rfc5322_date(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    return buf;
-}
 
 Reply sasl_refusal(auth::SaslFailure failure) {
     switch (failure) {
@@ -702,7 +687,7 @@ void Session::log_smime(const std::string& id, const pipeline::SmimeOutcome& smi
 }
 
 asio::awaitable<void> Session::deliver(std::string message) {
-    std::string id = queue_id();
+    std::string id = new_queue_id();
     if (auto loop = check_hops(*config_, message)) {
         log::warn(to_string(port_), "{}: from=<{}> refused: {}", id, log::sanitize(tx_->from.address()), loop->text);
         say(*loop);
