@@ -136,9 +136,7 @@ asio::awaitable<BearerCheck> Guard::check_bearer(const BearerRequest& r) {
     }
     if (verdict.wait.count() > 0) co_await pause(verdict.wait.count());
     auto work = run_blocking(r.store_pool, [this, &r] {
-        const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now().time_since_epoch()).count();
-        TokenVerdict token = tokens_.verify(*r.config.oauth, r.token, now);
+        TokenVerdict token = check_token(*r.config.oauth, r.token);
         if (token.fault == TokenFault::Unavailable)
             return BearerCheck{BearerOutcome::Unavailable, std::nullopt, token.fault, log::sanitize(token.detail)};
         if (token.fault != TokenFault::None)

@@ -209,6 +209,19 @@ Result<std::string> signed_by_server(const SmimeServices& s, const std::string& 
     return std::move(*signed_message);
 }
 
+// The message encrypted to `certificates` and to the sender's own encryption certificate (for its
+// Sent copy), when the sender has one. `cbc`: an older client among the recipients, so what every
+// S/MIME client opens (RFC 8551 2.3, 2.7).
+Result<std::string> sealed_with_sender(const SmimeServices& s, const std::string& sender, const std::string& message,
+                                       std::vector<smime::Credential> certificates, bool cbc) {
+    auto own = credential_of(s, sender, store::SmimeUsage::Encryption, false);
+    if (!own) return own.error();
+    if (*own) certificates.push_back(std::move(**own));
+    smime::EncryptionPolicy policy;
+    if (cbc) policy = {smime::ContentCipher::Aes256Cbc, smime::KeyTransport::RsaPkcs1v15};
+    return smime::encrypt(message, certificates, policy);
+}
+
 // Submission: the message encrypted to the recipients who keep their own keys (and have a
 // certificate) and to the sender, for its Sent copy; nullopt when no such recipient.
 Result<std::optional<std::string>> encrypted_for_holders(const SmimeServices& s, const Envelope& e,
@@ -228,13 +241,7 @@ Result<std::optional<std::string>> encrypted_for_holders(const SmimeServices& s,
         cbc = cbc || policy_of(s, e.recipients[i], settings[i]).cbc;
     }
     if (certificates.empty()) return std::optional<std::string>();
-    auto own = credential_of(s, *e.submitter, store::SmimeUsage::Encryption, false);
-    if (!own) return own.error();
-    if (*own) certificates.push_back(std::move(**own));
-    // An older client among the recipients: what every S/MIME client opens (RFC 8551 2.3, 2.7).
-    smime::EncryptionPolicy policy;
-    if (cbc) policy = {smime::ContentCipher::Aes256Cbc, smime::KeyTransport::RsaPkcs1v15};
-    auto encrypted = smime::encrypt(message, certificates, policy);
+    auto encrypted = sealed_with_sender(s, *e.submitter, message, std::move(certificates), cbc);
     if (!encrypted) return encrypted.error();
     return std::optional<std::string>(std::move(*encrypted));
 }
@@ -260,12 +267,7 @@ Status encrypt_for_remote(const SmimeServices& s, const Envelope& e, const std::
         cbc = cbc || s.config.smime.policy_for(domain_of(recipient)).cbc;
     }
     if (certificates.empty()) return Ok{};
-    auto own = credential_of(s, *e.submitter, store::SmimeUsage::Encryption, false);
-    if (!own) return own.error();
-    if (*own) certificates.push_back(std::move(**own));
-    smime::EncryptionPolicy policy;
-    if (cbc) policy = {smime::ContentCipher::Aes256Cbc, smime::KeyTransport::RsaPkcs1v15};
-    auto encrypted = smime::encrypt(message, certificates, policy);
+    auto encrypted = sealed_with_sender(s, *e.submitter, message, std::move(certificates), cbc);
     if (!encrypted) return encrypted.error();
     out.outbound_encrypted = std::move(*encrypted);
     return Ok{};

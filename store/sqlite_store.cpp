@@ -1573,11 +1573,26 @@ private:
                 !queued)
                 return queued;
         for (const auto& q : d.queued)
-            if (auto queued = queue_one(q, d.internal_date); !queued) return queued;
+            if (auto queued = queue_one({q.queue_id, q.return_path, q.recipients, q.content, q.ret, q.envid, q.dsn},
+                                        d.internal_date);
+                !queued)
+                return queued;
         return Ok{};
     }
 
-    Result<Ok> queue_one(const QueuedMessage& q, int64_t created_at) {
+    // One queued message's fields, borrowed from a Delivery or a QueuedMessage: the content (up to
+    // the message size limit) is not copied on its way to the statement.
+    struct QueuedRows {
+        std::string_view queue_id;
+        std::string_view return_path;
+        const std::vector<std::string>& recipients;
+        std::string_view content;
+        std::string_view ret;
+        std::string_view envid;
+        const std::vector<RemoteRecipientDsn>& dsn;
+    };
+
+    Result<Ok> queue_one(const QueuedRows& q, int64_t created_at) {
         Stmt m(writer_, "INSERT INTO outbound_messages(id, return_path, content, created_at, ret, envid) "
                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
         m.bind(1, q.queue_id).bind(2, q.return_path).bind_blob(3, q.content).bind(4, created_at);
