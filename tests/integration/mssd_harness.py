@@ -155,6 +155,29 @@ class Server:
             time.sleep(0.05)
         return False
 
+    def reload(self, timeout=60):
+        """SIGHUP, then waits for the next "configuration and certificates reloaded" line (a reload
+        always ends with it once the new configuration is accepted)."""
+        done = "configuration and certificates reloaded"
+        before = sum(done in line for line in list(self.log))
+        self.proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: sum(done in line for line in list(self.log)) > before, timeout), "mssd did not reload"
+
+    def set_relay(self, **settings):
+        """Sets keys of [relay], adding those the default file leaves out; reloads a running mssd."""
+        path = self.data / "mssd.toml"
+        head, rest = path.read_text().split("\n[relay]\n", 1)
+        following = re.search(r"^\[", rest, flags=re.M)
+        body, tail = (rest[:following.start()], rest[following.start():]) if following else (rest, "")
+        for key, value in settings.items():
+            rendered = f'"{value}"' if isinstance(value, str) else str(value)
+            body, n = re.subn(rf"^{key} = .*$", f"{key} = {rendered}", body, flags=re.M)
+            if n == 0:
+                body = f"{key} = {rendered}\n" + body
+        path.write_text(head + "\n[relay]\n" + body + tail)
+        if self.proc and self.proc.poll() is None:
+            self.reload()
+
     @property
     def smtp(self):
         return self.ports["smtp"]
@@ -197,6 +220,18 @@ def deliver(server, to, subject, body="ligne", sender="lab@labo-y.mssante.fr", h
     message = "\r\n".join(lines) + "\r\n\r\n" + body + "\r\n"
     with smtplib.SMTP("127.0.0.1", server.smtp, timeout=30) as c:
         c.sendmail(sender, [to], message.encode())
+
+
+def wait_for(predicate, timeout=90, interval=0.2):
+    """Polls `predicate` until it gives a true value, and returns that value; None once `timeout`
+    seconds have passed (generous: the machine may be loaded, a broken server still fails)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
 
 
 def wait_mail_count(server, address, count, folder="INBOX", timeout=10):

@@ -293,18 +293,6 @@ def test_profession_outside_the_matrix_sees_no_report(dmp, report):
     assert status == 403
 
 
-def reload(server):
-    """SIGHUP, then wait for one more "reloaded" line in mssd's log."""
-    import signal
-    import time
-    before = sum("reloaded" in line for line in list(server.log))
-    server.proc.send_signal(signal.SIGHUP)
-    deadline = time.monotonic() + 30
-    while sum("reloaded" in line for line in list(server.log)) == before:
-        assert time.monotonic() < deadline, "mssd did not reload"
-        time.sleep(0.05)
-
-
 def test_access_matrix_is_data_reloaded_on_sighup(dmp, report):
     """An operator's own matrix in the data directory replaces the shipped one at SIGHUP."""
     shipped = (pathlib.Path(__file__).resolve().parents[2] / "dmp" / "data" / "access-matrix.tsv").read_text()
@@ -313,11 +301,11 @@ def test_access_matrix_is_data_reloaded_on_sighup(dmp, report):
     own = dmp.data / "dmp-access-matrix.tsv"
     own.write_text(shipped.replace(kine_row, "70\tMasseur-kinésithérapeute\t*"))
     try:
-        reload(dmp)
+        dmp.reload()
         assert report in ids(search(dmp, "kine", headers=DECLARE)[1])
     finally:
         own.unlink()
-        reload(dmp)
+        dmp.reload()
     assert report not in ids(search(dmp, "kine", headers=DECLARE)[1])
 
 
@@ -326,12 +314,12 @@ def test_broken_matrix_file_keeps_the_one_in_force(dmp, report):
     own.write_text("10\tMédecin\n")  # no classes column
     try:
         before = sum("not reloaded" in line for line in list(dmp.log))
-        reload(dmp)
+        dmp.reload()
         assert sum("not reloaded" in line for line in list(dmp.log)) == before + 1
         assert report in ids(search(dmp, "traitant")[1])
     finally:
         own.unlink()
-        reload(dmp)
+        dmp.reload()
 
 
 def test_professional_unknown_to_the_directory_refused(dmp):

@@ -13,7 +13,7 @@ import pytest
 
 from mssd_harness import DOMAIN, Operator, Server, add_personal_account
 from test_dmp import (AUTHOR, BLOCKED, CDA, INS_OID, KINE, PATIENT, TRAITANT, URGENTISTE, activity_row, deposit,
-                      filed_id, ids, provide_bundle)
+                      filed_id, ids)
 from test_oauth import AUDIENCE, ISSUER, Issuer, add_oauth_section
 
 PEOPLE = {"traitant": TRAITANT, "author": AUTHOR, "kine": KINE, "blocked": BLOCKED, "urgentiste": URGENTISTE}
@@ -261,17 +261,6 @@ def test_status_filter_over_versions(psc):
 
 
 # -- 4. which authorities name professionals ----------------------------------------------------
-def reload(server):
-    before = sum("reloaded" in line for line in list(server.log))
-    server.proc.send_signal(signal.SIGHUP)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if sum("reloaded" in line for line in list(server.log)) > before:
-            return
-        time.sleep(0.1)
-    raise AssertionError("no reload")
-
-
 def test_another_igcs_personnes_ca_names_nobody_unless_listed(psc, tmp_path, report):
     other = Operator(tmp_path / "other", "other.mssante.fr", "OTHER OPERATOR")
     out = tmp_path / "other-cps"
@@ -280,7 +269,7 @@ def test_another_igcs_personnes_ca_names_nobody_unless_listed(psc, tmp_path, rep
     bundle = tmp_path / "other-chain.pem"
     bundle.write_text(other.chain_and_crls())
     psc.ctl("pki", "trust", "add", str(bundle))
-    reload(psc)
+    psc.reload()
     # trusted (the TLS layer verifies it), but its PERSONNES CA is not ours: a feeding system
     status, _, body = request(psc, "GET", SEARCH, who="other-cps")
     assert status == 403 and "feeding credential" in diagnostics(body)
@@ -291,18 +280,18 @@ def test_another_igcs_personnes_ca_names_nobody_unless_listed(psc, tmp_path, rep
     other_ca = other.data / "pki" / "personnes.crt"
     path.write_text(original + f'\n[dmp]\nprofessional_cas = ["pki/personnes.crt", "{other_ca}"]\n')
     try:
-        reload(psc)
+        psc.reload()
         status, _, body = request(psc, "GET", SEARCH, who="other-cps")
         assert status == 200 and report in ids(body)
         assert request(psc, "GET", SEARCH, who="traitant")[0] == 200
         # a list that leaves ours out: our own CPS no longer names anyone
         path.write_text(original + f'\n[dmp]\nprofessional_cas = ["{other_ca}"]\n')
-        reload(psc)
+        psc.reload()
         status, _, body = request(psc, "GET", SEARCH, who="traitant")
         assert status == 403 and "feeding credential" in diagnostics(body)
     finally:
         path.write_text(original)
-        reload(psc)
+        psc.reload()
     assert request(psc, "GET", SEARCH, who="traitant")[0] == 200
 
 
@@ -313,11 +302,11 @@ def test_a_subject_dn_names_an_authority_too(psc, report):
     original = path.read_text()
     path.write_text(original + "\n[dmp]\nprofessional_cas = [" + json.dumps(ours) + "]\n")
     try:
-        reload(psc)
+        psc.reload()
         assert request(psc, "GET", SEARCH, who="traitant")[0] == 200
     finally:
         path.write_text(original)
-        reload(psc)
+        psc.reload()
 
 
 def test_a_missing_ca_file_is_refused_at_reload(psc):

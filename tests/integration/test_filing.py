@@ -15,13 +15,14 @@ import http.client
 
 import pytest
 
-from mssd_harness import DOMAIN, DOCTOR, GP, PASSWORD, SECRETARY, Server, add_personal_account
+from mssd_harness import DOMAIN, DOCTOR, GP, PASSWORD, Server, add_personal_account
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "tools"))
 sys.path.insert(0, str(ROOT / "bench"))
 import make_xdm as mx  # noqa: E402
 from gen_directory import ACTIVITE, rpps  # noqa: E402
+from test_dmp import activity_row  # noqa: E402
 
 PATIENT = mx.Patient()  # DUPONT Marie, INS-NIR
 AUTHOR = mx.Author()    # the lab doctor who signs the reports
@@ -32,17 +33,6 @@ KINE = ("8" + rpps(204), "70")
 BLOCKED = ("8" + rpps(205), "10")
 PEOPLE = {"traitant": TRAITANT, "kine": KINE, "blocked": BLOCKED}
 WAIT = 60  # seconds: the machine is shared; a broken server fails, a slow one must not
-
-
-def activity_row(ps_idnat, profession, family):
-    f = [""] * len(ACTIVITE)
-    f[0:3] = ["8", ps_idnat[1:], ps_idnat]
-    f[7:9] = [family, "Jean"]
-    f[9:11] = [profession, {"10": "Médecin", "70": "Masseur-Kinésithérapeute"}[profession]]
-    f[17:19] = ["L", "Libéral"]
-    f[23] = "S00000001"
-    f[35:40] = ["75013", "75113", "Paris 13e", "99000", "France"]
-    return "|".join(f) + "|"
 
 
 @pytest.fixture(scope="module")

@@ -2,51 +2,9 @@
 SAVEDATE (RFC 8514), OBJECTID (RFC 8474), PREVIEW (RFC 8970), ... Raw TLS sessions so that every
 line of an answer, and the exact BAD/NO with its response code, can be checked."""
 import re
-import socket
 
-from mssd_harness import GP, PASSWORD, DOCTOR, deliver, wait_mail_count
-
-
-class Raw:
-    """One raw IMAP session over TLS; command() returns every line up to the tagged one."""
-
-    def __init__(self, server, login=True):
-        sock = socket.create_connection(("127.0.0.1", server.imaps), timeout=60)
-        self.sock = server.tls_context().wrap_socket(sock, server_hostname="localhost")
-        self.file = self.sock.makefile("rb")
-        self.greeting = self.file.readline().decode()
-        self.tags = 0
-        if login:
-            self.ok(f'LOGIN "{GP}" "{PASSWORD}"')
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def tagged(self, tag):
-        lines = []
-        while True:
-            line = self.file.readline()
-            assert line, "the server closed the connection"
-            lines.append(line.decode("utf-8", "replace").rstrip("\r\n"))
-            if lines[-1].startswith(tag + " "):
-                return lines
-
-    def next_tag(self):
-        self.tags += 1
-        return f"t{self.tags}"
-
-    def command(self, text):
-        tag = self.next_tag()
-        self.send(f"{tag} {text}\r\n")
-        return self.tagged(tag)
-
-    def ok(self, text):
-        lines = self.command(text)
-        assert re.match(r"t\d+ OK", lines[-1]), lines
-        return lines
-
-    def close(self):
-        self.sock.close()
+from imap_raw import RawImap
+from mssd_harness import GP, PASSWORD
 
 
 def capabilities(lines):
@@ -57,7 +15,7 @@ def capabilities(lines):
 # LITERAL- (RFC 7888)
 
 def test_literal_minus_before_login_literal_plus_after(server):
-    s = Raw(server, login=False)
+    s = RawImap(server, login=False)
     before = capabilities(s.ok("CAPABILITY"))
     assert "LITERAL-" in before and "LITERAL+" not in before
     s.ok(f'LOGIN "{GP}" "{PASSWORD}"')
@@ -67,7 +25,7 @@ def test_literal_minus_before_login_literal_plus_after(server):
 
 
 def test_literal_minus_refuses_a_large_non_synchronising_literal_before_login(server):
-    s = Raw(server, login=False)
+    s = RawImap(server, login=False)
     s.send('a1 ID ("name" {4097+}\r\n' + "x" * 4097 + ")\r\n")
     refused = s.tagged("a1")
     assert re.match(r"a1 BAD \[TOOBIG\]", refused[-1]), refused
@@ -92,7 +50,7 @@ def savedate(lines):
 
 def test_savedate_is_when_the_message_was_filed_in_this_folder(server):
     import datetime
-    s = Raw(server)
+    s = RawImap(server)
     assert "SAVEDATE" in capabilities(s.ok("CAPABILITY"))
     s.ok('CREATE "savedate-box"')
     s.ok('SELECT "savedate-box"')
@@ -118,7 +76,7 @@ def test_savedate_is_when_the_message_was_filed_in_this_folder(server):
 
 
 def test_a_copy_gets_its_own_save_date_and_keeps_its_internal_date(server):
-    s = Raw(server)
+    s = RawImap(server)
     s.ok('CREATE "savedate-copy"')
     s.ok('SELECT "savedate-box"')
     s.ok('COPY 1 "savedate-copy"')
@@ -133,7 +91,7 @@ def test_savedate_of_a_message_filed_before_save_dates_were_kept_is_nil(server):
     """Rows from before the schema step have no save date: FETCH says NIL, and the SAVED* keys
     search by the internal date instead (RFC 8514)."""
     import sqlite3
-    s = Raw(server)
+    s = RawImap(server)
     s.ok('CREATE "savedate-old"')
     message = "Subject: older\r\n\r\nold\r\n"
     s.send(f'a1 APPEND "savedate-old" "05-May-2005 10:00:00 +0000" {{{len(message)}+}}\r\n{message}\r\n')
@@ -162,7 +120,7 @@ def mailbox_id_of(lines):
 
 
 def test_mailboxid_on_create_select_status_kept_by_rename_never_reused(server):
-    s = Raw(server)
+    s = RawImap(server)
     assert "OBJECTID" in capabilities(s.ok("CAPABILITY"))
     created = s.ok('CREATE "objectid-box"')
     assert re.match(rf"t\d+ OK \[MAILBOXID \({OBJECTID}\)\]", created[-1]), created
@@ -182,7 +140,7 @@ def test_mailboxid_on_create_select_status_kept_by_rename_never_reused(server):
 
 
 def test_emailid_is_kept_by_copy_and_move_and_searchable(server):
-    s = Raw(server)
+    s = RawImap(server)
     s.ok('CREATE "objectid-a"')
     s.ok('CREATE "objectid-b"')
     for subject in ("one", "two"):
@@ -212,7 +170,7 @@ def test_emailid_is_kept_by_copy_and_move_and_searchable(server):
 # PREVIEW (RFC 8970)
 
 def test_preview_of_plain_html_and_long_messages(server):
-    s = Raw(server)
+    s = RawImap(server)
     assert "PREVIEW" in capabilities(s.ok("CAPABILITY"))
     s.ok('CREATE "preview-box"')
     messages = [
@@ -255,7 +213,7 @@ def append(s, mailbox, message):
 
 
 def test_replace_files_the_new_message_then_expunges_the_old(server):
-    s = Raw(server)
+    s = RawImap(server)
     assert "REPLACE" in capabilities(s.ok("CAPABILITY"))
     s.ok('CREATE "replace-drafts"')
     s.ok('CREATE "replace-sent"')
@@ -289,7 +247,7 @@ def test_replace_files_the_new_message_then_expunges_the_old(server):
 
 
 def test_replace_refusals_leave_the_old_message(server):
-    s = Raw(server)
+    s = RawImap(server)
     s.ok('CREATE "replace-keep"')
     append(s, "replace-keep", "Subject: keep\r\n\r\nkeep\r\n")
     new = "Subject: x\r\n\r\nx\r\n"

@@ -2,61 +2,8 @@
 raw TLS sessions so that each untagged ESEARCH line and each refusal can be checked exactly. Every
 test works in a folder of its own, filled by APPEND, so the tests do not depend on each other."""
 import re
-import socket
 
-from mssd_harness import GP, PASSWORD
-
-
-class Raw:
-    """One raw IMAP session over TLS; command() returns every line up to the tagged one."""
-
-    def __init__(self, server):
-        sock = socket.create_connection(("127.0.0.1", server.imaps), timeout=60)
-        self.sock = server.tls_context().wrap_socket(sock, server_hostname="localhost")
-        self.file = self.sock.makefile("rb")
-        self.greeting = self.file.readline().decode()
-        self.tags = 0
-        self.ok(f'LOGIN "{GP}" "{PASSWORD}"')
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
-
-    def tagged(self, tag):
-        lines = []
-        while True:
-            line = self.file.readline()
-            assert line, "the server closed the connection"
-            lines.append(line.decode("utf-8", "replace").rstrip("\r\n"))
-            if lines[-1].startswith(tag + " "):
-                return lines
-
-    def command(self, text, tag=None):
-        if tag is None:
-            self.tags += 1
-            tag = f"t{self.tags}"
-        self.send(f"{tag} {text}\r\n")
-        return self.tagged(tag)
-
-    def ok(self, text, tag=None):
-        lines = self.command(text, tag)
-        assert re.match(r"\S+ OK", lines[-1]), lines
-        return lines
-
-    def bad(self, text):
-        lines = self.command(text)
-        assert re.match(r"t\d+ BAD", lines[-1]), lines
-        return lines[-1]
-
-    def append(self, folder, subject, extra=""):
-        message = f"From: a@b.fr\r\nSubject: {subject}\r\n{extra}\r\nbody {subject}\r\n"
-        self.send(f"A{self.tags} APPEND {folder} {{{len(message)}+}}\r\n{message}\r\n")
-        lines = self.tagged(f"A{self.tags}")
-        uid = re.search(r"APPENDUID \d+ (\d+)", lines[-1])
-        assert uid, lines
-        return int(uid.group(1))
-
-    def close(self):
-        self.sock.close()
+from imap_raw import RawImap
 
 
 def esearch(lines, tag):
@@ -67,7 +14,7 @@ def esearch(lines, tag):
 
 def folder_with(server, name, subjects):
     """A new folder holding one message per subject, selected in a new session; the session and UIDs."""
-    s = Raw(server)
+    s = RawImap(server)
     s.ok(f"CREATE {name}")
     uids = [s.append(name, subject) for subject in subjects]
     s.ok(f"SELECT {name}")
@@ -75,7 +22,7 @@ def folder_with(server, name, subjects):
 
 
 def test_esort_and_context_search_are_advertised(server):
-    s = Raw(server)
+    s = RawImap(server)
     caps = " ".join(s.ok("CAPABILITY")).split()
     assert "ESORT" in caps and "CONTEXT=SEARCH" in caps
     assert "CONTEXT=SORT" not in caps  # SORT results are not kept up to date
@@ -149,7 +96,7 @@ def test_partial_refusals(server):
 
 def test_update_tells_addto_and_removefrom_when_another_session_changes_the_mailbox(server):
     a, uids = folder_with(server, "context1", ["un", "deux", "trois"])
-    b = Raw(server)
+    b = RawImap(server)
     b.ok("SELECT context1")
     lines = a.ok("UID SEARCH RETURN (ALL UPDATE CONTEXT) UNSEEN", tag="watch")
     assert esearch(lines, "watch") == f" UID ALL {uids[0]}:{uids[2]}"
@@ -169,7 +116,7 @@ def test_update_tells_addto_and_removefrom_when_another_session_changes_the_mail
 
 def test_update_of_a_message_number_search_names_numbers(server):
     a, uids = folder_with(server, "context2", ["un", "deux"])
-    b = Raw(server)
+    b = RawImap(server)
     b.ok("SELECT context2")
     lines = a.ok('SEARCH RETURN (COUNT UPDATE) SUBJECT "trois"', tag="num")
     assert esearch(lines, "num") == " COUNT 0"
@@ -183,7 +130,7 @@ def test_update_of_a_message_number_search_names_numbers(server):
 
 def test_messages_expunged_elsewhere_are_told_by_expunge_or_removefrom_while_held(server):
     a, uids = folder_with(server, "context3", ["un", "deux", "trois"])
-    b = Raw(server)
+    b = RawImap(server)
     b.ok("SELECT context3")
     a.ok("SEARCH RETURN (UPDATE) ALL", tag="gone")
     b.ok(f"UID STORE {uids[1]} +FLAGS.SILENT (\\Deleted)")
@@ -209,7 +156,7 @@ def test_messages_expunged_elsewhere_are_told_by_expunge_or_removefrom_while_hel
 
 def test_cancelupdate_stops_the_updates(server):
     a, uids = folder_with(server, "context4", ["un"])
-    b = Raw(server)
+    b = RawImap(server)
     b.ok("SELECT context4")
     a.ok("UID SEARCH RETURN (UPDATE) ALL", tag="w1")
     a.ok("UID SEARCH RETURN (UPDATE) ALL", tag="w2")
@@ -267,7 +214,7 @@ def thread_ids(lines):
 
 
 def test_threadid_follows_references_in_reply_to_and_message_id(server):
-    s = Raw(server)
+    s = RawImap(server)
     s.ok("CREATE threads1")
     s.append("threads1", "root", headers("root-1@cabinet.fr"))
     s.append("threads1", "Re: root", headers("reply-1@cabinet.fr", reply_to="root-1@cabinet.fr"))
@@ -298,7 +245,7 @@ def test_threadid_follows_references_in_reply_to_and_message_id(server):
 
 
 def test_thread_refs_orders_threads_by_their_latest_message_and_ignores_subjects(server):
-    s = Raw(server)
+    s = RawImap(server)
     caps = " ".join(s.ok("CAPABILITY")).split()
     assert "THREAD=REFS" in caps
     s.ok("CREATE threads2")

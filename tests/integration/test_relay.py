@@ -3,23 +3,12 @@
 the whitelist refused inbound (550 5.7.1) and outbound (kept queued); a peer down then up; a peer
 without STARTTLS never gets the message; kill -9 of the sender loses nothing."""
 import smtplib
-import socket
 import ssl
 import threading
 import time
 
-import pytest
-
-from mssd_harness import PASSWORD, Operator, correspondance, whitelist_xml
-
-
-def wait_for(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+from loopback_peer import LoopbackPeer
+from mssd_harness import PASSWORD, Operator, correspondance, whitelist_xml, wait_for
 
 
 def inbox_subjects(server, address):
@@ -144,42 +133,31 @@ def test_peer_down_then_up_gets_the_queued_mail(operators):
     assert wait_for(lambda: "0 message(s) queued" in a.queue())
 
 
-class PlainPeer:
+class PlainPeer(LoopbackPeer):
     """A foreign MTA without STARTTLS: answers EHLO without it and records every line it gets."""
 
     def __init__(self):
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
         self.lines = []
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
+        super().__init__()
 
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn, conn.makefile("rwb") as f:
-                f.write(b"220 plain.example ESMTP\r\n")
-                f.flush()
-                for line in f:
-                    self.lines.append(line)
-                    verb = line[:4].upper()
-                    if verb == b"EHLO":
-                        f.write(b"250-plain.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
-                    elif verb == b"QUIT":
-                        f.write(b"221 bye\r\n")
-                        f.flush()
-                        break
-                    elif verb == b"DATA":
-                        f.write(b"354 go\r\n")
-                    else:
-                        f.write(b"250 ok\r\n")
+    def converse(self, conn):
+        with conn.makefile("rwb") as f:
+            f.write(b"220 plain.example ESMTP\r\n")
+            f.flush()
+            for line in f:
+                self.lines.append(line)
+                verb = line[:4].upper()
+                if verb == b"EHLO":
+                    f.write(b"250-plain.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                elif verb == b"QUIT":
+                    f.write(b"221 bye\r\n")
                     f.flush()
-
-    def close(self):
-        self.sock.close()
+                    break
+                elif verb == b"DATA":
+                    f.write(b"354 go\r\n")
+                else:
+                    f.write(b"250 ok\r\n")
+                f.flush()
 
 
 def test_peer_without_starttls_never_gets_plain_text(operators):
@@ -209,29 +187,15 @@ def test_peer_without_starttls_never_gets_plain_text(operators):
         peer.close()
 
 
-class StallingPeer:
+class StallingPeer(LoopbackPeer):
     """Accepts connections and never greets: a delivery stays in progress."""
 
     def __init__(self):
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
         self.accepted = threading.Event()
-        self.conns = []
-        threading.Thread(target=self.serve, daemon=True).start()
+        super().__init__()
 
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(conn)
-            self.accepted.set()
-
-    def close(self):
-        for c in self.conns:
-            c.close()
-        self.sock.close()
+    def session(self, conn):
+        self.accepted.set()  # the connection stays open, silent, until close()
 
 
 def test_kill9_during_delivery_loses_nothing(operators):

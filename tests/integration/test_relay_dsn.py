@@ -8,16 +8,7 @@ import smtplib
 import ssl
 import time
 
-from mssd_harness import PASSWORD, correspondance
-
-
-def wait_for(predicate, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
+from mssd_harness import PASSWORD, correspondance, wait_for
 
 
 def inbox(server, address):

@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from loopback_peer import LoopbackPeer
+
 TIMEOUT = 4       # the relay's greeting/command/data timeouts in this module, seconds
 MESSAGES = 4      # queued at once to the faulty peer
 SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error:|free\(\): |double free|Segmentation")
@@ -32,30 +34,11 @@ def wait_for(predicate, timeout=60, server=None):
     return False
 
 
-def set_relay(server, **settings):
-    """Sets keys of [relay] (adding those the default file leaves out), then reloads mssd (SIGHUP)."""
-    import signal
-    path = server.data / "mssd.toml"
-    text = path.read_text()
-    head, rest = text.split("\n[relay]\n", 1)
-    following = re.search(r"^\[", rest, flags=re.M)
-    body, tail = (rest[:following.start()], rest[following.start():]) if following else (rest, "")
-    for key, value in settings.items():
-        rendered = f'"{value}"' if isinstance(value, str) else str(value)
-        body, n = re.subn(rf"^{key} = .*$", f"{key} = {rendered}", body, flags=re.M)
-        if n == 0:
-            body = f"{key} = {rendered}\n" + body
-    path.write_text(head + "\n[relay]\n" + body + tail)
-    before = sum("configuration and certificates reloaded" in line for line in server.log)
-    server.proc.send_signal(signal.SIGHUP)
-    assert wait_for(lambda: sum("configuration and certificates reloaded" in line for line in server.log) > before, 30)
-
-
 @pytest.fixture(scope="module")
 def pair(operators):
     a, b = operators
     # A long first retry: what a faulty peer left deferred stays queued until the test flushes it.
-    set_relay(a, greeting_timeout=TIMEOUT, command_timeout=TIMEOUT, data_timeout=TIMEOUT,
+    a.set_relay(greeting_timeout=TIMEOUT, command_timeout=TIMEOUT, data_timeout=TIMEOUT,
               data_end_timeout=TIMEOUT, first_retry=600, max_retry=600)
     return a, b
 
@@ -82,7 +65,9 @@ def inbox_subjects(server):
     return [" ".join(row) for row in server.mail_list(server.user)]
 
 
-class ClosingPeer:
+class ClosingPeer(LoopbackPeer):
+    timeout = 60
+
     """A correct foreign MTA (STARTTLS, PIPELINING unless told otherwise) that closes each connection
     once in a chosen way: `after_250` right after its 250 to the first message's final dot; `mail`
     on the second message's MAIL (no reply); `rcpt` on its RCPT (MAIL answered); `content` after
@@ -94,45 +79,11 @@ class ClosingPeer:
         self.fault, self.reset, self.pipelining, self.idle_after = fault, reset, pipelining, idle_after
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(str(cert), str(key))
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
         self.accepted = []
-        self.connections = 0
         self.closed = 0  # connections this peer cut
         self.cut = threading.Event()
         self.cut_at = None  # time.monotonic() of the last cut
-        self.open = []
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            self.open.append(conn)
-            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
-
-    def close(self):
-        self.sock.close()
-        for c in self.open:
-            try:
-                c.close()
-            except OSError:
-                pass
-
-    def session(self, conn):
-        conn.settimeout(60)
-        try:
-            self.converse(conn)
-        except (OSError, ValueError):
-            pass
-        finally:
-            try:
-                conn.close()
-            except OSError:
-                pass
+        super().__init__()
 
     def ehlo(self, secure):
         lines = [b"peer.example", b"8BITMIME", b"SIZE 20480000"]

@@ -8,21 +8,10 @@ import email
 import re
 import smtplib
 import ssl
-import time
 
-from mssd_harness import PASSWORD
+from mssd_harness import PASSWORD, wait_for
 
 DIRECT = "Disposition-Notification-Options: X-DIRECT-FINAL-DESTINATION-DELIVERY=optional,true\r\n"
-
-
-def wait_for(predicate, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    return None
 
 
 def inbox(server, address):

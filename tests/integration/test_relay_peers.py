@@ -5,7 +5,6 @@ error, nothing is sent in plain text (the peer records what it got before TLS), 
 (mssd B) gets it after a flush. Then aiosmtpd as a correct foreign MTA, MX look-ups against a test
 DNS server on loopback, and CHUNKING (BDAT) outbound."""
 import re
-import signal
 import socket
 import ssl
 import subprocess
@@ -14,44 +13,16 @@ import time
 
 import pytest
 
-from mssd_harness import correspondance, whitelist_xml
+from loopback_peer import LoopbackPeer
+from mssd_harness import correspondance, whitelist_xml, wait_for
 
 TIMEOUT = 4  # the relay's greeting/command/data timeouts in this module, seconds
-
-
-def wait_for(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def set_relay(server, **settings):
-    """Sets keys of [relay] (adding those the default file leaves out), then reloads mssd (SIGHUP)."""
-    path = server.data / "mssd.toml"
-    text = path.read_text()
-    head, rest = text.split("\n[relay]\n", 1)
-    following = re.search(r"^\[", rest, flags=re.M)
-    body, tail = (rest[:following.start()], rest[following.start():]) if following else (rest, "")
-    for key, value in settings.items():
-        rendered = f'"{value}"' if isinstance(value, str) else str(value)
-        body, n = re.subn(rf"^{key} = .*$", f"{key} = {rendered}", body, flags=re.M)
-        if n == 0:
-            body = f"{key} = {rendered}\n" + body
-    path.write_text(head + "\n[relay]\n" + body + tail)
-    if server.proc and server.proc.poll() is None:
-        before = sum("configuration and certificates reloaded" in line for line in server.log)
-        server.proc.send_signal(signal.SIGHUP)
-        assert wait_for(lambda: sum("configuration and certificates reloaded" in line
-                                    for line in server.log) > before, 30)
 
 
 @pytest.fixture(scope="module")
 def pair(operators):
     a, b = operators
-    set_relay(a, greeting_timeout=TIMEOUT, command_timeout=TIMEOUT, data_timeout=TIMEOUT,
+    a.set_relay(greeting_timeout=TIMEOUT, command_timeout=TIMEOUT, data_timeout=TIMEOUT,
               data_end_timeout=TIMEOUT, first_retry=1, max_retry=2)
     return a, b
 
@@ -72,7 +43,7 @@ def deliver_after_flush(a, b, subject):
     assert wait_for(lambda: subject not in a.queue() and b.user not in a.queue(), 60), a.queue()
 
 
-class Peer:
+class Peer(LoopbackPeer):
     """A foreign MTA on 127.0.0.1 that misbehaves in one chosen way. It records every octet it gets
     before TLS (`clear`) and the command lines it gets after (`commands`); `content` holds what DATA
     or BDAT carried. With no fault it is a correct MTA offering STARTTLS, PIPELINING (and CHUNKING
@@ -84,46 +55,12 @@ class Peer:
         if cert:
             self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.context.load_cert_chain(str(cert), str(key))
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
         self.clear = bytearray()
         self.commands = []
         self.content = []
-        self.connections = 0
         self.handshakes = 0
         self.pipelined = []  # per MAIL: were the next commands already there (RFC 2920)?
-        self.open = []
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            self.open.append(conn)
-            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
-
-    def close(self):
-        self.sock.close()
-        for c in self.open:
-            try:
-                c.close()
-            except OSError:
-                pass
-
-    def session(self, conn):
-        conn.settimeout(120)
-        try:
-            self.converse(conn)
-        except (OSError, ValueError):
-            pass
-        finally:
-            try:
-                conn.close()
-            except OSError:
-                pass
+        super().__init__()
 
     def read_line(self, f, clear=True):
         line = f.readline(4096)
@@ -316,7 +253,7 @@ def test_peer_with_a_bad_certificate_gets_nothing(pair, tmp_path, kind, reason):
         bundle = tmp_path / "b-crls.pem"
         bundle.write_text(b.chain_and_crls())
         a.ctl("pki", "trust", "add", str(bundle))
-        set_relay(a)  # reload: the new CRL
+        a.set_relay()  # reload: the new CRL
     elif kind == "self_signed":
         cert, key = self_signed(tmp_path)
     else:  # a valid certificate of B's IGC, but not the one the whitelist lists for b.mssante.fr
@@ -520,7 +457,7 @@ def dns_pair(pair):
     a, b = pair
     server = NameServer()
     a.ctl("route", "remove", b.domain)
-    set_relay(a, dns_server=f"127.0.0.1:{server.port}", mx_port=b.smtp)
+    a.set_relay(dns_server=f"127.0.0.1:{server.port}", mx_port=b.smtp)
     yield a, b, server
     server.close()
     a.route(b.domain, b.smtp)
@@ -529,7 +466,7 @@ def dns_pair(pair):
 def test_mx_pointing_at_ourselves_is_refused_as_a_loop(dns_pair):
     a, b, server = dns_pair
     server.answers[b.domain] = ("mx", "localhost")
-    set_relay(a, mx_port=a.smtp)  # the MX host with the relay's port: our own listener
+    a.set_relay(mx_port=a.smtp)  # the MX host with the relay's port: our own listener
     connects = sum("smtp: connect from" in line for line in a.log)
     try:
         a.submit(b.user, "boucle par le DNS")
@@ -539,7 +476,7 @@ def test_mx_pointing_at_ourselves_is_refused_as_a_loop(dns_pair):
         assert "leads to ourselves" in queue_line(a, b.user)
         assert sum("smtp: connect from" in line for line in a.log) == connects  # never connected to itself
     finally:
-        set_relay(a, mx_port=b.smtp)
+        a.set_relay(mx_port=b.smtp)
     a.ctl("queue", "flush")
     assert wait_for(lambda: inbox_count(b, "boucle par le DNS") == 1, 90), a.queue()
 

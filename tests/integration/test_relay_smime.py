@@ -7,11 +7,10 @@ import email
 import re
 import smtplib
 import subprocess
-import time
 
 import pytest
 
-from mssd_harness import PASSWORD, add_personal_account, correspondance
+from mssd_harness import PASSWORD, add_personal_account, correspondance, wait_for
 
 BODY = "Compte rendu operatoire: suites simples."
 SECRETARIAT = "secretariat@b.mssante.fr"
@@ -22,16 +21,6 @@ def run(*args, check=True):
     if check and r.returncode != 0:
         raise AssertionError(f"{' '.join(map(str, args))}: {r.stderr.decode(errors='replace')}")
     return r
-
-
-def wait_for(predicate, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    return None
 
 
 def stored(server, address, subject):
