@@ -209,6 +209,14 @@ def test_catenate_from_an_organisational_mailbox_needs_the_read_right(server):
     assert lines[-1].startswith(f"t{doctor.tags} NO [BADURL {missing}] "), lines
     assert doctor.messages("INBOX") == before
     doctor.close()
+    # Made a member who may see the mailbox ("l") but not read it: still a bad URL.
+    server.ctl("account", "member", "add", PRACTICE, DOCTOR, "--rights", "l")
+    doctor = Raw(server, DOCTOR)
+    assert f'* MYRIGHTS "{SHARED}" l' in doctor.ok(f'MYRIGHTS "{SHARED}"')
+    lines = doctor.command(catenate("INBOX", text(b"Subject: copie\r\n\r\n"), url))
+    assert lines[-1].startswith(f"t{doctor.tags} NO [BADURL {url}] "), lines
+    assert doctor.messages("INBOX") == before
+    doctor.close()
 
 
 def test_bad_urls_are_refused_and_nothing_is_stored(server):
