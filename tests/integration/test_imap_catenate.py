@@ -137,7 +137,7 @@ def catenate(mailbox, *parts, verb="APPEND"):
 def test_catenate_builds_the_message_from_text_and_url_parts(server):
     s = Raw(server)
     caps = next(x for x in s.ok("CAPABILITY") if x.startswith("* CAPABILITY"))
-    assert " CATENATE" in caps
+    assert " CATENATE" in caps and " URL-PARTIAL" in caps
     s.ok('CREATE "cat-src"')
     s.ok('CREATE "cat-out"')
     uid = s.append("cat-src", SOURCE)
@@ -243,6 +243,9 @@ def test_bad_urls_are_refused_and_nothing_is_stored(server):
         lines = s.command(catenate("cat-bad", text(b"Subject: x\r\n\r\n"), url, text(b"fin\r\n")))
         assert lines[-1].startswith(f"t{s.tags} NO [BADURL {url}] "), (url, lines)
     assert server.wait_log(r"CATENATE URL refused for .*another server or user", timeout=30)
+    # A UTF8 part (RFC 6855) before UTF8=ACCEPT is enabled: BAD, as APPEND UTF8.
+    lines = s.command(b'APPEND "cat-bad" CATENATE (UTF8 (~{1+}\r\nz))')
+    assert re.match(r"t\d+ BAD ", lines[-1]), lines
     # url-resp-text cannot hold "]" or "\": they come back percent-encoded.
     lines = s.command(catenate("cat-bad", "/a]b/;UID=1"))
     assert lines[-1].startswith(f"t{s.tags} NO [BADURL /a%5Db/;UID=1] "), lines
