@@ -2,7 +2,8 @@
 // messages into a mailbox it holds right "i" on (its Sent copy, drafts, a shared folder), all of them
 // or none. Durable when the OK leaves; refused with [OVERQUOTA] past the mailbox's quota and [TOOBIG]
 // past the message size limit. APPEND UTF8 (RFC 6855) only once UTF-8 is enabled. A part holding
-// NUL octets (literal8, RFC 3516) is stored re-encoded in base64.
+// NUL octets (literal8, RFC 3516) is stored re-encoded in base64. A CATENATE message (RFC 4469,
+// cmd_catenate.cpp) is built whole first, then filed as any other.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,11 +23,13 @@ struct Filed {
     std::vector<store::NewMessage> messages;  // views into the command's messages, or into reencoded
 };
 
+// The message contents, one per message of args, in their order (a catenated one from built);
 // nullopt when a message holds NUL octets that no re-encoding can remove (in a header).
-std::optional<Filed> new_messages(const AppendArgs& args) {
+std::optional<Filed> new_messages(const AppendArgs& args, const std::list<std::string>& built) {
     Filed out;
+    auto next_built = built.begin();
     for (const auto& m : args.messages) {
-        std::string_view content = m.data;
+        std::string_view content = m.catenate.empty() ? std::string_view(m.data) : std::string_view(*next_built++);
         if (content.find('\0') != std::string_view::npos) {
             auto stored = without_nul_octets(content);
             if (!stored) return std::nullopt;
@@ -42,7 +45,9 @@ std::optional<Filed> new_messages(const AppendArgs& args) {
 asio::awaitable<void> Session::cmd_append(const Command& cmd) {
     const auto& args = std::get<AppendArgs>(cmd.args);
     // The UTF8 data item is for clients that enabled UTF-8 (RFC 6855 4); IMAP4rev2 includes it.
-    bool utf8_data = std::any_of(args.messages.begin(), args.messages.end(), [](const auto& m) { return m.utf8; });
+    bool utf8_data = std::any_of(args.messages.begin(), args.messages.end(), [](const auto& m) {
+        return m.utf8 || std::any_of(m.catenate.begin(), m.catenate.end(), [](const auto& p) { return p.utf8; });
+    });
     if (utf8_data && !utf8_names()) co_return bad(cmd, "APPEND UTF8 needs ENABLE UTF8=ACCEPT first");
     for (const auto& message : args.messages)
         if (message.data.size() > config_->limits.max_message_size)
@@ -50,7 +55,14 @@ asio::awaitable<void> Session::cmd_append(const Command& cmd) {
     auto target = co_await find_mailbox(args.mailbox);
     if (!target) co_return no(cmd, Code::TryCreate, "No such mailbox");
     if (!target->may('i')) co_return no(cmd, Code::NoPerm, "You may not add messages to that mailbox");
-    auto filed = new_messages(args);
+    std::list<std::string> built;  // CATENATE's messages, each whole before anything is stored
+    for (const auto& message : args.messages) {
+        if (message.catenate.empty()) continue;
+        auto catenated = co_await catenate(message);
+        if (auto* refusal = std::get_if<CatenateRefusal>(&catenated)) co_return refuse(cmd, *refusal);
+        built.push_back(std::move(std::get<std::string>(catenated)));
+    }
+    auto filed = new_messages(args, built);
     if (!filed) co_return no(cmd, Code::Cannot, "A message holds NUL octets outside the body of any part");
     auto work = run_blocking(services_.blocking, [&store = services_.store, to = *target, filed = std::move(*filed)] {
         return store.append_all(to.owner, to.folder, filed.messages);

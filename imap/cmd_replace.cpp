@@ -1,9 +1,11 @@
 // REPLACE and UID REPLACE (RFC 8508): a client swaps a message of the selected mailbox (a draft saved
 // again) for a new one, filed in the named mailbox, in one command and one store transaction
 // (store::Store::replace): a crash leaves the old message or the new one, never both; if filing
-// fails, nothing is removed. The new message's APPENDUID comes in an untagged OK. Rights: "i" on the target, "t" and "e" on the selected mailbox. Trusts the parser's values.
+// fails, nothing is removed. The new message's APPENDUID comes in an untagged OK. The replacement may
+// be a CATENATE (RFC 8508 5, RFC 4469), built whole before the store is touched. Rights: "i" on the target, "t" and "e" on the selected mailbox. Trusts the parser's values.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/blocking.h"
@@ -16,7 +18,9 @@ namespace mss::imap {
 asio::awaitable<void> Session::cmd_replace(const Command& cmd) {
     const auto& args = std::get<ReplaceArgs>(cmd.args);
     const AppendMessage& message = args.replacement.messages.front();
-    if (message.utf8 && !utf8_names()) co_return bad(cmd, "APPEND UTF8 needs ENABLE UTF8=ACCEPT first");
+    bool utf8_data = message.utf8 || std::any_of(message.catenate.begin(), message.catenate.end(),
+                                                 [](const CatenatePart& p) { return p.utf8; });
+    if (utf8_data && !utf8_names()) co_return bad(cmd, "APPEND UTF8 needs ENABLE UTF8=ACCEPT first");
     std::optional<std::size_t> index;
     if (cmd.uid) index = selected_->index_of_uid(args.message);
     else if (args.message <= selected_->messages.size()) index = args.message - 1;
@@ -31,6 +35,11 @@ asio::awaitable<void> Session::cmd_replace(const Command& cmd) {
     if (!target) co_return no(cmd, Code::TryCreate, "No such mailbox");
     if (!target->may('i')) co_return no(cmd, Code::NoPerm, "You may not add messages to that mailbox");
     std::string content = message.data;
+    if (!message.catenate.empty()) {  // RFC 8508 5: CATENATE builds the replacement (cmd_catenate.cpp)
+        auto catenated = co_await catenate(message);
+        if (auto* refusal = std::get_if<CatenateRefusal>(&catenated)) co_return refuse(cmd, *refusal);
+        content = std::move(std::get<std::string>(catenated));
+    }
     if (content.find('\0') != std::string::npos) {
         auto stored = without_nul_octets(content);
         if (!stored) co_return no(cmd, Code::Cannot, "The message holds NUL octets outside the body of any part");

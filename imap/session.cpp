@@ -102,6 +102,7 @@ std::string Session::capabilities() const {
     // lets a server advertise only one of them).
     caps += state_ == State::NotAuthenticated ? " LITERAL-" : " LITERAL+";
     caps += " SAVEDATE OBJECTID PREVIEW REPLACE NOTIFY";
+    caps += " CATENATE URL-PARTIAL";  // RFC 4469, RFC 5550 ";PARTIAL=" in its URLs (cmd_catenate.cpp)
     if (state_ == State::NotAuthenticated) {
         if (!stream_->secure()) caps += " STARTTLS LOGINDISABLED";
         else caps += std::string(certificate_account_ ? " AUTH=PLAIN AUTH=EXTERNAL" : " AUTH=PLAIN") +

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <variant>
 
 #include "imap/parse/command.h"
 #include "imap/parse/framing.h"
@@ -20,6 +21,15 @@ namespace mss::imap {
 enum class State { NotAuthenticated, Authenticated, Selected, Logout };
 
 struct NotifyState;  // NOTIFY's watches and what the client was last told (cmd_notify.cpp)
+
+// Why a CATENATE (RFC 4469) cannot be built: the NO's response code ([BADURL url], [TOOBIG], ...),
+// its data and text.
+struct CatenateRefusal {
+    Code code = Code::None;
+    std::string data;
+    std::string text;
+};
+using Catenated = std::variant<std::string, CatenateRefusal>;
 
 // The framing limits of a session before login (and after UNAUTHENTICATE).
 FramingLimits before_login_limits();
@@ -198,6 +208,10 @@ private:
     asio::awaitable<void> cmd_append(const Command& cmd);
     asio::awaitable<void> cmd_copy(const Command& cmd);
     asio::awaitable<void> cmd_replace(const Command& cmd);  // RFC 8508 (cmd_replace.cpp)
+    // CATENATE (cmd_catenate.cpp): the message its parts make, whole, or why there is none.
+    asio::awaitable<Catenated> catenate(const AppendMessage& message);
+    asio::awaitable<Catenated> url_octets(const std::string& url);
+    void refuse(const Command& cmd, const CatenateRefusal& refusal);
     // SEARCH, SORT, THREAD and their UID forms (cmd_search.cpp)
     asio::awaitable<void> cmd_search(const Command& cmd);
     // CONTEXT=SEARCH (RFC 5267 4.2, 4.3): ADDTO / REMOVEFROM for each kept search whose mailbox

@@ -359,8 +359,50 @@ StatusArgs status(Cursor& in) {
     return a;
 }
 
+// "UTF8" SP "(" literal8 ")" (RFC 6855 4), after the word UTF8.
+std::string utf8_data(Cursor& in, bool& binary) {
+    in.sp();
+    in.expect('(', "\"(\" after UTF8");
+    if (in.peek() != '~') in.fail("UTF8 data must be a literal8");
+    std::string data = in.literal(true, true, &binary);
+    in.expect(')', "\")\" after the UTF8 data");
+    return data;
+}
+
+// "CATENATE" SP "(" cat-part *(SP cat-part) ")" (RFC 4469 6), after the word CATENATE, with
+// cat-part = "TEXT" SP (literal / literal8) / "URL" SP astring / "UTF8" SP "(" literal8 ")" (RFC 6855 4).
+// literal8 is allowed in TEXT because we offer BINARY (RFC 4469 5, RFC 3516 4.4).
+std::vector<CatenatePart> catenate_parts(Cursor& in) {
+    std::vector<CatenatePart> parts;
+    in.sp();
+    in.expect('(', "\"(\" opening the CATENATE parts");
+    while (true) {
+        if (parts.size() >= in.options().max_catenate_parts) in.fail("Too many CATENATE parts", Code::Limit);
+        CatenatePart part;
+        if (in.accept_word("TEXT")) {
+            in.sp();
+            if (!in.at_literal()) in.fail("TEXT is a literal");
+            part.data = in.literal(true, true, &part.binary);
+        } else if (in.accept_word("URL")) {
+            in.sp();
+            part.kind = CatenatePart::Kind::Url;
+            part.data = in.astring();
+        } else if (in.accept_word("UTF8")) {
+            part.data = utf8_data(in, part.binary);
+            part.utf8 = true;
+        } else {
+            in.fail("A CATENATE part is TEXT, URL or UTF8");
+        }
+        parts.push_back(std::move(part));
+        if (in.accept(')')) break;
+        in.sp();
+    }
+    return parts;
+}
+
 // "APPEND" SP mailbox 1*append-message (RFC 3502 MULTIAPPEND; one message is RFC 3501)
-// append-message = [SP flag-list] [SP date-time] SP (literal / literal8 / "UTF8" SP "(" literal8 ")")
+// append-message = [SP flag-list] [SP date-time] SP (literal / literal8 / "UTF8" SP "(" literal8 ")" /
+//                  "CATENATE" SP "(" cat-part *(SP cat-part) ")")
 AppendArgs append(Cursor& in) {
     AppendArgs a;
     in.sp();
@@ -380,12 +422,10 @@ AppendArgs append(Cursor& in) {
         if (in.at_literal()) {
             m.data = in.literal(true, true, &m.binary);
         } else if (in.accept_word("UTF8")) {
-            in.sp();
-            in.expect('(', "\"(\" after UTF8");
-            if (in.peek() != '~') in.fail("UTF8 data must be a literal8");
-            m.data = in.literal(true, true, &m.binary);
+            m.data = utf8_data(in, m.binary);
             m.utf8 = true;
-            in.expect(')', "\")\" after the UTF8 data");
+        } else if (in.accept_word("CATENATE")) {
+            m.catenate = catenate_parts(in);
         } else {
             in.fail("Expected the message as a literal");
         }

@@ -50,6 +50,7 @@ struct ParseOptions {
     std::size_t max_search_keys = 4096;
     std::size_t max_mailbox_name = 1024;  // octets once decoded
     std::size_t max_append_messages = 100;  // MULTIAPPEND
+    std::size_t max_catenate_parts = 50;    // CATENATE (RFC 4469), per message
 };
 
 // A date-time of APPEND (RFC 3501 date-time), validated.
@@ -125,10 +126,21 @@ struct StatusArgs {
     std::vector<StatusItem> items;  // at least one
     bool operator==(const StatusArgs&) const = default;
 };
+// One part of CATENATE (RFC 4469 5): octets sent with the command (TEXT, or RFC 6855's UTF8), or an
+// IMAP URL (RFC 5092) whose octets the server fetches.
+struct CatenatePart {
+    enum class Kind { Text, Url };
+    Kind kind = Kind::Text;
+    std::string data;     // Text: the octets (may hold NUL if binary); Url: the URL as sent
+    bool binary = false;  // Text sent as literal8 (RFC 3516)
+    bool utf8 = false;    // "UTF8 (~{n}...)" (RFC 6855 4)
+    bool operator==(const CatenatePart&) const = default;
+};
 struct AppendMessage {
     std::vector<std::string> flags;          // system flags in canonical case
     std::optional<DateTime> internal_date;
-    std::string data;                        // the message, as sent (may hold NUL if binary)
+    std::string data;                        // the message, as sent (may hold NUL if binary); "" with catenate
+    std::vector<CatenatePart> catenate;      // CATENATE (RFC 4469): the parts, in order; empty otherwise
     bool binary = false;                     // sent as literal8 (RFC 3516)
     bool utf8 = false;                       // "UTF8 (~{n}...)" (RFC 6855)
     bool operator==(const AppendMessage&) const = default;
@@ -291,7 +303,8 @@ using ParsedCommand = std::variant<Command, Response>;
 //   unknown command, syntax error, trailing bytes  -> tag BAD (texts never echo client bytes)
 //   sequence number 0 (also "*:0")                 -> tag BAD
 //   more than max_ranges ranges, search nesting deeper than max_search_depth, more than
-//   max_search_keys keys, more than max_append_messages messages -> tag BAD [LIMIT]
+//   max_search_keys keys, more than max_append_messages messages or max_catenate_parts CATENATE
+//   parts                                          -> tag BAD [LIMIT]
 //   mailbox name: bad modified UTF-7, 8-bit without utf8_names, invalid UTF-8, control characters
 //                                                  -> tag BAD; longer than max_mailbox_name -> BAD [LIMIT]
 //   STATUS (or LIST RETURN STATUS) RECENT under imap4rev2 -> tag BAD

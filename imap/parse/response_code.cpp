@@ -40,6 +40,7 @@ std::string_view code_name(Code code) {
         case Code::ServerBug: return "SERVERBUG";
         case Code::NoUpdate: return "NOUPDATE";
         case Code::TooBig: return "TOOBIG";
+        case Code::BadUrl: return "BADURL";
         case Code::TryCreate: return "TRYCREATE";
         case Code::UidNext: return "UIDNEXT";
         case Code::UidNotSticky: return "UIDNOTSTICKY";

@@ -57,6 +57,7 @@ enum class Code {
     BadEvent,              // RFC 5465: data the events supported
     NotificationOverflow,  // RFC 5465
     NoUpdate,              // RFC 5267: data the quoted tag of the search no longer updated
+    BadUrl,                // RFC 4469: data the URL refused
 };
 
 // "TOOBIG", "BADCHARSET", ... ("" for Code::None).

@@ -1,7 +1,7 @@
 // libFuzzer target for the IMAP command parser: any bytes in, a Command or a one-line response out;
 // sequence sets survive a round trip through their wire form, and modified UTF-7 encoding of valid
-// UTF-8 decodes back to it; NOTIFY's groups keep the parser's rules and bounds. The first byte
-// picks the parser options.
+// UTF-8 decodes back to it; NOTIFY's groups and APPEND's messages and CATENATE parts keep the
+// parser's rules and bounds. The first byte picks the parser options.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -33,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         options.max_ranges = 8;
         options.max_mailbox_name = 16;
         options.max_append_messages = 2;
+        options.max_catenate_parts = 3;
     }
     options.hierarchy_separator = (data[0] & 4) ? '.' : '/';
     std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
@@ -61,6 +62,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 if (selected && g.has(NotifyEvent::MessageNew) != g.has(NotifyEvent::MessageExpunge)) abort();
                 for (const FetchAttribute& a : g.fetch) (void)response_name(a);
             }
+        } else if (auto* ap = std::get_if<AppendArgs>(&c.args)) {
+            // The parser's bounds (command.cpp): max_append_messages, max_catenate_parts per message;
+            // a CATENATE message carries its octets in its parts only.
+            if (ap->messages.empty() || ap->messages.size() > options.max_append_messages) abort();
+            for (const AppendMessage& m : ap->messages)
+                if (m.catenate.size() > options.max_catenate_parts || (!m.catenate.empty() && !m.data.empty())) abort();
         } else if (auto* sel = std::get_if<SelectArgs>(&c.args)) {
             // A decoded name encodes back to a name that decodes to the same.
             if (!options.utf8_names) {
