@@ -3,14 +3,14 @@
 ACL "r"; each refused URL is NO [BADURL url] and a result over APPENDLIMIT NO [TOOBIG], with nothing
 stored; CATENATE inside MULTIAPPEND and REPLACE (RFC 8508)."""
 import re
-import socket
 import sys
 import pathlib
 
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from mssd_harness import Server, GP, DOCTOR, SECRETARY, PRACTICE, PASSWORD  # noqa: E402
+from imap_raw import RawImap  # noqa: E402
+from mssd_harness import Server, GP, DOCTOR, SECRETARY, PRACTICE  # noqa: E402
 
 LIMIT = 64 * 1024  # the server's APPENDLIMIT here, small enough to reach with a few URL parts
 SHARED = f"Shared/{PRACTICE}/INBOX"
@@ -50,24 +50,11 @@ def hostname(server):
     return re.search(r'^hostname = "(.*)"$', (server.data / "mssd.toml").read_text(), flags=re.M).group(1)
 
 
-class Raw:
-    """One raw IMAP session over TLS, signed in; every response line up to the tagged one, as bytes
-    when literals matter."""
+class Raw(RawImap):
+    """A raw session whose response lines keep their literals' octets, and whose commands may be bytes."""
 
     def __init__(self, server, user=GP):
-        sock = socket.create_connection(("127.0.0.1", server.imaps), timeout=60)
-        self.sock = server.tls_context().wrap_socket(sock, server_hostname="localhost")
-        self.file = self.sock.makefile("rb")
-        self.file.readline()
-        self.tags = 0
-        self.ok(f'LOGIN "{user}" "{PASSWORD}"')
-
-    def next_tag(self):
-        self.tags += 1
-        return f"t{self.tags}"
-
-    def send(self, data):
-        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+        super().__init__(server, user=user)
 
     def tagged(self, tag):
         lines = []
@@ -81,15 +68,10 @@ class Raw:
             if lines[-1].startswith(tag + " "):
                 return lines
 
-    def command(self, text):
-        tag = self.next_tag()
+    def command(self, text, tag=None):
+        tag = tag or self.next_tag()
         self.send((f"{tag} ".encode() if isinstance(text, bytes) else f"{tag} ") + text + (b"\r\n" if isinstance(text, bytes) else "\r\n"))
         return self.tagged(tag)
-
-    def ok(self, text):
-        lines = self.command(text)
-        assert re.match(r"t\d+ OK", lines[-1]), lines
-        return lines
 
     def fetch_bytes(self, mailbox, uid, item="BODY.PEEK[]"):
         """The octets of a FETCH literal, read exactly."""
