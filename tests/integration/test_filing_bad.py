@@ -9,6 +9,7 @@ import io
 import re
 import secrets
 import smtplib
+import time
 import warnings
 import zipfile
 
@@ -152,3 +153,22 @@ def test_a_200_mb_message_is_refused_at_mail_and_nothing_is_queued(server):
         c.rset()
         assert c.mail(GP)[0] == 250, "the session goes on"
     assert len(server.mail_list(DOCTOR)) == before_rcpt and len(server.mail_list(GP)) == before_ack
+
+
+def test_a_message_past_the_limit_without_size_is_refused_after_data_and_nothing_filed(server):
+    """A client that does not declare SIZE: the whole message is read, then 552; no copy, no job."""
+    doc = padded_doc("BADX-OVER-LIMIT", MESSAGE_LIMIT)
+    raw = message_with_8bit_cda(mx.cda(doc), doc.doc_id)
+    assert len(raw) > MESSAGE_LIMIT
+    before_rcpt, before_ack, before_docs = len(server.mail_list(DOCTOR)), len(server.mail_list(GP)), documents(server)
+    with smtplib.SMTP("127.0.0.1", server.submission, timeout=300) as c:
+        c.starttls(context=server.tls_context())
+        c.login(GP, PASSWORD)
+        assert c.mail(GP)[0] == 250
+        assert c.rcpt(DOCTOR)[0] == 250
+        code, text = c.data(raw)  # smtplib raises only for the reply to DATA itself
+        assert code == 552 and text.startswith(b"5.3.4"), (code, text)
+    time.sleep(2)  # a job, had one been written, would have run by now
+    assert len(server.mail_list(DOCTOR)) == before_rcpt, "nothing delivered"
+    assert len(server.mail_list(GP)) == before_ack, "no acknowledgement: no job"
+    assert documents(server) == before_docs and found_by_iti67(server, doc.doc_id) == []
