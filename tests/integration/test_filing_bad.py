@@ -2,7 +2,8 @@
 submission listener with documents built by tests/tools/make_xdm.py: a CDA past the reader's bound
 in the largest message mssd takes (and a 200 MB message refused at MAIL), duplicate entry names in
 IHE_XDM.ZIP, absolute and drive paths in zip entries, a METADATA.XML size that is not the
-document's, and an INS under an OID that is not an INS. Each: the exact CI-SIS code in the MDN to
+document's, billion laughs in METADATA.XML and in an archived CDA, too many entries, a nested zip,
+and an INS under an OID that is not an INS. Each: the exact CI-SIS code in the MDN to
 the sender, the refusal's reason in the log, nothing filed (mssctl and ITI-67 both find nothing),
 and the message still delivered to its recipient."""
 import io
@@ -71,6 +72,16 @@ def message_with_8bit_cda(cda_text, doc_id):
     return msg.as_bytes()
 
 
+def xdm_of_content(doc, content):
+    """An IHE_XDM.ZIP whose one document is `content` as is, METADATA.XML's hash and size its own."""
+    uri = "DOC0001.XML"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("IHE_XDM/SUBSET01/METADATA.XML", mx.metadata_xml([doc], [content], [uri]))
+        z.writestr(f"IHE_XDM/SUBSET01/{uri}", content)
+    return buf.getvalue()
+
+
 def bad_cases():
     """(name, doc_id, raw message, expected code, pattern of the refusal's reason in the log)."""
     doc = mx.bio_doc(doc_id="BADX-DUP", set_id="SET-BADX-DUP")
@@ -94,6 +105,29 @@ def bad_cases():
     yield ("metadata-size-mismatch", "BADX-SIZE",
            message_with_zip(rezip(mx.xdm_zip([doc]), replace=metadata_size_plus_one), "BADX-SIZE"),
            906, r"DOC0001.XML: \d+ octets, METADATA.XML says \d+")
+    laughs = ('<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+              '<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">]>')
+    doc = mx.bio_doc(doc_id="BADX-LAUGHS-META", set_id="SET-BADX-LAUGHS-META")
+    yield ("billion-laughs-in-metadata", doc.doc_id,
+           message_with_zip(rezip(mx.xdm_zip([doc]), replace=lambda n, d: d.replace(b"?>", b"?>" + laughs.encode(), 1)
+                                  if n.endswith("METADATA.XML") else d), doc.doc_id),
+           906, r"METADATA.XML holds a DOCTYPE or entity declaration")
+    doc = mx.bio_doc(doc_id="BADX-LAUGHS-CDA", set_id="SET-BADX-LAUGHS-CDA")
+    doc.title = "&lol2;"
+    laughing = mx.cda(doc).replace("?>", "?>" + laughs, 1).replace("&amp;lol2;", "&lol2;")
+    yield ("billion-laughs-in-the-xdm-cda", doc.doc_id,
+           message_with_zip(xdm_of_content(doc, laughing.encode()), doc.doc_id),
+           906, r"the CDA document holds a DOCTYPE or entity declaration")
+    doc = mx.bio_doc(doc_id="BADX-ENTRIES", set_id="SET-BADX-ENTRIES")
+    yield ("too-many-entries", doc.doc_id,
+           message_with_zip(rezip(mx.xdm_zip([doc]), extra=[(f"IHE_XDM/SUBSET01/X{i:04d}.TXT", b"x") for i in range(300)]),
+                            doc.doc_id),
+           906, r"the zip holds \d+ entries \(at most 256\)")
+    doc = mx.bio_doc(doc_id="BADX-NESTED", set_id="SET-BADX-NESTED")
+    yield ("nested-zip", doc.doc_id,
+           message_with_zip(rezip(mx.xdm_zip([doc]), extra=[("IHE_XDM/SUBSET01/INNER.ZIP", mx.xdm_zip([doc]))]),
+                            doc.doc_id),
+           906, r"nested archive refused")
     for name, oid in (("ps-idnat-oid", "1.2.250.1.71.4.2.1"), ("private-oid", "1.2.250.1.213.1.4.99"),
                       ("ins-arc-itself", "1.2.250.1.213.1.4")):
         doc_id = f"BADX-OID-{name.upper()}"
