@@ -3,7 +3,9 @@
 #include <malloc.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <asio.hpp>
+#include <chrono>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -125,6 +127,23 @@ mss::dmp::BearerVerdict dmp_bearer(const mss::Config& config, mss::auth::Guard& 
     if (verdict.fault == mss::auth::TokenFault::None) return {Kind::Professional, verdict.ps_idnat, ""};
     auto reason = fmt::format("{}: {}", mss::auth::to_string(verdict.fault), mss::log::sanitize(verdict.detail));
     return {verdict.fault == mss::auth::TokenFault::Unavailable ? Kind::Unavailable : Kind::Refused, "", reason};
+}
+
+// The DMP's sign-ins under the guard's lock-outs and delays, counted with IMAP's and SMTP's: keyed
+// by the client's address and the professional the token or certificate claims to be.
+mss::dmp::SignInLimits dmp_sign_in_limits(Live& live, mss::auth::Guard& guard) {
+    auto key = [](const mss::dmp::SignIn& s) {
+        return s.token.empty() ? mss::auth::Guard::professional_key(s.certificate_cn)
+                               : mss::auth::Guard::token_claimant(s.token);
+    };
+    return {[&live, &guard, key](const mss::dmp::SignIn& s) {
+                auto verdict = guard.before_sign_in(live.config()->auth, std::string(s.peer_ip), key(s));
+                if (verdict.locked_out) return std::max(verdict.wait, std::chrono::seconds{1});
+                return verdict.wait;
+            },
+            [&live, &guard, key](const mss::dmp::SignIn& s, bool granted) {
+                guard.count_sign_in(live.config()->auth, std::string(s.peer_ip), key(s), granted);
+            }};
 }
 
 }  // namespace
@@ -279,7 +298,8 @@ int main(int argc, char** argv) {
                                            auto c = live.config();
                                            return std::shared_ptr<const mss::dmp::ProfessionalAuthorities>(
                                                c, &c->dmp.professional_cas);
-                                       }});
+                                       },
+                                       dmp_sign_in_limits(live, guard)});
     // Filing (issue 12): CDA documents of submitted messages into the DMP, after 250.
     mss::filing::FilingWorker filing(io, {*store.value(), *deposit, blocking, [&live] { return live.config(); },
                                           [&dmp](std::string_view ins) -> std::optional<std::string> {

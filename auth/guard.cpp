@@ -117,11 +117,7 @@ namespace {
 // token claims to be (unverified: only a key for counting failures).
 std::string bearer_account_key(const BearerRequest& r) {
     if (!r.mailbox.empty()) return account_key(r.mailbox);
-    auto jws = parse_jws(r.token);
-    std::string subject;
-    if (jws && jws->claims.contains("SubjectNameID") && jws->claims["SubjectNameID"].is_string())
-        subject = jws->claims["SubjectNameID"].get<std::string>().substr(0, 64);
-    return "psc:" + subject;
+    return Guard::token_claimant(r.token);
 }
 
 }  // namespace
@@ -172,6 +168,27 @@ asio::awaitable<BearerCheck> Guard::sign_in_bearer(const BearerRequest& r, SaslE
             break;
     }
     co_return check;
+}
+
+std::string Guard::professional_key(std::string_view ps_idnat) {
+    return "psc:" + std::string(ps_idnat.substr(0, 64));
+}
+
+std::string Guard::token_claimant(std::string_view token) {
+    auto jws = parse_jws(token);
+    if (jws && jws->claims.contains("SubjectNameID") && jws->claims["SubjectNameID"].is_string())
+        return professional_key(jws->claims["SubjectNameID"].get<std::string>());
+    return professional_key("");
+}
+
+ThrottleVerdict Guard::before_sign_in(const AuthGuardSettings& settings, const std::string& peer_ip,
+                                      std::string_view who) {
+    return before_check({client_key(peer_ip), account_key(std::string(who))}, policy_of(settings));
+}
+
+void Guard::count_sign_in(const AuthGuardSettings& settings, const std::string& peer_ip, std::string_view who,
+                          bool granted) {
+    count({client_key(peer_ip), account_key(std::string(who))}, policy_of(settings), granted, peer_ip);
 }
 
 TokenVerdict Guard::check_token(const OAuthConfig& oauth, std::string_view token) {

@@ -80,6 +80,17 @@ public:
     // A token alone, against the same issuer keys as sign-ins (the DMP's HTTP bearer route, RFC
     // 6750): blocking, for a caller already on a blocking pool; no mailbox, no lock-out counting.
     TokenVerdict check_token(const OAuthConfig& oauth, std::string_view token);
+    // Sign-ins that are no SASL exchange (the DMP's HTTP routes: a bearer token, a client
+    // certificate), under the same lock-outs and delays as passwords, without waiting: before the
+    // credential is checked, the throttle's verdict for `who` (the identity it claims, unverified:
+    // a key for counting only) from peer_ip; after, its outcome counted (refusals start lock-outs).
+    ThrottleVerdict before_sign_in(const AuthGuardSettings& settings, const std::string& peer_ip, std::string_view who);
+    void count_sign_in(const AuthGuardSettings& settings, const std::string& peer_ip, std::string_view who,
+                       bool granted);
+    // The throttle's account key of a professional: "psc:" and the PS_IdNat, at most 64 octets of it;
+    // and of a token, the professional it claims to be (SubjectNameID, unverified; "psc:" when none).
+    static std::string professional_key(std::string_view ps_idnat);
+    static std::string token_claimant(std::string_view token);
 
 private:
     ThrottleVerdict before_check(const Attempt& attempt, const ThrottlePolicy& policy);

@@ -40,6 +40,8 @@ std::optional<Actor> actor_of_certificate(bool verified, std::string_view subjec
     return Actor{Actor::Kind::Feed, std::string(subject)};
 }
 
+std::string common_name(std::string_view subject) { return attribute(subject, "CN"); }
+
 std::optional<std::string_view> bearer_token(std::string_view authorization) {
     auto space = authorization.find(' ');
     if (space != 6 || ascii_lower(authorization.substr(0, 6)) != "bearer") return std::nullopt;

@@ -22,6 +22,9 @@ using ProfessionalAuthorities = std::vector<std::string>;
 std::optional<Actor> actor_of_certificate(bool verified, std::string_view subject, std::string_view issuer,
                                           const ProfessionalAuthorities& authorities);
 
+// The CN of an RFC 2253 subject (its first), "" when it has none; the certificate need not be verified.
+std::string common_name(std::string_view subject);
+
 // The token of an "Authorization: Bearer <token>" value (RFC 6750 section 2.1, scheme in any case),
 // or nothing for another scheme.
 std::optional<std::string_view> bearer_token(std::string_view authorization);

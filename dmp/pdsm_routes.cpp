@@ -341,23 +341,55 @@ private:
         return host ? fmt::format("https://{}{}", *host, path) : path;
     }
 
-    // Who acts, or the answer to a request that names nobody (401) or whose token cannot be checked
-    // now (503): a bearer token first, then the verified client certificate.
+    // Who acts, or the answer to a request that names nobody (401), whose token cannot be checked
+    // now (503), or whose client is locked out after failed sign-ins (429): a bearer token first,
+    // then the client certificate. A refused token or certificate counts as a failed sign-in.
     std::variant<Actor, http::Response> identify(const http::Request& r) const {
         if (auto authorization = r.authorization()) {
-            if (auto token = bearer_token(*authorization)) return actor_of_token(r, *token);
+            if (auto token = bearer_token(*authorization)) {
+                const SignIn who{r.peer_ip, *token, ""};
+                if (auto refusal = locked_out(r, who)) return std::move(*refusal);
+                return actor_of_token(r, who);
+            }
         }
+        const auto& cert = r.client_certificate;
+        if (!cert.presented) return not_identified();
+        const std::string cn = common_name(cert.subject);
+        const SignIn who{r.peer_ip, "", cn};
+        if (auto refusal = locked_out(r, who)) return std::move(*refusal);
         auto authorities = s_.professional_authorities();
-        auto actor = actor_of_certificate(r.client_certificate.verified, r.client_certificate.subject,
-                                          r.client_certificate.issuer, *authorities);
-        if (!actor) return not_identified();
+        auto actor = actor_of_certificate(cert.verified, cert.subject, cert.issuer, *authorities);
+        count(who, actor.has_value());
+        if (!actor) {
+            log::info(kWhere, "{} {} from {}: client certificate refused: {}", r.method, log::sanitize(r.path), r.peer_ip,
+                      log::sanitize(cert.reason));
+            return not_identified();
+        }
         return *actor;
     }
 
-    std::variant<Actor, http::Response> actor_of_token(const http::Request& r, std::string_view token) const {
-        auto verdict = s_.bearer(token);
+    // 429 with Retry-After (RFC 6585) while the lock-outs hold this client back, else nothing.
+    std::optional<http::Response> locked_out(const http::Request& r, const SignIn& who) const {
+        if (!s_.sign_in_limits.wait) return std::nullopt;
+        auto wait = s_.sign_in_limits.wait(who);
+        if (wait.count() <= 0) return std::nullopt;
+        log::info(kWhere, "{} {} from {}: refused for {} s after failed sign-ins", r.method, log::sanitize(r.path),
+                  r.peer_ip, wait.count());
+        auto answer = outcome(429, "throttled", "too many failed sign-ins from this address or as this professional; try again later");
+        answer.set("Retry-After", std::to_string(wait.count()));
+        return answer;
+    }
+
+    void count(const SignIn& who, bool granted) const {
+        if (s_.sign_in_limits.count) s_.sign_in_limits.count(who, granted);
+    }
+
+    std::variant<Actor, http::Response> actor_of_token(const http::Request& r, const SignIn& who) const {
+        auto verdict = s_.bearer(who.token);
         switch (verdict.kind) {
-            case BearerVerdict::Kind::Professional: return Actor{Actor::Kind::Professional, verdict.ps_idnat};
+            case BearerVerdict::Kind::Professional:
+                count(who, true);
+                return Actor{Actor::Kind::Professional, verdict.ps_idnat};
             case BearerVerdict::Kind::Unavailable: {
                 log::error(kWhere, "{} {} from {}: bearer token not checked: {}", r.method, log::sanitize(r.path),
                            r.peer_ip, verdict.reason);
@@ -367,6 +399,7 @@ private:
             }
             case BearerVerdict::Kind::Refused: break;
         }
+        count(who, false);
         log::info(kWhere, "{} {} from {}: bearer token refused: {}", r.method, log::sanitize(r.path), r.peer_ip,
                   verdict.reason);
         auto answer = outcome(401, "login", "invalid bearer token: " + verdict.reason);

@@ -4,9 +4,12 @@
 // Who acts: the professional a Pro Santé Connect bearer token names (RFC 6750, checked by the caller's
 // token verifier), else the verified TLS client certificate: a personal (CPS) certificate of a
 // professional authority is a professional (CN = PS_IdNat); any other verified certificate is a
-// feeding system, which deposits and never reads. Trusts the HTTP layer's certificate verdict, the
-// token verifier and the look-ups it is given.
+// feeding system, which deposits and never reads. A refused token or certificate is a failed
+// sign-in under the same lock-outs as IMAP and SMTP (SignInLimits): a client locked out gets 429 with
+// Retry-After. Trusts the HTTP layer's certificate verdict, the token verifier, the lock-outs and
+// the look-ups it is given.
 #pragma once
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,6 +34,21 @@ struct BearerVerdict {
     std::string reason{};
 };
 
+// A credential a request presents, before it is checked: a bearer token, or the PS_IdNat-shaped CN
+// of a client certificate (verified or not). Untrusted: a key for the sign-in lock-outs only.
+struct SignIn {
+    std::string_view peer_ip;
+    std::string_view token;           // "" for a certificate
+    std::string_view certificate_cn;  // "" for a token
+};
+
+// The sign-in lock-outs (app/mssd.cpp wires auth::Guard, shared with IMAP and SMTP): how long this
+// client must wait before its credential is checked (0: check it now), and each outcome counted.
+struct SignInLimits {
+    std::function<std::chrono::seconds(const SignIn&)> wait;
+    std::function<void(const SignIn&, bool granted)> count;
+};
+
 struct PdsmServices {
     Dmp& dmp;
     DmpDeposit& deposit;  // where ITI-65 bundles go (the embedded DMP, or a remote PDSm server)
@@ -41,6 +59,8 @@ struct PdsmServices {
     std::function<BearerVerdict(std::string_view token)> bearer;
     // The professional authorities in force, read at each request (they follow SIGHUP).
     std::function<std::shared_ptr<const ProfessionalAuthorities>()> professional_authorities;
+    // Refused tokens and certificates count as failed sign-ins; none counted when not set.
+    SignInLimits sign_in_limits{};
 };
 
 inline constexpr const char* kPdsmBase = "/dmp/fhir";

@@ -14,7 +14,7 @@ import pytest
 from mssd_harness import DOMAIN, Operator, Server, add_personal_account
 from test_dmp import (AUTHOR, BLOCKED, CDA, INS_OID, KINE, PATIENT, TRAITANT, URGENTISTE, activity_row, deposit,
                       filed_id, ids)
-from test_oauth import AUDIENCE, ISSUER, Issuer, add_oauth_section
+from test_oauth import AUDIENCE, ISSUER, Issuer, add_oauth_section, tolerant_auth
 
 PEOPLE = {"traitant": TRAITANT, "author": AUTHOR, "kine": KINE, "blocked": BLOCKED, "urgentiste": URGENTISTE}
 SEARCH = f"/dmp/fhir/DocumentReference?patient.identifier=urn:oid:{INS_OID}%7C{PATIENT}&status=current"
@@ -52,6 +52,7 @@ def psc(tmp_path_factory, issuer):
     setup_dmp(s)
     (s.data / "jwks.json").write_text(issuer.jwks())
     add_oauth_section(s, issuer=ISSUER, audience=AUDIENCE, jwks_file="jwks.json", acr_minimum="eidas1")
+    tolerant_auth(s)  # refused tokens count towards lock-outs (test_dmp_lockout.py); here they are the point
     s.start()
     yield s
     s.stop()
