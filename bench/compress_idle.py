@@ -5,6 +5,8 @@
 With SENT_KIB, each session first sends that many KiB of commands (SEARCH TEXT with words of
 ordinary French prose without accents, 1 KiB each), so that the server's decompressor holds a
 full window.
+The server packs a compressed session's window once it has waited REST_AFTER seconds for a command
+(core/stream.cpp kFilterRestAfter): RSS is read that long after the last session went idle.
 Bounded: N connections, a few minutes at most; stops everything it started.
 Usage: bench/compress_idle.py BUILD_DIR [N] [SENT_KIB]"""
 import os
@@ -17,9 +19,10 @@ import tempfile
 import time
 import zlib
 
-BUILD = sys.argv[1]
+BUILD = sys.argv[1] if __name__ == "__main__" else None
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 SENT_KIB = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+REST_AFTER = 10
 WORDS = ("le patient", "presente", "une douleur", "thoracique", "depuis", "trois jours", "sans fievre",
          "antecedents", "de diabete", "traitement", "en cours", "metformine", "bilan", "sanguin", "demande",
          "compte rendu", "d'hospitalisation", "cordialement", "docteur", "cabinet")
@@ -34,7 +37,7 @@ def rss_kib(pid):
 
 
 class Session:
-    def __init__(self, port, ctx, user, compress):
+    def __init__(self, port, ctx, user, compress, sent_kib=None, idle=True):
         self.sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=60),
                                     server_hostname="localhost")
         self.deflater = self.inflater = None
@@ -45,14 +48,15 @@ class Session:
             self.command("c COMPRESS DEFLATE", b"c OK")
             self.deflater, self.inflater = zlib.compressobj(6, zlib.DEFLATED, -15), zlib.decompressobj(-15)
         self.command("s SELECT INBOX", b"s OK")
-        for k in range(SENT_KIB):
+        for k in range(SENT_KIB if sent_kib is None else sent_kib):
             text, n = "", k
             while len(text) < 1000:
                 n = (n * 1103515245 + 12345) % 2147483648
                 text += WORDS[n % len(WORDS)] + " "
             self.command(f"t{k} SEARCH TEXT \"{text}\"", f"t{k} OK".encode())
-        self.send("i IDLE")
-        self.expect(b"+ idling")
+        if idle:
+            self.send("i IDLE")
+            self.expect(b"+ idling")
 
     def send(self, line):
         data = line.encode() + b"\r\n"
@@ -78,43 +82,55 @@ class Session:
         self.expect(ok)
 
 
+def throwaway_data(work):
+    """A data folder made by mssctl with USERS accounts idle0..idle(USERS-1); returns its path."""
+    data = os.path.join(work, "data")
+    ctl = [os.path.join(BUILD, "mssctl"), "--data", data]
+    subprocess.run(ctl + ["init", "--domain", DOMAIN], check=True, capture_output=True)
+    toml = os.path.join(data, "mssd.toml")
+    text = open(toml).read()
+    for key, value in (("password_scrypt_log_n", "12"), ("max_connections_per_ip", "20000"),
+                       ("max_connections", "20000"), ("hash_queue", "100000"), ("hash_queue_per_ip", "100000")):
+        text = "\n".join(f"{key} = {value}" if l.startswith(f"{key} = ") else l for l in text.split("\n"))
+    open(toml, "w").write(text)
+    for i in range(USERS):
+        subprocess.run(ctl + ["account", "add", f"idle{i}@{DOMAIN}", "--kind", "personal", "--password-stdin"],
+                       input=(PASSWORD + "\n").encode(), check=True, capture_output=True)
+    return data
+
+
+def start_mssd(work, data):
+    """A fresh mssd on the data folder, implicit TLS on a free loopback port: (process, port)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    log_path = os.path.join(work, "mssd.log")
+    log = open(log_path, "w")
+    mssd = subprocess.Popen([os.path.join(BUILD, "mssd"), "--data", data, "--listen", "127.0.0.1",
+                             "--smtp-port", "0", "--submission-port", "0", "--submissions-port", "0",
+                             "--imap-port", "0", "--imaps-port", str(port), "--https-port", "0"],
+                            stderr=log)
+    for _ in range(150):
+        if "mssd: ready" in open(log_path).read():
+            break
+        time.sleep(0.2)
+    time.sleep(1)
+    return mssd, port
+
+
 def main():
     with tempfile.TemporaryDirectory() as work:
-        data = os.path.join(work, "data")
-        ctl = [os.path.join(BUILD, "mssctl"), "--data", data]
-        subprocess.run(ctl + ["init", "--domain", DOMAIN], check=True, capture_output=True)
-        toml = os.path.join(data, "mssd.toml")
-        text = open(toml).read()
-        for key, value in (("password_scrypt_log_n", "12"), ("max_connections_per_ip", "20000"),
-                           ("max_connections", "20000"), ("hash_queue", "100000"), ("hash_queue_per_ip", "100000")):
-            text = "\n".join(f"{key} = {value}" if l.startswith(f"{key} = ") else l for l in text.split("\n"))
-        open(toml, "w").write(text)
-        for i in range(USERS):
-            subprocess.run(ctl + ["account", "add", f"idle{i}@{DOMAIN}", "--kind", "personal", "--password-stdin"],
-                           input=(PASSWORD + "\n").encode(), check=True, capture_output=True)
+        data = throwaway_data(work)
         ctx = ssl.create_default_context(cafile=os.path.join(data, "pki", "trust.pem"))
         print("| sessions | idle connections | RSS before MiB | RSS after MiB | KiB/connection |")
         print("|---|---|---|---|---|")
         for compress in (False, True):  # each on a freshly started mssd
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-            s.close()
-            log_path = os.path.join(work, "mssd.log")
-            log = open(log_path, "w")
-            mssd = subprocess.Popen([os.path.join(BUILD, "mssd"), "--data", data, "--listen", "127.0.0.1",
-                                     "--smtp-port", "0", "--submission-port", "0", "--submissions-port", "0",
-                                     "--imap-port", "0", "--imaps-port", str(port), "--https-port", "0"],
-                                    stderr=log)
+            mssd, port = start_mssd(work, data)
             try:
-                for _ in range(150):
-                    if "mssd: ready" in open(log_path).read():
-                        break
-                    time.sleep(0.2)
-                time.sleep(1)
                 before = rss_kib(mssd.pid)
                 sessions = [Session(port, ctx, f"idle{i % USERS}@{DOMAIN}", compress) for i in range(N)]
-                time.sleep(3)
+                time.sleep(REST_AFTER + 3)
                 after = rss_kib(mssd.pid)
                 print(f"| {'COMPRESS=DEFLATE' if compress else 'plain'} | {N} | {before / 1024:.1f} | "
                       f"{after / 1024:.1f} | {(after - before) / N:.1f} |", flush=True)
@@ -125,4 +141,5 @@ def main():
                 mssd.wait(timeout=60)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -41,7 +41,8 @@ public:
     virtual bool has_pending_input() const = 0;
     // Appends to `wire` a burst of output, encoded so that the peer can decode all of it now.
     virtual bool encode(std::string_view plain, std::string& wire) = 0;
-    // The stream is about to wait for the peer's next command: state that can be rebuilt may go.
+    // The stream has waited for the peer's next command for a while (Stream's rest_after): state
+    // that can be rebuilt may go. Called between two decode() calls, never during one.
     virtual void rest() {}
 };
 
@@ -94,8 +95,12 @@ public:
     asio::awaitable<void> close(Linger linger = Linger::No);
 
     // From now on, what is read is decoded and what is written encoded by `filter`. Input already
-    // buffered is not: the protocol says what happens to it (discard_input() first).
-    void set_filter(std::unique_ptr<StreamFilter> filter) { filter_ = std::move(filter); }
+    // buffered is not: the protocol says what happens to it (discard_input() first). Once the
+    // stream has waited `rest_after` for a command (10 s unless told), the filter rests
+    // (StreamFilter::rest): a busy session never pays for rebuilding its state, an idle one keeps
+    // it small.
+    void set_filter(std::unique_ptr<StreamFilter> filter);
+    void set_filter(std::unique_ptr<StreamFilter> filter, std::chrono::steady_clock::duration rest_after);
     bool filtered() const { return filter_ != nullptr; }
 
     // Marks the stream as waiting for the next command: only then may interrupt() end a read.
@@ -119,6 +124,10 @@ private:
     // Cancels the socket's pending operation when `expiry` passes (sets timed_out_).
     void arm_timer(std::chrono::steady_clock::time_point expiry);
     void disarm_timer();
+    // The filter rests once rest_after_ has passed since the peer last sent anything (waits ended
+    // early to tell news do not count; a handler queued when disarmed is ignored, by its generation).
+    void arm_rest();
+    void disarm_rest();
     // When the next wait on the peer must end: the timeout from now, or the deadline if sooner.
     std::chrono::steady_clock::time_point next_expiry() const;
     std::size_t buffered() const { return in_.size() - in_pos_; }
@@ -141,6 +150,10 @@ private:
     std::size_t in_pos_ = 0;
     std::string out_;
     std::unique_ptr<StreamFilter> filter_;
+    std::unique_ptr<asio::steady_timer> rest_timer_;  // only for a filtered stream
+    std::chrono::steady_clock::duration rest_after_{};
+    std::chrono::steady_clock::time_point last_input_{};
+    unsigned rest_generation_ = 0;
 };
 
 }  // namespace mss

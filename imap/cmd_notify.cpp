@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "core/blocking.h"
 #include "imap/session_state.h"
@@ -72,7 +73,10 @@ struct NotifyState {
     std::map<int64_t, std::string> names;  // every visible mailbox, by folder id
     std::vector<std::string> subscriptions;
     Flag folders_changed = new_flag(), selected_changed = new_flag(), server_annotated = new_flag();
-    store::ChangeNotifier::Watch folders_watch, selected_watch, server_watch;
+    // Folder lists watched: the user's and those of each organisational mailbox it sees (RFC 5465
+    // 5.4: a folder created there is a name of the shared namespace), by owner address.
+    std::map<std::string, store::ChangeNotifier::Watch> folders_watches;
+    store::ChangeNotifier::Watch selected_watch, server_watch;
     int64_t selected_id = 0;
     std::map<std::string, uint64_t> server_annotations;
 
@@ -152,8 +156,8 @@ asio::awaitable<bool> Session::watch_notified_mailboxes(bool send_status) {
         }
     }
     state->mailboxes = std::move(watched);
-    if (!state->folders_watch)
-        state->folders_watch = changes.watch(Topic::AccountFolders, user_->id, waker(state->folders_changed, stream_));
+    co_await watch_folder_lists(state, found->mailboxes);
+    if (notify_ != state) co_return true;
     if ((state->events & static_cast<unsigned>(NotifyEvent::ServerMetadataChange)) && !state->server_watch) {
         state->server_watch = changes.watch(Topic::Annotations, 0, waker(state->server_annotated, stream_));
         co_await notify_metadata(0, "\"\"", true, false, state->server_annotations);
@@ -168,6 +172,27 @@ asio::awaitable<bool> Session::watch_notified_mailboxes(bool send_status) {
             if (!selected && (state->mailboxes[i].group->events & kMessageEvents)) co_await notify_status(i);
         }
     co_return true;
+}
+
+// Watches the folder list of the user and of every owner of a visible mailbox, and no other (an
+// owner gone meanwhile is left out).
+asio::awaitable<void> Session::watch_folder_lists(std::shared_ptr<NotifyState> state,
+                                                  const std::vector<MailboxRef>& visible) {
+    std::set<std::string> owners{user_->address};
+    for (const auto& m : visible) owners.insert(m.owner);
+    std::erase_if(state->folders_watches, [&](const auto& w) { return !owners.count(w.first); });
+    auto& changes = services_.store.changes();
+    for (const auto& owner : owners) {
+        if (state->folders_watches.count(owner)) continue;
+        int64_t id = user_->id;
+        if (owner != user_->address) {
+            auto lookup = run_blocking(services_.blocking, [&store = services_.store, owner] { return store.find_account(owner); });
+            auto account = co_await std::move(lookup);
+            if (!account) continue;
+            id = account->id;
+        }
+        state->folders_watches[owner] = changes.watch(Topic::AccountFolders, id, waker(state->folders_changed, stream_));
+    }
 }
 
 void Session::notify_follow_selection() {

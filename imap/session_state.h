@@ -178,6 +178,7 @@ private:
     // The selected mailbox changes (SELECT, CLOSE): NOTIFY's watch on it follows. Cheap when unchanged.
     void notify_follow_selection();
     asio::awaitable<bool> watch_notified_mailboxes(bool send_status);
+    asio::awaitable<void> watch_folder_lists(std::shared_ptr<NotifyState> state, const std::vector<MailboxRef>& visible);
     asio::awaitable<void> notify_mailbox_names();
     asio::awaitable<void> notify_selected();
     asio::awaitable<void> notify_status(std::size_t watched);

@@ -138,6 +138,13 @@ ALTER TABLE outbound_recipients ADD COLUMN notify TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbound_recipients ADD COLUMN orcpt TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbound_recipients ADD COLUMN delay_warned INTEGER NOT NULL DEFAULT 0;
 )SQL",
+    // THREADID (issue 13): a thread's msg-ids go with its last stored content (drop_orphans), found
+    // by these indexes; what files kept before this step for threads already gone goes now.
+    R"SQL(
+CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_id);
+CREATE INDEX IF NOT EXISTS thread_keys_thread ON thread_keys(thread_id);
+DELETE FROM thread_keys WHERE thread_id NOT IN (SELECT thread_id FROM messages WHERE thread_id IS NOT NULL);
+)SQL",
 };
 
 using sqlite::exec;
@@ -1277,9 +1284,31 @@ private:
         return Ok{};
     }
 
+    // Contents no folder holds any more go, and with the last content of a thread its msg-ids: a
+    // reply arriving later starts a new thread, as no stored message could tell it from one.
     Result<Ok> drop_orphans() {
-        if (auto st = exec(writer_, "DELETE FROM messages WHERE id NOT IN (SELECT message_id FROM folder_messages)"); !st)
-            return st.error();
+        std::vector<int64_t> ids;
+        std::vector<std::string> threads;
+        Stmt orphans(writer_, "SELECT id, thread_id FROM messages WHERE id NOT IN (SELECT message_id FROM folder_messages)");
+        while (orphans.step() == SQLITE_ROW) {
+            ids.push_back(orphans.i64(0));
+            if (!orphans.is_null(1)) threads.push_back(orphans.text(1));
+        }
+        Stmt drop(writer_, "DELETE FROM messages WHERE id = ?1");
+        for (int64_t id : ids) {
+            drop.reset();
+            drop.bind(1, id);
+            if (drop.step() != SQLITE_DONE) return drop.error();
+        }
+        std::sort(threads.begin(), threads.end());
+        threads.erase(std::unique(threads.begin(), threads.end()), threads.end());
+        Stmt forget(writer_, "DELETE FROM thread_keys WHERE thread_id = ?1 "
+                             "AND NOT EXISTS (SELECT 1 FROM messages WHERE thread_id = ?1)");
+        for (const auto& thread : threads) {
+            forget.reset();
+            forget.bind(1, thread);
+            if (forget.step() != SQLITE_DONE) return forget.error();
+        }
         return Ok{};
     }
 

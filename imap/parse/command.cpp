@@ -803,7 +803,6 @@ constexpr EventName kNotifyEvents[] = {
     {"MessageNew", NotifyEvent::MessageNew},
     {"MessageExpunge", NotifyEvent::MessageExpunge},
     {"FlagChange", NotifyEvent::FlagChange},
-    {"AnnotationChange", NotifyEvent::AnnotationChange},
     {"MailboxName", NotifyEvent::MailboxName},
     {"SubscriptionChange", NotifyEvent::SubscriptionChange},
     {"MailboxMetadataChange", NotifyEvent::MailboxMetadataChange},
@@ -859,8 +858,8 @@ void check_notify_group(Cursor& in, const NotifyGroup& g) {
     if (g.filter != NotifyFilter::Selected && g.filter != NotifyFilter::SelectedDelayed) return;
     if (g.has(NotifyEvent::MessageNew) != g.has(NotifyEvent::MessageExpunge))
         in.fail("MessageNew and MessageExpunge go together");
-    if ((g.has(NotifyEvent::FlagChange) || g.has(NotifyEvent::AnnotationChange)) && !g.has(NotifyEvent::MessageNew))
-        in.fail("FlagChange and AnnotationChange need MessageNew and MessageExpunge");
+    if (g.has(NotifyEvent::FlagChange) && !g.has(NotifyEvent::MessageNew))
+        in.fail("FlagChange needs MessageNew and MessageExpunge");
 }
 
 NotifyArgs notify(Cursor& in) {
@@ -1001,7 +1000,7 @@ Arguments arguments(Cursor& in, Verb verb, bool uid) {
 }  // namespace
 
 std::string_view notify_events_supported() {
-    return "(MessageNew MessageExpunge FlagChange AnnotationChange MailboxName SubscriptionChange "
+    return "(MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange "
            "MailboxMetadataChange ServerMetadataChange)";
 }
 

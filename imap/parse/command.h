@@ -258,10 +258,11 @@ struct SetMetadataArgs {
 
 // NOTIFY (RFC 5465). Events are bits of a mask; a group with none is "NONE" (nothing for those
 // mailboxes). Refused: in a SELECTED or SELECTED-DELAYED group, MessageNew without MessageExpunge
-// or the reverse, FlagChange or AnnotationChange without both; SELECTED and
-// SELECTED-DELAYED together (BAD); an event name we do not know (NO [BADEVENT (ours)]).
+// or the reverse, FlagChange without both; SELECTED and SELECTED-DELAYED together (BAD); an event
+// name we do not know or do not support (NO [BADEVENT (ours)], RFC 5465 5): AnnotationChange
+// among them, as mssd keeps no per-message annotations (RFC 5257 ANNOTATE).
 enum class NotifyEvent : unsigned {
-    MessageNew = 1, MessageExpunge = 2, FlagChange = 4, AnnotationChange = 8, MailboxName = 16,
+    MessageNew = 1, MessageExpunge = 2, FlagChange = 4, MailboxName = 16,
     SubscriptionChange = 32, MailboxMetadataChange = 64, ServerMetadataChange = 128,
 };
 enum class NotifyFilter { Selected, SelectedDelayed, Inboxes, Personal, Subscribed, Subtree, Mailboxes };

@@ -48,7 +48,7 @@ TEST_CASE("NOTIFY NONE and the RFC 5465 example") {
 TEST_CASE("NOTIFY SET: every filter and event, STATUS in parentheses, NONE events") {
     auto a = notify("c NOTIFY SET (STATUS) (INBOXES (MessageNew (UID) MessageExpunge)) (personal (MailboxName SubscriptionChange "
                     "MailboxMetadataChange ServerMetadataChange)) (SUBSCRIBED NONE) (SELECTED-DELAYED (MessageNew MessageExpunge "
-                    "FlagChange AnnotationChange)) (MAILBOXES (inbox Drafts) (MessageNew MessageExpunge))");
+                    "FlagChange)) (MAILBOXES (inbox Drafts) (MessageNew MessageExpunge))");
     CHECK(a.status);
     REQUIRE(a.groups.size() == 5);
     CHECK(a.groups[0].filter == NotifyFilter::Inboxes);
@@ -69,8 +69,13 @@ TEST_CASE("NOTIFY refusals") {
     // Another mailbox may ask for new messages alone (RFC 5465 3.1's example; Dovecot 2.3 agrees).
     CHECK(notify("a NOTIFY SET (SUBTREE Lists (MessageNew))").groups[0].events == bits(NotifyEvent::MessageNew));
     CHECK(refused("a NOTIFY SET (INBOXES (MessageNew MessageExpunge Sparkle))") ==
-          "a NO [BADEVENT (MessageNew MessageExpunge FlagChange AnnotationChange MailboxName SubscriptionChange "
+          "a NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange "
           "MailboxMetadataChange ServerMetadataChange)] Unsupported event\r\n");
+    // No per-message annotations here (RFC 5257): AnnotationChange is an event we do not support
+    // (RFC 5465 5), refused before any pairing rule is looked at.
+    CHECK(refused("a NOTIFY SET (SELECTED (MessageNew MessageExpunge FlagChange AnnotationChange))")
+              .starts_with("a NO [BADEVENT (MessageNew "));
+    CHECK(refused("a NOTIFY SET (INBOXES (AnnotationChange))").starts_with("a NO [BADEVENT ("));
     CHECK(refused("a NOTIFY SET (selected (MessageNew MessageExpunge)) (selected-delayed (MessageNew MessageExpunge))") ==
           "a BAD SELECTED given twice\r\n");
     CHECK(refused("a NOTIFY SET (everything (MessageNew MessageExpunge))") == "a BAD Unknown NOTIFY mailbox filter\r\n");
