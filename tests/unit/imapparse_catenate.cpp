@@ -5,6 +5,7 @@
 #include <string>
 
 #include "imap/parse/command.h"
+#include "imap_parse_fixture.h"
 #include "imap/parse/imap_url.h"
 
 using namespace mss::imap;
@@ -12,20 +13,8 @@ using namespace std::literals;
 
 namespace {
 
-Command accepted(std::string_view text, const ParseOptions& options = {}) {
-    auto parsed = parse_command(text, options);
-    if (auto* r = std::get_if<Response>(&parsed)) FAIL("refused: ", text, " -> ", format_response(*r));
-    return std::get<Command>(parsed);
-}
-
-std::string refused(std::string_view text, const ParseOptions& options = {}) {
-    auto parsed = parse_command(text, options);
-    if (std::holds_alternative<Command>(parsed)) {
-        FAIL_CHECK("accepted: ", text);
-        return {};
-    }
-    return format_response(std::get<Response>(parsed));
-}
+using imap_parse_fixture::accepted;
+using imap_parse_fixture::refused;
 
 ImapUrl url(std::string_view text) {
     auto parsed = parse_imap_url(text);

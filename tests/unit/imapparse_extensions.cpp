@@ -3,25 +3,14 @@
 #include <doctest/doctest.h>
 
 #include "imap/parse/command.h"
+#include "imap_parse_fixture.h"
 
 using namespace mss::imap;
 
 namespace {
 
-Command accepted(std::string_view text, const ParseOptions& options = {}) {
-    auto parsed = parse_command(text, options);
-    if (auto* r = std::get_if<Response>(&parsed)) FAIL("refused: ", text, " -> ", format_response(*r));
-    return std::get<Command>(parsed);
-}
-
-std::string refused(std::string_view text, const ParseOptions& options = {}) {
-    auto parsed = parse_command(text, options);
-    if (std::holds_alternative<Command>(parsed)) {
-        FAIL_CHECK("accepted: ", text);
-        return {};
-    }
-    return format_response(std::get<Response>(parsed));
-}
+using imap_parse_fixture::accepted;
+using imap_parse_fixture::refused;
 
 SearchKey criteria(std::string_view text) { return std::get<SearchArgs>(accepted(text).args).criteria; }
 
