@@ -50,6 +50,13 @@ CREATE INDEX traces_by_ins ON traces(ins, seq);
 )SQL",
     // Issue 12: where to tell the patient that a document was filed ('' when nobody is told).
     "ALTER TABLE patients ADD COLUMN notify_address TEXT NOT NULL DEFAULT '';",
+    // Each document's submission set as its sender named it (a filing job's queue id, an ITI-65
+    // List's masterIdentifier), so that a retried submission recognises its own earlier filing; and
+    // ITI-67's usual order (one patient's current documents, latest first) read from an index.
+    R"SQL(
+ALTER TABLE documents ADD COLUMN submission TEXT NOT NULL DEFAULT '';
+CREATE INDEX documents_by_patient_date ON documents(patient_ins, status, deposited_at DESC, id);
+)SQL",
 };
 
 constexpr const char* kDocumentColumns =
@@ -419,7 +426,9 @@ private:
         if (*same) {
             if ((*same)->patient_ins != doc.patient_ins)
                 return One{Refusal{AckCode::Other, "this document id is filed for another patient"}};
-            return One{DepositReceipt{.id = (*same)->id, .duplicate = true}};
+            return One{DepositReceipt{.id = (*same)->id, .duplicate = true,
+                                      .same_submission = !d.submission.empty() && (*same)->deposited_by == by.id &&
+                                                         submission_of_locked((*same)->id) == d.submission}};
         }
         auto target = replaced_document(d);
         if (!target) return target.error();
@@ -438,7 +447,18 @@ private:
             if (stored.set_id.empty()) stored.set_id = replaced->set_id;
         }
         if (auto s = insert_locked(stored, d.content, replaced ? replaced->id : std::string(), by); !s) return s.error();
+        if (!d.submission.empty()) {
+            Stmt q(db_, "UPDATE documents SET submission = ? WHERE id = ?");
+            q.bind(1, d.submission).bind(2, stored.id);
+            if (q.step() != SQLITE_DONE) return q.error();
+        }
         return One{DepositReceipt{.id = stored.id, .superseded = replaced ? replaced->id : ""}};
+    }
+
+    std::string submission_of_locked(const std::string& id) {
+        Stmt q(db_, "SELECT submission FROM documents WHERE id = ?");
+        q.bind(1, id);
+        return q.step() == SQLITE_ROW ? q.text(0) : std::string();
     }
 
     static std::optional<Refusal> patient_refuses(const std::optional<Patient>& p, const Deposit& d) {

@@ -205,7 +205,9 @@ bool work_job(const FilingServices& s, const store::FilingJob& job, int64_t now)
         add(*dnt, mdn_of(*config, job, d, *dnt, parts));
     else if (d.refused)
         add(job.submitter, plain_failure(*config, job, d, job.submitter));
-    bool new_document = std::any_of(d.receipts.begin(), d.receipts.end(), [](const auto& r) { return !r.duplicate; });
+    // A duplicate of this job's own earlier run is new to the patient: that run died before its notice.
+    bool new_document = std::any_of(d.receipts.begin(), d.receipts.end(),
+                                    [](const auto& r) { return !r.duplicate || r.same_submission; });
     if (new_document && s.patient_address)
         if (auto patient = s.patient_address(d.ins)) add(ascii_lower(*patient), patient_notice(*config, ascii_lower(*patient)));
 
