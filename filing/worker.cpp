@@ -1,12 +1,17 @@
 // The filing worker (see worker.h): a tick a second, or at once when woken; the jobs due, one after
-// the other on the blocking pool; each ends with its notices delivered and the job removed together.
+// the other on its own low-priority thread, those with nothing to tell ended together; each ends with its notices delivered and the job removed together.
 #include "filing/worker.h"
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/base64.h"
 #include "core/blocking.h"
@@ -157,7 +162,7 @@ int64_t retry_delay(unsigned attempts) {
     return std::min<int64_t>(delay, 3600);
 }
 
-bool work_job(const FilingServices& s, const store::FilingJob& job, int64_t now) {
+JobEnd work_job(const FilingServices& s, const store::FilingJob& job, int64_t now) {
     auto config = s.config();
     auto parts = pipeline::attached_parts(job.content);
     Decision d;
@@ -176,7 +181,7 @@ bool work_job(const FilingServices& s, const store::FilingJob& job, int64_t now)
             log::warn(kWhere, "{}: DMP unavailable, next try in {} s: {}", job.queue_id, next - now, filed.error().message);
             if (auto r = s.store.filing_retry(job.id, next, filed.error().message); !r)
                 log::error(kWhere, "{}: cannot schedule the retry: {}", job.queue_id, r.error().message);
-            return false;
+            return JobEnd::Retry;
         }
         if (!filed) {
             d.refused = cda::AckCode::Other;
@@ -211,10 +216,7 @@ bool work_job(const FilingServices& s, const store::FilingJob& job, int64_t now)
     if (new_document && s.patient_address)
         if (auto patient = s.patient_address(d.ins)) add(ascii_lower(*patient), patient_notice(*config, ascii_lower(*patient)));
 
-    if (notices.empty()) {
-        if (auto r = s.store.filing_done(job.id); !r) log::error(kWhere, "{}: cannot end the job: {}", job.queue_id, r.error().message);
-        return true;
-    }
+    if (notices.empty()) return JobEnd::Unnoticed;
     notices.back().finishes_filing_job = job.id;
     auto written = s.store.deliver_batch(notices);
     bool remote = std::any_of(notices.begin(), notices.end(), [](const auto& n) { return !n.remote_recipients.empty(); });
@@ -225,13 +227,19 @@ bool work_job(const FilingServices& s, const store::FilingJob& job, int64_t now)
         if (auto r = s.store.filing_done(job.id); !r) log::error(kWhere, "{}: cannot end the job: {}", job.queue_id, r.error().message);
     }
     if (remote && s.outbound_ready) s.outbound_ready();
-    return true;
+    return JobEnd::Over;
 }
 
 FilingWorker::FilingWorker(asio::io_context& io, FilingServices services)
     : strand_(asio::make_strand(io)), timer_(strand_), services_(std::move(services)) {}
 
-void FilingWorker::start() { asio::co_spawn(strand_, run(), asio::detached); }
+void FilingWorker::start() {
+    asio::post(thread_, [] {
+        if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19) != 0)
+            log::warn(kWhere, "cannot lower the filing thread's priority: {}", std::strerror(errno));
+    });
+    asio::co_spawn(strand_, run(), asio::detached);
+}
 
 void FilingWorker::wake() {
     asio::post(strand_, [this] {
@@ -250,14 +258,19 @@ void FilingWorker::stop() {
 asio::awaitable<void> FilingWorker::run() {
     while (!stopping_) {
         woken_ = false;
-        auto worked = co_await run_blocking(services_.blocking, [this] {
+        auto worked = co_await run_blocking(thread_, [this] {
             int64_t now = std::time(nullptr);
             auto due = services_.store.filing_due(now, kJobsPerTick);
             if (!due) {
                 log::error(kWhere, "cannot read the filing queue: {}", due.error().message);
                 return std::size_t{0};
             }
-            for (const auto& job : *due) work_job(services_, job, now);
+            std::vector<int64_t> unnoticed;
+            for (const auto& job : *due)
+                if (work_job(services_, job, now) == JobEnd::Unnoticed) unnoticed.push_back(job.id);
+            // A crash before this write runs these jobs again: their deposits come back as their own.
+            if (auto r = services_.store.filing_done(unnoticed); !r)
+                log::error(kWhere, "cannot end {} jobs: {}", unnoticed.size(), r.error().message);
             return due->size();
         });
         if (woken_ || stopping_ || worked == kJobsPerTick) continue;

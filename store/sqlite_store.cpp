@@ -879,6 +879,15 @@ public:
         return transaction<Ok>([&]() -> Result<Ok> { return end_filing_job(job); });
     }
 
+    Status filing_done(std::span<const int64_t> jobs) override {
+        if (jobs.empty()) return Ok{};
+        return transaction<Ok>([&]() -> Result<Ok> {
+            for (int64_t job : jobs)
+                if (auto ended = end_filing_job(job); !ended) return ended;
+            return Ok{};
+        });
+    }
+
     Status set_route(const Route& route) override {
         return transaction<Ok>([&]() -> Result<Ok> {
             Stmt q(writer_, "INSERT INTO routes(domain, host, port) VALUES(?1, ?2, ?3) "

@@ -136,3 +136,20 @@ TEST_CASE("a job referring to a stored copy needs a delivery that stores one") {
     std::vector<Delivery> batch{delivery};
     CHECK_FALSE(s->deliver_batch(batch)[0]);
 }
+
+TEST_CASE("jobs with nothing to tell end together in one write") {
+    unit_test::TempDir d;
+    auto s = std::move(open_sqlite(d.path / "s.db")).value();
+    account(*s, "dr@a.fr");
+    auto to = account(*s, "b@a.fr");
+    std::vector<Delivery> batch{submitted(to, "dr@a.fr"), submitted(to, "dr@a.fr"), submitted(to, "dr@a.fr")};
+    for (const auto& r : s->deliver_batch(batch)) REQUIRE(r);
+    auto due = s->filing_due(1000, 10).value();
+    REQUIRE(due.size() == 3);
+    std::vector<int64_t> ended{due[0].id, due[2].id};
+    REQUIRE(s->filing_done(ended));
+    auto left = s->filing_due(1000, 10).value();
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].id == due[1].id);
+    CHECK(s->filing_done(std::vector<int64_t>{}));
+}
