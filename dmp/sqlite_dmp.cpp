@@ -252,30 +252,28 @@ public:
     }
 
     Result<DepositOutcome> deposit(const std::vector<Deposit>& deposits, const Actor& by) override {
+        auto all = deposit_all({Submission{&deposits, by}});
+        if (!all) return all.error();
+        return std::move(all->front());
+    }
+
+    Result<std::vector<DepositOutcome>> deposit_all(const std::vector<Submission>& submissions) override {
         std::lock_guard lock(mu_);
         if (auto s = exec(db_, "BEGIN IMMEDIATE"); !s) return s.error();
-        std::vector<DepositReceipt> receipts;
-        for (const auto& d : deposits) {
-            auto one = deposit_locked(d, by);
-            if (!one || std::holds_alternative<Refusal>(*one)) {
+        std::vector<DepositOutcome> outcomes;
+        for (const auto& submission : submissions) {
+            auto one = submission_locked(submission);
+            if (!one) {
                 rollback(db_);
-                if (!one) return one.error();
-                const auto& refusal = std::get<Refusal>(*one);
-                if (auto s = trace_locked({.ins = d.document.patient_ins, .action = "deposit-refused",
-                                           .actor_kind = to_string(by.kind), .actor = by.id,
-                                           .detail = fmt::format("{} {}: {}", d.document.unique_id,
-                                                                 static_cast<int>(refusal.ack), refusal.message)});
-                    !s)
-                    return s.error();
-                return DepositOutcome{refusal};
+                return one.error();
             }
-            receipts.push_back(std::get<DepositReceipt>(*one));
+            outcomes.push_back(std::move(*one));
         }
         if (auto s = exec(db_, "COMMIT"); !s) {
             rollback(db_);
             return s.error();
         }
-        return DepositOutcome{std::move(receipts)};
+        return outcomes;
     }
 
     Result<std::vector<Document>> find(const DocumentQuery& query) override {
@@ -415,6 +413,32 @@ public:
     }
 
 private:
+    // One submission inside the open transaction, under a savepoint: all its documents, or none and
+    // the refusal of the first that could not be (traced).
+    Result<DepositOutcome> submission_locked(const Submission& submission) {
+        if (auto s = exec(db_, "SAVEPOINT submission"); !s) return s.error();
+        std::vector<DepositReceipt> receipts;
+        for (const auto& d : *submission.deposits) {
+            auto one = deposit_locked(d, submission.by);
+            if (one && std::holds_alternative<DepositReceipt>(*one)) {
+                receipts.push_back(std::get<DepositReceipt>(*one));
+                continue;
+            }
+            sqlite::exec_quietly(db_, "ROLLBACK TO submission; RELEASE submission");
+            if (!one) return one.error();
+            const auto& refusal = std::get<Refusal>(*one);
+            if (auto s = trace_locked({.ins = d.document.patient_ins, .action = "deposit-refused",
+                                       .actor_kind = to_string(submission.by.kind), .actor = submission.by.id,
+                                       .detail = fmt::format("{} {}: {}", d.document.unique_id,
+                                                             static_cast<int>(refusal.ack), refusal.message)});
+                !s)
+                return s.error();
+            return DepositOutcome{refusal};
+        }
+        if (auto s = exec(db_, "RELEASE submission"); !s) return s.error();
+        return DepositOutcome{std::move(receipts)};
+    }
+
     Result<std::variant<DepositReceipt, Refusal>> deposit_locked(const Deposit& d, const Actor& by) {
         using One = std::variant<DepositReceipt, Refusal>;
         const Document& doc = d.document;

@@ -162,37 +162,63 @@ int64_t retry_delay(unsigned attempts) {
     return std::min<int64_t>(delay, 3600);
 }
 
-JobEnd work_job(const FilingServices& s, const store::FilingJob& job, int64_t now) {
-    auto config = s.config();
-    auto parts = pipeline::attached_parts(job.content);
-    Decision d;
-    d.subject = mime::decode_header_text(field(job.content, "Subject").value_or(""));
+namespace {
+
+// A job read and checked, waiting for its deposit.
+struct Prepared {
+    const store::FilingJob* job = nullptr;
+    std::vector<pipeline::AttachedPart> parts;
+    Decision decision;
+    std::optional<Documents> documents;  // none when the checks refused them
+};
+
+Prepared prepare(const store::FilingJob& job) {
+    Prepared p;
+    p.job = &job;
+    p.parts = pipeline::attached_parts(job.content);
+    p.decision.subject = mime::decode_header_text(field(job.content, "Subject").value_or(""));
     MssHeaders mss{field(job.content, "X-MSS-CODECDA"), field(job.content, "X-MSS-INS")};
-    auto documents = documents_of(parts, mss, job.queue_id);
+    auto documents = documents_of(p.parts, mss, job.queue_id);
     if (!documents) {
-        d.refused = documents.refusal().code;
-        d.reason = documents.refusal().reason;
-    } else {
-        d.subject = documents->subject;
-        d.ins = documents->ins;
-        auto filed = s.deposit.provide(documents->bundle, dmp::Actor{dmp::Actor::Kind::Feed, job.submitter});
-        if (!filed && now - job.created_at < kGiveUpAfter) {
-            auto next = now + retry_delay(job.attempts);
-            log::warn(kWhere, "{}: DMP unavailable, next try in {} s: {}", job.queue_id, next - now, filed.error().message);
-            if (auto r = s.store.filing_retry(job.id, next, filed.error().message); !r)
-                log::error(kWhere, "{}: cannot schedule the retry: {}", job.queue_id, r.error().message);
-            return JobEnd::Retry;
-        }
-        if (!filed) {
-            d.refused = cda::AckCode::Other;
-            d.reason = "the DMP could not be reached for a day: " + filed.error().message;
-        } else if (auto* refusal = std::get_if<dmp::Refusal>(&*filed)) {
-            d.refused = static_cast<cda::AckCode>(static_cast<int>(refusal->ack));
-            d.reason = refusal->message;
-        } else {
-            d.receipts = std::get<std::vector<dmp::DepositReceipt>>(*filed);
-        }
+        p.decision.refused = documents.refusal().code;
+        p.decision.reason = documents.refusal().reason;
+        return p;
     }
+    p.decision.subject = documents->subject;
+    p.decision.ins = documents->ins;
+    p.documents = std::move(documents.value());
+    return p;
+}
+
+// The deposit's outcome, or its temporary failure (a retry, or after a day a refusal), into the decision.
+bool decide(const FilingServices& s, Prepared& p, const Result<dmp::DepositOutcome>& filed, int64_t now) {
+    const auto& job = *p.job;
+    Decision& d = p.decision;
+    if (!filed && now - job.created_at < kGiveUpAfter) {
+        auto next = now + retry_delay(job.attempts);
+        log::warn(kWhere, "{}: DMP unavailable, next try in {} s: {}", job.queue_id, next - now, filed.error().message);
+        if (auto r = s.store.filing_retry(job.id, next, filed.error().message); !r)
+            log::error(kWhere, "{}: cannot schedule the retry: {}", job.queue_id, r.error().message);
+        return false;
+    }
+    if (!filed) {
+        d.refused = cda::AckCode::Other;
+        d.reason = "the DMP could not be reached for a day: " + filed.error().message;
+    } else if (auto* refusal = std::get_if<dmp::Refusal>(&*filed)) {
+        d.refused = static_cast<cda::AckCode>(static_cast<int>(refusal->ack));
+        d.reason = refusal->message;
+    } else {
+        d.receipts = std::get<std::vector<dmp::DepositReceipt>>(*filed);
+    }
+    return true;
+}
+
+// The decision told: logged, the acknowledgement and the patient's notice written with the job's end.
+JobEnd tell(const FilingServices& s, const Prepared& p) {
+    auto config = s.config();
+    const auto& job = *p.job;
+    const auto& parts = p.parts;
+    const Decision& d = p.decision;
     if (d.refused)
         log::info(kWhere, "{}: from=<{}> not filed: {} {}", job.queue_id, job.submitter, static_cast<int>(*d.refused),
                   log::sanitize(d.reason));
@@ -228,6 +254,31 @@ JobEnd work_job(const FilingServices& s, const store::FilingJob& job, int64_t no
     }
     if (remote && s.outbound_ready) s.outbound_ready();
     return JobEnd::Over;
+}
+
+}  // namespace
+
+std::vector<JobEnd> work_jobs(const FilingServices& s, const std::vector<store::FilingJob>& jobs, int64_t now) {
+    std::vector<Prepared> prepared;
+    for (const auto& job : jobs) prepared.push_back(prepare(job));
+    std::vector<dmp::BundleFrom> bundles;
+    for (const auto& p : prepared)
+        if (p.documents) bundles.push_back({&p.documents->bundle, dmp::Actor{dmp::Actor::Kind::Feed, p.job->submitter}});
+    Result<std::vector<dmp::DepositOutcome>> filed = std::vector<dmp::DepositOutcome>{};
+    if (!bundles.empty()) filed = s.deposit.provide_all(bundles);
+    std::vector<JobEnd> ends;
+    std::size_t next = 0;
+    for (auto& p : prepared) {
+        if (p.documents) {
+            auto one = filed ? Result<dmp::DepositOutcome>((*filed)[next++]) : Result<dmp::DepositOutcome>(filed.error());
+            if (!decide(s, p, one, now)) {
+                ends.push_back(JobEnd::Retry);
+                continue;
+            }
+        }
+        ends.push_back(tell(s, p));
+    }
+    return ends;
 }
 
 FilingWorker::FilingWorker(asio::io_context& io, FilingServices services)
@@ -266,8 +317,9 @@ asio::awaitable<void> FilingWorker::run() {
                 return std::size_t{0};
             }
             std::vector<int64_t> unnoticed;
-            for (const auto& job : *due)
-                if (work_job(services_, job, now) == JobEnd::Unnoticed) unnoticed.push_back(job.id);
+            auto ends = work_jobs(services_, *due, now);
+            for (std::size_t i = 0; i < ends.size(); ++i)
+                if (ends[i] == JobEnd::Unnoticed) unnoticed.push_back((*due)[i].id);
             // A crash before this write runs these jobs again: their deposits come back as their own.
             if (auto r = services_.store.filing_done(unnoticed); !r)
                 log::error(kWhere, "cannot end {} jobs: {}", unnoticed.size(), r.error().message);
