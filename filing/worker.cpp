@@ -30,6 +30,7 @@ namespace {
 
 constexpr const char* kWhere = "filing";
 constexpr auto kTick = std::chrono::seconds(1);
+constexpr auto kPace = std::chrono::milliseconds(50);
 constexpr std::size_t kJobsPerTick = 16;
 
 std::string random_hex(std::size_t bytes) {
@@ -282,7 +283,7 @@ std::vector<JobEnd> work_jobs(const FilingServices& s, const std::vector<store::
 }
 
 FilingWorker::FilingWorker(asio::io_context& io, FilingServices services)
-    : strand_(asio::make_strand(io)), timer_(strand_), services_(std::move(services)) {}
+    : strand_(asio::make_strand(io)), timer_(strand_), pace_(strand_), services_(std::move(services)) {}
 
 void FilingWorker::start() {
     asio::post(thread_, [] {
@@ -303,6 +304,7 @@ void FilingWorker::stop() {
     asio::post(strand_, [this] {
         stopping_ = true;
         timer_.cancel();
+        pace_.cancel();
     });
 }
 
@@ -325,7 +327,16 @@ asio::awaitable<void> FilingWorker::run() {
                 log::error(kWhere, "cannot end {} jobs: {}", unnoticed.size(), r.error().message);
             return due->size();
         });
-        if (woken_ || stopping_ || worked == kJobsPerTick) continue;
+        if (stopping_) break;
+        if (woken_ && worked == kJobsPerTick) {
+            // A full pass and intake still queuing: a backlog under load. Let the sessions have the
+            // cores and the disk a while, and take the next full pass then. A message alone waits
+            // not, and a backlog left once intake is quiet is worked at full speed.
+            pace_.expires_after(kPace);
+            co_await pace_.async_wait(use_tuple);
+            continue;
+        }
+        if (woken_ || worked == kJobsPerTick) continue;
         timer_.expires_after(kTick);
         co_await timer_.async_wait(use_tuple);
     }

@@ -52,6 +52,7 @@ private:
 
     asio::strand<asio::io_context::executor_type> strand_;
     asio::steady_timer timer_;
+    asio::steady_timer pace_;  // between passes while intake keeps queuing; wake() does not cut it
     FilingServices services_;
     bool woken_ = false;
     bool stopping_ = false;
