@@ -301,7 +301,7 @@ int main(int argc, char** argv) {
                                        },
                                        dmp_sign_in_limits(live, guard)});
     // Filing (issue 12): CDA documents of submitted messages into the DMP, after 250.
-    mss::filing::FilingWorker filing(io, {*store.value(), *deposit, blocking, [&live] { return live.config(); },
+    mss::filing::FilingWorker filing(io, {*store.value(), *deposit, [&live] { return live.config(); },
                                           [&dmp](std::string_view ins) -> std::optional<std::string> {
                                               auto p = dmp.value()->patient(ins);
                                               if (!p || !*p || (*p)->notify_address.empty()) return std::nullopt;

@@ -6,7 +6,8 @@ by its uniqueId as the médecin traitant, polled every 2 ms).
 
   MSSD_BUILD=build bench/filing_intake.py [--messages 200] [--clients 4] [--latency 100]
 
-Prints `mode= messages= seconds= rate=` for on and off, their ratio, then
+Prints `mode= messages= seconds= rate= drained_after=` for on and off (each round waits for the filing
+queue to be empty before the next, so that a backlog never runs into an "off" round), their ratio, then
 `latency samples= p50_ms= p99_ms= max_ms=`."""
 import argparse
 import http.client
@@ -52,6 +53,20 @@ def run_load(server, raws, clients):
     return time.perf_counter() - start
 
 
+def drain(server, timeout=600):
+    """Seconds until the filing queue is empty (read beside mssd, as another reader of mssd.db)."""
+    import sqlite3
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        db = sqlite3.connect(f"file:{server.data / 'mssd.db'}?mode=ro", uri=True, timeout=60)
+        left = db.execute("SELECT count(*) FROM filing_jobs").fetchone()[0]
+        db.close()
+        if left == 0:
+            return time.perf_counter() - start
+        time.sleep(0.05)
+    raise SystemExit("the filing queue did not drain")
+
+
 def visible(conn, doc_id):
     q = urllib.parse.urlencode({"patient.identifier": f"urn:oid:{PATIENT.oid}|{PATIENT.ins}", "status": "current",
                                 "identifier": f"{mx.DOC_ROOT}^{doc_id}"})
@@ -90,8 +105,9 @@ def main():
                 raws = messages(f"{mode}{len(rates)}", a.messages)
                 seconds = run_load(s, raws, a.clients)
                 rates.setdefault(mode, []).append(a.messages / seconds)
-                print(f"mode={mode} messages={a.messages} seconds={seconds:.2f} rate={a.messages / seconds:.1f}/s")
-                time.sleep(3)  # let the worker drain before the next round
+                drained = drain(s)  # the worker's backlog must not run into the next round
+                print(f"mode={mode} messages={a.messages} seconds={seconds:.2f} rate={a.messages / seconds:.1f}/s "
+                      f"drained_after={drained:.2f}s")
             on, off = max(rates["on"]), max(rates["off"])
             print(f"ratio on/off (best of 2 each) = {on / off:.3f}")
             s.ctl("dmp", "filing", GP, "on")

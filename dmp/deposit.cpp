@@ -19,18 +19,34 @@ public:
             log::error(kWhere, "DMP database: {}", filed.error().message);
             return filed;
         }
-        if (auto* refusal = std::get_if<Refusal>(&*filed)) {
-            log::info(kWhere, "ITI-65 from {} refused: {} ({})", log::sanitize(by.id), log::sanitize(refusal->message),
-                      static_cast<int>(refusal->ack));
+        log_outcome(*filed, by);
+        return filed;
+    }
+
+    Result<std::vector<DepositOutcome>> provide_all(const std::vector<BundleFrom>& bundles) override {
+        std::vector<Submission> submissions;
+        for (const auto& b : bundles) submissions.push_back({&b.bundle->deposits, b.by});
+        auto filed = dmp_.deposit_all(submissions);
+        if (!filed) {
+            log::error(kWhere, "DMP database: {}", filed.error().message);
             return filed;
         }
-        for (const auto& r : std::get<std::vector<DepositReceipt>>(*filed))
-            log::info(kWhere, "ITI-65 from {}: {} {}{}", log::sanitize(by.id), r.id, r.duplicate ? "already filed" : "filed",
-                      r.superseded.empty() ? "" : ", replaces " + r.superseded);
+        for (std::size_t i = 0; i < filed->size(); ++i) log_outcome((*filed)[i], bundles[i].by);
         return filed;
     }
 
 private:
+    static void log_outcome(const DepositOutcome& filed, const Actor& by) {
+        if (auto* refusal = std::get_if<Refusal>(&filed)) {
+            log::info(kWhere, "ITI-65 from {} refused: {} ({})", log::sanitize(by.id), log::sanitize(refusal->message),
+                      static_cast<int>(refusal->ack));
+            return;
+        }
+        for (const auto& r : std::get<std::vector<DepositReceipt>>(filed))
+            log::info(kWhere, "ITI-65 from {}: {} {}{}", log::sanitize(by.id), r.id, r.duplicate ? "already filed" : "filed",
+                      r.superseded.empty() ? "" : ", replaces " + r.superseded);
+    }
+
     Dmp& dmp_;
 };
 

@@ -10,9 +10,18 @@
 
 namespace mss::dmp {
 
+// One sender's bundle among several provided together.
+struct BundleFrom {
+    const ProvideBundle* bundle = nullptr;
+    Actor by{};
+};
+
 class DmpDeposit {
 public:
     virtual ~DmpDeposit() = default;
+    // Several bundles at once (the filing worker's due jobs): one outcome each, in order, each
+    // bundle filed or refused on its own; an Error is a temporary failure of them all.
+    virtual Result<std::vector<DepositOutcome>> provide_all(const std::vector<BundleFrom>& bundles) = 0;
     // All the bundle's documents filed (or recognised as duplicates), or the refusal of the first that
     // could not be (its CI-SIS code); an Error is a temporary failure (the caller may try again).
     virtual Result<DepositOutcome> provide(const ProvideBundle& bundle, const Actor& by) = 0;

@@ -22,6 +22,12 @@ namespace mss::dmp {
 using DepositOutcome = std::variant<std::vector<DepositReceipt>, Refusal>;
 using ChangeOutcome = std::variant<Document, Refusal>;
 
+// One sender's submission among several deposited together.
+struct Submission {
+    const std::vector<Deposit>* deposits = nullptr;
+    Actor by{};
+};
+
 class Dmp {
 public:
     virtual ~Dmp() = default;
@@ -40,6 +46,9 @@ public:
     // Documents.
     // One transaction: a later document may replace an earlier one of the same submission.
     virtual Result<DepositOutcome> deposit(const std::vector<Deposit>& deposits, const Actor& by) = 0;
+    // Several submissions in one transaction (one commit, one fsync), each filed whole or refused
+    // on its own: one outcome each, in order. An Error writes none of them.
+    virtual Result<std::vector<DepositOutcome>> deposit_all(const std::vector<Submission>& submissions) = 0;
     // Matching documents, the latest deposited first; summaries only, for deciding and counting
     // before reading the page's documents one by one.
     virtual Result<std::vector<Document>> find(const DocumentQuery& query) = 0;

@@ -106,11 +106,17 @@ struct Deposit {
     std::string replaces_ref{};  // relatesTo replaces: a DMP id or a uniqueId, or empty
     // Identity traits the sender holds for the patient; each compared when present (904).
     std::optional<std::string> family{}, given{}, birth_date{}, gender{};
+    // The submission set it came in (the sender's key for one submission, e.g. a filing job's):
+    // a deposit retried after a crash finds its own earlier filing by it.
+    std::string submission{};
 };
 
 struct DepositReceipt {
     std::string id{};
     bool duplicate = false;   // the same uniqueId was filed before: nothing new written
+    // A duplicate filed by the same actor in the same submission: the sender's own earlier attempt,
+    // whose outcome it may not have recorded (it died before); new to the sender, so to say.
+    bool same_submission = false;
     std::string superseded{};   // id of the version it replaced, or empty
 };
 

@@ -258,6 +258,7 @@ std::variant<ProvideBundle, BadRequest> parse_provide_bundle(std::string_view bo
     }
     if (!has_submission_set) return bad("the Bundle holds no SubmissionSet List");
     if (out.deposits.empty()) return bad("the Bundle holds no DocumentReference");
+    for (auto& d : out.deposits) d.submission = out.submission_set;
     return out;
 }
 

@@ -50,6 +50,13 @@ CREATE INDEX traces_by_ins ON traces(ins, seq);
 )SQL",
     // Issue 12: where to tell the patient that a document was filed ('' when nobody is told).
     "ALTER TABLE patients ADD COLUMN notify_address TEXT NOT NULL DEFAULT '';",
+    // Each document's submission set as its sender named it (a filing job's queue id, an ITI-65
+    // List's masterIdentifier), so that a retried submission recognises its own earlier filing; and
+    // ITI-67's usual order (one patient's current documents, latest first) read from an index.
+    R"SQL(
+ALTER TABLE documents ADD COLUMN submission TEXT NOT NULL DEFAULT '';
+CREATE INDEX documents_by_patient_date ON documents(patient_ins, status, deposited_at DESC, id);
+)SQL",
 };
 
 constexpr const char* kDocumentColumns =
@@ -237,30 +244,28 @@ public:
     }
 
     Result<DepositOutcome> deposit(const std::vector<Deposit>& deposits, const Actor& by) override {
+        auto all = deposit_all({Submission{&deposits, by}});
+        if (!all) return all.error();
+        return std::move(all->front());
+    }
+
+    Result<std::vector<DepositOutcome>> deposit_all(const std::vector<Submission>& submissions) override {
         std::lock_guard lock(mu_);
         if (auto s = exec(db_, "BEGIN IMMEDIATE"); !s) return s.error();
-        std::vector<DepositReceipt> receipts;
-        for (const auto& d : deposits) {
-            auto one = deposit_locked(d, by);
-            if (!one || std::holds_alternative<Refusal>(*one)) {
+        std::vector<DepositOutcome> outcomes;
+        for (const auto& submission : submissions) {
+            auto one = submission_locked(submission);
+            if (!one) {
                 rollback(db_);
-                if (!one) return one.error();
-                const auto& refusal = std::get<Refusal>(*one);
-                if (auto s = trace_locked({.ins = d.document.patient_ins, .action = "deposit-refused",
-                                           .actor_kind = to_string(by.kind), .actor = by.id,
-                                           .detail = fmt::format("{} {}: {}", d.document.unique_id,
-                                                                 static_cast<int>(refusal.ack), refusal.message)});
-                    !s)
-                    return s.error();
-                return DepositOutcome{refusal};
+                return one.error();
             }
-            receipts.push_back(std::get<DepositReceipt>(*one));
+            outcomes.push_back(std::move(*one));
         }
         if (auto s = exec(db_, "COMMIT"); !s) {
             rollback(db_);
             return s.error();
         }
-        return DepositOutcome{std::move(receipts)};
+        return outcomes;
     }
 
     Result<std::vector<Document>> find(const DocumentQuery& query) override {
@@ -400,6 +405,32 @@ public:
     }
 
 private:
+    // One submission inside the open transaction, under a savepoint: all its documents, or none and
+    // the refusal of the first that could not be (traced).
+    Result<DepositOutcome> submission_locked(const Submission& submission) {
+        if (auto s = exec(db_, "SAVEPOINT submission"); !s) return s.error();
+        std::vector<DepositReceipt> receipts;
+        for (const auto& d : *submission.deposits) {
+            auto one = deposit_locked(d, submission.by);
+            if (one && std::holds_alternative<DepositReceipt>(*one)) {
+                receipts.push_back(std::get<DepositReceipt>(*one));
+                continue;
+            }
+            sqlite::exec_quietly(db_, "ROLLBACK TO submission; RELEASE submission");
+            if (!one) return one.error();
+            const auto& refusal = std::get<Refusal>(*one);
+            if (auto s = trace_locked({.ins = d.document.patient_ins, .action = "deposit-refused",
+                                       .actor_kind = to_string(submission.by.kind), .actor = submission.by.id,
+                                       .detail = fmt::format("{} {}: {}", d.document.unique_id,
+                                                             static_cast<int>(refusal.ack), refusal.message)});
+                !s)
+                return s.error();
+            return DepositOutcome{refusal};
+        }
+        if (auto s = exec(db_, "RELEASE submission"); !s) return s.error();
+        return DepositOutcome{std::move(receipts)};
+    }
+
     Result<std::variant<DepositReceipt, Refusal>> deposit_locked(const Deposit& d, const Actor& by) {
         using One = std::variant<DepositReceipt, Refusal>;
         const Document& doc = d.document;
@@ -411,7 +442,9 @@ private:
         if (*same) {
             if ((*same)->patient_ins != doc.patient_ins)
                 return One{Refusal{AckCode::Other, "this document id is filed for another patient"}};
-            return One{DepositReceipt{.id = (*same)->id, .duplicate = true}};
+            return One{DepositReceipt{.id = (*same)->id, .duplicate = true,
+                                      .same_submission = !d.submission.empty() && (*same)->deposited_by == by.id &&
+                                                         submission_of_locked((*same)->id) == d.submission}};
         }
         auto target = replaced_document(d);
         if (!target) return target.error();
@@ -430,7 +463,18 @@ private:
             if (stored.set_id.empty()) stored.set_id = replaced->set_id;
         }
         if (auto s = insert_locked(stored, d.content, replaced ? replaced->id : std::string(), by); !s) return s.error();
+        if (!d.submission.empty()) {
+            Stmt q(db_, "UPDATE documents SET submission = ? WHERE id = ?");
+            q.bind(1, d.submission).bind(2, stored.id);
+            if (q.step() != SQLITE_DONE) return q.error();
+        }
         return One{DepositReceipt{.id = stored.id, .superseded = replaced ? replaced->id : ""}};
+    }
+
+    std::string submission_of_locked(const std::string& id) {
+        Stmt q(db_, "SELECT submission FROM documents WHERE id = ?");
+        q.bind(1, id);
+        return q.step() == SQLITE_ROW ? q.text(0) : std::string();
     }
 
     static std::optional<Refusal> patient_refuses(const std::optional<Patient>& p, const Deposit& d) {

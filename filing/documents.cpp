@@ -104,6 +104,7 @@ cda::Outcome<Documents> documents_of(const std::vector<pipeline::AttachedPart>& 
         auto metadata = cda::sharing_metadata(*found[i].header);
         if (!metadata) return metadata.refusal();
         out.bundle.deposits.push_back(deposit_of(*found[i].header, metadata.value(), ins[i], *found[i].content));
+        out.bundle.deposits.back().submission = out.bundle.submission_set;
         out.bundle.full_urls.push_back(fmt::format("urn:mssd:filing:{}:{}", submission_id, i));
     }
     return out;

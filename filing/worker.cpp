@@ -1,11 +1,16 @@
 // The filing worker (see worker.h): a tick a second, or at once when woken; the jobs due, one after
-// the other on the blocking pool; each ends with its notices delivered and the job removed together.
+// the other on its own low-priority thread, those with nothing to tell ended together; each ends with its notices delivered and the job removed together.
 #include "filing/worker.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/base64.h"
 #include "core/blocking.h"
@@ -26,6 +31,7 @@ namespace {
 
 constexpr const char* kWhere = "filing";
 constexpr auto kTick = std::chrono::seconds(1);
+constexpr auto kPace = std::chrono::milliseconds(50);
 constexpr std::size_t kJobsPerTick = 16;
 
 std::string trim(std::string_view v) {
@@ -142,37 +148,63 @@ int64_t retry_delay(unsigned attempts) {
     return std::min<int64_t>(delay, 3600);
 }
 
-bool work_job(const FilingServices& s, const store::FilingJob& job, int64_t now) {
-    auto config = s.config();
-    auto parts = pipeline::attached_parts(job.content);
-    Decision d;
-    d.subject = mime::decode_header_text(field(job.content, "Subject").value_or(""));
+namespace {
+
+// A job read and checked, waiting for its deposit.
+struct Prepared {
+    const store::FilingJob* job = nullptr;
+    std::vector<pipeline::AttachedPart> parts;
+    Decision decision;
+    std::optional<Documents> documents;  // none when the checks refused them
+};
+
+Prepared prepare(const store::FilingJob& job) {
+    Prepared p;
+    p.job = &job;
+    p.parts = pipeline::attached_parts(job.content);
+    p.decision.subject = mime::decode_header_text(field(job.content, "Subject").value_or(""));
     MssHeaders mss{field(job.content, "X-MSS-CODECDA"), field(job.content, "X-MSS-INS")};
-    auto documents = documents_of(parts, mss, job.queue_id);
+    auto documents = documents_of(p.parts, mss, job.queue_id);
     if (!documents) {
-        d.refused = documents.refusal().code;
-        d.reason = documents.refusal().reason;
-    } else {
-        d.subject = documents->subject;
-        d.ins = documents->ins;
-        auto filed = s.deposit.provide(documents->bundle, dmp::Actor{dmp::Actor::Kind::Feed, job.submitter});
-        if (!filed && now - job.created_at < kGiveUpAfter) {
-            auto next = now + retry_delay(job.attempts);
-            log::warn(kWhere, "{}: DMP unavailable, next try in {} s: {}", job.queue_id, next - now, filed.error().message);
-            if (auto r = s.store.filing_retry(job.id, next, filed.error().message); !r)
-                log::error(kWhere, "{}: cannot schedule the retry: {}", job.queue_id, r.error().message);
-            return false;
-        }
-        if (!filed) {
-            d.refused = cda::AckCode::Other;
-            d.reason = "the DMP could not be reached for a day: " + filed.error().message;
-        } else if (auto* refusal = std::get_if<dmp::Refusal>(&*filed)) {
-            d.refused = static_cast<cda::AckCode>(static_cast<int>(refusal->ack));
-            d.reason = refusal->message;
-        } else {
-            d.receipts = std::get<std::vector<dmp::DepositReceipt>>(*filed);
-        }
+        p.decision.refused = documents.refusal().code;
+        p.decision.reason = documents.refusal().reason;
+        return p;
     }
+    p.decision.subject = documents->subject;
+    p.decision.ins = documents->ins;
+    p.documents = std::move(documents.value());
+    return p;
+}
+
+// The deposit's outcome, or its temporary failure (a retry, or after a day a refusal), into the decision.
+bool decide(const FilingServices& s, Prepared& p, const Result<dmp::DepositOutcome>& filed, int64_t now) {
+    const auto& job = *p.job;
+    Decision& d = p.decision;
+    if (!filed && now - job.created_at < kGiveUpAfter) {
+        auto next = now + retry_delay(job.attempts);
+        log::warn(kWhere, "{}: DMP unavailable, next try in {} s: {}", job.queue_id, next - now, filed.error().message);
+        if (auto r = s.store.filing_retry(job.id, next, filed.error().message); !r)
+            log::error(kWhere, "{}: cannot schedule the retry: {}", job.queue_id, r.error().message);
+        return false;
+    }
+    if (!filed) {
+        d.refused = cda::AckCode::Other;
+        d.reason = "the DMP could not be reached for a day: " + filed.error().message;
+    } else if (auto* refusal = std::get_if<dmp::Refusal>(&*filed)) {
+        d.refused = static_cast<cda::AckCode>(static_cast<int>(refusal->ack));
+        d.reason = refusal->message;
+    } else {
+        d.receipts = std::get<std::vector<dmp::DepositReceipt>>(*filed);
+    }
+    return true;
+}
+
+// The decision told: logged, the acknowledgement and the patient's notice written with the job's end.
+JobEnd tell(const FilingServices& s, const Prepared& p) {
+    auto config = s.config();
+    const auto& job = *p.job;
+    const auto& parts = p.parts;
+    const Decision& d = p.decision;
     if (d.refused)
         log::info(kWhere, "{}: from=<{}> not filed: {} {}", job.queue_id, job.submitter, static_cast<int>(*d.refused),
                   log::sanitize(d.reason));
@@ -190,14 +222,13 @@ bool work_job(const FilingServices& s, const store::FilingJob& job, int64_t now)
         add(*dnt, mdn_of(*config, job, d, *dnt, parts));
     else if (d.refused)
         add(job.submitter, plain_failure(*config, job, d, job.submitter));
-    bool new_document = std::any_of(d.receipts.begin(), d.receipts.end(), [](const auto& r) { return !r.duplicate; });
+    // A duplicate of this job's own earlier run is new to the patient: that run died before its notice.
+    bool new_document = std::any_of(d.receipts.begin(), d.receipts.end(),
+                                    [](const auto& r) { return !r.duplicate || r.same_submission; });
     if (new_document && s.patient_address)
         if (auto patient = s.patient_address(d.ins)) add(ascii_lower(*patient), patient_notice(*config, ascii_lower(*patient)));
 
-    if (notices.empty()) {
-        if (auto r = s.store.filing_done(job.id); !r) log::error(kWhere, "{}: cannot end the job: {}", job.queue_id, r.error().message);
-        return true;
-    }
+    if (notices.empty()) return JobEnd::Unnoticed;
     notices.back().finishes_filing_job = job.id;
     auto written = s.store.deliver_batch(notices);
     bool remote = std::any_of(notices.begin(), notices.end(), [](const auto& n) { return !n.remote_recipients.empty(); });
@@ -208,13 +239,44 @@ bool work_job(const FilingServices& s, const store::FilingJob& job, int64_t now)
         if (auto r = s.store.filing_done(job.id); !r) log::error(kWhere, "{}: cannot end the job: {}", job.queue_id, r.error().message);
     }
     if (remote && s.outbound_ready) s.outbound_ready();
-    return true;
+    return JobEnd::Over;
+}
+
+}  // namespace
+
+std::vector<JobEnd> work_jobs(const FilingServices& s, const std::vector<store::FilingJob>& jobs, int64_t now) {
+    std::vector<Prepared> prepared;
+    for (const auto& job : jobs) prepared.push_back(prepare(job));
+    std::vector<dmp::BundleFrom> bundles;
+    for (const auto& p : prepared)
+        if (p.documents) bundles.push_back({&p.documents->bundle, dmp::Actor{dmp::Actor::Kind::Feed, p.job->submitter}});
+    Result<std::vector<dmp::DepositOutcome>> filed = std::vector<dmp::DepositOutcome>{};
+    if (!bundles.empty()) filed = s.deposit.provide_all(bundles);
+    std::vector<JobEnd> ends;
+    std::size_t next = 0;
+    for (auto& p : prepared) {
+        if (p.documents) {
+            auto one = filed ? Result<dmp::DepositOutcome>((*filed)[next++]) : Result<dmp::DepositOutcome>(filed.error());
+            if (!decide(s, p, one, now)) {
+                ends.push_back(JobEnd::Retry);
+                continue;
+            }
+        }
+        ends.push_back(tell(s, p));
+    }
+    return ends;
 }
 
 FilingWorker::FilingWorker(asio::io_context& io, FilingServices services)
-    : strand_(asio::make_strand(io)), timer_(strand_), services_(std::move(services)) {}
+    : strand_(asio::make_strand(io)), timer_(strand_), pace_(strand_), services_(std::move(services)) {}
 
-void FilingWorker::start() { asio::co_spawn(strand_, run(), asio::detached); }
+void FilingWorker::start() {
+    asio::post(thread_, [] {
+        if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19) != 0)
+            log::warn(kWhere, "cannot lower the filing thread's priority: {}", std::strerror(errno));
+    });
+    asio::co_spawn(strand_, run(), asio::detached);
+}
 
 void FilingWorker::wake() {
     asio::post(strand_, [this] {
@@ -227,23 +289,39 @@ void FilingWorker::stop() {
     asio::post(strand_, [this] {
         stopping_ = true;
         timer_.cancel();
+        pace_.cancel();
     });
 }
 
 asio::awaitable<void> FilingWorker::run() {
     while (!stopping_) {
         woken_ = false;
-        auto worked = co_await run_blocking(services_.blocking, [this] {
+        auto worked = co_await run_blocking(thread_, [this] {
             int64_t now = std::time(nullptr);
             auto due = services_.store.filing_due(now, kJobsPerTick);
             if (!due) {
                 log::error(kWhere, "cannot read the filing queue: {}", due.error().message);
                 return std::size_t{0};
             }
-            for (const auto& job : *due) work_job(services_, job, now);
+            std::vector<int64_t> unnoticed;
+            auto ends = work_jobs(services_, *due, now);
+            for (std::size_t i = 0; i < ends.size(); ++i)
+                if (ends[i] == JobEnd::Unnoticed) unnoticed.push_back((*due)[i].id);
+            // A crash before this write runs these jobs again: their deposits come back as their own.
+            if (auto r = services_.store.filing_done(unnoticed); !r)
+                log::error(kWhere, "cannot end {} jobs: {}", unnoticed.size(), r.error().message);
             return due->size();
         });
-        if (woken_ || stopping_ || worked == kJobsPerTick) continue;
+        if (stopping_) break;
+        if (woken_ && worked == kJobsPerTick) {
+            // A full pass and intake still queuing: a backlog under load. Let the sessions have the
+            // cores and the disk a while, and take the next full pass then. A message alone waits
+            // not, and a backlog left once intake is quiet is worked at full speed.
+            pace_.expires_after(kPace);
+            co_await pace_.async_wait(use_tuple);
+            continue;
+        }
+        if (woken_ || worked == kJobsPerTick) continue;
         timer_.expires_after(kTick);
         co_await timer_.async_wait(use_tuple);
     }

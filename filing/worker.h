@@ -4,7 +4,8 @@
 // and notifies the patient, the notices and the job's end in one store write. A temporary failure
 // of the DMP is retried with backoff; a job survives restarts (it is a row until done), and the DMP
 // files a document id once, so a job run twice files nothing twice.
-// Runs on the event loop (one strand); each job on the blocking pool. Trusts the store and the sink.
+// Runs on the event loop (one strand); the jobs on one low-priority thread of its own. Trusts the
+// store and the sink.
 #pragma once
 #include <asio.hpp>
 #include <functional>
@@ -21,7 +22,6 @@ namespace mss::filing {
 struct FilingServices {
     store::Store& store;
     dmp::DmpDeposit& deposit;
-    asio::thread_pool& blocking;
     std::function<std::shared_ptr<const Config>()> config;
     // The address to tell of a new document in this patient's DMP, when one is known.
     std::function<std::optional<std::string>(std::string_view ins)> patient_address;
@@ -33,9 +33,12 @@ struct FilingServices {
 int64_t retry_delay(unsigned attempts);
 inline constexpr int64_t kGiveUpAfter = 24 * 3600;
 
-// One job, start to end, blocking: what the worker runs on the pool. True when the job is over
-// (filed or refused, notices written); false when it waits for a retry.
-bool work_job(const FilingServices& services, const store::FilingJob& job, int64_t now);
+// The due jobs, start to end, blocking: what the worker runs on its thread. Their bundles go to the
+// DMP together (one transaction); each job then ends Over (filed or refused, notices written with
+// the job's end), Unnoticed (over with nothing to write: the caller ends such jobs together, in one
+// store write), or Retry (waits for its next attempt). One end per job, in order.
+enum class JobEnd { Over, Unnoticed, Retry };
+std::vector<JobEnd> work_jobs(const FilingServices& services, const std::vector<store::FilingJob>& jobs, int64_t now);
 
 class FilingWorker {
 public:
@@ -49,9 +52,14 @@ private:
 
     asio::strand<asio::io_context::executor_type> strand_;
     asio::steady_timer timer_;
+    asio::steady_timer pace_;  // between passes while intake keeps queuing; wake() does not cut it
     FilingServices services_;
     bool woken_ = false;
     bool stopping_ = false;
+    // One thread of its own at the lowest CPU priority (nice 19): one job at a time, and intake's
+    // threads always go first when the cores are busy; the jobs wait, durable, meanwhile. Last, so
+    // that it is joined before the rest goes.
+    asio::thread_pool thread_{1};
 };
 
 }  // namespace mss::filing

@@ -100,6 +100,7 @@ private:
     void queue_direct_notices(const std::string& id, const pipeline::DirectRequest& request,
                               store::Delivery& delivery) const;
     std::string received_header(const std::string& id) const;
+    void refer_to_stored_copy(store::FilingRequest& request, const pipeline::SmimeOutcome& smime) const;
     ContentLimits content_limits() const {
         return {config_->limits.max_message_size, config_->limits.max_text_line};
     }
@@ -599,6 +600,18 @@ asio::awaitable<Result<pipeline::SmimeOutcome>> Session::smime_step(std::string 
     co_return co_await std::move(step);
 }
 
+// The filing job refers to the delivery's shared stored copy (recipient 0's) when the S/MIME step
+// left the message as submitted: the stored copy then holds it, past its trace fields.
+void Session::refer_to_stored_copy(store::FilingRequest& request, const pipeline::SmimeOutcome& smime) const {
+    if (smime.filings.empty()) return;
+    const std::string& filed = smime.filings.front().content;
+    if (request.content.size() != request.received_size + filed.size() ||
+        std::string_view(request.content).substr(request.received_size) != filed)
+        return;
+    request.use_stored_copy = true;
+    request.content.clear();
+}
+
 store::Delivery Session::delivery_of(const std::string& id, pipeline::SmimeOutcome& smime) const {
     store::Delivery delivery;
     delivery.return_path = tx_->from.address();
@@ -706,8 +719,11 @@ asio::awaitable<void> Session::deliver(std::string message) {
     // Issue 12: an authenticated mailbox's message with CDA attachments is kept for the filing
     // worker, in the same group commit; the documents are read later, never on the way to 250.
     std::optional<store::FilingRequest> filing_request;
-    if (principal_ && requires_auth(port_) && pipeline::carries_cda(message))
-        filing_request = store::FilingRequest{principal_->address, id, received_header(id) + message};
+    if (principal_ && requires_auth(port_) && pipeline::carries_cda(message)) {
+        std::string received = received_header(id);
+        filing_request = store::FilingRequest{principal_->address, id, received + message};
+        filing_request->received_size = received.size();
+    }
     auto step = smime_step(std::move(message));
     auto smime = co_await std::move(step);
     if (!smime) {
@@ -727,6 +743,7 @@ asio::awaitable<void> Session::deliver(std::string message) {
     }
     store::Delivery delivery = delivery_of(id, *smime);
     if (direct) queue_direct_notices(id, *direct, delivery);
+    if (filing_request) refer_to_stored_copy(*filing_request, *smime);
     delivery.filing = std::move(filing_request);
     bool for_filing = delivery.filing.has_value();
     std::string reported = tx_->notices.empty() ? std::string() : delivery.content;  // what a report quotes

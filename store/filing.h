@@ -14,6 +14,11 @@ struct FilingRequest {
     std::string submitter;  // the authenticated mailbox, lower case
     std::string queue_id;   // the message's id at intake, for the log
     std::string content;    // the message as submitted (Received: header included)
+    // The delivery's shared stored copy is this message with trace fields only added (the S/MIME
+    // step changed nothing else): the job refers to that copy, pinned until the job ends, instead
+    // of keeping content, so that filing adds no octets to the intake's write.
+    bool use_stored_copy = false;
+    std::size_t received_size = 0;  // the Received: header at content's start (intake's own)
 };
 
 struct FilingJob {

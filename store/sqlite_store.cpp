@@ -145,6 +145,15 @@ CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_id);
 CREATE INDEX IF NOT EXISTS thread_keys_thread ON thread_keys(thread_id);
 DELETE FROM thread_keys WHERE thread_id NOT IN (SELECT thread_id FROM messages WHERE thread_id IS NOT NULL);
 )SQL",
+    // Filing without a second copy (issue 12): a job whose message is the delivery's shared stored
+    // copy refers to it (message_id; its octets from content_offset on, past the Return-Path line)
+    // and keeps an empty content. The referred message is pinned until the job ends (drop_orphans
+    // spares it), so that a user's expunge meanwhile does not take the documents from the worker.
+    R"SQL(
+ALTER TABLE filing_jobs ADD COLUMN message_id INTEGER;
+ALTER TABLE filing_jobs ADD COLUMN content_offset INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS filing_jobs_by_message ON filing_jobs(message_id) WHERE message_id IS NOT NULL;
+)SQL",
 };
 
 using sqlite::exec;
@@ -850,8 +859,11 @@ public:
 
     Result<std::vector<FilingJob>> filing_due(int64_t now, std::size_t limit) override {
         return read([&](sqlite3* db) -> Result<std::vector<FilingJob>> {
-            Stmt q(db, "SELECT id, submitter, return_path, queue_id, content, attempts, next_attempt, created_at, last_error "
-                       "FROM filing_jobs WHERE next_attempt <= ?1 ORDER BY id LIMIT ?2");
+            Stmt q(db, "SELECT j.id, j.submitter, j.return_path, j.queue_id, "
+                       "CASE WHEN j.message_id IS NULL THEN j.content ELSE substr(m.content, j.content_offset + 1) END, "
+                       "j.attempts, j.next_attempt, j.created_at, j.last_error "
+                       "FROM filing_jobs j LEFT JOIN messages m ON m.id = j.message_id "
+                       "WHERE j.next_attempt <= ?1 ORDER BY j.id LIMIT ?2");
             q.bind(1, now).bind(2, static_cast<int64_t>(limit));
             std::vector<FilingJob> out;
             while (q.step() == SQLITE_ROW)
@@ -871,10 +883,14 @@ public:
     }
 
     Status filing_done(int64_t job) override {
+        return transaction<Ok>([&]() -> Result<Ok> { return end_filing_job(job); });
+    }
+
+    Status filing_done(std::span<const int64_t> jobs) override {
+        if (jobs.empty()) return Ok{};
         return transaction<Ok>([&]() -> Result<Ok> {
-            Stmt q(writer_, "DELETE FROM filing_jobs WHERE id = ?1");
-            q.bind(1, job);
-            if (q.step() != SQLITE_DONE) return q.error();
+            for (int64_t job : jobs)
+                if (auto ended = end_filing_job(job); !ended) return ended;
             return Ok{};
         });
     }
@@ -1289,7 +1305,8 @@ private:
     Result<Ok> drop_orphans() {
         std::vector<int64_t> ids;
         std::vector<std::string> threads;
-        Stmt orphans(writer_, "SELECT id, thread_id FROM messages WHERE id NOT IN (SELECT message_id FROM folder_messages)");
+        Stmt orphans(writer_, "SELECT id, thread_id FROM messages WHERE id NOT IN (SELECT message_id FROM folder_messages) "
+                               "AND id NOT IN (SELECT message_id FROM filing_jobs WHERE message_id IS NOT NULL)");
         while (orphans.step() == SQLITE_ROW) {
             ids.push_back(orphans.i64(0));
             if (!orphans.is_null(1)) threads.push_back(orphans.text(1));
@@ -1570,25 +1587,44 @@ private:
             outcome.uids.push_back(*uid);
         }
         if (auto queued = queue_outbound(d); !queued) return queued.error();
-        if (auto filed = queue_filing(d); !filed) return filed.error();
+        if (auto filed = queue_filing(d, shared, return_path.size()); !filed) return filed.error();
         return outcome;
     }
 
     // The delivery's filing job (unless its mailbox turned filing off), and the job it finishes.
-    Result<Ok> queue_filing(const Delivery& d) {
+    // stored: the delivery's shared copy and the length of the Return-Path line put before it.
+    Result<Ok> queue_filing(const Delivery& d, std::optional<int64_t> stored, std::size_t return_path_line) {
         if (d.filing) {
-            Stmt q(writer_, "INSERT INTO filing_jobs(submitter, return_path, queue_id, content, created_at) "
-                            "SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM filing_settings s "
-                            "JOIN accounts a ON a.id = s.account_id WHERE a.address = ?1 AND s.enabled = 0)");
+            bool refer = d.filing->use_stored_copy && stored;
+            if (d.filing->use_stored_copy && !stored)
+                return fail(ErrorKind::Invalid, "a filing job refers to a stored copy, but the delivery stores none");
+            Stmt q(writer_, "INSERT INTO filing_jobs(submitter, return_path, queue_id, content, created_at, message_id, "
+                            "content_offset) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM "
+                            "filing_settings s JOIN accounts a ON a.id = s.account_id WHERE a.address = ?1 AND s.enabled = 0)");
             q.bind(1, ascii_lower(d.filing->submitter)).bind(2, d.return_path).bind(3, d.filing->queue_id);
-            q.bind_blob(4, d.filing->content).bind(5, d.internal_date);
+            q.bind_blob(4, refer ? std::string_view("", 0) : std::string_view(d.filing->content)).bind(5, d.internal_date);
+            q.bind(6, refer ? std::optional<uint64_t>(static_cast<uint64_t>(*stored)) : std::nullopt);
+            q.bind(7, static_cast<int64_t>(refer ? return_path_line : 0));
             if (q.step() != SQLITE_DONE) return q.error();
         }
-        if (d.finishes_filing_job) {
-            Stmt q(writer_, "DELETE FROM filing_jobs WHERE id = ?1");
-            q.bind(1, d.finishes_filing_job);
-            if (q.step() != SQLITE_DONE) return q.error();
-        }
+        if (d.finishes_filing_job) return end_filing_job(d.finishes_filing_job);
+        return Ok{};
+    }
+
+    // A job removed, and the message it pinned with it when no folder holds that message any more.
+    Result<Ok> end_filing_job(int64_t job) {
+        Stmt q(writer_, "DELETE FROM filing_jobs WHERE id = ?1 RETURNING message_id");
+        q.bind(1, job);
+        int rc = q.step();
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return q.error();
+        std::optional<int64_t> pinned;
+        if (rc == SQLITE_ROW && !q.is_null(0)) pinned = q.i64(0);
+        if (rc == SQLITE_ROW && q.step() != SQLITE_DONE) return q.error();
+        if (!pinned) return Ok{};
+        Stmt drop(writer_, "DELETE FROM messages WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM folder_messages "
+                           "WHERE message_id = ?1) AND NOT EXISTS (SELECT 1 FROM filing_jobs WHERE message_id = ?1)");
+        drop.bind(1, *pinned);
+        if (drop.step() != SQLITE_DONE) return drop.error();
         return Ok{};
     }
 

@@ -270,3 +270,38 @@ TEST_CASE("reading traces from many threads at once: each one written once, all 
     CHECK(searches == kThreads * kEach);
     CHECK(details.size() == static_cast<std::size_t>(kThreads * kEach));
 }
+
+TEST_CASE("several submissions in one transaction: each filed or refused on its own") {
+    unit_test::TempDir dir;
+    auto dmp = open(dir);
+    std::vector<Deposit> first{report("1.2.3.1")}, bad{report("1.2.3.2"), report("1.2.3.3")}, third{report("1.2.3.4")};
+    bad[1].family = "AUTRE";  // 904: the second document of the second submission
+    auto all = dmp->deposit_all({{&first, kFeed}, {&bad, kFeed}, {&third, kFeed}});
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 3);
+    CHECK(std::holds_alternative<std::vector<DepositReceipt>>((*all)[0]));
+    REQUIRE(std::holds_alternative<Refusal>((*all)[1]));
+    CHECK(std::get<Refusal>((*all)[1]).ack == AckCode::TraitsDiffer);
+    CHECK(std::holds_alternative<std::vector<DepositReceipt>>((*all)[2]));
+    std::set<std::string> ids;
+    for (const auto& d : current(*dmp)) ids.insert(d.unique_id);
+    CHECK(ids == std::set<std::string>{"1.2.3.1", "1.2.3.4"});  // nothing of the refused submission
+}
+
+TEST_CASE("a submission retried by the same sender finds its own earlier filing") {
+    unit_test::TempDir dir;
+    auto dmp = open(dir);
+    std::vector<Deposit> job{report("1.2.4.1")};
+    job[0].submission = "Q1";
+    REQUIRE(dmp->deposit(job, kFeed).ok());
+    auto again = dmp->deposit(job, kFeed);
+    REQUIRE(again.ok());
+    auto receipt = std::get<std::vector<DepositReceipt>>(*again).at(0);
+    CHECK(receipt.duplicate);
+    CHECK(receipt.same_submission);
+    std::vector<Deposit> other{report("1.2.4.1")};
+    other[0].submission = "Q2";
+    auto elsewhere = std::get<std::vector<DepositReceipt>>(*dmp->deposit(other, kFeed)).at(0);
+    CHECK(elsewhere.duplicate);
+    CHECK_FALSE(elsewhere.same_submission);
+}

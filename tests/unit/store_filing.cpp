@@ -99,3 +99,57 @@ TEST_CASE("a job ends without a notice") {
     REQUIRE(s->filing_done(job.id));
     CHECK(s->filing_due(5000, 10)->empty());
 }
+
+TEST_CASE("a job may refer to the stored copy: no second copy, pinned through an expunge until it ends") {
+    unit_test::TempDir d;
+    auto s = std::move(open_sqlite(d.path / "s.db")).value();
+    account(*s, "dr@a.fr");
+    auto to = account(*s, "b@a.fr");
+    Delivery delivery = submitted(to, "dr@a.fr");
+    delivery.content = "Received: x\r\nSubject: x\r\n\r\nbody\r\n";
+    delivery.filing->content.clear();
+    delivery.filing->use_stored_copy = true;
+    std::vector<Delivery> batch{delivery};
+    REQUIRE(s->deliver_batch(batch)[0]);
+    auto job = s->filing_due(1000, 10).value().at(0);
+    CHECK(job.content == "Received: x\r\nSubject: x\r\n\r\nbody\r\n");  // the stored copy past its Return-Path
+    std::vector<std::string> deleted{"\\Deleted"};
+    std::vector<uint32_t> uids{1};
+    REQUIRE(s->update_flags("b@a.fr", "INBOX", uids, FlagMode::Add, deleted));
+    REQUIRE(s->expunge("b@a.fr", "INBOX", std::nullopt).value().size() == 1);
+    CHECK(s->list_messages("b@a.fr", "INBOX")->empty());
+    CHECK(s->filing_due(1000, 10).value().at(0).content == job.content);  // pinned
+    REQUIRE(s->filing_done(job.id));
+    CHECK(s->filing_due(5000, 10)->empty());
+}
+
+TEST_CASE("a job referring to a stored copy needs a delivery that stores one") {
+    unit_test::TempDir d;
+    auto s = std::move(open_sqlite(d.path / "s.db")).value();
+    account(*s, "dr@a.fr");
+    Delivery delivery = submitted(0, "dr@a.fr");
+    delivery.account_ids.clear();
+    delivery.queue_id = "Q1";
+    delivery.remote_recipients = {"x@b.fr"};
+    delivery.outbound_content = "Subject: x\r\n\r\nbody\r\n";
+    delivery.filing->use_stored_copy = true;
+    std::vector<Delivery> batch{delivery};
+    CHECK_FALSE(s->deliver_batch(batch)[0]);
+}
+
+TEST_CASE("jobs with nothing to tell end together in one write") {
+    unit_test::TempDir d;
+    auto s = std::move(open_sqlite(d.path / "s.db")).value();
+    account(*s, "dr@a.fr");
+    auto to = account(*s, "b@a.fr");
+    std::vector<Delivery> batch{submitted(to, "dr@a.fr"), submitted(to, "dr@a.fr"), submitted(to, "dr@a.fr")};
+    for (const auto& r : s->deliver_batch(batch)) REQUIRE(r);
+    auto due = s->filing_due(1000, 10).value();
+    REQUIRE(due.size() == 3);
+    std::vector<int64_t> ended{due[0].id, due[2].id};
+    REQUIRE(s->filing_done(ended));
+    auto left = s->filing_due(1000, 10).value();
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].id == due[1].id);
+    CHECK(s->filing_done(std::vector<int64_t>{}));
+}
