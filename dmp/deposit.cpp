@@ -14,18 +14,18 @@ public:
     explicit EmbeddedDeposit(Dmp& dmp) : dmp_(dmp) {}
 
     Result<DepositOutcome> provide(const ProvideBundle& bundle, const Actor& by) override {
-        auto filed = dmp_.deposit(bundle.deposits, by);
+        auto filed = dmp_.deposit_all({Submission{&bundle.deposits, by, &bundle.list}});
         if (!filed) {
             log::error(kWhere, "DMP database: {}", filed.error().message);
-            return filed;
+            return filed.error();
         }
-        log_outcome(*filed, by);
-        return filed;
+        log_outcome(filed->front(), by);
+        return std::move(filed->front());
     }
 
     Result<std::vector<DepositOutcome>> provide_all(const std::vector<BundleFrom>& bundles) override {
         std::vector<Submission> submissions;
-        for (const auto& b : bundles) submissions.push_back({&b.bundle->deposits, b.by});
+        for (const auto& b : bundles) submissions.push_back({&b.bundle->deposits, b.by, &b.bundle->list});
         auto filed = dmp_.deposit_all(submissions);
         if (!filed) {
             log::error(kWhere, "DMP database: {}", filed.error().message);

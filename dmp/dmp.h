@@ -26,6 +26,8 @@ using ChangeOutcome = std::variant<Document, Refusal>;
 struct Submission {
     const std::vector<Deposit>* deposits = nullptr;
     Actor by{};
+    // Its SubmissionSet, kept with the documents it filed (ITI-66); none for a bare deposit.
+    const SubmissionSet* set = nullptr;
 };
 
 class Dmp {
@@ -57,6 +59,9 @@ public:
     // The documents of these ids that exist, in the order given (one page of a search).
     virtual Result<std::vector<Document>> documents(const std::vector<std::string>& ids) = 0;
     virtual Result<std::optional<std::string>> content(std::string_view id) = 0;
+    // ITI-66: the patient's submission sets matching, the latest deposited first, each with the
+    // ids of the documents it filed (the caller applies the access rules to them).
+    virtual Result<std::vector<SubmissionSet>> find_lists(const ListQuery& query) = 0;
     // Masking (visibility labels replaced) and deletion (status to superseded): the author only, or
     // the patient's side through the operator (901 otherwise).
     virtual Result<ChangeOutcome> set_visibility(std::string_view id, const std::vector<std::string>& labels,

@@ -149,4 +149,28 @@ struct DocumentQuery {
     std::optional<std::string> unique_id{};
 };
 
+// An ITI-65 SubmissionSet (FHIR List, code submissionset) as kept beside its documents, for ITI-66.
+struct SubmissionSet {
+    std::string id{};          // the DMP's own id (List.id)
+    std::string unique_id{};   // masterIdentifier (the sender's uniqueId), without urn:oid:
+    std::string source_id{};   // ihe-sourceId extension
+    std::string patient_ins{};
+    std::string date{};        // List.date as deposited (FHIR dateTime)
+    std::string title{};
+    Coding designation{};      // ihe-designationType extension (the content type code)
+    std::string author{};      // PS_IdNat, or empty
+    std::string status = "current";
+    std::string deposited_by{};
+    int64_t deposited_at = 0;
+    std::vector<std::string> documents{};  // DMP ids of the documents it filed, in the Bundle's order
+};
+
+// ITI-66 criteria. Codes match code alone or system|code; dates compare as text (ISO 8601).
+struct ListQuery {
+    std::string ins{};
+    std::vector<std::string> statuses{};  // empty: any
+    std::vector<std::string> designation_types{}, source_ids{}, identifiers{};
+    std::optional<std::string> date_from{}, date_to{};
+};
+
 }  // namespace mss::dmp

@@ -211,6 +211,24 @@ std::optional<Failure> read_document(const json& doc, const Resolver& resolve,
     return std::nullopt;
 }
 
+// The SubmissionSet's metadata (MHD List: masterIdentifier, ihe-sourceId, ihe-designationType,
+// date, title, author); the patient and the documents are the DMP's to set.
+SubmissionSet read_submission_set(const json& list, const std::string& unique_id) {
+    SubmissionSet out;
+    out.unique_id = without_urn_oid(unique_id);
+    out.date = text(list, "date");
+    out.title = text(list, "title");
+    for (const auto& e : items(member(list, "extension"))) {
+        auto url = text(e, "url");
+        if (url.ends_with("/ihe-sourceId")) out.source_id = without_urn_oid(text(member(member(e, "valueIdentifier"), "value")));
+        if (url.ends_with("/ihe-designationType")) out.designation = first_coding(member(e, "valueCodeableConcept"));
+    }
+    // List.source is a Reference; its identifier names the author's PS_IdNat.
+    if (const json* id = member(member(list, "source"), "identifier"); id && without_urn_oid(text(*id, "system")) == kPsIdNatOid)
+        out.author = text(*id, "value");
+    return out;
+}
+
 std::optional<Failure> check_size_and_depth(std::string_view body, const RequestLimits& limits) {
     if (body.size() > limits.max_body) return bad("the request body is too large", AckCode::Other, 413);
     if (json_depth(body, limits.max_depth) > limits.max_depth) return bad("the JSON is nested too deeply");
@@ -240,9 +258,11 @@ std::variant<ProvideBundle, BadRequest> parse_provide_bundle(std::string_view bo
         const json& r = *member(e, "resource");
         auto type = text(r, "resourceType");
         if (type == "List") {
+            if (has_submission_set) return bad("an ITI-65 Bundle holds one SubmissionSet List");
             has_submission_set = true;
             auto* master = member(r, "masterIdentifier");
             out.submission_set = master ? text(*master, "value") : text(r, "id");
+            out.list = read_submission_set(r, out.submission_set);
         } else if (type == "DocumentReference") {
             if (out.deposits.size() == limits.max_documents) return bad("too many documents in one Bundle", AckCode::Other, 413);
             static const json no_contained = json::array();

@@ -30,6 +30,7 @@ struct BadRequest {
 
 struct ProvideBundle {
     std::string submission_set;  // the List's masterIdentifier or id, for the trace
+    SubmissionSet list{};        // the List's metadata, kept for ITI-66 (patient and documents set by the DMP)
     std::vector<Deposit> deposits;
     std::vector<std::string> full_urls;  // each deposit's entry fullUrl, for the response
 };

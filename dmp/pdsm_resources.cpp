@@ -35,6 +35,7 @@ json ins_identifier(const Patient& p) { return {{"system", as_uri(p.ins_oid)}, {
 std::pair<const char*, const char*> event_of(const std::string& action) {
     if (action == "deposit") return {"ITI-65", "C"};
     if (action == "search") return {"ITI-67", "E"};
+    if (action == "search-lists") return {"ITI-66", "E"};
     if (action == "read") return {"ITI-68", "R"};
     if (action == "mask" || action == "unmask" || action == "visibility") return {"PATCH-securityLabel", "U"};
     if (action == "delete") return {"PATCH-status", "D"};
@@ -98,6 +99,36 @@ json document_reference(const Document& d, const Patient& p, const std::string& 
     out["extension"] = extensions;
     if (!d.replaces.empty())
         out["relatesTo"] = json::array({{{"code", "replaces"}, {"target", {{"reference", "DocumentReference/" + d.replaces}}}}});
+    return out;
+}
+
+json submission_set_list(const SubmissionSet& s, const Patient& p, const std::vector<std::string>& documents) {
+    constexpr const char* kMhd = "https://profiles.ihe.net/ITI/MHD/";
+    json entries = json::array();
+    for (const auto& id : documents) entries.push_back({{"item", {{"reference", "DocumentReference/" + id}}}});
+    json out = {
+        {"resourceType", "List"},
+        {"id", s.id},
+        {"meta", {{"profile", json::array({fmt::format("{}StructureDefinition/IHE.MHD.Minimal.SubmissionSet", kMhd)})}}},
+        {"identifier", json::array({{{"use", "usual"}, {"system", "urn:ietf:rfc:3986"}, {"value", as_uri(s.unique_id)}},
+                                    {{"use", "official"}, {"system", "urn:ietf:rfc:3986"}, {"value", "urn:uuid:" + s.id}}})},
+        {"status", s.status},
+        {"mode", "working"},
+        {"code", {{"coding", json::array({{{"system", fmt::format("{}CodeSystem/MHDlistTypes", kMhd)}, {"code", "submissionset"}}})}}},
+        {"subject", {{"reference", "Patient/" + p.ins}, {"identifier", ins_identifier(p)}}},
+        {"date", s.date},
+        {"entry", entries},
+    };
+    if (!s.title.empty()) out["title"] = s.title;
+    if (!s.author.empty()) out["source"] = {{"identifier", {{"system", as_uri(kPsIdNatOid)}, {"value", s.author}}}};
+    json extensions = json::array();
+    if (!s.source_id.empty())
+        extensions.push_back({{"url", fmt::format("{}StructureDefinition/ihe-sourceId", kMhd)},
+                              {"valueIdentifier", {{"value", as_uri(s.source_id)}}}});
+    if (!s.designation.code.empty())
+        extensions.push_back({{"url", fmt::format("{}StructureDefinition/ihe-designationType", kMhd)},
+                              {"valueCodeableConcept", concept_of(s.designation)}});
+    if (!extensions.empty()) out["extension"] = extensions;
     return out;
 }
 

@@ -15,6 +15,8 @@ inline constexpr const char* kAckSystem = "urn:mssd:ci-sis:acquittement";
 
 // binary_base: the URL prefix of ITI-68 retrieves, e.g. "https://host:port/dmp/fhir/Binary/".
 nlohmann::json document_reference(const Document& d, const Patient& p, const std::string& binary_base);
+// An ITI-66 SubmissionSet (MHD List) listing only the documents given (those the caller may see).
+nlohmann::json submission_set_list(const SubmissionSet& s, const Patient& p, const std::vector<std::string>& documents);
 nlohmann::json patient_resource(const Patient& p);
 nlohmann::json audit_event(const Trace& t, const Patient& p, int64_t seq);
 nlohmann::json searchset(const std::vector<nlohmann::json>& resources, std::size_t total,

@@ -126,6 +126,27 @@ void date_bounds(const std::vector<std::string>& values, std::optional<std::stri
     }
 }
 
+// A date search value: an optional prefix, then YYYY, YYYY-MM, YYYY-MM-DD or a dateTime.
+bool date_well_formed(std::string_view v) {
+    if (v.size() > 2 && std::isalpha(static_cast<unsigned char>(v[0]))) {
+        static constexpr std::string_view kPrefixes[] = {"eq", "ge", "gt", "le", "lt", "sa", "eb"};
+        if (std::find(std::begin(kPrefixes), std::end(kPrefixes), v.substr(0, 2)) == std::end(kPrefixes)) return false;
+        v.remove_prefix(2);
+    }
+    auto digits = [&](std::size_t from, std::size_t n) {
+        if (v.size() < from + n) return false;
+        for (std::size_t i = from; i < from + n; ++i)
+            if (!std::isdigit(static_cast<unsigned char>(v[i]))) return false;
+        return true;
+    };
+    if (!digits(0, 4) || v.size() > 35) return false;
+    if (v.size() == 4) return true;
+    if (v[4] != '-' || !digits(5, 2)) return false;
+    if (v.size() == 7) return true;
+    if (v.size() < 10 || v[7] != '-' || !digits(8, 2)) return false;
+    return v.size() == 10 || (v[10] == 'T' && digits(11, 2));
+}
+
 class Pdsm {
 public:
     explicit Pdsm(PdsmServices s) : s_(std::move(s)) {}
@@ -196,10 +217,57 @@ public:
         for (const auto& d : *docs) page.push_back(document_reference(d, reader.patient, base));
         if (!trace(reader, "search", "", fmt::format("{} ({} found)", request.query, visible.size()))) return untraced();
         std::string self = std::string(kPdsmBase) + "/DocumentReference?" + request.query;
-        std::string next;
-        if (offset + count < visible.size())
-            next = std::string(kPdsmBase) + "/DocumentReference?" + without_paging(q) + fmt::format("&_count={}&_offset={}", count, offset + count);
-        return fhir(200, searchset(page, visible.size(), self, next));
+        return fhir(200, searchset(page, visible.size(), self, next_link("DocumentReference", q, visible.size(), count, offset)));
+    }
+
+    // ITI-66: the patient's submission sets, each listing only the documents this caller may see;
+    // a set whose every document is hidden is left out. Same opening, rules and trace as ITI-67.
+    http::Response search_lists(const http::Request& request) {
+        Query q = Query::parse(request.query);
+        auto ins = ins_of(q);
+        auto codes = q.all("code");
+        if (!ins || ins->empty() || codes.empty()) {
+            log::info(kWhere, "ITI-66 refused: {}", log::sanitize(request.query));
+            return outcome(400, "required", "ITI-66 needs patient or patient.identifier, and code=submissionset");
+        }
+        auto dates = q.all("date");
+        for (const auto& d : dates)
+            if (!date_well_formed(d)) {
+                log::info(kWhere, "ITI-66 refused: {}", log::sanitize(request.query));
+                return outcome(400, "invalid", "date is [ge|gt|le|lt|eq]YYYY[-MM[-DD[Thh:mm:ss...]]]");
+            }
+        ListQuery query{.ins = *ins, .statuses = q.all("status")};
+        query.designation_types = q.all("designationType");
+        query.source_ids = q.all("sourceId");
+        query.identifiers = q.all("identifier");
+        date_bounds(dates, query.date_from, query.date_to);
+        auto opened = open(request, *ins);
+        if (auto* denied = std::get_if<http::Response>(&opened)) return std::move(*denied);
+        auto& reader = std::get<Reader>(opened);
+        bool submission_sets = std::any_of(codes.begin(), codes.end(), [](const std::string& c) { return after_bar(c) == "submissionset"; });
+        std::vector<SubmissionSet> found;
+        if (submission_sets) {
+            auto lists = s_.dmp.find_lists(query);
+            if (!lists) return database_error(lists.error());
+            found = std::move(*lists);
+        }
+        std::vector<std::pair<const SubmissionSet*, std::vector<std::string>>> visible;
+        for (const auto& set : found) {
+            auto docs = s_.dmp.documents(set.documents);
+            if (!docs) return database_error(docs.error());
+            std::vector<std::string> shown;
+            for (const auto& d : *docs)
+                if (may_see(d.summary(), reader.patient, reader.request, *reader.matrix)) shown.push_back(d.id);
+            if (!shown.empty()) visible.emplace_back(&set, std::move(shown));
+        }
+        std::size_t count = std::min(kMaxPage, std::max<std::size_t>(1, number(q.first("_count"), kDefaultPage)));
+        std::size_t offset = std::min(visible.size(), number(q.first("_offset"), 0));
+        std::vector<json> page;
+        for (std::size_t i = offset; i < visible.size() && i < offset + count; ++i)
+            page.push_back(submission_set_list(*visible[i].first, reader.patient, visible[i].second));
+        if (!trace(reader, "search-lists", "", fmt::format("{} ({} found)", request.query, visible.size()))) return untraced();
+        return fhir(200, searchset(page, visible.size(), std::string(kPdsmBase) + "/List?" + request.query,
+                                   next_link("List", q, visible.size(), count, offset)));
     }
 
     http::Response read_document(const http::Request& request, const std::string& id, bool bytes) {
@@ -315,6 +383,13 @@ private:
         if (!text || text->empty() || text->size() > 6 || text->find_first_not_of("0123456789") != std::string::npos)
             return fallback;
         return std::stoul(*text);
+    }
+
+    // The next page's link of a search, or "" on its last page.
+    static std::string next_link(std::string_view resource, const Query& q, std::size_t total, std::size_t count,
+                                 std::size_t offset) {
+        if (offset + count >= total) return "";
+        return fmt::format("{}/{}?{}&_count={}&_offset={}", kPdsmBase, resource, without_paging(q), count, offset + count);
     }
 
     // The query again, percent-encoded, without its paging parameters (for the next link).
@@ -495,6 +570,7 @@ void add_pdsm_routes(http::Router& router, PdsmServices services) {
         if (rest == "DocumentReference") return pdsm->search_documents(r);
         if (rest.rfind("DocumentReference/", 0) == 0) return pdsm->read_document(r, rest.substr(18), false);
         if (rest.rfind("Binary/", 0) == 0) return pdsm->read_document(r, rest.substr(7), true);
+        if (rest == "List") return pdsm->search_lists(r);
         if (rest == "Patient") return pdsm->patient_search(r);
         if (rest == "AuditEvent") return pdsm->audit_events(r);
         return outcome(404, "not-supported", "no such PDSm resource");

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <ctime>
 #include <condition_variable>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -57,7 +58,24 @@ CREATE INDEX traces_by_ins ON traces(ins, seq);
 ALTER TABLE documents ADD COLUMN submission TEXT NOT NULL DEFAULT '';
 CREATE INDEX documents_by_patient_date ON documents(patient_ins, status, deposited_at DESC, id);
 )SQL",
+    // ITI-66: each ITI-65 SubmissionSet (List) kept with the ids of the documents it filed, written
+    // in the deposit's own transaction; a retried submission (same patient, same uniqueId) adds none.
+    R"SQL(
+CREATE TABLE submission_sets (
+  id TEXT PRIMARY KEY, unique_id TEXT NOT NULL, patient_ins TEXT NOT NULL, source_id TEXT NOT NULL,
+  date TEXT NOT NULL, title TEXT NOT NULL,
+  designation_system TEXT NOT NULL, designation_code TEXT NOT NULL, designation_display TEXT NOT NULL,
+  author TEXT NOT NULL, status TEXT NOT NULL, deposited_by TEXT NOT NULL, deposited_at BIGINT NOT NULL,
+  UNIQUE (patient_ins, unique_id));
+CREATE INDEX submission_sets_by_patient ON submission_sets(patient_ins, deposited_at DESC, id);
+CREATE TABLE submission_set_documents (
+  set_id TEXT NOT NULL, position INTEGER NOT NULL, document TEXT NOT NULL, PRIMARY KEY (set_id, position));
+)SQL",
 };
+
+constexpr const char* kSubmissionSetColumns =
+    "id, unique_id, patient_ins, source_id, date, title, designation_system, designation_code, designation_display, "
+    "author, status, deposited_by, deposited_at";
 
 constexpr const char* kDocumentColumns =
     "id, unique_id, set_id, version, patient_ins, type_system, type_code, type_display, class_system, class_code, "
@@ -99,6 +117,35 @@ std::string sha1_hex(std::string_view bytes) {
 
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
+// A FHIR dateTime in UTC, for a SubmissionSet deposited without a date.
+std::string utc_date_time(int64_t at) {
+    std::time_t t = static_cast<std::time_t>(at);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char out[32];
+    std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return out;
+}
+
+SubmissionSet read_submission_set(Stmt& q) {
+    SubmissionSet s;
+    int c = 0;
+    s.id = q.text(c++);
+    s.unique_id = q.text(c++);
+    s.patient_ins = q.text(c++);
+    s.source_id = q.text(c++);
+    s.date = q.text(c++);
+    s.title = q.text(c++);
+    s.designation.system = q.text(c++);
+    s.designation.code = q.text(c++);
+    s.designation.display = q.text(c++);
+    s.author = q.text(c++);
+    s.status = q.text(c++);
+    s.deposited_by = q.text(c++);
+    s.deposited_at = q.i64(c++);
+    return s;
+}
+
 Document read_document(Stmt& q) {
     Document d;
     int c = 0;
@@ -127,6 +174,17 @@ Document read_document(Stmt& q) {
     d.deposited_by = q.text(c++);
     d.deposited_at = q.i64(c++);
     return d;
+}
+
+// Identifier values as the store keeps them: "urn:oid:1.2.3" as "1.2.3", a system| prefix dropped.
+std::vector<std::string> without_urn_oid(const std::vector<std::string>& values) {
+    std::vector<std::string> out;
+    for (auto v : values) {
+        if (auto bar = v.find('|'); bar != std::string::npos) v.erase(0, bar + 1);
+        if (v.rfind("urn:oid:", 0) == 0) v.erase(0, 8);
+        out.push_back(std::move(v));
+    }
+    return out;
 }
 
 Patient read_patient(Stmt& q) {
@@ -327,6 +385,30 @@ public:
         return std::optional<std::string>{q.blob(0)};
     }
 
+    Result<std::vector<SubmissionSet>> find_lists(const ListQuery& query) override {
+        std::lock_guard lock(mu_);
+        Where w{"patient_ins = ?", {query.ins}};
+        w.any_of("status", query.statuses);
+        w.any_of("source_id", without_urn_oid(query.source_ids));
+        w.any_of("unique_id", without_urn_oid(query.identifiers));
+        w.any_coding("designation", query.designation_types);
+        w.bound("date", query.date_from, ">=");
+        w.bound("date", query.date_to, "<=");
+        Stmt q(db_, fmt::format("SELECT {} FROM submission_sets WHERE {} ORDER BY deposited_at DESC, id",
+                                kSubmissionSetColumns, w.sql).c_str());
+        w.bind(q);
+        std::vector<SubmissionSet> out;
+        while (q.step() == SQLITE_ROW) out.push_back(read_submission_set(q));
+        if (!q.ok()) return q.error();
+        for (auto& set : out) {
+            Stmt d(db_, "SELECT document FROM submission_set_documents WHERE set_id = ? ORDER BY position");
+            d.bind(1, set.id);
+            while (d.step() == SQLITE_ROW) set.documents.push_back(d.text(0));
+            if (!d.ok()) return d.error();
+        }
+        return out;
+    }
+
     Result<ChangeOutcome> set_visibility(std::string_view id, const std::vector<std::string>& labels,
                                          const Actor& by) override {
         std::lock_guard lock(mu_);
@@ -427,8 +509,45 @@ private:
                 return s.error();
             return DepositOutcome{refusal};
         }
+        if (submission.set && !receipts.empty()) {
+            if (auto s = keep_submission_set(*submission.set, submission.deposits->front().document.patient_ins,
+                                             receipts, submission.by);
+                !s) {
+                sqlite::exec_quietly(db_, "ROLLBACK TO submission; RELEASE submission");
+                return s.error();
+            }
+        }
         if (auto s = exec(db_, "RELEASE submission"); !s) return s.error();
         return DepositOutcome{std::move(receipts)};
+    }
+
+    // The SubmissionSet and the ids of the documents it filed, unless the same patient's set of
+    // this uniqueId is kept already (a retried submission).
+    Status keep_submission_set(const SubmissionSet& set, const std::string& ins,
+                               const std::vector<DepositReceipt>& receipts, const Actor& by) {
+        SubmissionSet kept = set;
+        kept.id = random_hex(16);
+        if (kept.unique_id.empty()) kept.unique_id = kept.id;
+        kept.deposited_at = now();
+        if (kept.date.empty()) kept.date = utc_date_time(kept.deposited_at);
+        Stmt q(db_, fmt::format("INSERT INTO submission_sets ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                                kSubmissionSetColumns).c_str());
+        int c = 0;
+        for (const std::string* v : std::initializer_list<const std::string*>{&kept.id, &kept.unique_id, &ins, &kept.source_id, &kept.date, &kept.title,
+                                     &kept.designation.system, &kept.designation.code, &kept.designation.display,
+                                     &kept.author})
+            q.bind(++c, *v);
+        q.bind(++c, kept.status);
+        q.bind(++c, by.id);
+        q.bind(++c, kept.deposited_at);
+        if (q.step() != SQLITE_DONE) return q.error();
+        if (sqlite3_changes(db_) == 0) return Ok{};
+        for (std::size_t i = 0; i < receipts.size(); ++i) {
+            Stmt d(db_, "INSERT INTO submission_set_documents (set_id, position, document) VALUES (?,?,?)");
+            d.bind(1, kept.id).bind(2, static_cast<int64_t>(i)).bind(3, receipts[i].id);
+            if (d.step() != SQLITE_DONE) return d.error();
+        }
+        return Ok{};
     }
 
     Result<std::variant<DepositReceipt, Refusal>> deposit_locked(const Deposit& d, const Actor& by) {

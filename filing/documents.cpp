@@ -100,6 +100,7 @@ cda::Outcome<Documents> documents_of(const std::vector<pipeline::AttachedPart>& 
     out.ins = patient->matricule;
     out.subject = cda::acknowledgement_subject(headers_found);
     out.bundle.submission_set = std::string(submission_id);
+    out.bundle.list.unique_id = out.bundle.submission_set;
     for (std::size_t i = 0; i < found.size(); ++i) {
         auto metadata = cda::sharing_metadata(*found[i].header);
         if (!metadata) return metadata.refusal();
@@ -107,6 +108,7 @@ cda::Outcome<Documents> documents_of(const std::vector<pipeline::AttachedPart>& 
         out.bundle.deposits.back().submission = out.bundle.submission_set;
         out.bundle.full_urls.push_back(fmt::format("urn:mssd:filing:{}:{}", submission_id, i));
     }
+    out.bundle.list.author = out.bundle.deposits.front().document.author;
     return out;
 }
 
