@@ -76,17 +76,22 @@ std::string ps_idnat_of(const json& resource) {
     return {};
 }
 
+// The PS_IdNat a Reference names: its own identifier, or the (contained) Practitioner or
+// PractitionerRole's practitioner it points to; "" when none.
+std::string ps_idnat_referenced(const json& reference, const Resolver& resolve) {
+    if (auto* identifier = member(reference, "identifier"); identifier && without_urn_oid(text(*identifier, "system")) == kPsIdNatOid)
+        return text(*identifier, "value");
+    const json* r = resolve.find(&reference);
+    if (!r) return {};
+    if (auto id = ps_idnat_of(*r); !id.empty()) return id;
+    if (text(*r, "resourceType") == "PractitionerRole")
+        if (const json* p = resolve.find(member(*r, "practitioner"))) return ps_idnat_of(*p);
+    return {};
+}
+
 std::string author_of(const json& doc, const Resolver& resolve) {
-    for (const auto& a : items(member(doc, "author"))) {
-        if (auto* identifier = member(a, "identifier"); identifier && without_urn_oid(text(*identifier, "system")) == kPsIdNatOid)
-            return text(*identifier, "value");
-        const json* r = resolve.find(&a);
-        if (!r) continue;
-        if (auto id = ps_idnat_of(*r); !id.empty()) return id;
-        if (text(*r, "resourceType") == "PractitionerRole")
-            if (const json* p = resolve.find(member(*r, "practitioner")))
-                if (auto id = ps_idnat_of(*p); !id.empty()) return id;
-    }
+    for (const auto& a : items(member(doc, "author")))
+        if (auto id = ps_idnat_referenced(a, resolve); !id.empty()) return id;
     return {};
 }
 
@@ -213,7 +218,7 @@ std::optional<Failure> read_document(const json& doc, const Resolver& resolve,
 
 // The SubmissionSet's metadata (MHD List: masterIdentifier, ihe-sourceId, ihe-designationType,
 // date, title, author); the patient and the documents are the DMP's to set.
-SubmissionSet read_submission_set(const json& list, const std::string& unique_id) {
+SubmissionSet read_submission_set(const json& list, const std::string& unique_id, const Resolver& resolve) {
     SubmissionSet out;
     out.unique_id = without_urn_oid(unique_id);
     out.date = text(list, "date");
@@ -223,9 +228,8 @@ SubmissionSet read_submission_set(const json& list, const std::string& unique_id
         if (url.ends_with("/ihe-sourceId")) out.source_id = without_urn_oid(text(member(member(e, "valueIdentifier"), "value")));
         if (url.ends_with("/ihe-designationType")) out.designation = first_coding(member(e, "valueCodeableConcept"));
     }
-    // List.source is a Reference; its identifier names the author's PS_IdNat.
-    if (const json* id = member(member(list, "source"), "identifier"); id && without_urn_oid(text(*id, "system")) == kPsIdNatOid)
-        out.author = text(*id, "value");
+    // List.source: a Reference to the author (PDSm: a contained PractitionerRole).
+    if (const json* source = member(list, "source")) out.author = ps_idnat_referenced(*source, resolve);
     return out;
 }
 
@@ -262,7 +266,9 @@ std::variant<ProvideBundle, BadRequest> parse_provide_bundle(std::string_view bo
             has_submission_set = true;
             auto* master = member(r, "masterIdentifier");
             out.submission_set = master ? text(*master, "value") : text(r, "id");
-            out.list = read_submission_set(r, out.submission_set);
+            static const json no_contained = json::array();
+            const json* contained = member(r, "contained");
+            out.list = read_submission_set(r, out.submission_set, Resolver{contained ? *contained : no_contained, by_url});
         } else if (type == "DocumentReference") {
             if (out.deposits.size() == limits.max_documents) return bad("too many documents in one Bundle", AckCode::Other, 413);
             static const json no_contained = json::array();

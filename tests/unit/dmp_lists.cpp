@@ -84,6 +84,16 @@ TEST_CASE("an ITI-65 List gives the SubmissionSet's metadata") {
     CHECK(list.designation.system == "1.2.250.1.213.1.1.4.12");
     CHECK(list.designation.code == "04");
 
+    SUBCASE("the author as PDSm gives it: a contained PractitionerRole") {
+        auto& l = bundle["entry"][0]["resource"];
+        l["contained"] = nlohmann::json::parse(R"([
+          {"resourceType":"Practitioner","id":"pr","identifier":[{"system":"urn:oid:1.2.250.1.71.4.2.1","value":"810000000023"}]},
+          {"resourceType":"PractitionerRole","id":"role","practitioner":{"reference":"#pr"}}])");
+        l["source"] = nlohmann::json::parse(R"({"reference":"#role"})");
+        auto again = parse_provide_bundle(bundle.dump());
+        REQUIRE(std::holds_alternative<ProvideBundle>(again));
+        CHECK(std::get<ProvideBundle>(again).list.author == "810000000023");
+    }
     SUBCASE("two Lists in one Bundle are refused") {
         bundle["entry"].push_back(bundle["entry"][0]);
         CHECK(std::holds_alternative<BadRequest>(parse_provide_bundle(bundle.dump())));
