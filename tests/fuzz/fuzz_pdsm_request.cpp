@@ -1,12 +1,13 @@
 // libFuzzer target: the PDSm request readers on arbitrary bytes: the ITI-65 Bundle and the JSON
 // Patch readers (each input read both ways, within small bounds so that the fuzzer reaches the
-// limits too), and who a request names: the input split at its first two NULs into a certificate
+// limits too; an ITI-65 Bundle's SubmissionSet fields no larger than the body), and who a request names: the input split at its first two NULs into a certificate
 // subject, its issuer and an Authorization value. Traps when a reader breaks its own promises.
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <variant>
 
 #include "dmp/pdsm_identity.h"
 #include "dmp/pdsm_request.h"
@@ -51,7 +52,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     limits.max_body = 64 * 1024;
     limits.max_entries = 8;
     limits.max_documents = 4;
-    (void)mss::dmp::parse_provide_bundle(body, limits);
+    auto bundle = mss::dmp::parse_provide_bundle(body, limits);
+    if (auto* b = std::get_if<mss::dmp::ProvideBundle>(&bundle)) {
+        // the SubmissionSet's fields are read from the body, never made up, and hold no documents yet
+        const auto& list = b->list;
+        for (const auto* field : {&list.unique_id, &list.source_id, &list.date, &list.title, &list.author})
+            if (field->size() > body.size()) std::abort();
+        if (!list.documents.empty() || !list.id.empty() || list.status != "current") std::abort();
+        if (b->deposits.empty() || b->deposits.size() > limits.max_documents) std::abort();
+    }
     (void)mss::dmp::parse_metadata_patch(body, limits);
     check_identity(body);
     return 0;
