@@ -2,14 +2,19 @@
 feeding lab for one patient, then their SubmissionSets (FHIR List) searched by professionals under
 the same access rules as ITI-67 (the médecin traitant sees every document, a physiotherapist only
 the classes the access matrix grants, a blocked professional nothing), the filters, the trace, and
-the 400 OperationOutcome of a bad query."""
+the 400 OperationOutcome of a bad query; and the submission set a message filed by mail leaves."""
 import copy
 import urllib.parse
 
 import pytest
 
+from mssd_harness import DOCTOR, GP
 from test_dmp import (AUTHOR, DECLARE, INS_OID, PATIENT, UNKNOWN, dmp, fhir,  # noqa: F401
                       provide_bundle, traces)
+# The filing server (its own fixture `server`) for the last test: a message filed by the worker.
+from test_filing import AUTHOR as LAB_AUTHOR, PATIENT as FILED_PATIENT, fhir_get, server, send_and_ack  # noqa: F401
+from test_filing import search as find_documents
+import make_xdm as mx  # noqa: E402  (tests/tools, put on the path by test_filing)
 
 MHD = "https://profiles.ihe.net/ITI/MHD/"
 LAB_SOURCE = "1.2.250.1.999.7"
@@ -171,3 +176,21 @@ def test_a_retried_bundle_keeps_one_set(dmp, filed):
     assert status == 200, body
     status, body = lists(dmp, "traitant", identifier="urn:oid:1.2.250.1.999.50.1")
     assert status == 200 and body["total"] == 1
+
+
+# -- the mail filing keeps its submission set too ---------------------------------------------------
+def test_a_filed_message_leaves_a_submission_set(server):
+    """A message carrying a CDA, filed by the worker through the same deposit sink, leaves one List
+    naming the document, its author as source."""
+    doc = mx.bio_doc()
+    send_and_ack(server, mx.message([doc], GP, DOCTOR))
+    status, found = find_documents(server, "traitant")
+    assert status == 200
+    filed_id = next(e["resource"]["id"] for e in found["entry"] if doc.doc_id in e["resource"]["masterIdentifier"]["value"])
+    q = urllib.parse.urlencode({"patient.identifier": f"urn:oid:{FILED_PATIENT.oid}|{FILED_PATIENT.ins}",
+                                "code": "submissionset"})
+    status, body = fhir_get(server, f"/dmp/fhir/List?{q}", "traitant")
+    assert status == 200 and body["total"] == 1, body
+    (entry,) = body["entry"]
+    assert documents_of(entry) == [filed_id]
+    assert entry["resource"]["source"]["identifier"]["value"] == LAB_AUTHOR.ps_idnat
