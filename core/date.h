@@ -1,4 +1,5 @@
-// Dates as mail and HTTP write them: RFC 5322 §3.3 date-time in UTC, and RFC 9110 §5.6.7 IMF-fixdate.
+// Dates as the protocols write them, in UTC: RFC 5322 §3.3 date-time, RFC 9110 §5.6.7 IMF-fixdate,
+// RFC 3501 date-time (INTERNALDATE, SAVEDATE) and an RFC 3339 instant (FHIR dateTime).
 // Header-only and pure: takes a time_t, trusts nothing else.
 #pragma once
 #include <ctime>
@@ -19,5 +20,9 @@ inline std::string format_utc(std::time_t t, const char* pattern) {
 inline std::string rfc5322_date(std::time_t t) { return detail::format_utc(t, "%a, %d %b %Y %H:%M:%S +0000"); }
 
 inline std::string imf_fixdate(std::time_t t) { return detail::format_utc(t, "%a, %d %b %Y %H:%M:%S GMT"); }
+
+inline std::string imap_date_time(std::time_t t) { return detail::format_utc(t, "%d-%b-%Y %H:%M:%S +0000"); }
+
+inline std::string utc_instant(std::time_t t) { return detail::format_utc(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
 }  // namespace mss

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "core/blocking.h"
+#include "core/date.h"
 #include "imap/preview.h"
 #include "imap/sections.h"
 #include "imap/session_state.h"
@@ -58,15 +59,6 @@ struct Fetched {
     std::optional<mime::Part> structure;
 };
 
-std::string internal_date(int64_t t) {
-    std::time_t when = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&when, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%d-%b-%Y %H:%M:%S +0000", &tm);
-    return buf;
-}
-
 std::string literal(std::string_view bytes) { return fmt::format("{{{}}}\r\n{}", bytes.size(), bytes); }
 
 // RFC 3516 4.3: decoded octets holding NUL can only go as a literal8.
@@ -108,11 +100,11 @@ std::string item(const FetchAttribute& a, const Fetched& f) {
     switch (a.item) {
         case FetchItem::Uid: return fmt::format("UID {}", m.uid);
         case FetchItem::Flags: return "FLAGS " + flag_list(m.flags, f.recent);
-        case FetchItem::InternalDate: return fmt::format("INTERNALDATE \"{}\"", internal_date(m.internal_date));
+        case FetchItem::InternalDate: return fmt::format("INTERNALDATE \"{}\"", imap_date_time(m.internal_date));
         case FetchItem::Rfc822Size: return fmt::format("RFC822.SIZE {}", m.size);
         case FetchItem::ModSeq: return fmt::format("MODSEQ ({})", m.modseq);
         case FetchItem::SaveDate:  // RFC 8514: NIL when the message was filed before save dates were kept
-            return m.save_date ? fmt::format("SAVEDATE \"{}\"", internal_date(*m.save_date)) : "SAVEDATE NIL";
+            return m.save_date ? fmt::format("SAVEDATE \"{}\"", imap_date_time(*m.save_date)) : "SAVEDATE NIL";
         case FetchItem::EmailId: return fmt::format("EMAILID ({})", m.email_id);  // RFC 8474
         case FetchItem::ThreadId:  // RFC 8474 5.2: NIL for contents stored before thread ids were kept
             return m.thread_id.empty() ? std::string("THREADID NIL") : fmt::format("THREADID ({})", m.thread_id);

@@ -7,10 +7,12 @@
 #include "core/date.h"
 #include "core/unique.h"
 
-TEST_CASE("dates as RFC 5322 and RFC 9110 write them, in UTC") {
+TEST_CASE("dates as RFC 5322, RFC 9110, RFC 3501 and RFC 3339 write them, in UTC") {
     CHECK(mss::rfc5322_date(0) == "Thu, 01 Jan 1970 00:00:00 +0000");
     CHECK(mss::rfc5322_date(1796550000) == "Sun, 06 Dec 2026 09:40:00 +0000");
     CHECK(mss::imf_fixdate(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110's own example
+    CHECK(mss::imap_date_time(1796550000) == "06-Dec-2026 09:40:00 +0000");
+    CHECK(mss::utc_instant(1796550000) == "2026-12-06T09:40:00Z");
 }
 
 TEST_CASE("random hex: two characters a byte, lowercase, not repeated") {
