@@ -13,6 +13,7 @@
 #include <mutex>
 #include <utility>
 
+#include "core/date.h"
 #include "core/sqlite.h"
 #include "core/unique.h"
 #include "dmp/dmp.h"
@@ -116,16 +117,6 @@ std::string sha1_hex(std::string_view bytes) {
 }
 
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
-
-// A FHIR dateTime in UTC, for a SubmissionSet deposited without a date.
-std::string utc_date_time(int64_t at) {
-    std::time_t t = static_cast<std::time_t>(at);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char out[32];
-    std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return out;
-}
 
 SubmissionSet read_submission_set(Stmt& q) {
     SubmissionSet s;
@@ -400,9 +391,9 @@ public:
         std::vector<SubmissionSet> out;
         while (q.step() == SQLITE_ROW) out.push_back(read_submission_set(q));
         if (!q.ok()) return q.error();
+        Stmt d(db_, "SELECT document FROM submission_set_documents WHERE set_id = ? ORDER BY position");
         for (auto& set : out) {
-            Stmt d(db_, "SELECT document FROM submission_set_documents WHERE set_id = ? ORDER BY position");
-            d.bind(1, set.id);
+            d.reset().bind(1, set.id);
             while (d.step() == SQLITE_ROW) set.documents.push_back(d.text(0));
             if (!d.ok()) return d.error();
         }
@@ -529,7 +520,7 @@ private:
         kept.id = random_hex(16);
         if (kept.unique_id.empty()) kept.unique_id = kept.id;
         kept.deposited_at = now();
-        if (kept.date.empty()) kept.date = utc_date_time(kept.deposited_at);
+        if (kept.date.empty()) kept.date = utc_instant(kept.deposited_at);  // FHIR dateTime
         Stmt q(db_, fmt::format("INSERT INTO submission_sets ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                                 kSubmissionSetColumns).c_str());
         int c = 0;
@@ -542,9 +533,9 @@ private:
         q.bind(++c, kept.deposited_at);
         if (q.step() != SQLITE_DONE) return q.error();
         if (sqlite3_changes(db_) == 0) return Ok{};
+        Stmt d(db_, "INSERT INTO submission_set_documents (set_id, position, document) VALUES (?,?,?)");
         for (std::size_t i = 0; i < receipts.size(); ++i) {
-            Stmt d(db_, "INSERT INTO submission_set_documents (set_id, position, document) VALUES (?,?,?)");
-            d.bind(1, kept.id).bind(2, static_cast<int64_t>(i)).bind(3, receipts[i].id);
+            d.reset().bind(1, kept.id).bind(2, static_cast<int64_t>(i)).bind(3, receipts[i].id);
             if (d.step() != SQLITE_DONE) return d.error();
         }
         return Ok{};
@@ -581,12 +572,8 @@ private:
             stored.replaces = replaced->id;
             if (stored.set_id.empty()) stored.set_id = replaced->set_id;
         }
-        if (auto s = insert_locked(stored, d.content, replaced ? replaced->id : std::string(), by); !s) return s.error();
-        if (!d.submission.empty()) {
-            Stmt q(db_, "UPDATE documents SET submission = ? WHERE id = ?");
-            q.bind(1, d.submission).bind(2, stored.id);
-            if (q.step() != SQLITE_DONE) return q.error();
-        }
+        if (auto s = insert_locked(stored, d.submission, d.content, replaced ? replaced->id : std::string(), by); !s)
+            return s.error();
         return One{DepositReceipt{.id = stored.id, .superseded = replaced ? replaced->id : ""}};
     }
 
@@ -642,10 +629,12 @@ private:
         return ChangeOutcome{**d};
     }
 
-    Status insert_locked(const Document& s, const std::string& content, const std::string& superseded,
-                         const Actor& by) {
-        Stmt q(db_, fmt::format("INSERT INTO documents ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                                "?,?,?,?,?,?,?,?)",
+    // The document row with the submission that filed it ('' when not named), its content, the version
+    // it supersedes, and the deposit's trace.
+    Status insert_locked(const Document& s, const std::string& submission, const std::string& content,
+                         const std::string& superseded, const Actor& by) {
+        Stmt q(db_, fmt::format("INSERT INTO documents ({}, submission) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                                "?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                 kDocumentColumns).c_str());
         int c = 0;
         auto next = [&c] { return ++c; };
@@ -662,6 +651,7 @@ private:
         q.bind(next(), static_cast<int64_t>(s.size));
         for (const std::string* v : {&s.sha1_hex, &s.replaces, &s.deposited_by}) q.bind(next(), *v);
         q.bind(next(), s.deposited_at);
+        q.bind(next(), submission);
         if (q.step() != SQLITE_DONE) return q.error();
         Stmt b(db_, "INSERT INTO contents (id, bytes) VALUES (?, ?)");
         b.bind(1, s.id).bind_blob(2, content);
