@@ -882,10 +882,6 @@ public:
         });
     }
 
-    Status filing_done(int64_t job) override {
-        return transaction<Ok>([&]() -> Result<Ok> { return end_filing_job(job); });
-    }
-
     Status filing_done(std::span<const int64_t> jobs) override {
         if (jobs.empty()) return Ok{};
         return transaction<Ok>([&]() -> Result<Ok> {
