@@ -14,12 +14,8 @@ public:
     explicit EmbeddedDeposit(Dmp& dmp) : dmp_(dmp) {}
 
     Result<DepositOutcome> provide(const ProvideBundle& bundle, const Actor& by) override {
-        auto filed = dmp_.deposit_all({Submission{&bundle.deposits, by, &bundle.list}});
-        if (!filed) {
-            log::error(kWhere, "DMP database: {}", filed.error().message);
-            return filed.error();
-        }
-        log_outcome(filed->front(), by);
+        auto filed = provide_all({BundleFrom{&bundle, by}});
+        if (!filed) return filed.error();
         return std::move(filed->front());
     }
 

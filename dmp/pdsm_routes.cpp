@@ -206,18 +206,17 @@ public:
         std::vector<const DocumentSummary*> visible;
         for (const auto& d : *found)
             if (may_see(d, reader.patient, reader.request, *reader.matrix)) visible.push_back(&d);
-        std::size_t count = std::min(kMaxPage, std::max<std::size_t>(1, number(q.first("_count"), kDefaultPage)));
-        std::size_t offset = std::min(visible.size(), number(q.first("_offset"), 0));
+        Page window = page_of(q, visible.size());
         std::vector<json> page;
         auto base = binary_base(request);
         std::vector<std::string> page_ids;
-        for (std::size_t i = offset; i < visible.size() && i < offset + count; ++i) page_ids.push_back(visible[i]->id);
+        for (std::size_t i = window.offset; i < window.end(visible.size()); ++i) page_ids.push_back(visible[i]->id);
         auto docs = s_.dmp.documents(page_ids);
         if (!docs) return database_error(docs.error());
         for (const auto& d : *docs) page.push_back(document_reference(d, reader.patient, base));
         if (!trace(reader, "search", "", fmt::format("{} ({} found)", request.query, visible.size()))) return untraced();
         std::string self = std::string(kPdsmBase) + "/DocumentReference?" + request.query;
-        return fhir(200, searchset(page, visible.size(), self, next_link("DocumentReference", q, visible.size(), count, offset)));
+        return fhir(200, searchset(page, visible.size(), self, next_link("DocumentReference", q, visible.size(), window)));
     }
 
     // ITI-66: the patient's submission sets, each listing only the documents this caller may see;
@@ -260,14 +259,13 @@ public:
                 if (may_see(d.summary(), reader.patient, reader.request, *reader.matrix)) shown.push_back(d.id);
             if (!shown.empty()) visible.emplace_back(&set, std::move(shown));
         }
-        std::size_t count = std::min(kMaxPage, std::max<std::size_t>(1, number(q.first("_count"), kDefaultPage)));
-        std::size_t offset = std::min(visible.size(), number(q.first("_offset"), 0));
+        Page window = page_of(q, visible.size());
         std::vector<json> page;
-        for (std::size_t i = offset; i < visible.size() && i < offset + count; ++i)
+        for (std::size_t i = window.offset; i < window.end(visible.size()); ++i)
             page.push_back(submission_set_list(*visible[i].first, reader.patient, visible[i].second));
         if (!trace(reader, "search-lists", "", fmt::format("{} ({} found)", request.query, visible.size()))) return untraced();
         return fhir(200, searchset(page, visible.size(), std::string(kPdsmBase) + "/List?" + request.query,
-                                   next_link("List", q, visible.size(), count, offset)));
+                                   next_link("List", q, visible.size(), window)));
     }
 
     http::Response read_document(const http::Request& request, const std::string& id, bool bytes) {
@@ -386,10 +384,23 @@ private:
     }
 
     // The next page's link of a search, or "" on its last page.
-    static std::string next_link(std::string_view resource, const Query& q, std::size_t total, std::size_t count,
-                                 std::size_t offset) {
-        if (offset + count >= total) return "";
-        return fmt::format("{}/{}?{}&_count={}&_offset={}", kPdsmBase, resource, without_paging(q), count, offset + count);
+    // One page of a search's results: _count of them (1 to kMaxPage; kDefaultPage unless given) from
+    // _offset (at most the total).
+    struct Page {
+        std::size_t count;
+        std::size_t offset;
+        std::size_t end(std::size_t total) const { return std::min(total, offset + count); }
+    };
+
+    static Page page_of(const Query& q, std::size_t total) {
+        return {std::min(kMaxPage, std::max<std::size_t>(1, number(q.first("_count"), kDefaultPage))),
+                std::min(total, number(q.first("_offset"), 0))};
+    }
+
+    static std::string next_link(std::string_view resource, const Query& q, std::size_t total, Page page) {
+        if (page.offset + page.count >= total) return "";
+        return fmt::format("{}/{}?{}&_count={}&_offset={}", kPdsmBase, resource, without_paging(q), page.count,
+                           page.offset + page.count);
     }
 
     // The query again, percent-encoded, without its paging parameters (for the next link).

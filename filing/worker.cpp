@@ -1,5 +1,6 @@
-// The filing worker (see worker.h): a tick a second, or at once when woken; the jobs due, one after
-// the other on its own low-priority thread, those with nothing to tell ended together; each ends with its notices delivered and the job removed together.
+// The filing worker (see worker.h): a tick a second, or at once when woken; the jobs due, deposited
+// together on its own low-priority thread; a job ends with its notices delivered in one write, and the
+// jobs with nothing to tell end together.
 #include "filing/worker.h"
 
 #include <fmt/format.h>
