@@ -82,7 +82,9 @@ void read_context(const xmlNode* root, CdaHeader& h) {
 }  // namespace
 
 Outcome<CdaHeader> read_cda_header(std::string_view xml, const XmlLimits& limits) {
-    auto doc = parse_xml(xml, "the CDA document", limits);
+    // Of the body only its kind is read: component, structuredBody or nonXMLBody, and nonXMLBody's
+    // text with its mediaType, kept without its content. The rest is checked, not built.
+    auto doc = parse_xml(xml, "the CDA document", limits, XmlKeep{"component", 3});
     if (!doc) return doc.refusal();
     const xmlNode* root = xmlDocGetRootElement(doc->get());
     if (!is_element(root, ns, "ClinicalDocument"))

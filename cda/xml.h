@@ -19,13 +19,23 @@ struct XmlLimits {
     int max_depth = 128;  // element nesting; CDA level 3 bodies stay well under it
 };
 
+// What of the document becomes a tree. The whole document is always read and checked (well-formed,
+// depth); a reader that needs only the top of a large subtree (the CDA header reader and the body)
+// names the root's child element that opens it and how many levels of it to keep: below that,
+// elements are checked and dropped, and no text inside the subtree is kept.
+struct XmlKeep {
+    std::string_view pruned_child;  // a local name; empty: keep everything
+    int levels = 0;                 // the child itself is level 1
+};
+
 struct XmlDocFree {
     void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
 };
 using XmlDoc = std::unique_ptr<xmlDoc, XmlDocFree>;
 
 // what names the document in reasons ("METADATA.XML", "the CDA"). Refusals are 906.
-Outcome<XmlDoc> parse_xml(std::string_view xml, std::string_view what, const XmlLimits& limits);
+Outcome<XmlDoc> parse_xml(std::string_view xml, std::string_view what, const XmlLimits& limits,
+                          const XmlKeep& keep = {});
 
 // Navigation helpers over parsed trees; ns is the element's namespace URI.
 bool is_element(const xmlNode* n, std::string_view ns, std::string_view name);

@@ -83,6 +83,10 @@ TEST_CASE("malformed XML is 906") {
     check_refused(bio.substr(0, bio.size() / 2), "not well-formed");
     check_refused("", "not well-formed");
     check_refused(replaced(bio, "</title>", "</titre>"), "not well-formed");
+    // Only the body's kind is kept as a tree, but the body is read and checked whole.
+    check_refused(replaced(bio, "<title>Biochimie</title>", "<title>Biochimie</titre>"), "not well-formed");
+    check_refused(replaced(bio, "<title>Biochimie</title>", "<title>&undeclared;</title>"), "not well-formed");
+    check_refused(replaced(bio, "</structuredBody>", "</structuredBody><structuredBody>"), "not well-formed");
 }
 
 TEST_CASE("a DOCTYPE, XXE and billion laughs are refused before libxml2 reads them") {
