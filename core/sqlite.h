@@ -6,10 +6,12 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/result.h"
 
@@ -87,6 +89,38 @@ private:
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
     int rc_;
+};
+
+// Statements prepared once and kept while the connection lives, for the few a hot path runs again
+// and again (a deposit, a trace). Keyed by SQL text; one cache per connection, used under the lock
+// that guards the connection, and cleared before it closes. A use hands the statement back reset,
+// so that no finished SELECT keeps a read snapshot open between uses.
+class StmtCache {
+public:
+    class Use {
+    public:
+        explicit Use(Stmt& s) : stmt_(s) {}
+        ~Use() { stmt_.reset(); }
+        Use(const Use&) = delete;
+        Use& operator=(const Use&) = delete;
+        Stmt* operator->() { return &stmt_; }
+        Stmt& operator*() { return stmt_; }
+
+    private:
+        Stmt& stmt_;
+    };
+
+    explicit StmtCache(sqlite3* db) : db_(db) {}
+    Use operator()(const std::string& sql) {
+        auto found = stmts_.find(sql);
+        if (found == stmts_.end()) found = stmts_.emplace(sql, std::make_unique<Stmt>(db_, sql)).first;
+        return Use(*found->second);
+    }
+    void clear() { stmts_.clear(); }
+
+private:
+    sqlite3* db_;
+    std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts_;
 };
 
 inline Status exec(sqlite3* db, const char* sql) {

@@ -215,8 +215,11 @@ std::optional<Refusal> traits_differ(const Deposit& d, const Patient& p) {
 
 class SqliteDmp final : public Dmp {
 public:
-    explicit SqliteDmp(sqlite3* db) : db_(db) {}
-    ~SqliteDmp() override { sqlite3_close_v2(db_); }
+    explicit SqliteDmp(sqlite3* db) : db_(db), stmts_(db) {}
+    ~SqliteDmp() override {
+        stmts_.clear();
+        sqlite3_close_v2(db_);
+    }
 
     Status add_patient(const Patient& p, const Actor& by) override {
         std::lock_guard lock(mu_);
@@ -521,22 +524,22 @@ private:
         if (kept.unique_id.empty()) kept.unique_id = kept.id;
         kept.deposited_at = now();
         if (kept.date.empty()) kept.date = utc_instant(kept.deposited_at);  // FHIR dateTime
-        Stmt q(db_, fmt::format("INSERT INTO submission_sets ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                                kSubmissionSetColumns).c_str());
+        auto q = stmts_(fmt::format("INSERT INTO submission_sets ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO "
+                                    "NOTHING", kSubmissionSetColumns));
         int c = 0;
         for (const std::string* v : std::initializer_list<const std::string*>{&kept.id, &kept.unique_id, &ins, &kept.source_id, &kept.date, &kept.title,
                                      &kept.designation.system, &kept.designation.code, &kept.designation.display,
                                      &kept.author})
-            q.bind(++c, *v);
-        q.bind(++c, kept.status);
-        q.bind(++c, by.id);
-        q.bind(++c, kept.deposited_at);
-        if (q.step() != SQLITE_DONE) return q.error();
+            q->bind(++c, *v);
+        q->bind(++c, kept.status);
+        q->bind(++c, by.id);
+        q->bind(++c, kept.deposited_at);
+        if (q->step() != SQLITE_DONE) return q->error();
         if (sqlite3_changes(db_) == 0) return Ok{};
-        Stmt d(db_, "INSERT INTO submission_set_documents (set_id, position, document) VALUES (?,?,?)");
+        auto d = stmts_("INSERT INTO submission_set_documents (set_id, position, document) VALUES (?,?,?)");
         for (std::size_t i = 0; i < receipts.size(); ++i) {
-            d.reset().bind(1, kept.id).bind(2, static_cast<int64_t>(i)).bind(3, receipts[i].id);
-            if (d.step() != SQLITE_DONE) return d.error();
+            d->reset().bind(1, kept.id).bind(2, static_cast<int64_t>(i)).bind(3, receipts[i].id);
+            if (d->step() != SQLITE_DONE) return d->error();
         }
         return Ok{};
     }
@@ -578,9 +581,9 @@ private:
     }
 
     std::string submission_of_locked(const std::string& id) {
-        Stmt q(db_, "SELECT submission FROM documents WHERE id = ?");
-        q.bind(1, id);
-        return q.step() == SQLITE_ROW ? q.text(0) : std::string();
+        auto q = stmts_("SELECT submission FROM documents WHERE id = ?");
+        q->bind(1, id);
+        return q->step() == SQLITE_ROW ? q->text(0) : std::string();
     }
 
     static std::optional<Refusal> patient_refuses(const std::optional<Patient>& p, const Deposit& d) {
@@ -633,29 +636,29 @@ private:
     // it supersedes, and the deposit's trace.
     Status insert_locked(const Document& s, const std::string& submission, const std::string& content,
                          const std::string& superseded, const Actor& by) {
-        Stmt q(db_, fmt::format("INSERT INTO documents ({}, submission) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+        auto q = stmts_(fmt::format("INSERT INTO documents ({}, submission) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
                                 "?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                kDocumentColumns).c_str());
+                                kDocumentColumns));
         int c = 0;
         auto next = [&c] { return ++c; };
         for (std::string_view v : {std::string_view(s.id), std::string_view(s.unique_id), std::string_view(s.set_id)})
-            q.bind(next(), v);
-        q.bind(next(), int64_t{s.version});
-        q.bind(next(), s.patient_ins);
+            q->bind(next(), v);
+        q->bind(next(), int64_t{s.version});
+        q->bind(next(), s.patient_ins);
         for (const Coding* coding : {&s.type, &s.class_code, &s.format, &s.practice_setting, &s.facility_type})
-            for (const std::string* v : {&coding->system, &coding->code, &coding->display}) q.bind(next(), *v);
+            for (const std::string* v : {&coding->system, &coding->code, &coding->display}) q->bind(next(), *v);
         const std::string visibility = join(s.visibility);
         for (const std::string* v : {&s.title, &s.author, &s.creation_time, &s.service_start, &s.service_end,
                                      &s.confidentiality, &visibility, &s.status, &s.content_type})
-            q.bind(next(), *v);
-        q.bind(next(), static_cast<int64_t>(s.size));
-        for (const std::string* v : {&s.sha1_hex, &s.replaces, &s.deposited_by}) q.bind(next(), *v);
-        q.bind(next(), s.deposited_at);
-        q.bind(next(), submission);
-        if (q.step() != SQLITE_DONE) return q.error();
-        Stmt b(db_, "INSERT INTO contents (id, bytes) VALUES (?, ?)");
-        b.bind(1, s.id).bind_blob(2, content);
-        if (b.step() != SQLITE_DONE) return b.error();
+            q->bind(next(), *v);
+        q->bind(next(), static_cast<int64_t>(s.size));
+        for (const std::string* v : {&s.sha1_hex, &s.replaces, &s.deposited_by}) q->bind(next(), *v);
+        q->bind(next(), s.deposited_at);
+        q->bind(next(), submission);
+        if (q->step() != SQLITE_DONE) return q->error();
+        auto b = stmts_("INSERT INTO contents (id, bytes) VALUES (?, ?)");
+        b->bind(1, s.id).bind_blob(2, content);
+        if (b->step() != SQLITE_DONE) return b->error();
         if (!superseded.empty()) {
             Stmt u(db_, "UPDATE documents SET status = 'superseded' WHERE id = ?");
             u.bind(1, superseded);
@@ -667,24 +670,24 @@ private:
     }
 
     Result<std::optional<Patient>> patient_locked(std::string_view ins) {
-        Stmt q(db_, "SELECT ins, ins_oid, family, given, birth_date, gender, consent, emergency_allowed, opposed, "
-                    "medecin_traitant, created_at, notify_address FROM patients WHERE ins = ?");
-        q.bind(1, ins);
-        int rc = q.step();
+        auto q = stmts_("SELECT ins, ins_oid, family, given, birth_date, gender, consent, emergency_allowed, opposed, "
+                        "medecin_traitant, created_at, notify_address FROM patients WHERE ins = ?");
+        q->bind(1, ins);
+        int rc = q->step();
         if (rc == SQLITE_DONE) return std::optional<Patient>{};
-        if (rc != SQLITE_ROW) return q.error();
-        return std::optional<Patient>{read_patient(q)};
+        if (rc != SQLITE_ROW) return q->error();
+        return std::optional<Patient>{read_patient(*q)};
     }
 
     Result<std::optional<Document>> document_where_locked(const char* where, std::string_view a,
                                                           std::string_view b = {}) {
-        Stmt q(db_, fmt::format("SELECT {} FROM documents WHERE {}", kDocumentColumns, where).c_str());
-        q.bind(1, a);
-        if (!b.empty()) q.bind(2, b);
-        int rc = q.step();
+        auto q = stmts_(fmt::format("SELECT {} FROM documents WHERE {}", kDocumentColumns, where));
+        q->bind(1, a);
+        if (!b.empty()) q->bind(2, b);
+        int rc = q->step();
         if (rc == SQLITE_DONE) return std::optional<Document>{};
-        if (rc != SQLITE_ROW) return q.error();
-        return std::optional<Document>{read_document(q)};
+        if (rc != SQLITE_ROW) return q->error();
+        return std::optional<Document>{read_document(*q)};
     }
 
     struct TraceBatch {
@@ -711,11 +714,11 @@ private:
     }
 
     Status trace_locked(const Trace& t) {
-        Stmt q(db_, "INSERT INTO traces (at, ins, action, actor_kind, actor, document, detail, emergency) "
-                    "VALUES (?,?,?,?,?,?,?,?)");
-        q.bind(1, t.at ? t.at : now()).bind(2, t.ins).bind(3, t.action).bind(4, t.actor_kind).bind(5, t.actor);
-        q.bind(6, t.document).bind(7, t.detail).bind(8, int64_t{t.emergency});
-        if (q.step() != SQLITE_DONE) return q.error();
+        auto q = stmts_("INSERT INTO traces (at, ins, action, actor_kind, actor, document, detail, emergency) "
+                        "VALUES (?,?,?,?,?,?,?,?)");
+        q->bind(1, t.at ? t.at : now()).bind(2, t.ins).bind(3, t.action).bind(4, t.actor_kind).bind(5, t.actor);
+        q->bind(6, t.document).bind(7, t.detail).bind(8, int64_t{t.emergency});
+        if (q->step() != SQLITE_DONE) return q->error();
         return Ok{};
     }
 
@@ -793,6 +796,7 @@ private:
 
     std::mutex mu_;
     sqlite3* db_;
+    sqlite::StmtCache stmts_;  // the deposit's and the traces' statements, under mu_
     std::mutex batch_mu_;  // guards what follows
     std::condition_variable batch_written_;
     std::shared_ptr<TraceBatch> open_batch_ = std::make_shared<TraceBatch>();
