@@ -711,7 +711,7 @@ public:
 
     std::vector<Result<DeliveryOutcome>> deliver_batch(std::span<const Delivery> batch) override {
         std::lock_guard lock(write_mutex_);
-        if (auto s = exec(writer_, "BEGIN IMMEDIATE"); !s) return every_slot(batch.size(), s.error());
+        if (auto s = begin_write(); !s) return every_slot(batch.size(), s.error());
         touched_.clear();
         std::vector<Result<DeliveryOutcome>> out;
         out.reserve(batch.size());
@@ -884,11 +884,15 @@ public:
 
     Status filing_done(std::span<const int64_t> jobs) override {
         if (jobs.empty()) return Ok{};
-        return transaction<Ok>([&]() -> Result<Ok> {
-            for (int64_t job : jobs)
-                if (auto ended = end_filing_job(job); !ended) return ended;
-            return Ok{};
-        });
+        // Without an fsync of its own, the low-priority filing thread holds the writer lock for
+        // the time of a WAL append, not of a disk flush that intake's commits would wait behind.
+        return transaction<Ok>(
+            [&]() -> Result<Ok> {
+                for (int64_t job : jobs)
+                    if (auto ended = end_filing_job(job); !ended) return ended;
+                return Ok{};
+            },
+            Flush::WithNextWrite);
     }
 
     Status set_route(const Route& route) override {
@@ -1688,10 +1692,14 @@ private:
         return f.i64(0);
     }
 
+    // Durable at COMMIT (synchronous=FULL), or, for what can be forgotten in a power cut and done
+    // again, written to the WAL without an fsync: the next FULL commit flushes the WAL with it.
+    enum class Flush { AtCommit, WithNextWrite };
+
     template <class T, class F>
-    Result<T> transaction(F work) {
+    Result<T> transaction(F work, Flush flush = Flush::AtCommit) {
         std::lock_guard lock(write_mutex_);
-        if (auto st = exec(writer_, "BEGIN IMMEDIATE"); !st) return st.error();
+        if (auto st = begin_write(flush); !st) return st.error();
         touched_.clear();
         Result<T> out = work();
         if (!out || !exec(writer_, "COMMIT").ok()) {
@@ -1701,6 +1709,17 @@ private:
         }
         announce_touched();
         return out;
+    }
+
+    // Every write transaction opens here, under the write lock, in the flush mode it asks for: the
+    // connection's synchronous setting follows, and a write that cannot have FULL is not made.
+    Status begin_write(Flush flush = Flush::AtCommit) {
+        bool full = flush == Flush::AtCommit;
+        if (full != full_sync_) {
+            if (auto st = exec(writer_, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"); !st) return st;
+            full_sync_ = full;
+        }
+        return exec(writer_, "BEGIN IMMEDIATE");
     }
 
     // After a COMMIT, under the write lock: each changed folder once.
@@ -1755,6 +1774,7 @@ private:
     std::filesystem::path file_;
     sqlite3* writer_;
     std::mutex write_mutex_;
+    bool full_sync_ = true;         // the writer's synchronous setting, FULL as opened
     std::vector<int64_t> touched_;  // folders changed by the open write transaction
     std::mutex pool_mutex_;
     std::vector<sqlite3*> readers_;

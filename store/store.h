@@ -371,7 +371,9 @@ public:
     virtual Result<bool> filing_enabled(std::string_view address) = 0;
     virtual Result<std::vector<FilingJob>> filing_due(int64_t now, std::size_t limit) = 0;
     virtual Status filing_retry(int64_t job, int64_t next_attempt, std::string_view error) = 0;
-    virtual Status filing_done(std::span<const int64_t> jobs) = 0;  // all in one transaction
+    // All in one transaction, not flushed to disk on its own (the next flushed write takes it there):
+    // a power cut may forget the end, and the job then runs again, its deposits recognised as its own.
+    virtual Status filing_done(std::span<const int64_t> jobs) = 0;
     Status filing_done(int64_t job) { return filing_done(std::span(&job, 1)); }
 
     // Told of every committed change to a folder (new, flagged, expunged, moved messages; folder
