@@ -10,7 +10,7 @@
 #include <cstring>
 #include <ctime>
 
-#include <sys/resource.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "core/base64.h"
@@ -273,8 +273,9 @@ FilingWorker::FilingWorker(asio::io_context& io, FilingServices services)
 
 void FilingWorker::start() {
     asio::post(thread_, [] {
-        if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19) != 0)
-            log::warn(kWhere, "cannot lower the filing thread's priority: {}", std::strerror(errno));
+        sched_param none{};
+        if (sched_setscheduler(gettid(), SCHED_IDLE, &none) != 0)
+            log::warn(kWhere, "cannot make the filing thread SCHED_IDLE: {}", std::strerror(errno));
     });
     asio::co_spawn(strand_, run(), asio::detached);
 }

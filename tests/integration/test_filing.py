@@ -316,3 +316,16 @@ def test_a_kill_9_after_250_files_the_document_once(server):
     time.sleep(2)  # a second filing would have happened by now
     assert len([r for r in documents(server) if r[-1].endswith("KILL9-1")]) == 1
     assert len(server.mail_list(GP)) == before_ack + 1, "one acknowledgement"
+
+
+def test_the_filing_thread_only_takes_cores_nobody_else_wants(server):
+    """The worker runs under SCHED_IDLE (policy 5 in /proc/<pid>/task/<tid>/stat, field 41): any
+    session thread that wakes takes its core at once, so filing never slows intake; every other
+    thread of mssd keeps the normal policy (0)."""
+    policies = []
+    for task in (pathlib.Path("/proc") / str(server.proc.pid) / "task").iterdir():
+        stat = (task / "stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()  # the fields after comm, which may hold spaces
+        policies.append(int(fields[41 - 3]))
+    assert policies.count(5) == 1, policies
+    assert all(p in (0, 5) for p in policies), policies
