@@ -10,6 +10,7 @@
 #include "dmp/pdsm_resources.h"
 #include "dmp/pdsm_routes.h"
 #include "http/json.h"
+#include "http/parse/fhir_query.h"
 
 namespace mss::dmp {
 namespace {
@@ -55,45 +56,42 @@ http::Response refused(const Refusal& r) {
     return outcome(status, issue_of(status), r.message, r.ack);
 }
 
+// A query the FHIR search reader refuses (a bad escape, a NUL, a bound passed): 400, said why.
+http::Response malformed_query(std::string_view search, const Error& e) {
+    log::info(kWhere, "{} refused: malformed query: {}", search, e.message);
+    return outcome(400, "invalid", fmt::format("malformed search query: {}", e.message));
+}
+
 http::Response database_error(const Error& e) {
     log::error(kWhere, "DMP database: {}", e.message);
     return outcome(500, "exception", "the DMP cannot answer now");
 }
 
-// The query's parameters in order, decoded; a token parameter's commas are alternatives.
+// The query's parameters in order, read by the shared FHIR search reader (bounded, percent-decoded,
+// comma lists split into alternatives). A modifier stays in its parameter's name ("status:not"),
+// which no PDSm search here reads: such a parameter is ignored, as an unknown one is.
 struct Query {
-    std::vector<std::pair<std::string, std::string>> params;
+    std::vector<http::SearchParam> params;
 
-    static Query parse(std::string_view raw) {
-        Query q;
-        while (!raw.empty()) {
-            auto amp = raw.find('&');
-            auto part = raw.substr(0, amp);
-            raw.remove_prefix(amp == std::string_view::npos ? raw.size() : amp + 1);
-            auto eq = part.find('=');
-            auto name = http::percent_decode(part.substr(0, eq), true);
-            auto value = http::percent_decode(eq == std::string_view::npos ? "" : part.substr(eq + 1), true);
-            if (name && value && !name->empty()) q.params.emplace_back(*name, *value);
-        }
+    static Result<Query> parse(std::string_view raw) {
+        auto params = http::parse_search_query(raw);
+        if (!params) return params.error();
+        Query q{std::move(params).value()};
+        for (auto& p : q.params)
+            if (!p.modifier.empty()) p.name += ":" + p.modifier;
         return q;
     }
     std::vector<std::string> all(std::string_view name) const {
         std::vector<std::string> out;
-        for (const auto& [n, v] : params) {
-            if (n != name) continue;
-            std::size_t start = 0;
-            while (start <= v.size()) {
-                auto comma = v.find(',', start);
-                if (comma == std::string::npos) comma = v.size();
-                if (comma > start) out.push_back(v.substr(start, comma - start));
-                start = comma + 1;
-            }
-        }
+        for (const auto& p : params)
+            if (p.name == name)
+                for (const auto& v : p.values)
+                    if (!v.empty()) out.push_back(v);
         return out;
     }
     std::optional<std::string> first(std::string_view name) const {
-        for (const auto& [n, v] : params)
-            if (n == name) return v;
+        for (const auto& p : params)
+            if (p.name == name) return p.values.empty() ? std::string() : p.values.front();
         return std::nullopt;
     }
 };
@@ -176,7 +174,9 @@ public:
     }
 
     http::Response search_documents(const http::Request& request) {
-        Query q = Query::parse(request.query);
+        auto parsed = Query::parse(request.query);
+        if (!parsed) return malformed_query("ITI-67", parsed.error());
+        const Query& q = *parsed;
         auto ins = ins_of(q);
         if (!ins || ins->empty() || q.all("status").empty()) {
             log::info(kWhere, "ITI-67 refused: {}", log::sanitize(request.query));
@@ -222,7 +222,9 @@ public:
     // ITI-66: the patient's submission sets, each listing only the documents this caller may see;
     // a set whose every document is hidden is left out. Same opening, rules and trace as ITI-67.
     http::Response search_lists(const http::Request& request) {
-        Query q = Query::parse(request.query);
+        auto parsed = Query::parse(request.query);
+        if (!parsed) return malformed_query("ITI-66", parsed.error());
+        const Query& q = *parsed;
         auto ins = ins_of(q);
         auto codes = q.all("code");
         if (!ins || ins->empty() || codes.empty()) {
@@ -336,8 +338,9 @@ public:
     http::Response patient_search(const http::Request& request) {
         auto identified = identify(request);
         if (auto* answer = std::get_if<http::Response>(&identified)) return std::move(*answer);
-        Query q = Query::parse(request.query);
-        auto id = q.first("identifier");
+        auto parsed = Query::parse(request.query);
+        if (!parsed) return malformed_query("Patient search", parsed.error());
+        auto id = parsed->first("identifier");
         if (!id) return outcome(400, "required", "Patient search needs identifier=urn:oid:<INS OID>|<INS>");
         auto p = s_.dmp.patient(after_bar(*id));
         if (!p) return database_error(p.error());
@@ -350,7 +353,9 @@ public:
         auto identified = identify(request);
         if (auto* answer = std::get_if<http::Response>(&identified)) return std::move(*answer);
         const Actor* actor = &std::get<Actor>(identified);
-        Query q = Query::parse(request.query);
+        auto parsed = Query::parse(request.query);
+        if (!parsed) return malformed_query("AuditEvent search", parsed.error());
+        const Query& q = *parsed;
         auto ins = ins_of(q);
         if (!ins) return outcome(400, "required", "AuditEvent search needs patient or patient.identifier");
         auto p = s_.dmp.patient(*ins);
@@ -413,10 +418,22 @@ private:
             }
             return out;
         };
+        // Each value's own commas and backslashes escaped again with FHIR's backslash, then joined.
+        auto list = [](const std::vector<std::string>& values) {
+            std::string out;
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                if (i) out += ',';
+                for (char c : values[i]) {
+                    if (c == ',' || c == '\\') out += '\\';
+                    out += c;
+                }
+            }
+            return out;
+        };
         std::string out;
-        for (const auto& [n, v] : q.params) {
-            if (n == "_count" || n == "_offset") continue;
-            out += fmt::format("{}{}={}", out.empty() ? "" : "&", encode(n), encode(v));
+        for (const auto& p : q.params) {
+            if (p.name == "_count" || p.name == "_offset") continue;
+            out += fmt::format("{}{}={}", out.empty() ? "" : "&", encode(p.name), encode(list(p.values)));
         }
         return out;
     }

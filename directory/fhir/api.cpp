@@ -1,4 +1,4 @@
-// FHIR search and read over the directory: the query read by fhir/query.h, checked against the
+// FHIR search and read over the directory: the query read by http/parse/fhir_query.h, checked against the
 // parameters each resource type supports, turned into a PublishedQuery, answered as a searchset
 // Bundle. Unknown parameters are ignored (FHIR's lenient default, said in an OperationOutcome entry)
 // unless the client sends `Prefer: handling=strict`; a malformed value is always 400.
@@ -13,11 +13,14 @@
 
 #include "core/log.h"
 #include "core/text.h"
-#include "directory/fhir/query.h"
+#include "http/parse/fhir_query.h"
 #include "http/json.h"
 
 namespace mss::directory::fhir {
 namespace {
+
+using http::parse_search_query;
+using http::SearchParam;
 
 constexpr std::string_view kFhirJson = "application/fhir+json; charset=utf-8";
 constexpr std::size_t kMailboxesPerEntry = 100;

@@ -1,10 +1,10 @@
 // FHIR search query reading: `&`-separated pairs, `+` and %XX decoded (form encoding), then the
 // value's comma list split on unescaped commas and FHIR's escapes (\, \$ \| \\) removed.
-#include "directory/fhir/query.h"
+#include "http/parse/fhir_query.h"
 
 #include <fmt/format.h>
 
-namespace mss::directory::fhir {
+namespace mss::http {
 namespace {
 
 int hex_digit(char c) {
@@ -99,4 +99,4 @@ Result<std::vector<SearchParam>> parse_search_query(std::string_view raw, const 
     return out;
 }
 
-}  // namespace mss::directory::fhir
+}  // namespace mss::http

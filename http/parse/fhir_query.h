@@ -1,7 +1,8 @@
 // The query string of a FHIR search (`Practitioner?family=Dupont&mailbox-mss:contains=chu`), read
 // into parameters: percent-decoded, a modifier after ':', comma lists split (with FHIR's `\,`
 // escape), repeated parameters kept apart. Pure and bounded; trusts nothing: every byte is the
-// client's. Which names and modifiers mean something is the API's business, not this reader's.
+// client's. Which names and modifiers mean something is the API's business, not this reader's: the
+// directory's FHIR API and the DMP's PDSm searches both read their queries here.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -10,7 +11,7 @@
 
 #include "core/result.h"
 
-namespace mss::directory::fhir {
+namespace mss::http {
 
 struct SearchParam {
     std::string name;                 // "mailbox-mss"
@@ -29,4 +30,4 @@ struct QueryLimits {
 // a name outside [A-Za-z0-9_.-], an empty name, a bound passed).
 Result<std::vector<SearchParam>> parse_search_query(std::string_view raw, const QueryLimits& limits = {});
 
-}  // namespace mss::directory::fhir
+}  // namespace mss::http

@@ -5,11 +5,11 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "directory/fhir/query.h"
+#include "http/parse/fhir_query.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    mss::directory::fhir::QueryLimits limits;
-    auto r = mss::directory::fhir::parse_search_query(std::string_view(reinterpret_cast<const char*>(data), size), limits);
+    mss::http::QueryLimits limits;
+    auto r = mss::http::parse_search_query(std::string_view(reinterpret_cast<const char*>(data), size), limits);
     if (!r) return 0;
     if (r->size() > limits.max_params) std::abort();
     for (const auto& p : *r) {

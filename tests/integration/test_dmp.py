@@ -262,6 +262,32 @@ def test_search_needs_patient_and_status(dmp):
     assert status == 400
 
 
+def test_malformed_or_oversized_queries_refused_with_400(dmp, report):
+    """The PDSm searches read their query with the same bounded FHIR reader as the directory's API:
+    a broken escape, a NUL, too many parameters or a value past its bound is a 400 that says why,
+    not a search run on what was left of it."""
+    base = f"patient.identifier=urn:oid:{INS_OID}%7C{PATIENT}&status=current"
+    for resource in ("DocumentReference", "List"):
+        extra = "&code=submissionset" if resource == "List" else ""
+        for bad, why in [("&type=%zz", "percent"), ("&type=a%00b", "NUL"), ("&type=" + "1," * 30 + "1", "values"),
+                         ("&type=" + "x" * 300, "longer"), ("".join(f"&p{i}=1" for i in range(40)), "parameters")]:
+            status, body = fhir(dmp, "GET", f"/dmp/fhir/{resource}?{base}{extra}{bad}", "traitant")
+            assert status == 400 and body["resourceType"] == "OperationOutcome", (resource, bad, body)
+            assert why in body["issue"][0]["diagnostics"], body
+    for path in (f"/dmp/fhir/Patient?identifier=%zz", f"/dmp/fhir/AuditEvent?patient={PATIENT}&x=%zz"):
+        status, body = fhir(dmp, "GET", path, "traitant")
+        assert status == 400, (path, body)
+    # A value's own comma, escaped, stays one value, and so it does again in the next link.
+    for i in range(2):
+        assert deposit(dmp, f"1.2.250.1.999.43.{i}", cls="43")[0] == 200
+    status, first = search(dmp, "traitant", _count="1", category="43,x\\,y")
+    assert status == 200 and first["total"] == 2, first
+    next_url = next(l["url"] for l in first["link"] if l["relation"] == "next")
+    assert "category=43%2Cx%5C%2Cy" in next_url, next_url
+    status, second = fhir(dmp, "GET", next_url, "traitant")
+    assert status == 200 and second["total"] == 2 and len(second["entry"]) == 1
+
+
 def test_paging_with_next_links(dmp, report):
     for i in range(3):
         assert deposit(dmp, f"1.2.250.1.999.11.{i}", cls="11")[0] == 200

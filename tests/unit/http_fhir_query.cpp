@@ -1,9 +1,9 @@
 // The FHIR search query reader: decoding, modifiers, comma lists and their escapes, bounds.
 #include <doctest/doctest.h>
 
-#include "directory/fhir/query.h"
+#include "http/parse/fhir_query.h"
 
-using namespace mss::directory::fhir;
+using namespace mss::http;
 
 TEST_CASE("parameters, modifiers and comma lists are read in order") {
     auto r = parse_search_query("family=Dupont&mailbox-mss:contains=chu-x&identifier=a,b");
