@@ -8,14 +8,19 @@ searches of each kind, timed at the client from the request's first byte to the 
   category  status=current&category=11 (a tenth of them, first page)
   narrow    status=current&category=11&period=ge2026-12-01 (a handful)
 
-  MSSD_BUILD=build bench/dmp_search.py [--documents 1000] [--searches 2000]
+  MSSD_BUILD=build bench/dmp_search.py [--documents 1000] [--searches 2000] [--client python|curl]
 
-Prints `kind= searches= total= p50_ms= p99_ms= max_ms=` per kind."""
+The client is Python's http.client (its own parsing and TLS counted in every time), or curl: one curl
+process fetching the URL --searches times on one kept-alive connection, each timed by curl's own
+%{time_total} (a client in C, nearer to what the server costs).
+
+Prints `client= kind= searches= total= p50_ms= p99_ms= max_ms=` per kind."""
 import argparse
 import http.client
 import json
 import pathlib
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,10 +44,28 @@ def exchange(conn, method, path, body=None):
     return r.status, data
 
 
+def curl_times(server, url, n):
+    """Milliseconds of each of n fetches of url by one curl process on one connection, as the
+    médecin traitant; every answer must be a 200."""
+    config = server.data / "curl.cfg"
+    config.write_text(f'url = "{url}"\noutput = "/dev/null"\n' * n)
+    cps = server.data / "cps"
+    r = subprocess.run(["curl", "-sS", "--cacert", str(server.trust), "--cert", str(cps / "auth-cert.pem"),
+                        "--key", str(cps / "auth-key.pem"), "-K", str(config),
+                        "-w", "%{http_code} %{time_total} %{num_connects}\n"],
+                       capture_output=True, timeout=600, check=True)
+    lines = r.stdout.decode().split()
+    codes, seconds = lines[0::3], lines[1::3]
+    assert sum(int(x) for x in lines[2::3]) == 1, "curl kept one connection"
+    assert len(seconds) == n and set(codes) == {"200"}, (codes[:5], r.stderr[:300])
+    return [float(t) * 1000 for t in seconds]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--documents", type=int, default=1000)
     ap.add_argument("--searches", type=int, default=2000)
+    ap.add_argument("--client", choices=["python", "curl"], default="python")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         s = Server(pathlib.Path(tmp) / "data")
@@ -73,15 +96,18 @@ def main():
                 status, data = exchange(reader, "GET", path)
                 assert status == 200, data[:300]
                 total = json.loads(data)["total"]
-                times = []
-                for _ in range(a.searches):
-                    t0 = time.perf_counter()
-                    status, data = exchange(reader, "GET", path)
-                    times.append((time.perf_counter() - t0) * 1000)
-                    assert status == 200
+                if a.client == "curl":
+                    times = curl_times(s, f"https://127.0.0.1:{s.https}{path}", a.searches)
+                else:
+                    times = []
+                    for _ in range(a.searches):
+                        t0 = time.perf_counter()
+                        status, data = exchange(reader, "GET", path)
+                        times.append((time.perf_counter() - t0) * 1000)
+                        assert status == 200
                 times.sort()
                 p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-                print(f"kind={kind} searches={a.searches} total={total} bytes={len(data)} "
+                print(f"client={a.client} kind={kind} searches={a.searches} total={total} bytes={len(data)} "
                       f"p50_ms={statistics.median(times):.2f} p99_ms={p99:.2f} max_ms={times[-1]:.2f}")
         finally:
             s.stop()

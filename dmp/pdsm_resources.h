@@ -19,7 +19,7 @@ nlohmann::json document_reference(const Document& d, const Patient& p, const std
 nlohmann::json submission_set_list(const SubmissionSet& s, const Patient& p, const std::vector<std::string>& documents);
 nlohmann::json patient_resource(const Patient& p);
 nlohmann::json audit_event(const Trace& t, const Patient& p, int64_t seq);
-nlohmann::json searchset(const std::vector<nlohmann::json>& resources, std::size_t total,
+nlohmann::json searchset(std::vector<nlohmann::json> resources, std::size_t total,
                          const std::string& self, const std::string& next);
 // issue code: FHIR IssueType ("invalid", "forbidden", "not-found", "conflict", "processing"...).
 nlohmann::json operation_outcome(std::string_view issue_code, std::string_view message, AckCode ack = AckCode::None);

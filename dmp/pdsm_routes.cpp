@@ -216,7 +216,7 @@ public:
         for (const auto& d : *docs) page.push_back(document_reference(d, reader.patient, base));
         if (!trace(reader, "search", "", fmt::format("{} ({} found)", request.query, visible.size()))) return untraced();
         std::string self = std::string(kPdsmBase) + "/DocumentReference?" + request.query;
-        return fhir(200, searchset(page, visible.size(), self, next_link("DocumentReference", q, visible.size(), window)));
+        return fhir(200, searchset(std::move(page), visible.size(), self, next_link("DocumentReference", q, visible.size(), window)));
     }
 
     // ITI-66: the patient's submission sets, each listing only the documents this caller may see;
@@ -266,7 +266,7 @@ public:
         for (std::size_t i = window.offset; i < window.end(visible.size()); ++i)
             page.push_back(submission_set_list(*visible[i].first, reader.patient, visible[i].second));
         if (!trace(reader, "search-lists", "", fmt::format("{} ({} found)", request.query, visible.size()))) return untraced();
-        return fhir(200, searchset(page, visible.size(), std::string(kPdsmBase) + "/List?" + request.query,
+        return fhir(200, searchset(std::move(page), visible.size(), std::string(kPdsmBase) + "/List?" + request.query,
                                    next_link("List", q, visible.size(), window)));
     }
 

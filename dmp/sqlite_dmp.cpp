@@ -72,6 +72,12 @@ CREATE INDEX submission_sets_by_patient ON submission_sets(patient_ins, deposite
 CREATE TABLE submission_set_documents (
   set_id TEXT NOT NULL, position INTEGER NOT NULL, document TEXT NOT NULL, PRIMARY KEY (set_id, position));
 )SQL",
+    // ITI-67's first pass (which documents match, for the access rules) answered from the index
+    // alone: the usual order with what the rules read (class, author, visibility), no table lookup.
+    R"SQL(
+DROP INDEX documents_by_patient_date;
+CREATE INDEX documents_summary ON documents(patient_ins, status, deposited_at DESC, id, class_code, author, visibility);
+)SQL",
 };
 
 constexpr const char* kSubmissionSetColumns =
