@@ -53,6 +53,14 @@ dmp::Deposit deposit_of(const cda::CdaHeader& header, const cda::SharingMetadata
     return d;
 }
 
+// What the sender's XDM says of its submission set (ITI-66 shows it): its source, its content type
+// and its time. The List's uniqueId stays the filing's own, which a retried job recognises.
+void describe_list(const cda::SubmissionSet& sent, dmp::SubmissionSet& list) {
+    list.source_id = sent.source_id;
+    list.designation = coding(sent.content_type);
+    if (!sent.submission_time.empty()) list.date = fhir_date_time(sent.submission_time);
+}
+
 }  // namespace
 
 std::string fhir_date_time(std::string_view t) {
@@ -71,12 +79,14 @@ cda::Outcome<Documents> documents_of(const std::vector<pipeline::AttachedPart>& 
                                      std::string_view submission_id) {
     std::vector<std::unique_ptr<cda::Attachment>> read;  // kept alive: Found points into them
     std::vector<Found> found;
+    const cda::SubmissionSet* sent_set = nullptr;  // the first XDM's, when there is one
     for (const auto& part : parts) {
         if (!part.xdm && !part.cda) continue;
         auto attachment = cda::read_attachment(part.octets);
         if (!attachment) return attachment.refusal();
         read.push_back(std::make_unique<cda::Attachment>(std::move(attachment).value()));
         if (auto* xdm = std::get_if<cda::XdmArchive>(read.back().get())) {
+            if (!sent_set && !xdm->subsets.empty()) sent_set = &xdm->subsets.front().submission_set;
             for (const auto& subset : xdm->subsets)
                 for (const auto& entry : subset.documents)
                     if (entry.cda) found.push_back({&*entry.cda, &entry.content});
@@ -109,6 +119,7 @@ cda::Outcome<Documents> documents_of(const std::vector<pipeline::AttachedPart>& 
         out.bundle.full_urls.push_back(fmt::format("urn:mssd:filing:{}:{}", submission_id, i));
     }
     out.bundle.list.author = out.bundle.deposits.front().document.author;
+    if (sent_set) describe_list(*sent_set, out.bundle.list);
     return out;
 }
 

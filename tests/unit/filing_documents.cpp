@@ -73,6 +73,13 @@ TEST_CASE("an XDM archive becomes one deposit per document, with the patient's t
     CHECK(d.content.find("ClinicalDocument") != std::string::npos);
     CHECK(docs->bundle.full_urls.size() == docs->bundle.deposits.size());
     CHECK(docs->subject.starts_with("XDM/1.0/DDM+"));
+    // The List (ITI-66) says what the XDM's submission set says of its source, content and time;
+    // its uniqueId stays the filing's own.
+    const auto& list = docs->bundle.list;
+    CHECK(list.unique_id == "Q1");
+    CHECK(list.source_id == "1.2.250.1.213.1.1.9.99");
+    CHECK(list.designation.code == "04");
+    CHECK(list.date == "2026-12-06T09:30:00");
 }
 
 TEST_CASE("a bare CDA is a deposit of its own octets") {
@@ -82,6 +89,7 @@ TEST_CASE("a bare CDA is a deposit of its own octets") {
     REQUIRE(docs->bundle.deposits.size() == 1);
     CHECK(docs->bundle.deposits[0].content == bio);
     CHECK(docs->bundle.deposits[0].document.type.code == "11502-2");
+    CHECK(docs->bundle.list.source_id.empty());  // no metadata: nothing made up
 }
 
 TEST_CASE("refusals carry the sender's code") {
