@@ -200,8 +200,24 @@ bool decide(const FilingServices& s, Prepared& p, const Result<dmp::DepositOutco
     return true;
 }
 
+// Every notice was refused, and the job's end with them (a store that cannot write now, mailboxes
+// that take nothing): the job runs again later, its deposits coming back as its own, so that the
+// sender and the patient are told then; after a day it ends untold.
+JobEnd notice_failed(const FilingServices& s, const store::FilingJob& job, int64_t now, const std::string& why) {
+    if (now - job.created_at < kGiveUpAfter) {
+        auto next = now + retry_delay(job.attempts);
+        log::warn(kWhere, "{}: notices not written, the job runs again in {} s", job.queue_id, next - now);
+        if (auto r = s.store.filing_retry(job.id, next, "notices not written: " + why); !r)
+            log::error(kWhere, "{}: cannot schedule the retry: {}", job.queue_id, r.error().message);
+        return JobEnd::Retry;
+    }
+    log::error(kWhere, "{}: notices not written for a day, the job ends without them", job.queue_id);
+    if (auto r = s.store.filing_done(job.id); !r) log::error(kWhere, "{}: cannot end the job: {}", job.queue_id, r.error().message);
+    return JobEnd::Over;
+}
+
 // The decision told: logged, the acknowledgement and the patient's notice written with the job's end.
-JobEnd tell(const FilingServices& s, const Prepared& p) {
+JobEnd tell(const FilingServices& s, const Prepared& p, int64_t now) {
     auto config = s.config();
     const auto& job = *p.job;
     const auto& parts = p.parts;
@@ -235,13 +251,17 @@ JobEnd tell(const FilingServices& s, const Prepared& p) {
     bool remote = std::any_of(notices.begin(), notices.end(), [](const auto& n) { return !n.remote_recipients.empty(); });
     for (const auto& w : written)
         if (!w) log::error(kWhere, "{}: a notice was not written: {}", job.queue_id, w.error().message);
-    if (written.empty() || !written.back()) {
-        // The job's end went with a notice that failed: end it alone, rather than file again forever.
-        if (auto r = s.store.filing_done(job.id); !r) log::error(kWhere, "{}: cannot end the job: {}", job.queue_id, r.error().message);
-    }
     if (remote && s.outbound_ready) s.outbound_ready();
+    if (!written.empty() && written.back()) return JobEnd::Over;
+    bool none_written = std::none_of(written.begin(), written.end(), [](const auto& w) { return w.ok(); });
+    if (none_written)
+        return notice_failed(s, job, now, written.empty() ? "no answer from the store" : written.back().error().message);
+    // Some notices were written, not the one carrying the job's end: end it alone, rather than
+    // run it again and tell twice those who were told.
+    if (auto r = s.store.filing_done(job.id); !r) log::error(kWhere, "{}: cannot end the job: {}", job.queue_id, r.error().message);
     return JobEnd::Over;
 }
+
 
 }  // namespace
 
@@ -263,7 +283,7 @@ std::vector<JobEnd> work_jobs(const FilingServices& s, const std::vector<store::
                 continue;
             }
         }
-        ends.push_back(tell(s, p));
+        ends.push_back(tell(s, p, now));
     }
     return ends;
 }

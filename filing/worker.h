@@ -36,7 +36,8 @@ inline constexpr int64_t kGiveUpAfter = 24 * 3600;
 // The due jobs, start to end, blocking: what the worker runs on its thread. Their bundles go to the
 // DMP together (one transaction); each job then ends Over (filed or refused, notices written with
 // the job's end), Unnoticed (over with nothing to write: the caller ends such jobs together, in one
-// store write), or Retry (waits for its next attempt). One end per job, in order.
+// store write), or Retry (waits for its next attempt: the DMP could not be reached, or the notices
+// could not be written). One end per job, in order.
 enum class JobEnd { Over, Unnoticed, Retry };
 std::vector<JobEnd> work_jobs(const FilingServices& services, const std::vector<store::FilingJob>& jobs, int64_t now);
 

@@ -329,3 +329,47 @@ def test_the_filing_thread_only_takes_cores_nobody_else_wants(server):
         policies.append(int(fields[41 - 3]))
     assert policies.count(5) == 1, policies
     assert all(p in (0, 5) for p in policies), policies
+
+
+def test_notices_refused_all_together_are_written_on_a_later_try(server):
+    """Every notice of a job refused (the acknowledgement's and the patient's mailboxes disabled): the
+    job is not ended untold but runs again; once the mailboxes are back, the acknowledgement and the
+    patient's notice arrive, once each, and the document is filed once."""
+    ack_box = add_personal_account(server, f"accuses@{DOMAIN}")
+    raw = mx.message([mx.bio_doc(doc_id="NOTICE-1", set_id="SET-NOTICE-1")], GP, DOCTOR)
+    raw = raw.replace(f"Disposition-Notification-To: {GP}".encode(), f"Disposition-Notification-To: {ack_box}".encode())
+    assert ack_box.encode() in raw
+    before_patient = len(server.mail_list(NOTIFY))
+    for box in (ack_box, NOTIFY):
+        server.ctl("account", "disable", box)
+    try:
+        submit(server, raw)
+        assert server.wait_log(r"notices not written, the job runs again", timeout=WAIT)
+    finally:
+        for box in (ack_box, NOTIFY):
+            server.ctl("account", "enable", box)
+    assert len(wait_count(server, ack_box, 1)) == 1
+    assert "Error" not in disposition(last_message(server, ack_box))
+    assert len(wait_count(server, NOTIFY, before_patient + 1)) == before_patient + 1
+    time.sleep(3)  # a third run would have told them again by now
+    assert len(server.mail_list(ack_box)) == 1
+    assert len(server.mail_list(NOTIFY)) == before_patient + 1
+    assert len([r for r in documents(server) if r[-1].endswith("NOTICE-1")]) == 1
+
+
+def test_a_filed_message_is_a_submission_set_saying_what_its_xdm_says(server):
+    """ITI-66 shows the filed message as a SubmissionSet: its source and content type (designation)
+    are those of the XDM's METADATA.XML, and it lists the document filed."""
+    send_and_ack(server, mx.message([mx.bio_doc(doc_id="LIST-1", set_id="SET-LIST-1")], GP, DOCTOR))
+    filed = next(r[0] for r in documents(server) if r[-1].endswith("LIST-1"))
+    q = urllib.parse.urlencode({"patient.identifier": f"urn:oid:{PATIENT.oid}|{PATIENT.ins}", "code": "submissionset",
+                                "sourceId": f"urn:oid:{mx.DOC_ROOT}"})
+    status, bundle = fhir_get(server, f"/dmp/fhir/List?{q}", "traitant")
+    assert status == 200, bundle
+    mine = [e["resource"] for e in bundle.get("entry", [])
+            if any(i["item"]["reference"] == f"DocumentReference/{filed}" for i in e["resource"]["entry"])]
+    assert len(mine) == 1, bundle
+    ext = {x["url"]: x for x in mine[0]["extension"]}
+    mhd = "https://profiles.ihe.net/ITI/MHD/StructureDefinition/"
+    assert ext[mhd + "ihe-sourceId"]["valueIdentifier"]["value"] == f"urn:oid:{mx.DOC_ROOT}"
+    assert ext[mhd + "ihe-designationType"]["valueCodeableConcept"]["coding"][0]["code"] == "04"
