@@ -1,6 +1,6 @@
-// The one translation unit that includes Boost.Beast (its compile cost is paid here only). Beast
-// frames the request (request line, fields, Content-Length or chunked body, limits); the checks it
-// leaves to applications are ours: one Content-Length, Transfer-Encoding exactly "chunked" and never
+// With response_parser.cpp, the only translation units that include Boost.Beast (its compile cost
+// is paid there only). Beast frames the request (request line, fields, Content-Length or chunked
+// body, limits); the checks it leaves to applications are ours: one Content-Length, Transfer-Encoding exactly "chunked" and never
 // beside Content-Length, no obs-fold, one Host (required in HTTP/1.1), Expect, the request-target.
 #include "http/parse/request_parser.h"
 
