@@ -21,6 +21,7 @@
 #include "crypto/trust.h"
 #include "directory/fhir/api.h"
 #include "dmp/pdsm_routes.h"
+#include "dmp/remote_deposit.h"
 #include "filing/worker.h"
 #include "http/autoconfig.h"
 #include "http/guarded.h"
@@ -300,8 +301,19 @@ int main(int argc, char** argv) {
                                                c, &c->dmp.professional_cas);
                                        },
                                        dmp_sign_in_limits(live, guard)});
-    // Filing (issue 12): CDA documents of submitted messages into the DMP, after 250.
-    mss::filing::FilingWorker filing(io, {*store.value(), *deposit, [&live] { return live.config(); },
+    // Filing (issue 12): CDA documents of submitted messages into the DMP, after 250; into a remote
+    // PDSm server's instead when [dmp] filing_remote names one (read at start).
+    std::unique_ptr<mss::dmp::DmpDeposit> remote_filing;
+    if (const auto& url = live.config()->dmp.filing_remote; !url.empty()) {
+        auto server = mss::dmp::parse_remote_pdsm(url);
+        if (!server) {
+            mss::log::error("mssd", "cannot start: {}", server.error().message);
+            return 1;
+        }
+        mss::log::info("mssd", "filing into the PDSm server at {}", url);
+        remote_filing = mss::dmp::remote_deposit(std::move(server).value(), [&live] { return live.relay_tls(); });
+    }
+    mss::filing::FilingWorker filing(io, {*store.value(), remote_filing ? *remote_filing : *deposit, [&live] { return live.config(); },
                                           [&dmp](std::string_view ins) -> std::optional<std::string> {
                                               auto p = dmp.value()->patient(ins);
                                               if (!p || !*p || (*p)->notify_address.empty()) return std::nullopt;

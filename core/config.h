@@ -172,6 +172,9 @@ struct LdapConfig {
 // personal certificates name health professionals (core/config_dmp.h says how they are read).
 struct DmpConfig {
     std::vector<std::string> professional_cas;
+    // The PDSm server the mail filing deposits into (ITI-65, "https://host[:port]/path"); empty: the
+    // embedded DMP. The PDSm routes of this mssd always serve the embedded one.
+    std::string filing_remote;
 };
 
 struct Config {

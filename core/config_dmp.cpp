@@ -31,7 +31,14 @@ Status add_authority(const std::string& entry, const std::filesystem::path& dir,
 
 Status read_dmp_config(const toml::table* t, const std::filesystem::path& dir, DmpConfig& out) {
     out.professional_cas.clear();
-    if (auto s = t ? check_known(*t, {"professional_cas"}, "dmp.") : Status{Ok{}}; !s) return s;
+    out.filing_remote.clear();
+    if (auto s = t ? check_known(*t, {"professional_cas", "filing_remote"}, "dmp.") : Status{Ok{}}; !s) return s;
+    if (t && (*t)["filing_remote"]) {
+        auto url = (*t)["filing_remote"].value<std::string>();
+        if (!url || url->rfind("https://", 0) != 0)
+            return fail(ErrorKind::Invalid, "dmp.filing_remote must be an https:// URL");
+        out.filing_remote = *url;
+    }
     if (!t || !(*t)["professional_cas"]) {
         std::error_code ec;
         auto own = dir / "pki" / "personnes.crt";

@@ -106,6 +106,7 @@ struct Deposit {
     std::string replaces_ref{};  // relatesTo replaces: a DMP id or a uniqueId, or empty
     // Identity traits the sender holds for the patient; each compared when present (904).
     std::optional<std::string> family{}, given{}, birth_date{}, gender{};
+    std::string ins_oid{};  // the OID the sender named the INS under (NIR, NIA, or their test arcs)
     // The submission set it came in (the sender's key for one submission, e.g. a filing job's):
     // a deposit retried after a crash finds its own earlier filing by it.
     std::string submission{};

@@ -118,6 +118,7 @@ std::optional<Failure> read_patient(const json& doc, const Resolver& resolve, De
         return bad(fmt::format("{} is not an INS identifier system", system), AckCode::InsIncomplete, 422);
     if (!ins_well_formed(value)) return bad("the INS is incomplete or malformed", AckCode::InsIncomplete, 422);
     out.document.patient_ins = value;
+    out.ins_oid = without_urn_oid(system);
     if (patient) {
         for (const auto& name : items(member(*patient, "name"))) {
             out.family = text(name, "family");

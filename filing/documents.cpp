@@ -33,6 +33,7 @@ dmp::Deposit deposit_of(const cda::CdaHeader& header, const cda::SharingMetadata
     doc.set_id = m.set_id;
     doc.version = m.version.empty() || !digits(m.version) || m.version.size() > 6 ? 1 : std::stoi(m.version);
     doc.patient_ins = ins.matricule;
+    d.ins_oid = ins.oid;
     doc.type = coding(m.type_code);
     doc.class_code = coding(m.class_code);
     doc.format = coding(m.format_code);

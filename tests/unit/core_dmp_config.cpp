@@ -75,3 +75,17 @@ TEST_CASE("[dmp] refused: a missing or empty file, a wrong type, an unknown key"
         CHECK_FALSE(load(d, bad));
     }
 }
+
+TEST_CASE("[dmp] filing_remote: an https URL of a PDSm server, or the embedded DMP when absent") {
+    unit_test::TempDir d;
+    auto embedded = load(d, "[dmp]\nprofessional_cas = []\n");
+    REQUIRE(embedded);
+    CHECK(embedded->dmp.filing_remote.empty());
+    auto remote = load(d, "[dmp]\nfiling_remote = \"https://dmp.example.fr:8443/dmp/fhir\"\n");
+    REQUIRE_MESSAGE(remote, (remote ? "" : remote.error().message));
+    CHECK(remote->dmp.filing_remote == "https://dmp.example.fr:8443/dmp/fhir");
+    for (const char* bad : {"[dmp]\nfiling_remote = \"http://dmp.example.fr/dmp/fhir\"\n", "[dmp]\nfiling_remote = 3\n"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(load(d, bad));
+    }
+}
