@@ -13,14 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-json coding(const Coding& c) {
-    json out = {{"system", as_uri(c.system)}, {"code", c.code}};
-    if (!c.display.empty()) out["display"] = c.display;
-    return out;
-}
-
-json concept_of(const Coding& c) { return {{"coding", json::array({coding(c)})}}; }
-
 json practitioner(const std::string& id, const std::string& ps_idnat) {
     return {{"resourceType", "Practitioner"},
             {"id", id},
@@ -45,8 +37,8 @@ json patient(const Deposit& d) {
 json labels(const Document& doc) {
     json out = json::array();
     if (!doc.confidentiality.empty())
-        out.push_back(concept_of({"2.16.840.1.113883.5.25", doc.confidentiality, ""}));
-    for (const auto& v : doc.visibility) out.push_back(concept_of({kVisibilityOid, v, ""}));
+        out.push_back(codeable_concept({"2.16.840.1.113883.5.25", doc.confidentiality, ""}));
+    for (const auto& v : doc.visibility) out.push_back(codeable_concept({kVisibilityOid, v, ""}));
     return out;
 }
 
@@ -56,12 +48,12 @@ json document_reference(const Deposit& d, const std::string& binary_url) {
     if (!doc.title.empty()) attachment["title"] = doc.title;
     if (!doc.creation_time.empty()) attachment["creation"] = doc.creation_time;
     json content = {{"attachment", std::move(attachment)}};
-    if (!doc.format.code.empty()) content["format"] = coding(doc.format);
+    if (!doc.format.code.empty()) content["format"] = fhir_coding(doc.format);
     json context = json::object();
     if (!doc.service_start.empty()) context["period"]["start"] = doc.service_start;
     if (!doc.service_end.empty()) context["period"]["end"] = doc.service_end;
-    if (!doc.facility_type.code.empty()) context["facilityType"] = concept_of(doc.facility_type);
-    if (!doc.practice_setting.code.empty()) context["practiceSetting"] = concept_of(doc.practice_setting);
+    if (!doc.facility_type.code.empty()) context["facilityType"] = codeable_concept(doc.facility_type);
+    if (!doc.practice_setting.code.empty()) context["practiceSetting"] = codeable_concept(doc.practice_setting);
     json extensions = json::array({{{"url", "urn:mssd:cda:versionNumber"}, {"valueInteger", doc.version}}});
     if (!doc.set_id.empty())
         extensions.push_back({{"url", "urn:mssd:cda:setId"}, {"valueIdentifier", {{"value", as_uri(doc.set_id)}}}});
@@ -69,8 +61,8 @@ json document_reference(const Deposit& d, const std::string& binary_url) {
                 {"contained", json::array({patient(d), practitioner("author", doc.author)})},
                 {"masterIdentifier", {{"system", "urn:ietf:rfc:3986"}, {"value", as_uri(doc.unique_id)}}},
                 {"status", "current"},
-                {"type", concept_of(doc.type)},
-                {"category", json::array({concept_of(doc.class_code)})},
+                {"type", codeable_concept(doc.type)},
+                {"category", json::array({codeable_concept(doc.class_code)})},
                 {"subject", {{"reference", "#patient"},
                              {"identifier", {{"system", as_uri(d.ins_oid)}, {"value", doc.patient_ins}}}}},
                 {"author", json::array({{{"reference", "#author"}}})},
@@ -89,7 +81,7 @@ json submission_set(const ProvideBundle& b) {
                  {"masterIdentifier", {{"system", "urn:ietf:rfc:3986"}, {"value", b.submission_set}}},
                  {"status", "current"},
                  {"mode", "working"},
-                 {"code", concept_of({"https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "submissionset", ""})}};
+                 {"code", codeable_concept({"https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "submissionset", ""})}};
     if (!s.date.empty()) list["date"] = s.date;
     if (!s.title.empty()) list["title"] = s.title;
     json extensions = json::array();
@@ -97,7 +89,7 @@ json submission_set(const ProvideBundle& b) {
     if (!s.source_id.empty())
         extensions.push_back({{"url", fmt::format("{}ihe-sourceId", kMhd)}, {"valueIdentifier", {{"value", as_uri(s.source_id)}}}});
     if (!s.designation.code.empty())
-        extensions.push_back({{"url", fmt::format("{}ihe-designationType", kMhd)}, {"valueCodeableConcept", concept_of(s.designation)}});
+        extensions.push_back({{"url", fmt::format("{}ihe-designationType", kMhd)}, {"valueCodeableConcept", codeable_concept(s.designation)}});
     if (!extensions.empty()) list["extension"] = std::move(extensions);
     if (!s.author.empty()) {
         list["contained"] = json::array({practitioner("source", s.author)});

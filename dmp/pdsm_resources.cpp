@@ -12,12 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-json concept_of(const Coding& c) {
-    json coding = {{"system", as_uri(c.system)}, {"code", c.code}};
-    if (!c.display.empty()) coding["display"] = c.display;
-    return {{"coding", json::array({coding})}};
-}
-
 std::string hex_to_bytes(const std::string& hex) {
     std::string out;
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
@@ -49,6 +43,14 @@ std::string as_uri(const std::string& system) {
     return oid ? "urn:oid:" + system : system;
 }
 
+json fhir_coding(const Coding& c) {
+    json coding = {{"system", as_uri(c.system)}, {"code", c.code}};
+    if (!c.display.empty()) coding["display"] = c.display;
+    return coding;
+}
+
+json codeable_concept(const Coding& c) { return {{"coding", json::array({fhir_coding(c)})}}; }
+
 std::string fhir_instant(int64_t unix_seconds) {
     return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(static_cast<std::time_t>(unix_seconds)));
 }
@@ -71,8 +73,8 @@ json document_reference(const Document& d, const Patient& p, const std::string& 
         context["period"] = {{"start", d.service_start}};
         if (!d.service_end.empty()) context["period"]["end"] = d.service_end;
     }
-    if (!d.facility_type.code.empty()) context["facilityType"] = concept_of(d.facility_type);
-    if (!d.practice_setting.code.empty()) context["practiceSetting"] = concept_of(d.practice_setting);
+    if (!d.facility_type.code.empty()) context["facilityType"] = codeable_concept(d.facility_type);
+    if (!d.practice_setting.code.empty()) context["practiceSetting"] = codeable_concept(d.practice_setting);
     json out = {
         {"resourceType", "DocumentReference"},
         {"id", d.id},
@@ -83,8 +85,8 @@ json document_reference(const Document& d, const Patient& p, const std::string& 
         {"masterIdentifier", {{"system", "urn:ietf:rfc:3986"}, {"value", "urn:oid:" + d.unique_id}}},
         {"identifier", json::array({{{"use", "official"}, {"system", "urn:ietf:rfc:3986"}, {"value", "urn:uuid:" + d.id}}})},
         {"status", d.status},
-        {"type", concept_of(d.type)},
-        {"category", json::array({concept_of(d.class_code)})},
+        {"type", codeable_concept(d.type)},
+        {"category", json::array({codeable_concept(d.class_code)})},
         {"subject", {{"reference", "Patient/" + p.ins}, {"identifier", ins_identifier(p)}}},
         {"date", fhir_instant(d.deposited_at)},
         {"author", json::array({{{"reference", "#author"}}})},
@@ -127,7 +129,7 @@ json submission_set_list(const SubmissionSet& s, const Patient& p, const std::ve
                               {"valueIdentifier", {{"value", as_uri(s.source_id)}}}});
     if (!s.designation.code.empty())
         extensions.push_back({{"url", fmt::format("{}StructureDefinition/ihe-designationType", kMhd)},
-                              {"valueCodeableConcept", concept_of(s.designation)}});
+                              {"valueCodeableConcept", codeable_concept(s.designation)}});
     if (!extensions.empty()) out["extension"] = extensions;
     return out;
 }

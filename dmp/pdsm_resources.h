@@ -18,6 +18,9 @@ nlohmann::json document_reference(const Document& d, const Patient& p, const std
 // An ITI-66 SubmissionSet (MHD List) listing only the documents given (those the caller may see).
 nlohmann::json submission_set_list(const SubmissionSet& s, const Patient& p, const std::vector<std::string>& documents);
 nlohmann::json patient_resource(const Patient& p);
+// A Coding (its system as a URI, urn:oid: for an OID) and a CodeableConcept of that one Coding.
+nlohmann::json fhir_coding(const Coding& c);
+nlohmann::json codeable_concept(const Coding& c);
 nlohmann::json audit_event(const Trace& t, const Patient& p, int64_t seq);
 nlohmann::json searchset(std::vector<nlohmann::json> resources, std::size_t total,
                          const std::string& self, const std::string& next);
