@@ -13,17 +13,11 @@ namespace {
 
 using nlohmann::json;
 
-json practitioner(const std::string& id, const std::string& ps_idnat) {
-    return {{"resourceType", "Practitioner"},
-            {"id", id},
-            {"identifier", json::array({{{"system", as_uri(kPsIdNatOid)}, {"value", ps_idnat}}})}};
-}
+json ins_identifier(const Deposit& d) { return {{"system", as_uri(d.ins_oid)}, {"value", d.document.patient_ins}}; }
 
 // The patient as the sender knows it: its INS and the traits the DMP compares (904).
 json patient(const Deposit& d) {
-    json p = {{"resourceType", "Patient"},
-              {"id", "patient"},
-              {"identifier", json::array({{{"system", as_uri(d.ins_oid)}, {"value", d.document.patient_ins}}})}};
+    json p = {{"resourceType", "Patient"}, {"id", "patient"}, {"identifier", json::array({ins_identifier(d)})}};
     json name = json::object();
     if (d.family) name["family"] = *d.family;
     if (d.given) name["given"] = json::array({*d.given});
@@ -34,14 +28,6 @@ json patient(const Deposit& d) {
     return p;
 }
 
-json labels(const Document& doc) {
-    json out = json::array();
-    if (!doc.confidentiality.empty())
-        out.push_back(codeable_concept({"2.16.840.1.113883.5.25", doc.confidentiality, ""}));
-    for (const auto& v : doc.visibility) out.push_back(codeable_concept({kVisibilityOid, v, ""}));
-    return out;
-}
-
 json document_reference(const Deposit& d, const std::string& binary_url) {
     const Document& doc = d.document;
     json attachment = {{"contentType", doc.content_type}, {"url", binary_url}, {"size", d.content.size()}};
@@ -49,26 +35,18 @@ json document_reference(const Deposit& d, const std::string& binary_url) {
     if (!doc.creation_time.empty()) attachment["creation"] = doc.creation_time;
     json content = {{"attachment", std::move(attachment)}};
     if (!doc.format.code.empty()) content["format"] = fhir_coding(doc.format);
-    json context = json::object();
-    if (!doc.service_start.empty()) context["period"]["start"] = doc.service_start;
-    if (!doc.service_end.empty()) context["period"]["end"] = doc.service_end;
-    if (!doc.facility_type.code.empty()) context["facilityType"] = codeable_concept(doc.facility_type);
-    if (!doc.practice_setting.code.empty()) context["practiceSetting"] = codeable_concept(doc.practice_setting);
-    json extensions = json::array({{{"url", "urn:mssd:cda:versionNumber"}, {"valueInteger", doc.version}}});
-    if (!doc.set_id.empty())
-        extensions.push_back({{"url", "urn:mssd:cda:setId"}, {"valueIdentifier", {{"value", as_uri(doc.set_id)}}}});
+    json context = document_context(doc);
     json out = {{"resourceType", "DocumentReference"},
                 {"contained", json::array({patient(d), practitioner("author", doc.author)})},
                 {"masterIdentifier", {{"system", "urn:ietf:rfc:3986"}, {"value", as_uri(doc.unique_id)}}},
                 {"status", "current"},
                 {"type", codeable_concept(doc.type)},
                 {"category", json::array({codeable_concept(doc.class_code)})},
-                {"subject", {{"reference", "#patient"},
-                             {"identifier", {{"system", as_uri(d.ins_oid)}, {"value", doc.patient_ins}}}}},
+                {"subject", {{"reference", "#patient"}, {"identifier", ins_identifier(d)}}},
                 {"author", json::array({{{"reference", "#author"}}})},
-                {"securityLabel", labels(doc)},
+                {"securityLabel", security_labels(doc)},
                 {"content", json::array({std::move(content)})},
-                {"extension", std::move(extensions)}};
+                {"extension", cda_extensions(doc)}};
     if (!context.empty()) out["context"] = std::move(context);
     if (!d.replaces_ref.empty())
         out["relatesTo"] = json::array({{{"code", "replaces"}, {"target", {{"identifier", {{"value", as_uri(d.replaces_ref)}}}}}}});
@@ -84,13 +62,7 @@ json submission_set(const ProvideBundle& b) {
                  {"code", codeable_concept({"https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes", "submissionset", ""})}};
     if (!s.date.empty()) list["date"] = s.date;
     if (!s.title.empty()) list["title"] = s.title;
-    json extensions = json::array();
-    constexpr const char* kMhd = "https://profiles.ihe.net/ITI/MHD/StructureDefinition/";
-    if (!s.source_id.empty())
-        extensions.push_back({{"url", fmt::format("{}ihe-sourceId", kMhd)}, {"valueIdentifier", {{"value", as_uri(s.source_id)}}}});
-    if (!s.designation.code.empty())
-        extensions.push_back({{"url", fmt::format("{}ihe-designationType", kMhd)}, {"valueCodeableConcept", codeable_concept(s.designation)}});
-    if (!extensions.empty()) list["extension"] = std::move(extensions);
+    if (json extensions = submission_set_extensions(s); !extensions.empty()) list["extension"] = std::move(extensions);
     if (!s.author.empty()) {
         list["contained"] = json::array({practitioner("source", s.author)});
         list["source"] = {{"reference", "#source"}};

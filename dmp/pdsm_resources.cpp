@@ -55,11 +55,51 @@ std::string fhir_instant(int64_t unix_seconds) {
     return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(static_cast<std::time_t>(unix_seconds)));
 }
 
-json document_reference(const Document& d, const Patient& p, const std::string& binary_base) {
+json practitioner(const std::string& id, const std::string& ps_idnat) {
+    return {{"resourceType", "Practitioner"},
+            {"id", id},
+            {"identifier", json::array({{{"system", as_uri(kPsIdNatOid)}, {"value", ps_idnat}}})}};
+}
+
+json security_labels(const Document& d) {
     json labels = json::array({{{"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"},
                                                           {"code", d.confidentiality}}})}}});
     for (const auto& v : d.visibility)
         labels.push_back({{"coding", json::array({{{"system", as_uri(kVisibilityOid)}, {"code", v}}})}});
+    return labels;
+}
+
+json document_context(const Document& d) {
+    json context = json::object();
+    if (!d.service_start.empty()) {
+        context["period"] = {{"start", d.service_start}};
+        if (!d.service_end.empty()) context["period"]["end"] = d.service_end;
+    }
+    if (!d.facility_type.code.empty()) context["facilityType"] = codeable_concept(d.facility_type);
+    if (!d.practice_setting.code.empty()) context["practiceSetting"] = codeable_concept(d.practice_setting);
+    return context;
+}
+
+json cda_extensions(const Document& d) {
+    json extensions = json::array();
+    if (!d.set_id.empty())
+        extensions.push_back({{"url", "urn:mssd:cda:setId"}, {"valueIdentifier", {{"value", "urn:oid:" + d.set_id}}}});
+    extensions.push_back({{"url", "urn:mssd:cda:versionNumber"}, {"valueInteger", d.version}});
+    return extensions;
+}
+
+json submission_set_extensions(const SubmissionSet& s) {
+    constexpr const char* kMhd = "https://profiles.ihe.net/ITI/MHD/StructureDefinition/";
+    json extensions = json::array();
+    if (!s.source_id.empty())
+        extensions.push_back({{"url", fmt::format("{}ihe-sourceId", kMhd)}, {"valueIdentifier", {{"value", as_uri(s.source_id)}}}});
+    if (!s.designation.code.empty())
+        extensions.push_back({{"url", fmt::format("{}ihe-designationType", kMhd)},
+                              {"valueCodeableConcept", codeable_concept(s.designation)}});
+    return extensions;
+}
+
+json document_reference(const Document& d, const Patient& p, const std::string& binary_base) {
     json attachment = {{"contentType", d.content_type},
                        {"url", binary_base + d.id},
                        {"size", d.size},
@@ -68,20 +108,11 @@ json document_reference(const Document& d, const Patient& p, const std::string& 
     if (!d.creation_time.empty()) attachment["creation"] = d.creation_time;
     json content = {{"attachment", std::move(attachment)}};
     if (!d.format.code.empty()) content["format"] = {{"system", as_uri(d.format.system)}, {"code", d.format.code}};
-    json context = json::object();
-    if (!d.service_start.empty()) {
-        context["period"] = {{"start", d.service_start}};
-        if (!d.service_end.empty()) context["period"]["end"] = d.service_end;
-    }
-    if (!d.facility_type.code.empty()) context["facilityType"] = codeable_concept(d.facility_type);
-    if (!d.practice_setting.code.empty()) context["practiceSetting"] = codeable_concept(d.practice_setting);
     json out = {
         {"resourceType", "DocumentReference"},
         {"id", d.id},
         {"meta", {{"profile", json::array({"https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-comprehensive-document-reference"})}}},
-        {"contained", json::array({{{"resourceType", "Practitioner"},
-                                     {"id", "author"},
-                                     {"identifier", json::array({{{"system", as_uri(kPsIdNatOid)}, {"value", d.author}}})}}})},
+        {"contained", json::array({practitioner("author", d.author)})},
         {"masterIdentifier", {{"system", "urn:ietf:rfc:3986"}, {"value", "urn:oid:" + d.unique_id}}},
         {"identifier", json::array({{{"use", "official"}, {"system", "urn:ietf:rfc:3986"}, {"value", "urn:uuid:" + d.id}}})},
         {"status", d.status},
@@ -90,15 +121,11 @@ json document_reference(const Document& d, const Patient& p, const std::string& 
         {"subject", {{"reference", "Patient/" + p.ins}, {"identifier", ins_identifier(p)}}},
         {"date", fhir_instant(d.deposited_at)},
         {"author", json::array({{{"reference", "#author"}}})},
-        {"securityLabel", std::move(labels)},
+        {"securityLabel", security_labels(d)},
         {"content", json::array({std::move(content)})},
-        {"context", std::move(context)},
+        {"context", document_context(d)},
+        {"extension", cda_extensions(d)},
     };
-    json extensions = json::array();
-    if (!d.set_id.empty())
-        extensions.push_back({{"url", "urn:mssd:cda:setId"}, {"valueIdentifier", {{"value", "urn:oid:" + d.set_id}}}});
-    extensions.push_back({{"url", "urn:mssd:cda:versionNumber"}, {"valueInteger", d.version}});
-    out["extension"] = std::move(extensions);
     if (!d.replaces.empty())
         out["relatesTo"] = json::array({{{"code", "replaces"}, {"target", {{"reference", "DocumentReference/" + d.replaces}}}}});
     return out;
@@ -123,14 +150,7 @@ json submission_set_list(const SubmissionSet& s, const Patient& p, const std::ve
     };
     if (!s.title.empty()) out["title"] = s.title;
     if (!s.author.empty()) out["source"] = {{"identifier", {{"system", as_uri(kPsIdNatOid)}, {"value", s.author}}}};
-    json extensions = json::array();
-    if (!s.source_id.empty())
-        extensions.push_back({{"url", fmt::format("{}StructureDefinition/ihe-sourceId", kMhd)},
-                              {"valueIdentifier", {{"value", as_uri(s.source_id)}}}});
-    if (!s.designation.code.empty())
-        extensions.push_back({{"url", fmt::format("{}StructureDefinition/ihe-designationType", kMhd)},
-                              {"valueCodeableConcept", codeable_concept(s.designation)}});
-    if (!extensions.empty()) out["extension"] = extensions;
+    if (json extensions = submission_set_extensions(s); !extensions.empty()) out["extension"] = std::move(extensions);
     return out;
 }
 

@@ -21,6 +21,15 @@ nlohmann::json patient_resource(const Patient& p);
 // A Coding (its system as a URI, urn:oid: for an OID) and a CodeableConcept of that one Coding.
 nlohmann::json fhir_coding(const Coding& c);
 nlohmann::json codeable_concept(const Coding& c);
+// The parts of a DocumentReference and a SubmissionSet List that the answers (ITI-67, ITI-66) and the
+// ITI-65 client (pdsm_provide.h) write alike: a contained Practitioner named by its PS_IdNat, the
+// securityLabel (confidentiality, then visibility), the context (period, facility, practice), the
+// CDA setId and versionNumber extensions, and the List's ihe-sourceId and ihe-designationType.
+nlohmann::json practitioner(const std::string& id, const std::string& ps_idnat);
+nlohmann::json security_labels(const Document& d);
+nlohmann::json document_context(const Document& d);
+nlohmann::json cda_extensions(const Document& d);
+nlohmann::json submission_set_extensions(const SubmissionSet& s);
 nlohmann::json audit_event(const Trace& t, const Patient& p, int64_t seq);
 nlohmann::json searchset(std::vector<nlohmann::json> resources, std::size_t total,
                          const std::string& self, const std::string& next);
