@@ -1,7 +1,8 @@
-// FHIR search and read over the directory: the query read by http/parse/fhir_query.h, checked against the
-// parameters each resource type supports, turned into a PublishedQuery, answered as a searchset
-// Bundle. Unknown parameters are ignored (FHIR's lenient default, said in an OperationOutcome entry)
-// unless the client sends `Prefer: handling=strict`; a malformed value is always 400.
+// FHIR search and read over the directory: the query read by http/parse/fhir_query.h, checked
+// against the parameters each resource type supports, turned into a PublishedQuery, answered as a
+// searchset Bundle. Unknown parameters are ignored (FHIR's lenient default, said in an
+// OperationOutcome entry) unless the client sends `Prefer: handling=strict`; a malformed value is
+// always 400.
 #include "directory/fhir/api.h"
 
 #include <fmt/format.h>

@@ -274,7 +274,7 @@ def test_malformed_or_oversized_queries_refused_with_400(dmp, report):
             status, body = fhir(dmp, "GET", f"/dmp/fhir/{resource}?{base}{extra}{bad}", "traitant")
             assert status == 400 and body["resourceType"] == "OperationOutcome", (resource, bad, body)
             assert why in body["issue"][0]["diagnostics"], body
-    for path in (f"/dmp/fhir/Patient?identifier=%zz", f"/dmp/fhir/AuditEvent?patient={PATIENT}&x=%zz"):
+    for path in ("/dmp/fhir/Patient?identifier=%zz", f"/dmp/fhir/AuditEvent?patient={PATIENT}&x=%zz"):
         status, body = fhir(dmp, "GET", path, "traitant")
         assert status == 400, (path, body)
     # A value's own comma, escaped, stays one value, and so it does again in the next link.

@@ -6,13 +6,13 @@ a while (its DMP locked) is a temporary failure at A, retried until B files the 
 import email
 import email.policy
 import pathlib
-import smtplib
 import sqlite3
 import sys
 
 import pytest
 
-from mssd_harness import PASSWORD, Operator, wait_for
+from mssd_harness import Operator, wait_for
+from test_filing import disposition, submit
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "tests" / "tools"))
 import make_xdm as mx  # noqa: E402
@@ -39,11 +39,9 @@ def pair(tmp_path_factory):
     b.stop()
 
 
-def submit(a, raw):
-    with smtplib.SMTP("127.0.0.1", a.submission, timeout=120) as c:
-        c.starttls(context=a.tls_context())
-        c.login(a.user, PASSWORD)
-        assert c.sendmail(a.user, [a.user], raw) == {}
+def send(a, doc):
+    """A's user submits doc in an XDM to itself, asking for an acknowledgement."""
+    submit(a, mx.message([doc], a.user, a.user), a.user, a.user)
 
 
 def documents(server, patient=PATIENT):
@@ -65,17 +63,9 @@ def acknowledgement(a, count):
     return found[count - 1]
 
 
-def disposition(mdn):
-    for part in mdn.walk():
-        if part.get_content_type() == "message/disposition-notification":
-            text = part.get_payload()[0].as_string() if part.is_multipart() else part.get_content()
-            return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
-    return ""
-
-
 def test_documents_go_to_the_remote_dmp_and_the_sender_hears_of_it(pair):
     a, b = pair
-    submit(a, mx.message([mx.bio_doc(doc_id="REMOTE-1", set_id="SET-REMOTE-1")], a.user, a.user))
+    send(a, mx.bio_doc(doc_id="REMOTE-1", set_id="SET-REMOTE-1"))
     assert wait_for(lambda: any(r[-1].endswith("REMOTE-1") for r in documents(b)), 90), "filed at B"
     mdn = acknowledgement(a, 1)
     assert "processed" in disposition(mdn) and "Error" not in disposition(mdn)
@@ -86,7 +76,7 @@ def test_documents_go_to_the_remote_dmp_and_the_sender_hears_of_it(pair):
 
 def test_the_remote_dmp_s_refusal_code_reaches_the_sender(pair):
     a, b = pair
-    submit(a, mx.message([mx.bio_doc(patient=UNKNOWN, doc_id="REMOTE-2", set_id="SET-REMOTE-2")], a.user, a.user))
+    send(a, mx.bio_doc(patient=UNKNOWN, doc_id="REMOTE-2", set_id="SET-REMOTE-2"))
     mdn = acknowledgement(a, 2)
     assert "902" in disposition(mdn), disposition(mdn)
     assert not documents(b, UNKNOWN)
@@ -97,7 +87,7 @@ def test_a_remote_dmp_that_cannot_answer_now_is_tried_again(pair):
     lock = sqlite3.connect(str(b.data / "dmp.db"), isolation_level=None, timeout=60)
     lock.execute("BEGIN EXCLUSIVE")
     try:
-        submit(a, mx.message([mx.bio_doc(doc_id="REMOTE-3", set_id="SET-REMOTE-3")], a.user, a.user))
+        send(a, mx.bio_doc(doc_id="REMOTE-3", set_id="SET-REMOTE-3"))
         assert a.wait_log(r"DMP unavailable, next try", timeout=90)
     finally:
         lock.execute("ROLLBACK")
